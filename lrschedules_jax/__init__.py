@@ -1,0 +1,29 @@
+"""lrschedules_jax: DeePMD-kit's and the classic learning-rate schedules as jit-safe JAX pytrees."""
+
+from ._deepmd import WSD as WSD
+from ._deepmd import Cosine as Cosine
+from ._deepmd import Exp as Exp
+from ._deepmd import cosine as cosine
+from ._deepmd import exp as exp
+from ._deepmd import wsd as wsd
+from ._schedule import Schedule as Schedule
+from .config import ConfigError as ConfigError
+from .config import json_schema as json_schema
+from .config import make_schedule as make_schedule
+from .config import validate as validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "WSD",
+    "ConfigError",
+    "Cosine",
+    "Exp",
+    "Schedule",
+    "cosine",
+    "exp",
+    "json_schema",
+    "make_schedule",
+    "validate",
+    "wsd",
+]

@@ -1,0 +1,271 @@
+"""DeePMD-kit's schedules: ``exp`` (stepped and smooth), ``cosine`` and ``wsd``."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from ._schedule import as_float, exp_times_int, is_concrete, ratio, register_schedule, static
+from ._warmup import WarmupSchedule
+
+__all__ = ["WSD", "Cosine", "Exp", "cosine", "exp", "wsd"]
+
+_HALF_PI = math.pi / 2
+
+
+def sin2_of_fraction(num: jax.Array, den: int, dtype: Any) -> jax.Array:
+    """``sin(pi/2 * num/den) ** 2``: the cosine-annealing factor ``(1 + cos(pi * (1 - q))) / 2``.
+
+    Written on the *remaining* fraction ``q = num/den`` so that the end of a decay, where the
+    factor is tiny, keeps full relative accuracy (``1 + cos(x)`` near ``x = pi`` would cancel).
+    """
+    return jnp.square(jnp.sin(jnp.asarray(_HALF_PI, dtype) * ratio(num, den, dtype)))
+
+
+@register_schedule
+class Exp(WarmupSchedule):
+    """Exponential decay, stepped (``t // decay_steps``) or smooth, floored at ``stop_lr``.
+
+    Build it with :func:`exp` or ``make_schedule``; the decay rate is stored as its natural
+    logarithm so that rates close to 1 keep their precision in float32 and in stacked sweeps.
+    """
+
+    type_name = "exp"
+
+    stop_lr: float
+    log_decay_rate: float = dataclasses.field(metadata={"internal": True})
+    decay_steps: int = static()
+    smooth: bool = static(False)
+
+    @property
+    def decay_rate(self) -> float:
+        """The per-``decay_steps`` decay factor ``r``."""
+        return math.exp(self.log_decay_rate)
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        ds = self.decay_steps
+        n = t if self.smooth else t // ds
+        if is_concrete(self.log_decay_rate):
+            c = self.log_decay_rate / ds if self.smooth else float(self.log_decay_rate)
+        else:
+            c = as_float(self.log_decay_rate, dtype) / (ds if self.smooth else 1)
+        lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype)
+        return jnp.maximum(lr, as_float(self.stop_lr, dtype))
+
+    def _extra_config(self) -> dict[str, Any]:
+        return {"decay_rate": self.decay_rate}
+
+
+@register_schedule
+class Cosine(WarmupSchedule):
+    """Cosine annealing from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``."""
+
+    type_name = "cosine"
+
+    stop_lr: float
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        length = self.decay_length
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)
+        remaining = jnp.maximum(length - t, 0)
+        return e + (s0 - e) * sin2_of_fraction(remaining, length, dtype)
+
+
+@register_schedule
+class WSD(WarmupSchedule):
+    """Warmup-stable-decay: ``start_lr`` for the stable phase, then a final decay to ``stop_lr``."""
+
+    type_name = "wsd"
+
+    stop_lr: float
+    decay_phase_ratio: float = static(0.1)
+    decay_type: str = static("inverse_linear")
+
+    @property
+    def decay_phase_steps(self) -> int:
+        """``D = max(1, min(int(decay_phase_ratio * num_steps), T))``."""
+        return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
+
+    @property
+    def stable_steps(self) -> int:
+        """``S = T - D``: the steps at ``start_lr`` after warmup."""
+        return self.decay_length - self.decay_phase_steps
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        length, d, stable = self.decay_length, self.decay_phase_steps, self.stable_steps
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)
+        done = jnp.clip(t - stable, 0, d)
+        remaining = jnp.clip(length - t, 0, d)
+        if self.decay_type == "inverse_linear":
+            lr = as_float(d, dtype) / (done.astype(dtype) / e + remaining.astype(dtype) / s0)
+        elif self.decay_type == "cosine":
+            lr = e + (s0 - e) * sin2_of_fraction(remaining, d, dtype)
+        else:
+            lr = e + (s0 - e) * ratio(remaining, d, dtype)
+        return jnp.where(t < stable, s0, jnp.where(t >= length, e, lr))
+
+    def _decay_boundaries(self) -> dict[str, int]:
+        return {"decay start": self.warmup_steps + self.stable_steps}
+
+
+def _build(type_name: str, args: dict[str, Any]) -> Any:
+    from .config import make_schedule
+
+    num_steps = args.pop("num_steps")
+    num_workers = args.pop("num_workers")
+    config = {"type": type_name, **{k: v for k, v in args.items() if v is not None}}
+    return make_schedule(config, num_steps, num_workers=num_workers)
+
+
+def exp(
+    *,
+    start_lr: float,
+    num_steps: int,
+    stop_lr: float | None = None,
+    stop_lr_ratio: float | None = None,
+    decay_steps: int = 5000,
+    decay_rate: float | None = None,
+    smooth: bool = False,
+    warmup_steps: int = 0,
+    warmup_ratio: float | None = None,
+    warmup_start_factor: float = 0.0,
+    scale_by_worker: str = "linear",
+    num_workers: int | str = 1,
+) -> Exp:
+    """DeePMD-kit's exponential decay (the default ``learning_rate`` type).
+
+    .. math::
+      \\mathrm{lr}(t) = \\max\\left(s_0\\, r^{\\lfloor t / d \\rfloor},\\ e\\right),
+      \\qquad r = \\exp\\left(\\frac{\\log(\\max(e, 10^{-10}) / s_0)}{T / d}\\right)
+
+    with ``t = step - warmup_steps``, ``T = num_steps - warmup_steps``, ``d = decay_steps``
+    (``t / d`` instead of ``t // d`` when ``smooth``). If ``decay_rate`` is not given and
+    ``decay_steps >= T``, ``decay_steps`` becomes ``100 if T // 10 > 100 else T // 100 + 1``,
+    as DeePMD-kit does. ``stop_lr`` is a floor, also with an explicit ``decay_rate``.
+
+    Args:
+      start_lr: the rate after warmup (> 0).
+      num_steps: the number of training steps (``training.numb_steps``).
+      stop_lr: the rate at ``num_steps``; exactly one of it and ``stop_lr_ratio``.
+      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
+      decay_steps: the rate drops every ``decay_steps`` steps.
+      decay_rate: the factor per ``decay_steps``; derived from ``stop_lr`` if not given.
+      smooth: decay at every step instead of in stairs.
+      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
+      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
+      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
+      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
+      num_workers: an int >= 1, or ``"auto"`` for ``jax.device_count()``.
+
+    Returns:
+      An :class:`Exp` schedule.
+
+    Raises:
+      ConfigError: if any argument is invalid.
+
+    Examples:
+      >>> sched = exp(start_lr=1e-3, stop_lr=1e-5, decay_steps=5000, num_steps=10000)
+      >>> round(float(sched(0)), 10), round(float(sched(10000)), 10)
+      (0.001, 1e-05)
+    """
+    return _build("exp", locals())
+
+
+def cosine(
+    *,
+    start_lr: float,
+    num_steps: int,
+    stop_lr: float | None = None,
+    stop_lr_ratio: float | None = None,
+    warmup_steps: int = 0,
+    warmup_ratio: float | None = None,
+    warmup_start_factor: float = 0.0,
+    scale_by_worker: str = "linear",
+    num_workers: int | str = 1,
+) -> Cosine:
+    """DeePMD-kit's cosine annealing.
+
+    .. math::
+      \\mathrm{lr}(t) = e + \\frac{s_0 - e}{2}\\left(1 + \\cos\\frac{\\pi t}{T}\\right)
+      \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
+
+    Args:
+      start_lr: the rate after warmup (> 0).
+      num_steps: the number of training steps.
+      stop_lr: the final rate; exactly one of it and ``stop_lr_ratio``.
+      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
+      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
+      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
+      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
+      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
+      num_workers: an int >= 1, or ``"auto"``.
+
+    Returns:
+      A :class:`Cosine` schedule.
+
+    Raises:
+      ConfigError: if any argument is invalid.
+
+    Examples:
+      >>> sched = cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
+      >>> round(float(sched(5000)), 10)
+      0.000505
+    """
+    return _build("cosine", locals())
+
+
+def wsd(
+    *,
+    start_lr: float,
+    num_steps: int,
+    stop_lr: float | None = None,
+    stop_lr_ratio: float | None = None,
+    decay_phase_ratio: float = 0.1,
+    decay_type: str = "inverse_linear",
+    warmup_steps: int = 0,
+    warmup_ratio: float | None = None,
+    warmup_start_factor: float = 0.0,
+    scale_by_worker: str = "linear",
+    num_workers: int | str = 1,
+) -> WSD:
+    """DeePMD-kit's warmup-stable-decay.
+
+    .. math::
+      D = \\max(1, \\min(\\lfloor \\rho N \\rfloor, T)),\\quad S = T - D,\\quad
+      \\tau = \\mathrm{clip}((t - S) / D, 0, 1)
+
+    ``lr = start_lr`` for ``t < S``; then, by ``decay_type``, ``1 / (tau / e + (1 - tau) / s0)``
+    (``inverse_linear``), ``e + (s0 - e) (1 + cos(pi tau)) / 2`` (``cosine``) or
+    ``s0 + (e - s0) tau`` (``linear``); ``stop_lr`` from ``t >= T`` on.
+
+    Args:
+      start_lr: the stable rate (> 0).
+      num_steps: the number of training steps ``N``.
+      stop_lr: the final rate (> 0); exactly one of it and ``stop_lr_ratio``.
+      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio`` (> 0).
+      decay_phase_ratio: ``rho``, the decay phase as a fraction of ``num_steps``, in (0, 1].
+      decay_type: ``"inverse_linear"``, ``"cosine"`` or ``"linear"``.
+      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
+      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
+      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
+      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
+      num_workers: an int >= 1, or ``"auto"``.
+
+    Returns:
+      A :class:`WSD` schedule.
+
+    Raises:
+      ConfigError: if any argument is invalid.
+
+    Examples:
+      >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
+      >>> round(float(sched(9000)), 10), round(float(sched(9500)) / 1.98019802e-5, 6)
+      (0.001, 1.0)
+    """
+    return _build("wsd", locals())

@@ -1,0 +1,59 @@
+"""The one warmup implementation every type with a ``start_lr`` shares."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from ._schedule import Schedule, as_float, ratio, static
+
+__all__ = ["WarmupSchedule"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WarmupSchedule(Schedule):
+    """A schedule with an optional linear warmup to ``start_lr`` before its decay.
+
+    .. math::
+      \\mathrm{lr}(s) = f s_0 + (s_0 - f s_0) \\frac{s}{w} \\quad (0 \\le s < w),
+      \\qquad \\mathrm{lr}(s) = \\mathrm{decay}(s - w) \\quad (s \\ge w)
+
+    Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``.
+
+    Attributes:
+      start_lr: the peak rate, reached at the end of warmup.
+      warmup_steps: the number of warmup steps ``w``.
+      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
+    """
+
+    start_lr: float
+    warmup_steps: int = static(0)
+    warmup_start_factor: float = 0.0
+
+    @property
+    def decay_length(self) -> int:
+        """``T = num_steps - warmup_steps``, the length of the decay."""
+        return self.num_steps - self.warmup_steps
+
+    def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
+        w = self.warmup_steps
+        decay = self._decay(jnp.maximum(step - w, 0), dtype)
+        if w == 0:
+            return decay
+        s0 = as_float(self.start_lr, dtype)
+        f = as_float(self.warmup_start_factor, dtype)
+        warm = s0 * (f + (1 - f) * ratio(step, w, dtype))
+        return jnp.where(step < w, warm, decay)
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        raise NotImplementedError
+
+    def boundaries(self) -> dict[str, int]:
+        marks = {"warmup end": self.warmup_steps} if self.warmup_steps else {}
+        return {**marks, **self._decay_boundaries(), "end": self.num_steps}
+
+    def _decay_boundaries(self) -> dict[str, int]:
+        return {}

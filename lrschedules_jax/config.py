@@ -1,0 +1,469 @@
+"""The validated configuration layer: one pydantic model per ``learning_rate`` type.
+
+The models are the single definition of every key, type, default, rule and description; the
+JSON Schema and ``docs/configuration.md`` come from them. :func:`make_schedule` validates a
+``learning_rate`` mapping, resolves the derived values (``stop_lr`` from ``stop_lr_ratio``,
+``warmup_steps`` from ``warmup_ratio``, DeePMD-kit's ``decay_steps`` replacement, the derived
+``decay_rate``) and builds the :class:`~lrschedules_jax.Schedule`. Every invalid input raises
+one :class:`ConfigError` listing every problem, each naming its key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ._deepmd import WSD, Cosine, Exp
+from ._schedule import INT32_MAX, Schedule
+
+__all__ = [
+    "ConfigError",
+    "CosineConfig",
+    "ExpConfig",
+    "WSDConfig",
+    "config_types",
+    "json_schema",
+    "make_schedule",
+    "validate",
+]
+
+SECTION = "learning_rate"
+
+_MISSING_START = (
+    "is required since DeePMD-kit 3.1.3 (older releases silently used a default); "
+    'add it, for example "start_lr": 0.001'
+)
+_MISSING_STOP = (
+    "one of `stop_lr` and `stop_lr_ratio` is required since DeePMD-kit 3.1.3 (older "
+    'releases silently used 5e-8); add one, for example "stop_lr": 1e-06 or '
+    '"stop_lr_ratio": 0.001'
+)
+
+
+class ConfigError(ValueError):
+    """An invalid ``learning_rate`` configuration, ``num_steps`` or ``num_workers``.
+
+    Attributes:
+      problems: one line per problem, each starting with the key path
+        (``learning_rate.decay_steps: ...``).
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"Invalid learning-rate configuration ({count} problem{'s' * (count != 1)}):"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+def _rule(key: str, message: str) -> PydanticCustomError:
+    """A cross-field problem reported on ``key`` (which may differ from the validated field)."""
+    return PydanticCustomError("config_rule", message, {"key": key})
+
+
+def _num_steps(info: ValidationInfo) -> int | None:
+    return (info.context or {}).get("num_steps")
+
+
+class _Model(BaseModel):
+    """Keys every type has."""
+
+    model_config = ConfigDict(
+        strict=True, extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=False
+    )
+
+    schedule_class: ClassVar[type[Schedule]]
+
+    scale_by_worker: Literal["linear", "sqrt", "none"] = Field(
+        "linear",
+        description="How the rate grows with the number of data-parallel workers: `linear` "
+        "multiplies every rate by `num_workers`, `sqrt` by its square root, `none` by 1.",
+    )
+
+    def resolve(self, num_steps: int) -> _Model:
+        """This config with every derived value made concrete for ``num_steps``."""
+        return self
+
+    def schedule_kwargs(self) -> dict[str, Any]:
+        """The schedule dataclass's fields, from a resolved config."""
+        names = set(self.schedule_class.__dataclass_fields__)  # type: ignore[attr-defined]
+        return {k: v for k, v in self.model_dump().items() if k in names}
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
+        """The schedule of this (already validated) config."""
+        resolved = self.resolve(num_steps)
+        return self.schedule_class(
+            num_steps=num_steps, num_workers=num_workers, **resolved.schedule_kwargs()
+        )
+
+
+class _WarmupModel(_Model):
+    """Keys of every type with a ``start_lr``, a warmup and (usually) an end rate."""
+
+    stop_required: ClassVar[bool] = True
+
+    start_lr: float = Field(gt=0, description="The rate at the end of warmup (the peak).")
+    stop_lr: float | None = Field(
+        None,
+        ge=0,
+        description="The rate at `num_steps`, at most `start_lr`. Exactly one of `stop_lr` "
+        "and `stop_lr_ratio`.",
+    )
+    stop_lr_ratio: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        validate_default=True,
+        description="`stop_lr = start_lr * stop_lr_ratio`.",
+    )
+    warmup_steps: int = Field(
+        0,
+        ge=0,
+        description="Linear warmup length in steps, smaller than `num_steps`. Excludes "
+        "`warmup_ratio` unless it is 0.",
+    )
+    warmup_ratio: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="Warmup as a fraction of `num_steps`: `warmup_steps = int(warmup_ratio "
+        "* num_steps)`.",
+    )
+    warmup_start_factor: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Warmup starts at `warmup_start_factor * start_lr`.",
+    )
+
+    @field_validator("stop_lr")
+    @classmethod
+    def _stop_below_start(cls, v: float | None, info: ValidationInfo) -> float | None:
+        start = info.data.get("start_lr")
+        if v is not None and start is not None and v > start:
+            raise _rule("stop_lr", f"must be at most `start_lr` ({start!r}); got {v!r}")
+        return v
+
+    @field_validator("stop_lr_ratio")
+    @classmethod
+    def _one_stop_key(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if "stop_lr" not in info.data:  # stop_lr itself is invalid: reported already
+            return v
+        stop_lr = info.data["stop_lr"]
+        if stop_lr is not None and v is not None:
+            raise _rule(
+                "stop_lr_ratio",
+                f"precisely one of `stop_lr` and `stop_lr_ratio` must be given; got both "
+                f"(stop_lr={stop_lr!r}, stop_lr_ratio={v!r})",
+            )
+        if stop_lr is None and v is None and cls.stop_required:
+            raise _rule("stop_lr", _MISSING_STOP)
+        return v
+
+    @field_validator("warmup_steps")
+    @classmethod
+    def _warmup_below_num_steps(cls, v: int, info: ValidationInfo) -> int:
+        n = _num_steps(info)
+        if n is not None and v > 0 and v >= n:
+            raise _rule("warmup_steps", f"must be smaller than `num_steps` ({n}); got {v}")
+        return v
+
+    @field_validator("warmup_ratio")
+    @classmethod
+    def _one_warmup_key(cls, v: float | None, info: ValidationInfo) -> float | None:
+        steps = info.data.get("warmup_steps", 0)
+        if v is not None and steps:
+            raise _rule(
+                "warmup_ratio",
+                f"`warmup_steps` and `warmup_ratio` are mutually exclusive; got both "
+                f"(warmup_steps={steps!r}, warmup_ratio={v!r})",
+            )
+        return v
+
+    def resolved_stop_lr(self) -> float:
+        if self.stop_lr is not None:
+            return self.stop_lr
+        if self.stop_lr_ratio is not None:
+            return self.start_lr * self.stop_lr_ratio
+        raise AssertionError("unreachable: validated configs have a stop key")
+
+    def resolve(self, num_steps: int) -> _WarmupModel:
+        update: dict[str, Any] = {"warmup_ratio": None}
+        if self.warmup_ratio is not None:
+            update["warmup_steps"] = int(self.warmup_ratio * num_steps)
+        if self.stop_lr is not None or self.stop_lr_ratio is not None:
+            update.update(stop_lr=self.resolved_stop_lr(), stop_lr_ratio=None)
+        return self.model_copy(update=update)
+
+
+class ExpConfig(_WarmupModel):
+    """``exp``: exponential decay, stepped or smooth (DeePMD-kit's default type)."""
+
+    schedule_class = Exp
+
+    type: Literal["exp"] = Field("exp", description="The schedule type.")
+    decay_steps: int = Field(
+        5000,
+        gt=0,
+        description="The rate decays every `decay_steps` steps. If `decay_rate` is not given "
+        "and `decay_steps >= num_steps - warmup_steps`, it is replaced by "
+        "`100 if T // 10 > 100 else T // 100 + 1` (T = num_steps - warmup_steps), as "
+        "DeePMD-kit does.",
+    )
+    decay_rate: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="The factor per `decay_steps`. Derived from `stop_lr` if not given; "
+        "`stop_lr` stays a floor either way.",
+    )
+    smooth: bool = Field(
+        False, description="Decay at every step (`t / decay_steps`) instead of in stairs."
+    )
+
+    def resolve(self, num_steps: int) -> ExpConfig:
+        base = super().resolve(num_steps)
+        length = num_steps - base.warmup_steps
+        decay_steps, decay_rate = base.decay_steps, base.decay_rate
+        if decay_rate is None:
+            if decay_steps >= length:
+                decay_steps = 100 if length // 10 > 100 else length // 100 + 1
+            stop = max(base.resolved_stop_lr(), 1e-10)
+            decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
+        return base.model_copy(update={"decay_steps": decay_steps, "decay_rate": decay_rate})
+
+    def schedule_kwargs(self) -> dict[str, Any]:
+        assert self.decay_rate is not None
+        return {**super().schedule_kwargs(), "log_decay_rate": math.log(self.decay_rate)}
+
+
+class CosineConfig(_WarmupModel):
+    """``cosine``: cosine annealing from `start_lr` to `stop_lr`."""
+
+    schedule_class = Cosine
+
+    type: Literal["cosine"] = Field(description="The schedule type.")
+
+
+class WSDConfig(_WarmupModel):
+    """``wsd``: warmup, a stable phase at `start_lr`, then a final decay to `stop_lr`."""
+
+    schedule_class = WSD
+
+    type: Literal["wsd"] = Field(description="The schedule type.")
+    decay_phase_ratio: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="The final decay phase as a fraction of the total `num_steps`: "
+        "`D = max(1, min(int(decay_phase_ratio * num_steps), num_steps - warmup_steps))`.",
+    )
+    decay_type: Literal["inverse_linear", "cosine", "linear"] = Field(
+        "inverse_linear", description="The shape of the final decay."
+    )
+
+    @field_validator("stop_lr", "stop_lr_ratio")
+    @classmethod
+    def _positive_stop(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if v is not None and v <= 0:
+            raise _rule(info.field_name or "stop_lr", f"must be > 0 for `wsd`; got {v!r}")
+        return v
+
+
+_MODELS: dict[str, type[_Model]] = {}
+
+
+def register_config(model: type[_Model]) -> type[_Model]:
+    """Register a config model under its ``type`` literal."""
+    (name,) = model.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
+    _MODELS[name] = model
+    return model
+
+
+for _model in (ExpConfig, CosineConfig, WSDConfig):
+    register_config(_model)
+
+
+def config_types() -> dict[str, type[_Model]]:
+    """The registered ``learning_rate`` types and their config models."""
+    return dict(_MODELS)
+
+
+def _suggest(name: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    return "allowed: " + ", ".join(f"`{o}`" for o in sorted(options))
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECTION) -> str:
+    """One readable line for one pydantic error."""
+    loc = [str(p) for p in error["loc"]]
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "config_rule":
+        loc = [*loc[:-1], ctx["key"]] if loc else [ctx["key"]]
+        return f"{'.'.join([prefix, *loc])}: {error['msg']}."
+    path = ".".join([prefix, *loc])
+    key = loc[-1] if loc else ""
+    if kind == "missing":
+        if key == "start_lr":
+            return f"{path}: {_MISSING_START}."
+        return f"{path}: is required."
+    if kind == "extra_forbidden":
+        return (
+            f"{path}: `{key}` is not a key of type `{type_name}`; "
+            f"{_suggest(key, list(model.model_fields))}"
+        )
+    if kind == "int_type":
+        return (
+            f"{path}: must be an integer (not a float, string or boolean); got {_describe(value)}."
+        )
+    if kind == "float_type":
+        return f"{path}: must be a number (not a string or boolean); got {_describe(value)}."
+    if kind == "bool_type":
+        return f"{path}: must be true or false; got {_describe(value)}."
+    if kind == "finite_number":
+        return f"{path}: must be a finite number; got {value!r}."
+    bounds = {
+        "greater_than": ("gt", ">"),
+        "greater_than_equal": ("ge", ">="),
+        "less_than": ("lt", "<"),
+        "less_than_equal": ("le", "<="),
+    }
+    if kind in bounds:
+        name, op = bounds[kind]
+        return f"{path}: must be {op} {ctx[name]}; got {value!r}."
+    if kind == "literal_error":
+        return f"{path}: must be one of {ctx['expected']}; got {value!r}."
+    return f"{path}: {error['msg']}; got {value!r}."
+
+
+def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int]:
+    problems = []
+    if isinstance(num_steps, bool) or not isinstance(num_steps, int):
+        problems.append(
+            f"num_steps: must be an integer (training.numb_steps); got {_describe(num_steps)}."
+        )
+    elif not 1 <= num_steps <= INT32_MAX:
+        problems.append(f"num_steps: must be in [1, {INT32_MAX}]; got {num_steps!r}.")
+    workers = 1
+    if num_workers == "auto":
+        import jax
+
+        workers = jax.device_count()
+    elif isinstance(num_workers, bool) or not isinstance(num_workers, int):
+        problems.append(
+            f'num_workers: must be an integer >= 1 or "auto"; got {_describe(num_workers)}.'
+        )
+    elif num_workers < 1:
+        problems.append(f'num_workers: must be an integer >= 1 or "auto"; got {num_workers!r}.')
+    else:
+        workers = num_workers
+    return problems, workers
+
+
+def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, int]:
+    problems, workers = _check_run(num_steps, num_workers)
+    if isinstance(config, _Model):
+        config = config.model_dump(exclude_none=True)
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            [*problems, f"{SECTION}: must be a mapping of keys to values; got {_describe(config)}."]
+        )
+    type_name = config.get("type", "exp")
+    if not isinstance(type_name, str) or type_name not in _MODELS:
+        hint = (
+            _suggest(type_name, list(_MODELS))
+            if isinstance(type_name, str)
+            else ("allowed: " + ", ".join(f"`{t}`" for t in _MODELS))
+        )
+        raise ConfigError([*problems, f"{SECTION}.type: unknown type {type_name!r}; {hint}"])
+    model = _MODELS[type_name]
+    context = {"num_steps": num_steps} if not problems else {}
+    try:
+        parsed = model.model_validate(dict(config), context=context)
+    except ValidationError as exc:
+        problems += [_problem(error, model, type_name) for error in exc.errors()]
+    if problems:
+        raise ConfigError(problems)
+    return parsed, workers
+
+
+def validate(config: Mapping[str, Any] | _Model, num_steps: int) -> _Model:
+    """Validate a ``learning_rate`` mapping and return its fully resolved config.
+
+    Args:
+      config: the ``learning_rate`` section (a mapping, never mutated) or a config model.
+      num_steps: the number of training steps (``training.numb_steps``).
+
+    Returns:
+      The typed config with every derived value concrete: ``stop_lr`` (from
+      ``stop_lr_ratio``), ``warmup_steps`` (from ``warmup_ratio``), and for ``exp`` the
+      ``decay_steps`` DeePMD-kit actually uses and the ``decay_rate``.
+
+    Raises:
+      ConfigError: listing every problem found.
+
+    Examples:
+      >>> cfg = validate({"start_lr": 1e-3, "stop_lr_ratio": 1e-2, "decay_steps": 5000}, 1000)
+      >>> cfg.type, cfg.decay_steps, cfg.stop_lr
+      ('exp', 11, 1e-05)
+    """
+    parsed, _ = _validate(config, num_steps, 1)
+    return parsed.resolve(num_steps)
+
+
+def make_schedule(
+    config: Mapping[str, Any] | _Model, num_steps: int, *, num_workers: int | str = 1
+) -> Schedule:
+    """Validate a ``learning_rate`` mapping and build its schedule.
+
+    Args:
+      config: the ``learning_rate`` section of a DeePMD-kit input (never mutated), or a
+        config model. ``type`` defaults to ``"exp"``.
+      num_steps: the number of training steps (``training.numb_steps``), >= 1.
+      num_workers: the number of data-parallel workers (an int >= 1), or ``"auto"`` for
+        ``jax.device_count()``; the rate is scaled by ``scale_by_worker``.
+
+    Returns:
+      A :class:`~lrschedules_jax.Schedule`: callable on steps, a pytree, usable as any optax
+      learning rate.
+
+    Raises:
+      ConfigError: listing every problem found, each with its key path.
+
+    Examples:
+      >>> sched = make_schedule({"type": "cosine", "start_lr": 1.0, "stop_lr": 0.1}, 10)
+      >>> round(float(sched(5)), 6)
+      0.55
+    """
+    parsed, workers = _validate(config, num_steps, num_workers)
+    return parsed.build(num_steps, workers)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the ``learning_rate`` section (for editors and other tools)."""
+    union = Annotated[Union[tuple(_MODELS.values())], Field(title=SECTION)]  # type: ignore[misc]  # noqa: UP007
+    schema = TypeAdapter(union).json_schema()
+    schema["title"] = SECTION
+    schema["description"] = (
+        "DeePMD-kit's `learning_rate` section as lrschedules-jax validates it. `type` "
+        "defaults to `exp`."
+    )
+    return schema

@@ -9,7 +9,15 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ._schedule import as_float, exp_times_int, is_concrete, ratio, register_schedule, static
+from ._schedule import (
+    as_float,
+    build_from_keys,
+    exp_times_int,
+    is_concrete,
+    ratio,
+    register_schedule,
+    static,
+)
 from ._warmup import WarmupSchedule
 
 __all__ = ["WSD", "Cosine", "Exp", "cosine", "exp", "wsd"]
@@ -114,15 +122,6 @@ class WSD(WarmupSchedule):
         return {"decay start": self.warmup_steps + self.stable_steps}
 
 
-def _build(type_name: str, args: dict[str, Any]) -> Any:
-    from .config import make_schedule
-
-    num_steps = args.pop("num_steps")
-    num_workers = args.pop("num_workers")
-    config = {"type": type_name, **{k: v for k, v in args.items() if v is not None}}
-    return make_schedule(config, num_steps, num_workers=num_workers)
-
-
 def exp(
     *,
     start_lr: float,
@@ -174,7 +173,7 @@ def exp(
       >>> round(float(sched(0)), 10), round(float(sched(10000)), 10)
       (0.001, 1e-05)
     """
-    return _build("exp", locals())
+    return build_from_keys("exp", locals())
 
 
 def cosine(
@@ -217,7 +216,7 @@ def cosine(
       >>> round(float(sched(5000)), 10)
       0.000505
     """
-    return _build("cosine", locals())
+    return build_from_keys("cosine", locals())
 
 
 def wsd(
@@ -268,4 +267,4 @@ def wsd(
       >>> round(float(sched(9000)), 10), round(float(sched(9500)) / 1.98019802e-5, 6)
       (0.001, 1.0)
     """
-    return _build("wsd", locals())
+    return build_from_keys("wsd", locals())

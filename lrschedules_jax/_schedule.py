@@ -151,6 +151,21 @@ def exp_times_int(c: Any, n: jax.Array, dtype: Any) -> jax.Array:
     return e + e * lo
 
 
+def build_from_keys(type_name: str, args: dict[str, Any]) -> Any:
+    """What every keyword-only builder does: validate its keys with the config layer, build.
+
+    ``args`` is the builder's ``locals()``: the JSON keys (``None`` meaning "not given") plus
+    ``num_steps`` and ``num_workers``.
+    """
+    from .config import make_schedule
+
+    args = dict(args)
+    num_steps = args.pop("num_steps")
+    num_workers = args.pop("num_workers", 1)
+    config = {"type": type_name, **{k: v for k, v in args.items() if v is not None}}
+    return make_schedule(config, num_steps, num_workers=num_workers)
+
+
 def worker_scale(scale_by_worker: str, num_workers: int) -> float:
     """The factor every rate is multiplied by: ``num_workers``, its square root, or 1."""
     if scale_by_worker == "linear":

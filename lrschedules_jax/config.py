@@ -348,7 +348,7 @@ def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECT
     }
     if kind in bounds:
         name, op = bounds[kind]
-        return f"{path}: must be {op} {ctx[name]}; got {value!r}."
+        return f"{path}: must be {op} {ctx[name]:g}; got {value!r}."
     if kind == "literal_error":
         return f"{path}: must be one of {ctx['expected']}; got {value!r}."
     return f"{path}: {error['msg']}; got {value!r}."
@@ -395,7 +395,8 @@ def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, in
         )
         raise ConfigError([*problems, f"{SECTION}.type: unknown type {type_name!r}; {hint}"])
     model = _MODELS[type_name]
-    context = {"num_steps": num_steps} if not problems else {}
+    steps_ok = not any(p.startswith("num_steps:") for p in problems)
+    context = {"num_steps": num_steps} if steps_ok else {}
     try:
         parsed = model.model_validate(dict(config), context=context)
     except ValidationError as exc:

@@ -1,0 +1,42 @@
+"""Shared fixtures: jit/nojit evaluation, float32/x64 precision, and an independent float64 reference."""
+
+import jax
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def dtype_promotion():
+    """Strict dtype promotion, so silent float64/weak-type slips fail loudly.
+
+    Tests that run optax's own code override this fixture (optax relies on standard promotion).
+    """
+    with jax.numpy_dtype_promotion("strict"):
+        yield
+
+
+@pytest.fixture(params=["jit", "nojit"])
+def evaluate(request):
+    """Evaluate a schedule on steps, directly or under jax.jit with the schedule as an argument."""
+    if request.param == "jit":
+        return jax.jit(lambda sched, steps: sched(steps))
+    return lambda sched, steps: sched(steps)
+
+
+@pytest.fixture(params=["float32", "x64"])
+def precision(request):
+    """Run the test in float32 (tolerance 2e-6) or with x64 enabled (tolerance 1e-10)."""
+    if request.param == "x64":
+        with jax.enable_x64(True):
+            yield 1e-10
+    else:
+        yield 2e-6
+
+
+def max_rel_err(got, want):
+    """The largest relative error; where the reference is exactly 0 the value must be 0 too."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    zero = want == 0
+    assert np.all(got[zero] == 0), "nonzero value where the reference is 0"
+    return float(np.max(np.abs(got - want)[~zero] / np.abs(want[~zero]), initial=0.0))

@@ -186,11 +186,17 @@ def _parser() -> argparse.ArgumentParser:
     num_steps_option(check)
     num_workers_option(check)
 
-    commands.add_parser(
+    schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of the learning_rate section",
         description="Print the JSON Schema of the learning_rate section to stdout (for "
         "editors: VS Code's json.schemas, yaml-language-server).",
+    )
+    schema.add_argument(
+        "--deepmd-input",
+        action="store_true",
+        help="a schema for whole DeePMD-kit input files instead: learning_rate and "
+        "training.numb_steps are checked, other sections and `_comment` keys are allowed",
     )
     return parser
 
@@ -401,7 +407,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if schedule.worker_scale != 1.0:
         print(
             f"  {'num_workers':<{width}}  {schedule.num_workers}   (every rate * "
-            f"{schedule.worker_scale:.6g}, scale_by_worker {resolved.scale_by_worker})"
+            f"{schedule.worker_scale:.6g})"
         )
     print()
     rows = milestones(schedule)
@@ -464,8 +470,46 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from .config import json_schema
 
-    print(json.dumps(json_schema(), indent=2))
+    schema = deepmd_input_schema() if args.deepmd_input else json_schema()
+    print(json.dumps(schema, indent=2))
     return EXIT_OK
+
+
+def deepmd_input_schema() -> dict[str, Any]:
+    """A JSON Schema for whole DeePMD-kit inputs, checking what ``load_input`` reads.
+
+    The ``learning_rate`` schema of :func:`~lrschedules_jax.json_schema`, placed under
+    ``learning_rate`` and allowing DeePMD-kit's comment keys (``_comment``), plus
+    ``training.numb_steps`` and its aliases. Every other section and key is allowed.
+    """
+    from ._schedule import INT32_MAX
+    from .config import json_schema
+    from .io import NUM_STEPS_KEYS
+
+    section = json_schema()
+    defs = section.pop("$defs", {})
+    for model in defs.values():
+        if model.get("additionalProperties") is False:
+            model["patternProperties"] = {"^_": {"description": "A comment (ignored)."}}
+    integer = {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "DeePMD-kit input (learning_rate and training.numb_steps)",
+        "description": "Checks the `learning_rate` section and `training.numb_steps` (or an "
+        "alias) as lrschedules-jax does; other sections are not checked.",
+        "type": "object",
+        "properties": {
+            "learning_rate": section,
+            "training": {
+                "type": "object",
+                "properties": {
+                    key: {**integer, "description": "The number of training steps."}
+                    for key in NUM_STEPS_KEYS
+                },
+            },
+        },
+        "$defs": defs,
+    }
 
 
 COMMANDS = {

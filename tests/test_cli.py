@@ -233,7 +233,7 @@ def test_show_wsd_with_workers_names_derived_values(capsys, monkeypatch):
     assert "  stop_lr              2e-06   (start_lr * stop_lr_ratio 0.001)\n" in out
     assert "  warmup_steps         8000   (int(warmup_ratio 0.02 * 400000))\n" in out
     assert "(decay phase 40,000 steps, stable 352,000 steps)" in out
-    assert "  num_workers          4   (every rate * 2, scale_by_worker sqrt)\n" in out
+    assert "  scale_by_worker      sqrt\n  num_workers          4   (every rate * 2)\n" in out
     rows = show_table(out)
     # sqrt(4) = 2 times: warmup from 0.05 * 2e-3, stable 2e-3, cosine decay to 2e-6.
     assert rows == [
@@ -276,6 +276,21 @@ def test_show_replaced_decay_steps_is_explained(capsys, tmp_path):
 def test_schema_prints_the_json_schema(capsys):
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out) == json_schema()
+
+
+def test_schema_for_whole_deepmd_inputs_accepts_good_files_and_flags_bad_keys(capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    assert main(["schema", "--deepmd-input"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for name in ("water_se_e2_a.json", "cosine_legacy_warmup.json"):
+        assert list(validator.iter_errors(json.loads((DATA / name).read_text()))) == []
+    errors = list(validator.iter_errors(json.loads((DATA / "bad_keys.json").read_text())))
+    assert errors and all(e.absolute_path[0] == "learning_rate" for e in errors)
+    float_steps = {"learning_rate": {"start_lr": 1e-3, "stop_lr": 1e-5}, "training": {}}
+    float_steps["training"]["numb_steps"] = 1000.5
+    assert [e.absolute_path[-1] for e in validator.iter_errors(float_steps)] == ["numb_steps"]
 
 
 @pytest.mark.parametrize(

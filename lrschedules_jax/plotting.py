@@ -96,7 +96,8 @@ def schedule_curve(
     if end + 1 <= _DENSE_MAX:
         dense = np.arange(end + 1, dtype=np.int64)
     else:
-        dense = np.unique(np.linspace(0, end, _DENSE_MAX).round().astype(np.int64))
+        # An even integer grid; increasing because end >= _DENSE_MAX - 1.
+        dense = np.arange(_DENSE_MAX, dtype=np.int64) * end // (_DENSE_MAX - 1)
     rates = evaluate(schedule, dense)
 
     grid = np.unique(np.linspace(0, len(dense) - 1, max(2, num_points)).round().astype(np.int64))

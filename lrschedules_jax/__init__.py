@@ -11,6 +11,8 @@ from .config import ConfigError as ConfigError
 from .config import json_schema as json_schema
 from .config import make_schedule as make_schedule
 from .config import validate as validate
+from .io import load_input as load_input
+from .plotting import plot_schedule as plot_schedule
 
 __version__ = "0.1.0"
 
@@ -23,7 +25,9 @@ __all__ = [
     "cosine",
     "exp",
     "json_schema",
+    "load_input",
     "make_schedule",
+    "plot_schedule",
     "validate",
     "wsd",
 ]

@@ -1,0 +1,265 @@
+"""matplotlib helpers: draw a schedule, with its phase boundaries marked.
+
+matplotlib is imported inside the functions, so ``import lrschedules_jax`` never imports it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._schedule import INT32_MAX, Schedule
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["describe_schedule", "evaluate", "plot_schedule", "schedule_curve"]
+
+#: The curve runs this fraction of ``num_steps`` past the end, to show the final hold.
+PAST_END = 0.05
+#: Above this many steps the curve is evaluated on an even grid instead of every step.
+_DENSE_MAX = 1 << 22
+#: A value change larger than this (relative) between two flat runs is drawn as a stair.
+_JUMP_RTOL = 1e-6
+
+
+def _as_schedule(schedule_or_config: Any, num_steps: int | None, num_workers: Any) -> Schedule:
+    if isinstance(schedule_or_config, Schedule):
+        if num_steps is not None and num_steps != schedule_or_config.num_steps:
+            raise ValueError(
+                f"`num_steps` ({num_steps}) differs from the schedule's own num_steps "
+                f"({schedule_or_config.num_steps}); leave it out when passing a Schedule."
+            )
+        return schedule_or_config
+    from .config import ConfigError, make_schedule
+
+    if num_steps is None and isinstance(schedule_or_config, Mapping):
+        raise ConfigError(
+            ["num_steps: is required to plot a `learning_rate` mapping (training.numb_steps)."]
+        )
+    return make_schedule(schedule_or_config, num_steps, num_workers=num_workers)  # type: ignore[arg-type]
+
+
+def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
+    """``schedule(steps)`` as a float64 NumPy array, through one jit-compiled call.
+
+    One compilation per schedule instead of one per primitive: evaluating a schedule eagerly
+    compiles each of its dozens of small operations for every new array shape.
+    """
+    steps = np.asarray(steps, dtype=np.int64).clip(0, INT32_MAX).astype(np.int32)
+    try:
+        compiled = _compiled(schedule)
+    except TypeError:  # a schedule holding arrays is not hashable
+        import jax
+
+        compiled = jax.jit(schedule.__call__)
+    return np.asarray(compiled(steps), dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(schedule: Schedule) -> Any:
+    """The jit-compiled ``schedule.__call__``, kept so that redrawing a schedule is free.
+
+    The schedule is closed over (its hyperparameters are constants, exactly as in an eager
+    call), not passed as an argument.
+    """
+    import jax
+
+    return jax.jit(schedule.__call__)
+
+
+def schedule_curve(
+    schedule: Schedule, *, num_points: int = 2000, end: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The integer steps and float64 rates to draw for ``schedule``.
+
+    The schedule is evaluated at every integer step from 0 to ``end`` (default: 5 % past
+    ``num_steps``, to show the final hold) when there are at most 4M of them, else on an
+    even integer grid. The returned points are an even grid of about ``num_points`` steps,
+    every phase boundary and the steps on both sides of every stair (a value change between
+    two constant runs), so stepped schedules are drawn as stairs whatever their length.
+
+    Args:
+      schedule: the schedule to evaluate.
+      num_points: the number of evenly spaced steps (stair edges come on top).
+      end: the last step drawn.
+
+    Returns:
+      ``(steps, rates)``: two 1-D arrays of the same length, steps increasing.
+    """
+    if end is None:
+        end = schedule.num_steps + max(1, int(PAST_END * schedule.num_steps))
+    end = int(min(max(end, 1), INT32_MAX))
+    if end + 1 <= _DENSE_MAX:
+        dense = np.arange(end + 1, dtype=np.int64)
+    else:
+        # An even integer grid; increasing because end >= _DENSE_MAX - 1.
+        dense = np.arange(_DENSE_MAX, dtype=np.int64) * end // (_DENSE_MAX - 1)
+    rates = evaluate(schedule, dense)
+
+    grid = np.unique(np.linspace(0, len(dense) - 1, max(2, num_points)).round().astype(np.int64))
+    marks = [b for b in schedule.boundaries().values() if 0 <= b <= end]
+    near = np.searchsorted(dense, np.asarray(marks, dtype=np.int64))
+    keep = [grid, near, np.maximum(near - 1, 0)]
+    # Stair edges: a jump between two runs of equal values (a staircase, not a smooth decay).
+    change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(np.abs(rates[1:]), np.abs(rates[:-1]))
+    flat = ~change
+    edge = np.zeros_like(change)
+    edge[1:-1] = change[1:-1] & flat[:-2] & flat[2:]
+    (jumps,) = np.nonzero(edge)
+    if len(jumps) <= 4 * num_points:
+        keep += [jumps, jumps + 1]
+    idx = np.unique(np.concatenate(keep))
+    idx = idx[(idx >= 0) & (idx < len(dense))]
+    return dense[idx], rates[idx]
+
+
+def describe_schedule(schedule: Schedule) -> str:
+    """A short description of a schedule for legends: its type and key parameters.
+
+    Examples:
+      >>> from lrschedules_jax import make_schedule
+      >>> s = make_schedule({"start_lr": 1e-3, "stop_lr": 1e-6, "warmup_steps": 100}, 10000)
+      >>> describe_schedule(s)
+      'exp 0.001 → 1e-06, decay_steps 5000, warmup 100'
+    """
+    config = schedule.to_config()
+    kind = config.pop("type")
+    peak = next((config.pop(k) for k in ("start_lr", "max_lr") if k in config), None)
+    if "base_lr" in config and peak is not None:
+        head = f"{kind} {config.pop('base_lr'):g} ↔ {peak:g}"
+    elif peak is not None and config.get("stop_lr") is not None:
+        head = f"{kind} {peak:g} → {config.pop('stop_lr'):g}"
+    elif peak is not None:
+        head = f"{kind} {peak:g}"
+    else:
+        head = kind
+    warmup = config.pop("warmup_steps", 0)
+    factor = config.pop("warmup_start_factor", 0.0)
+    config.pop("decay_rate", None)  # derived from stop_lr
+    config.pop("stop_lr", None)
+    scale_by = config.pop("scale_by_worker", "linear")
+    parts = [head]
+    for key, value in config.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            parts.append(key)
+        elif isinstance(value, float):
+            parts.append(f"{key} {value:g}")
+        elif isinstance(value, (list, tuple)):
+            parts.append(f"{key} {list(value)}")
+        else:
+            parts.append(f"{key} {value}")
+    if warmup:
+        parts.append(f"warmup {warmup}" + (f" (start factor {factor:g})" if factor else ""))
+    if schedule.worker_scale != 1.0:
+        parts.append(f"x{schedule.worker_scale:g} ({schedule.num_workers} workers, {scale_by})")
+    return ", ".join(parts)
+
+
+def plot_schedule(
+    schedule_or_config: Schedule | Mapping[str, Any],
+    num_steps: int | None = None,
+    ax: Axes | None = None,
+    *,
+    log: bool = False,
+    label: str | None = None,
+    mark_phases: bool = True,
+    num_points: int = 2000,
+    num_workers: int | str = 1,
+    **line_kwargs: Any,
+) -> Axes:
+    """Plot a learning-rate schedule against the step.
+
+    The schedule is drawn from step 0 to 5 % past ``num_steps`` (to show the final hold) at
+    integer steps, with enough points that stepped schedules show their stairs. Phase
+    boundaries (``Schedule.boundaries()``: end of warmup, start of a WSD decay, end) are
+    marked with dotted vertical lines in the curve's color.
+
+    Args:
+      schedule_or_config: a :class:`~lrschedules_jax.Schedule`, or a ``learning_rate``
+        mapping (then ``num_steps`` is required).
+      num_steps: ``training.numb_steps`` for a mapping; leave it out for a Schedule.
+      ax: the matplotlib Axes to draw on (default: the current one, ``plt.gca()``).
+      log: use a logarithmic y axis.
+      label: the legend entry (default: the type and its key parameters).
+      mark_phases: mark the phase boundaries.
+      num_points: the number of evenly spaced steps drawn (stair edges come on top).
+      num_workers: the number of workers, for a mapping (an int or ``"auto"``).
+      **line_kwargs: passed to ``ax.plot`` (``color``, ``linewidth``, ...).
+
+    Returns:
+      The Axes drawn on.
+
+    Raises:
+      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid.
+
+    Examples:
+      >>> import matplotlib
+      >>> matplotlib.use("Agg")
+      >>> import matplotlib.pyplot as plt
+      >>> fig, ax = plt.subplots()
+      >>> ax = plot_schedule({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5}, 10000, ax)
+      >>> ax.get_legend().get_texts()[0].get_text()
+      'cosine 0.001 → 1e-05'
+      >>> plt.close(fig)
+    """
+    schedule = _as_schedule(schedule_or_config, num_steps, num_workers)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    steps, rates = schedule_curve(schedule, num_points=num_points)
+    if label is None:
+        label = describe_schedule(schedule)
+    (line,) = ax.plot(steps, rates, label=label, **line_kwargs)
+    if mark_phases:
+        _mark_phases(ax, schedule, line.get_color())
+    if log:
+        ax.set_yscale("log")
+    from matplotlib.ticker import EngFormatter
+
+    ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    right = ax.get_xlim()[1]
+    ax.set_xlim(0, max(right, float(steps[-1])))
+    ax.grid(True, which="major", alpha=0.3)
+    if label and not label.startswith("_"):
+        ax.legend(fontsize="small")
+    return ax
+
+
+def _mark_phases(ax: Axes, schedule: Schedule, color: Any) -> None:
+    """Dotted lines at the phase boundaries in the curve's color.
+
+    Each line is named at the top, unless a name already stands within 2 % of the axis
+    width (several schedules on one axes often share or nearly share a boundary).
+    """
+    width = max(ax.get_xlim()[1], schedule.num_steps * (1 + PAST_END))
+    named = [t.xy[0] for t in ax.texts if str(t.get_gid()).startswith("phase:")]
+    for name, step in schedule.boundaries().items():
+        if step <= 0:
+            continue
+        ax.axvline(step, color=color, linestyle=":", linewidth=1, alpha=0.7)
+        if any(abs(step - x) < 0.02 * width for x in named):
+            continue
+        named.append(step)
+        gid = f"phase:{name}"
+        ax.annotate(
+            name,
+            (step, 0.98),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(-2, 0),
+            textcoords="offset points",
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize=7,
+            color="0.35",
+            gid=gid,
+        )

@@ -1,7 +1,6 @@
 """Shared fixtures: jit/nojit evaluation, float32/x64 precision, and an independent float64 reference."""
 
 import jax
-import numpy as np
 import pytest
 
 
@@ -31,12 +30,3 @@ def precision(request):
             yield 1e-10
     else:
         yield 2e-6
-
-
-def max_rel_err(got, want):
-    """The largest relative error; where the reference is exactly 0 the value must be 0 too."""
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    zero = want == 0
-    assert np.all(got[zero] == 0), "nonzero value where the reference is 0"
-    return float(np.max(np.abs(got - want)[~zero] / np.abs(want[~zero]), initial=0.0))

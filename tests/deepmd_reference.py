@@ -126,3 +126,12 @@ def reference(config, num_steps, steps):
     kind = config.pop("type", "exp")
     config.pop("scale_by_worker", None)
     return REFERENCES[kind](np.asarray(steps, dtype=np.int64), num_steps, **config)
+
+
+def max_rel_err(got, want):
+    """The largest relative error; where the reference is exactly 0 the value must be 0 too."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    zero = want == 0
+    assert np.all(got[zero] == 0), "nonzero value where the reference is 0"
+    return float(np.max(np.abs(got - want)[~zero] / np.abs(want[~zero]), initial=0.0))

@@ -6,8 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import max_rel_err
-from deepmd_reference import reference
+from deepmd_reference import max_rel_err, reference
 
 import lrschedules_jax as lrs
 

@@ -6,6 +6,8 @@ from ._deepmd import Exp as Exp
 from ._deepmd import cosine as cosine
 from ._deepmd import exp as exp
 from ._deepmd import wsd as wsd
+from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
+from ._plateau import reduce_on_plateau as reduce_on_plateau
 from ._schedule import Schedule as Schedule
 from .config import ConfigError as ConfigError
 from .config import json_schema as json_schema
@@ -19,11 +21,13 @@ __all__ = [
     "ConfigError",
     "Cosine",
     "Exp",
+    "ReduceOnPlateauState",
     "Schedule",
     "cosine",
     "exp",
     "json_schema",
     "make_schedule",
+    "reduce_on_plateau",
     "validate",
     "wsd",
 ]

@@ -6,6 +6,8 @@ from ._deepmd import Exp as Exp
 from ._deepmd import cosine as cosine
 from ._deepmd import exp as exp
 from ._deepmd import wsd as wsd
+from ._finder import LRRangeTestResult as LRRangeTestResult
+from ._finder import lr_range_test as lr_range_test
 from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
 from ._plateau import reduce_on_plateau as reduce_on_plateau
 from ._schedule import Schedule as Schedule
@@ -21,11 +23,13 @@ __all__ = [
     "ConfigError",
     "Cosine",
     "Exp",
+    "LRRangeTestResult",
     "ReduceOnPlateauState",
     "Schedule",
     "cosine",
     "exp",
     "json_schema",
+    "lr_range_test",
     "make_schedule",
     "reduce_on_plateau",
     "validate",

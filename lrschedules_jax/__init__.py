@@ -6,6 +6,10 @@ from ._deepmd import Exp as Exp
 from ._deepmd import cosine as cosine
 from ._deepmd import exp as exp
 from ._deepmd import wsd as wsd
+from ._finder import LRRangeTestResult as LRRangeTestResult
+from ._finder import lr_range_test as lr_range_test
+from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
+from ._plateau import reduce_on_plateau as reduce_on_plateau
 from ._schedule import Schedule as Schedule
 from .config import ConfigError as ConfigError
 from .config import json_schema as json_schema
@@ -21,13 +25,17 @@ __all__ = [
     "ConfigError",
     "Cosine",
     "Exp",
+    "LRRangeTestResult",
+    "ReduceOnPlateauState",
     "Schedule",
     "cosine",
     "exp",
     "json_schema",
     "load_input",
+    "lr_range_test",
     "make_schedule",
     "plot_schedule",
+    "reduce_on_plateau",
     "validate",
     "wsd",
 ]

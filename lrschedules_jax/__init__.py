@@ -6,7 +6,11 @@ from ._deepmd import Exp as Exp
 from ._deepmd import cosine as cosine
 from ._deepmd import exp as exp
 from ._deepmd import wsd as wsd
+from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
+from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
+from ._optax import with_global_step as with_global_step
 from ._schedule import Schedule as Schedule
+from ._schedule import Shifted as Shifted
 from .config import ConfigError as ConfigError
 from .config import json_schema as json_schema
 from .config import make_schedule as make_schedule
@@ -19,11 +23,15 @@ __all__ = [
     "ConfigError",
     "Cosine",
     "Exp",
+    "ScaleByScheduleAtStepState",
     "Schedule",
+    "Shifted",
     "cosine",
     "exp",
     "json_schema",
     "make_schedule",
+    "scale_by_schedule_at_step",
     "validate",
+    "with_global_step",
     "wsd",
 ]

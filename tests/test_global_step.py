@@ -32,8 +32,9 @@ CONFIGS = {
 }
 
 
-@pytest.fixture(params=list(CONFIGS))
+@pytest.fixture(params=["cosine-warmup", "wsd"])
 def sched(request):
+    # The shift is the same wrapper for every type; test_properties.py checks it on each type.
     return make_schedule(CONFIGS[request.param], N, num_workers=2)
 
 
@@ -85,7 +86,6 @@ def test_shifted_saturates_without_overflow(k, step, global_step):
     shifted = sched.shifted(k)
     expected = float(sched(global_step))
     assert float(shifted(step)) == expected
-    assert float(jax.jit(shifted)(jnp.int32(step))) == pytest.approx(expected, rel=1e-6)
     assert float(shifted(jnp.asarray([step], jnp.int32))[0]) == expected
 
 
@@ -108,6 +108,9 @@ def test_shifted_is_a_jittable_pytree(sched):
         return s(step)
 
     np.testing.assert_allclose(_np(value(shifted, 5)), _np(sched(18)), rtol=1e-6)
+    # A traced step near the int32 limit saturates instead of overflowing.
+    top = _np(value(shifted, INT32_MAX - 5))
+    np.testing.assert_allclose(top, _np(sched(INT32_MAX)), rtol=1e-6)
     other = shifted.replace(schedule=sched.replace(start_lr=0.05))
     np.testing.assert_allclose(_np(value(other, 5)), _np(other(5)), rtol=1e-6)
     assert len(traces) == 1, "a new start_lr must not recompile"

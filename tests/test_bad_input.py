@@ -328,7 +328,19 @@ def test_garbage_value(type_, key, value):
         {"start_lr", "stop_lr"},
         ({"start_lr": 1e-3},),
     ],
-    ids=repr,
+    ids=[
+        "None",
+        "empty-list",
+        "list-of-pairs",
+        "string",
+        "json-string",
+        "float",
+        "int",
+        "bool",
+        "bytes",
+        "set",
+        "tuple-of-dict",
+    ],
 )
 def test_config_not_a_mapping(config):
     _check(config, N, 1, ["learning_rate"])

@@ -8,9 +8,13 @@ from ._deepmd import exp as exp
 from ._deepmd import wsd as wsd
 from ._finder import LRRangeTestResult as LRRangeTestResult
 from ._finder import lr_range_test as lr_range_test
+from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
+from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
+from ._optax import with_global_step as with_global_step
 from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
 from ._plateau import reduce_on_plateau as reduce_on_plateau
 from ._schedule import Schedule as Schedule
+from ._schedule import Shifted as Shifted
 from .config import ConfigError as ConfigError
 from .config import json_schema as json_schema
 from .config import make_schedule as make_schedule
@@ -27,7 +31,9 @@ __all__ = [
     "Exp",
     "LRRangeTestResult",
     "ReduceOnPlateauState",
+    "ScaleByScheduleAtStepState",
     "Schedule",
+    "Shifted",
     "cosine",
     "exp",
     "json_schema",
@@ -36,6 +42,8 @@ __all__ = [
     "make_schedule",
     "plot_schedule",
     "reduce_on_plateau",
+    "scale_by_schedule_at_step",
     "validate",
+    "with_global_step",
     "wsd",
 ]

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-__all__ = ["Schedule", "register_schedule", "static"]
+__all__ = ["Schedule", "Shifted", "register_schedule", "static"]
 
 _S = TypeVar("_S", bound="Schedule")
 
@@ -239,6 +239,99 @@ class Schedule:
     def replace(self: _S, **changes: Any) -> _S:
         """A copy with some fields replaced (no validation: use the builders for that)."""
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    def shifted(self, start_step: int) -> Shifted:
+        """This schedule from global step ``start_step`` on: ``shifted(k)(s) == self(s + k)``.
+
+        For resuming with a fresh optimizer state (whose step count restarts at 0) at global
+        step ``start_step``. The shift is integer arithmetic on the clamped step, saturating at
+        ``2**31 - 1`` (no overflow); a negative ``start_step`` delays the schedule, which then
+        holds its step-0 value for the first ``-start_step`` steps. Shifts of one sign compose
+        into one. The result is a pytree (the shift is static), jits and vmaps like ``self``.
+
+        ``to_config()`` of the result is ``self.to_config()``: the ``learning_rate`` section
+        describes the whole run, the shift is a position in it. Rebuild a shifted ``s`` with
+        ``make_schedule(s.to_config(), s.num_steps, num_workers=s.num_workers)`` followed by
+        ``.shifted(s.start_step)``.
+
+        Args:
+          start_step: the global step that local step 0 stands for, an int in
+            ``[-(2**31 - 1), 2**31 - 1]``.
+
+        Returns:
+          A :class:`Shifted` schedule.
+
+        Raises:
+          TypeError: if ``start_step`` is not an int.
+          ValueError: if it is out of range.
+
+        Examples:
+          >>> from lrschedules_jax import cosine
+          >>> sched = cosine(start_lr=1.0, stop_lr=0.1, num_steps=10)
+          >>> float(sched.shifted(4)(1)) == float(sched(5))
+          True
+        """
+        if isinstance(start_step, (bool, np.bool_)) or not isinstance(
+            start_step, (int, np.integer)
+        ):
+            raise TypeError(f"`start_step` must be an int; got {start_step!r}.")
+        start_step = int(start_step)
+        if not -INT32_MAX <= start_step <= INT32_MAX:
+            raise ValueError(
+                f"`start_step` must be in [{-INT32_MAX}, {INT32_MAX}]; got {start_step}."
+            )
+        return Shifted(
+            schedule=self,
+            start_step=start_step,
+            num_steps=self.num_steps,
+            scale_by_worker=self.scale_by_worker,
+            num_workers=self.num_workers,
+        )
+
+
+@register_schedule
+class Shifted(Schedule):
+    """A schedule read from a global step on; made by :meth:`Schedule.shifted`.
+
+    .. math::
+      \\mathrm{lr}(s) = \\mathrm{schedule}(\\mathrm{clip}(s + k, 0, 2^{31} - 1))
+
+    Attributes:
+      schedule: the original schedule (a pytree child: its float hyperparameters stay leaves).
+      start_step: the shift ``k`` (static).
+    """
+
+    schedule: Schedule
+    start_step: int = static(0)
+
+    def __call__(self, step: Any) -> jax.Array:
+        step = as_step(step)
+        k = self.start_step
+        if k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
+            step = jnp.minimum(step, INT32_MAX - k) + k
+        elif k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
+            step = step + k
+        return self.schedule(step)
+
+    def shifted(self, start_step: int) -> Shifted:
+        outer = Schedule.shifted(self, start_step)  # validates start_step
+        k1, k2 = self.start_step, outer.start_step
+        if k1 * k2 >= 0:  # saturating shifts of one sign compose exactly
+            total = min(max(k1 + k2, -INT32_MAX), INT32_MAX)
+            return Schedule.shifted(self.schedule, total)
+        return outer
+
+    def boundaries(self) -> dict[str, int]:
+        """The original's phase boundaries in local steps (those not passed yet)."""
+        return {
+            name: b - self.start_step
+            for name, b in self.schedule.boundaries().items()
+            if b - self.start_step >= 0
+        }
+
+    def to_config(self) -> dict[str, Any]:
+        """The original schedule's config: the shift is a position in the run, not a key."""
+        return self.schedule.to_config()
 
 
 def _to_json(value: Any, name: str) -> Any:

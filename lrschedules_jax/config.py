@@ -23,11 +23,12 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from ._deepmd import WSD, Cosine, Exp
-from ._schedule import INT32_MAX, Schedule
+from ._schedule import INT32_MAX, Schedule, worker_scale
 
 __all__ = [
     "ConfigError",
@@ -41,6 +42,14 @@ __all__ = [
 ]
 
 SECTION = "learning_rate"
+
+# Every rate must be representable in float32, the default dtype: a positive rate at least the
+# smallest normal float32 (XLA flushes subnormals to zero on CPU), and times the worker scale
+# below the largest float32.
+_F32_TINY = 1.1754943508222875e-38
+_F32_MAX = 3.4028234663852886e38
+_RATE_KEYS = ("start_lr", "stop_lr", "stop_lr_ratio", "max_lr", "base_lr")
+_EXP_MIN_STOP = 1e-10
 
 _MISSING_START = (
     "is required since DeePMD-kit 3.1.3 (older releases silently used a default); "
@@ -217,6 +226,7 @@ class ExpConfig(_WarmupModel):
     decay_steps: int = Field(
         5000,
         gt=0,
+        le=INT32_MAX,
         description="The rate decays every `decay_steps` steps. If `decay_rate` is not given "
         "and `decay_steps >= num_steps - warmup_steps`, it is replaced by "
         "`100 if T // 10 > 100 else T // 100 + 1` (T = num_steps - warmup_steps), as "
@@ -233,6 +243,19 @@ class ExpConfig(_WarmupModel):
         False, description="Decay at every step (`t / decay_steps`) instead of in stairs."
     )
 
+    @model_validator(mode="after")
+    def _derived_rate_decays(self) -> ExpConfig:
+        # The derived rate uses max(stop_lr, 1e-10): below 1e-10 it would exceed 1 and the
+        # "decay" would rise above start_lr.
+        if self.decay_rate is None and self.start_lr < _EXP_MIN_STOP:
+            raise _rule(
+                "start_lr",
+                f"must be >= {_EXP_MIN_STOP} when `decay_rate` is derived (DeePMD-kit derives "
+                f"it from max(stop_lr, {_EXP_MIN_STOP}), so the rate would rise); got "
+                f"{self.start_lr!r}. Give `decay_rate` explicitly for smaller rates",
+            )
+        return self
+
     def resolve(self, num_steps: int) -> ExpConfig:
         base = super().resolve(num_steps)
         length = num_steps - base.warmup_steps
@@ -240,7 +263,7 @@ class ExpConfig(_WarmupModel):
         if decay_rate is None:
             if decay_steps >= length:
                 decay_steps = 100 if length // 10 > 100 else length // 100 + 1
-            stop = max(base.resolved_stop_lr(), 1e-10)
+            stop = max(base.resolved_stop_lr(), _EXP_MIN_STOP)
             decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
         return base.model_copy(update={"decay_steps": decay_steps, "decay_rate": decay_rate})
 
@@ -371,8 +394,10 @@ def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int]:
         problems.append(
             f'num_workers: must be an integer >= 1 or "auto"; got {_describe(num_workers)}.'
         )
-    elif num_workers < 1:
-        problems.append(f'num_workers: must be an integer >= 1 or "auto"; got {num_workers!r}.')
+    elif not 1 <= num_workers <= INT32_MAX:
+        problems.append(
+            f'num_workers: must be an integer in [1, {INT32_MAX}] or "auto"; got {num_workers!r}.'
+        )
     else:
         workers = num_workers
     return problems, workers
@@ -401,9 +426,35 @@ def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, in
         parsed = model.model_validate(dict(config), context=context)
     except ValidationError as exc:
         problems += [_problem(error, model, type_name) for error in exc.errors()]
+    else:
+        problems += _check_float32_rates(parsed, workers)
     if problems:
         raise ConfigError(problems)
     return parsed, workers
+
+
+def _check_float32_rates(parsed: _Model, workers: int) -> list[str]:
+    """Every positive rate is a normal float32 and stays finite after worker scaling."""
+    values = parsed.model_dump()
+    scale = worker_scale(parsed.scale_by_worker, workers)
+    problems = []
+    for key in _RATE_KEYS:
+        value = values.get(key)
+        if value is None:
+            continue
+        rate = value * values["start_lr"] if key == "stop_lr_ratio" else value
+        if 0 < rate < _F32_TINY:
+            what = "`start_lr * stop_lr_ratio`" if key == "stop_lr_ratio" else "a positive rate"
+            problems.append(
+                f"{SECTION}.{key}: {what} must be 0 or at least {_F32_TINY:.7g} (the smallest "
+                f"normal float32); got {rate!r}."
+            )
+        elif rate * scale > _F32_MAX:
+            problems.append(
+                f"{SECTION}.{key}: times the worker scale ({scale:g}) must be at most "
+                f"{_F32_MAX:.7g} (the largest float32); got {value!r}."
+            )
+    return problems
 
 
 def validate(config: Mapping[str, Any] | _Model, num_steps: int) -> _Model:

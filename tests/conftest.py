@@ -5,12 +5,13 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def dtype_promotion():
+def dtype_promotion(request):
     """Strict dtype promotion, so silent float64/weak-type slips fail loudly.
 
-    Tests that run optax's own code override this fixture (optax relies on standard promotion).
+    A test module that runs optax's own code (which relies on standard promotion) sets
+    ``DTYPE_PROMOTION = "standard"``.
     """
-    with jax.numpy_dtype_promotion("strict"):
+    with jax.numpy_dtype_promotion(getattr(request.module, "DTYPE_PROMOTION", "strict")):
         yield
 
 

@@ -3,19 +3,12 @@
 import re
 from pathlib import Path
 
-import jax
-import pytest
-
 from lrschedules_jax.config import config_types
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def dtype_promotion():
-    """The README's tour runs optax code, which needs standard dtype promotion."""
-    with jax.numpy_dtype_promotion("standard"):
-        yield
+DTYPE_PROMOTION = "standard"  # optax's own code needs it (see conftest.py)
 
 
 def test_readme_api_tour_runs(capsys):

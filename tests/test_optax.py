@@ -20,11 +20,7 @@ CONFIG = {
 NUM_STEPS = 40
 
 
-@pytest.fixture(autouse=True)
-def dtype_promotion():
-    """optax's own code needs standard dtype promotion (overrides conftest's strict mode)."""
-    with jax.numpy_dtype_promotion("standard"):
-        yield
+DTYPE_PROMOTION = "standard"  # optax's own code needs it (see conftest.py)
 
 
 def _loss(params, x):

@@ -327,7 +327,7 @@ class _NoStopModel(_WarmupModel):
         if v is not None:
             (name,) = cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
             key = info.field_name or "stop_lr"
-            raise _rule(key, f"`{key}` is not a key of type `{name}`: {cls.no_stop_reason}")
+            raise _rule(key, f"`{key}` is not a key of type `{name}`; {cls.no_stop_reason}")
         return v
 
 
@@ -465,10 +465,10 @@ class CosineRestartsConfig(_WarmupModel):
         return {**super().schedule_kwargs(), "log_cycle_decay": math.log(self.cycle_decay)}
 
 
-_ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`"
+_ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
 _ONE_CYCLE_WARMUP = (
     "it warms up by itself from `max_lr / div_factor` to `max_lr` over its first "
-    "`pct_start * num_steps` steps: set `pct_start` and `div_factor`"
+    "`pct_start * num_steps` steps: set `pct_start` and `div_factor`."
 )
 
 
@@ -477,7 +477,7 @@ class OneCycleConfig(_Model):
 
     schedule_class = OneCycle
     key_hints: ClassVar[dict[str, str]] = {
-        "start_lr": "it starts at `max_lr / div_factor`: set `max_lr` and `div_factor`",
+        "start_lr": "it starts at `max_lr / div_factor`: set `max_lr` and `div_factor`.",
         "stop_lr": _ONE_CYCLE_FINAL,
         "stop_lr_ratio": _ONE_CYCLE_FINAL,
         "warmup_steps": _ONE_CYCLE_WARMUP,
@@ -520,7 +520,7 @@ class OneCycleConfig(_Model):
         return v
 
 
-_CYCLIC_WARMUP = "it has no warmup: every cycle rises from `base_lr` over `step_size_up` steps"
+_CYCLIC_WARMUP = "it has no warmup: every cycle rises from `base_lr` over `step_size_up` steps."
 _CYCLIC_RANGE = "it cycles between `base_lr` and `max_lr`"
 
 
@@ -529,9 +529,9 @@ class CyclicConfig(_Model):
 
     schedule_class = Cyclic
     key_hints: ClassVar[dict[str, str]] = {
-        "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`",
-        "stop_lr": _CYCLIC_RANGE + ", without an end rate",
-        "stop_lr_ratio": _CYCLIC_RANGE + ", without an end rate",
+        "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`.",
+        "stop_lr": _CYCLIC_RANGE + ", without an end rate.",
+        "stop_lr_ratio": _CYCLIC_RANGE + ", without an end rate.",
         "warmup_steps": _CYCLIC_WARMUP,
         "warmup_ratio": _CYCLIC_WARMUP,
         "warmup_start_factor": _CYCLIC_WARMUP,

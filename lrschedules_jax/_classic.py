@@ -243,7 +243,10 @@ class CosineRestarts(WarmupSchedule):
             i = i.astype(int_dtype())
             into = t - jnp.asarray(starts, int_dtype())[i]
             length_int = jnp.asarray(clipped, int_dtype())[i]
-            extra = jnp.asarray([float(n - min(n, INT32_MAX)) for n in lengths], dtype)[i]
+            extra = jnp.asarray(
+                [float(n - c) for n, c in zip(lengths, clipped, strict=True)], dtype
+            )
+            extra = extra[i]
             length = jnp.asarray([float(n) for n in lengths], dtype)[i]
             frac = ((length_int - into).astype(dtype) + extra) / length
         s0 = as_float(self.start_lr, dtype)

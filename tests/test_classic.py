@@ -656,6 +656,21 @@ def test_jit_with_schedule_argument_matches_reference(case):
     assert_close(got, reference(case, steps))
 
 
+@pytest.mark.parametrize("case", [*REPRESENTATIVE, "polynomial-p7.5", "restarts-huge-cycle"])
+def test_x64_float64_to_1e10(case):
+    """Under ``jax_enable_x64`` the rate is float64, within 1e-10 of the reference (SPEC 1)."""
+    steps = np.array(boundary_steps(case), dtype=np.int64)
+    steps = np.concatenate([steps, np.zeros((-len(steps)) % CHUNK, np.int64)])  # one shape
+    with jax.enable_x64(True):
+        sched = build(case)
+        eager = sched(steps)
+        traced = jax.jit(lambda sched, s: sched(s))(sched, steps)
+        for out in (eager, traced):
+            assert out.dtype == jnp.float64
+            assert not out.weak_type
+            assert_close(out, reference(case, steps), rtol=1e-10)
+
+
 SWEEPS = {
     # case: the float keys that change between the swept schedules
     "constant-warmup": {"start_lr": [1e-3, 3e-3], "warmup_start_factor": [0.0, 0.5]},

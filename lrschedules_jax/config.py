@@ -11,6 +11,7 @@ one :class:`ConfigError` listing every problem, each naming its key.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union
@@ -27,13 +28,33 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ._classic import (
+    Constant,
+    CosineRestarts,
+    Cyclic,
+    InverseSqrt,
+    Linear,
+    MultiStep,
+    OneCycle,
+    Polynomial,
+    Step,
+)
 from ._deepmd import WSD, Cosine, Exp
 from ._schedule import INT32_MAX, Schedule, worker_scale
 
 __all__ = [
     "ConfigError",
+    "ConstantConfig",
     "CosineConfig",
+    "CosineRestartsConfig",
+    "CyclicConfig",
     "ExpConfig",
+    "InverseSqrtConfig",
+    "LinearConfig",
+    "MultiStepConfig",
+    "OneCycleConfig",
+    "PolynomialConfig",
+    "StepConfig",
     "WSDConfig",
     "config_types",
     "json_schema",
@@ -305,6 +326,291 @@ class WSDConfig(_WarmupModel):
         return v
 
 
+# ---- The classic types (SPEC section 3) ------------------------------------------------------
+
+
+def _drop_stop_keys(schema: dict[str, Any], cls: type) -> None:
+    """JSON Schema hook: the types without an end rate do not list the stop keys."""
+    for key in ("stop_lr", "stop_lr_ratio"):
+        schema.get("properties", {}).pop(key, None)
+
+
+class _NoStopModel(_WarmupModel):
+    """A type with a `start_lr` and a warmup but no end rate: the stop keys are errors."""
+
+    model_config = ConfigDict(json_schema_extra=_drop_stop_keys)
+
+    stop_required = False
+    hidden_keys: ClassVar[tuple[str, ...]] = ("stop_lr", "stop_lr_ratio")
+    no_stop_reason: ClassVar[str] = ""
+
+    @field_validator("stop_lr", "stop_lr_ratio", mode="before")
+    @classmethod
+    def _no_stop_key(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is not None:
+            (name,) = cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
+            key = info.field_name or "stop_lr"
+            raise _rule(key, f"`{key}` is not a key of type `{name}`; {cls.no_stop_reason}")
+        return v
+
+
+class ConstantConfig(_NoStopModel):
+    """``constant``: `start_lr` after the warmup (optax `constant_schedule`)."""
+
+    schedule_class = Constant
+    no_stop_reason = "the rate stays at `start_lr`"
+
+    type: Literal["constant"] = Field(description="The schedule type.")
+
+
+class StepConfig(_NoStopModel):
+    """``step``: `start_lr * gamma ** (t // step_size)` (torch `StepLR`)."""
+
+    schedule_class = Step
+    no_stop_reason = "the rate falls by `gamma` every `step_size` steps, without an end rate"
+
+    type: Literal["step"] = Field(description="The schedule type.")
+    step_size: int = Field(
+        gt=0,
+        le=INT32_MAX,
+        description="The rate is multiplied by `gamma` every `step_size` steps after warmup.",
+    )
+    gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every drop.")
+
+    def schedule_kwargs(self) -> dict[str, Any]:
+        return {**super().schedule_kwargs(), "log_gamma": math.log(self.gamma)}
+
+
+class MultiStepConfig(_NoStopModel):
+    """``multistep``: `start_lr * gamma ** (number of milestones <= t)` (torch `MultiStepLR`)."""
+
+    schedule_class = MultiStep
+    no_stop_reason = "the rate falls by `gamma` at every milestone, without an end rate"
+
+    type: Literal["multistep"] = Field(description="The schedule type.")
+    milestones: list[Annotated[int, Field(gt=0, le=INT32_MAX)]] = Field(
+        min_length=1,
+        description="Strictly increasing steps (> 0, counted from the end of warmup) at "
+        "which the rate is multiplied by `gamma`; milestone `m` applies from step `m` on.",
+    )
+    gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every milestone.")
+
+    @field_validator("milestones", mode="before")
+    @classmethod
+    def _tuple_to_list(cls, v: Any) -> Any:
+        return list(v) if isinstance(v, tuple) else v
+
+    @field_validator("milestones")
+    @classmethod
+    def _increasing(cls, v: list[int]) -> list[int]:
+        if any(b <= a for a, b in itertools.pairwise(v)):
+            raise _rule("milestones", f"must be strictly increasing; got {v!r}")
+        return v
+
+    def schedule_kwargs(self) -> dict[str, Any]:
+        return {
+            **super().schedule_kwargs(),
+            "milestones": tuple(self.milestones),
+            "log_gamma": math.log(self.gamma),
+        }
+
+
+class PolynomialConfig(_WarmupModel):
+    """``polynomial``: `stop_lr + (start_lr - stop_lr) * (1 - t / T) ** power` (torch
+    `PolynomialLR`, optax `polynomial_schedule`)."""
+
+    schedule_class = Polynomial
+
+    type: Literal["polynomial"] = Field(description="The schedule type.")
+    power: float = Field(1.0, gt=0, description="The exponent of the decay.")
+
+
+class LinearConfig(_WarmupModel):
+    """``linear``: linear decay from `start_lr` to `stop_lr` (`polynomial` with power 1)."""
+
+    schedule_class = Linear
+
+    type: Literal["linear"] = Field(description="The schedule type.")
+
+
+class InverseSqrtConfig(_WarmupModel):
+    """``inverse_sqrt``: `start_lr * sqrt(timescale / (t + timescale))`, floored at an
+    optional `stop_lr` (the Transformer schedule; HuggingFace `inverse_sqrt`)."""
+
+    schedule_class = InverseSqrt
+    stop_required = False
+
+    type: Literal["inverse_sqrt"] = Field(description="The schedule type.")
+    timescale: int | None = Field(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        description="The decay's time scale in steps: the rate halves `3 * timescale` steps "
+        "after warmup. Default: `warmup_steps` if it is > 0, else 10000.",
+    )
+
+    def resolve(self, num_steps: int) -> InverseSqrtConfig:
+        base = super().resolve(num_steps)
+        update: dict[str, Any] = {}
+        if base.timescale is None:
+            update["timescale"] = base.warmup_steps if base.warmup_steps > 0 else 10000
+        if base.stop_lr is None:
+            update["stop_lr"] = 0.0
+        return base.model_copy(update=update)
+
+
+class CosineRestartsConfig(_WarmupModel):
+    """``cosine_restarts``: cosine cycles down to `stop_lr` with warm restarts (SGDR; torch
+    `CosineAnnealingWarmRestarts`)."""
+
+    schedule_class = CosineRestarts
+
+    type: Literal["cosine_restarts"] = Field(description="The schedule type.")
+    cycle_steps: int = Field(
+        gt=0, le=INT32_MAX, description="The length of the first cycle (torch's `T_0`)."
+    )
+    cycle_mult: int = Field(
+        1,
+        ge=1,
+        le=INT32_MAX,
+        description="Each cycle is `cycle_mult` times longer than the one before (torch's "
+        "`T_mult`).",
+    )
+    cycle_decay: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
+        "`start_lr`); a peak never goes below `stop_lr`.",
+    )
+
+    def schedule_kwargs(self) -> dict[str, Any]:
+        return {**super().schedule_kwargs(), "log_cycle_decay": math.log(self.cycle_decay)}
+
+
+_ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
+_ONE_CYCLE_WARMUP = (
+    "it warms up by itself from `max_lr / div_factor` to `max_lr` over its first "
+    "`pct_start * num_steps` steps: set `pct_start` and `div_factor`."
+)
+
+
+class OneCycleConfig(_Model):
+    """``one_cycle``: the 1cycle policy (torch `OneCycleLR(total_steps=num_steps)`)."""
+
+    schedule_class = OneCycle
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": "it starts at `max_lr / div_factor`: set `max_lr` and `div_factor`.",
+        "stop_lr": _ONE_CYCLE_FINAL,
+        "stop_lr_ratio": _ONE_CYCLE_FINAL,
+        "warmup_steps": _ONE_CYCLE_WARMUP,
+        "warmup_ratio": _ONE_CYCLE_WARMUP,
+        "warmup_start_factor": _ONE_CYCLE_WARMUP,
+    }
+
+    type: Literal["one_cycle"] = Field(description="The schedule type.")
+    max_lr: float = Field(gt=0, description="The peak rate.")
+    pct_start: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="The fraction of `num_steps` spent rising to `max_lr` (at most 0.5 with "
+        "`three_phase`).",
+    )
+    div_factor: float = Field(25.0, ge=1, description="The rate starts at `max_lr / div_factor`.")
+    final_div_factor: float = Field(
+        1e4, ge=1, description="The rate ends at `max_lr / div_factor / final_div_factor`."
+    )
+    anneal_strategy: Literal["cos", "linear"] = Field(
+        "cos", description="The shape of every phase: cosine or linear."
+    )
+    three_phase: bool = Field(
+        False,
+        description="Fall back to `max_lr / div_factor` as fast as the rate rose, then anneal "
+        "to the minimum in a third phase (the original paper's policy).",
+    )
+
+    @field_validator("three_phase")
+    @classmethod
+    def _room_for_three_phases(cls, v: bool, info: ValidationInfo) -> bool:
+        pct = info.data.get("pct_start")
+        if v and pct is not None and pct > 0.5:
+            raise _rule(
+                "pct_start",
+                f"must be at most 0.5 with `three_phase` (the first two phases take "
+                f"`2 * pct_start` of the steps); got {pct!r}",
+            )
+        return v
+
+
+_CYCLIC_WARMUP = "it has no warmup: every cycle rises from `base_lr` over `step_size_up` steps."
+_CYCLIC_RANGE = "it cycles between `base_lr` and `max_lr`"
+
+
+class CyclicConfig(_Model):
+    """``cyclic``: cyclical learning rates (torch `CyclicLR(cycle_momentum=False)`)."""
+
+    schedule_class = Cyclic
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`.",
+        "stop_lr": _CYCLIC_RANGE + ", without an end rate.",
+        "stop_lr_ratio": _CYCLIC_RANGE + ", without an end rate.",
+        "warmup_steps": _CYCLIC_WARMUP,
+        "warmup_ratio": _CYCLIC_WARMUP,
+        "warmup_start_factor": _CYCLIC_WARMUP,
+    }
+
+    type: Literal["cyclic"] = Field(description="The schedule type.")
+    base_lr: float = Field(ge=0, description="The lower rate, at the start of every cycle.")
+    max_lr: float = Field(
+        gt=0, description="The upper rate, at least `base_lr`, reached after `step_size_up`."
+    )
+    step_size_up: int = Field(
+        2000, gt=0, le=INT32_MAX, description="Steps from `base_lr` up to `max_lr`."
+    )
+    step_size_down: int | None = Field(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        description="Steps from `max_lr` back down to `base_lr`. Default: `step_size_up`.",
+    )
+    mode: Literal["triangular", "triangular2", "exp_range"] = Field(
+        "triangular",
+        description="`triangular`: every cycle the same; `triangular2`: the amplitude halves "
+        "every cycle; `exp_range`: the amplitude is multiplied by `gamma ** step`.",
+    )
+    gamma: float = Field(
+        1.0, gt=0, le=1, description="The `exp_range` factor per step (only for `exp_range`)."
+    )
+
+    @field_validator("max_lr")
+    @classmethod
+    def _max_above_base(cls, v: float, info: ValidationInfo) -> float:
+        base = info.data.get("base_lr")
+        if base is not None and v < base:
+            raise _rule("max_lr", f"must be at least `base_lr` ({base!r}); got {v!r}")
+        return v
+
+    @field_validator("gamma")
+    @classmethod
+    def _gamma_needs_exp_range(cls, v: float, info: ValidationInfo) -> float:
+        mode = info.data.get("mode")
+        if v != 1.0 and mode is not None and mode != "exp_range":
+            raise _rule(
+                "gamma",
+                f"is used only by `mode` `exp_range` (mode is `{mode}`); got {v!r}",
+            )
+        return v
+
+    def resolve(self, num_steps: int) -> CyclicConfig:
+        if self.step_size_down is None:
+            return self.model_copy(update={"step_size_down": self.step_size_up})
+        return self
+
+    def schedule_kwargs(self) -> dict[str, Any]:
+        return {**super().schedule_kwargs(), "log_gamma": math.log(self.gamma)}
+
+
 _MODELS: dict[str, type[_Model]] = {}
 
 
@@ -315,7 +621,20 @@ def register_config(model: type[_Model]) -> type[_Model]:
     return model
 
 
-for _model in (ExpConfig, CosineConfig, WSDConfig):
+for _model in (
+    ExpConfig,
+    CosineConfig,
+    WSDConfig,
+    ConstantConfig,
+    StepConfig,
+    MultiStepConfig,
+    PolynomialConfig,
+    LinearConfig,
+    InverseSqrtConfig,
+    CosineRestartsConfig,
+    OneCycleConfig,
+    CyclicConfig,
+):
     register_config(_model)
 
 
@@ -335,24 +654,31 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def _bound(value: float) -> str:
+    """A range bound as written in the rule: ``0`` not ``0.0``, integers in full."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
 def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECTION) -> str:
     """One readable line for one pydantic error."""
-    loc = [str(p) for p in error["loc"]]
+    head, *rest = error["loc"] or ("",)
+    loc = [str(head), *(str(p) for p in rest if not isinstance(p, int))]
+    index = "".join(f"[{p}]" for p in rest if isinstance(p, int))  # a list item
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "config_rule":
         loc = [*loc[:-1], ctx["key"]] if loc else [ctx["key"]]
         return f"{'.'.join([prefix, *loc])}: {error['msg']}."
-    path = ".".join([prefix, *loc])
+    path = ".".join([prefix, *loc]) + index
     key = loc[-1] if loc else ""
     if kind == "missing":
         if key == "start_lr":
             return f"{path}: {_MISSING_START}."
         return f"{path}: is required."
     if kind == "extra_forbidden":
-        return (
-            f"{path}: `{key}` is not a key of type `{type_name}`; "
-            f"{_suggest(key, list(model.model_fields))}"
-        )
+        hint = getattr(model, "key_hints", {}).get(key) or _suggest(key, list(model.model_fields))
+        return f"{path}: `{key}` is not a key of type `{type_name}`; {hint}"
     if kind == "int_type":
         return (
             f"{path}: must be an integer (not a float, string or boolean); got {_describe(value)}."
@@ -371,7 +697,7 @@ def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECT
     }
     if kind in bounds:
         name, op = bounds[kind]
-        return f"{path}: must be {op} {ctx[name]:g}; got {value!r}."
+        return f"{path}: must be {op} {_bound(ctx[name])}; got {value!r}."
     if kind == "literal_error":
         return f"{path}: must be one of {ctx['expected']}; got {value!r}."
     return f"{path}: {error['msg']}; got {value!r}."

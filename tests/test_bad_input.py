@@ -36,6 +36,21 @@ BASES: dict[str, dict[str, Any]] = {
     "exp": {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-5, "decay_steps": 500},
     "cosine": {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
     "wsd": {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5},
+    "constant": {"type": "constant", "start_lr": 1e-3},
+    "step": {"type": "step", "start_lr": 1e-3, "step_size": 1000},
+    "multistep": {"type": "multistep", "start_lr": 1e-3, "milestones": [1000, 5000]},
+    "polynomial": {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5, "power": 2.0},
+    "linear": {"type": "linear", "start_lr": 1e-3, "stop_lr": 1e-5},
+    "inverse_sqrt": {"type": "inverse_sqrt", "start_lr": 1e-3, "timescale": 1000},
+    "cosine_restarts": {
+        "type": "cosine_restarts",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "cycle_steps": 1000,
+        "cycle_mult": 2,
+    },
+    "one_cycle": {"type": "one_cycle", "max_lr": 1e-2},
+    "cyclic": {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": 500},
 }
 # The types with the shared start_lr/stop_lr/warmup keys (one_cycle and cyclic have not).
 WARMUP_TYPES = ["exp", "cosine", "wsd"]
@@ -203,7 +218,7 @@ def _problems(exc: ConfigError) -> list[str]:
 def _assert_names(exc: ConfigError, paths: list[str]) -> None:
     problems = _problems(exc)
     for path in paths:
-        assert any(p.startswith(f"{path}:") for p in problems), (path, problems)
+        assert any(p.startswith((f"{path}:", f"{path}[")) for p in problems), (path, problems)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -309,7 +324,7 @@ GARBAGE = [
 def test_garbage_value(type_, key, value):
     config = {**BASES[type_], key: value}
     if key == "stop_lr_ratio":  # garbage in the ratio, not "both stop keys given"
-        config.pop("stop_lr")
+        config.pop("stop_lr", None)
     _check(config, N, 1, [f"learning_rate.{key}"])
 
 

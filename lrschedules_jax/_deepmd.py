@@ -8,8 +8,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 from ._schedule import (
+    INT32_MAX,
     as_float,
     build_from_keys,
     exp_times_int,
@@ -56,13 +58,31 @@ class Exp(WarmupSchedule):
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         ds = self.decay_steps
-        n = t if self.smooth else t // ds
+        # t >= 0, so the truncating division is the floor division (and cheaper).
+        n = t if self.smooth else lax.div(t, jnp.asarray(ds, t.dtype))
+        n_max = (INT32_MAX - self.warmup_steps) // (1 if self.smooth else ds)
         if is_concrete(self.log_decay_rate):
             c = self.log_decay_rate / ds if self.smooth else float(self.log_decay_rate)
+            n_floor = self._floor_index(c)
+            if n_floor is not None and n_floor < n_max:
+                # Past n_floor the rate is below stop_lr: clamping n changes no value and
+                # bounds it, which lets exp_times_int skip work when the bound is small.
+                n, n_max = jnp.minimum(n, n_floor), n_floor
         else:
             c = as_float(self.log_decay_rate, dtype) / (ds if self.smooth else 1)
-        lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype)
+        lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype, n_max=n_max)
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
+
+    def _floor_index(self, c: float) -> int | None:
+        """The first ``n`` with ``start_lr * exp(c * n) <= stop_lr * (1 - 1e-5)``, if known.
+
+        The margin is 50 times the float32 error of ``exp_times_int``, so the computed rate at
+        and past this index is below ``stop_lr`` and the floor gives exactly ``stop_lr``.
+        """
+        if not is_concrete(self.start_lr, self.stop_lr) or self.stop_lr <= 0 or c >= 0:
+            return None
+        target = math.log(self.stop_lr / self.start_lr) + math.log1p(-1e-5)
+        return max(0, math.ceil(target / c))
 
     def _extra_config(self) -> dict[str, Any]:
         return {"decay_rate": self.decay_rate}

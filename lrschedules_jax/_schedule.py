@@ -101,6 +101,9 @@ def ratio(num: jax.Array, den: int | jax.Array, dtype: Any) -> jax.Array:
     return num.astype(dtype) / jnp.asarray(den, dtype=dtype)
 
 
+# Error-free transformations (Dekker, Knuth), shared with the classic types.
+
+
 def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Split float32 ``a`` into ``hi + lo`` with 12 significant bits in ``hi`` (exact)."""
     bits = lax.bitcast_convert_type(a, jnp.uint32)
@@ -123,31 +126,56 @@ def _two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return s, (a - (s - bb)) + (b - bb)
 
 
-def exp_times_int(c: Any, n: jax.Array, dtype: Any) -> jax.Array:
-    """``exp(c * n)`` for an integer array ``n >= 0``, accurate to a few float32 ulps.
+def _round_to_bits(c: float, bits: int) -> float:
+    """``c`` rounded to ``bits`` significant bits (exact in float32 for ``bits <= 24``)."""
+    mantissa, exponent = math.frexp(c)
+    return math.ldexp(round(mantissa * 2**bits), exponent - bits)
+
+
+def _fast_two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a + b == s + err`` exactly, for ``|a| >= |b|`` or ``a == 0`` (Dekker)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def exp_times_int(c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX) -> jax.Array:
+    """``exp(c * n)`` for an integer array ``0 <= n <= n_max``, accurate to a few float32 ulps.
 
     In float32 a plain ``exp(c * n)`` loses ``|c * n| * 1.8e-7`` of relative accuracy (the
     rounding of ``c``, of ``n`` and of the product all land in the exponent): 3e-6 for a decay
-    over five decades. Here the exponent is carried as a float32 pair, ``c`` is split in float64
-    when it is a concrete number, ``n`` is split exactly, and the products are exact (Dekker).
+    over five decades. Here ``c`` is split into ``c_hi`` (8 significant bits, or more when
+    ``n_max`` is small) and ``c_lo = c - c_hi`` (in float64 when ``c`` is a concrete number),
+    ``n`` into 16-bit halves, so that ``c_hi * n`` is a sum of exact products; the exponent is
+    carried as a float32 pair (two exact sums) and ``exp(hi + lo) = exp(hi) * (1 + lo)``.
+    The static bound ``n_max`` (default: any int32) lets short ranges skip the split of ``n``.
     Under x64 the plain float64 product is already exact enough.
     """
     if dtype == jnp.float64:
         return jnp.exp(jnp.asarray(c, dtype) * n.astype(dtype))
-    if is_concrete(c):
-        c_hi = np.float32(c)
-        c_lo = np.float32(float(c) - float(c_hi))
-        c_hi, c_lo = jnp.asarray(c_hi), jnp.asarray(c_lo)
-    else:
-        c_hi, c_lo = jnp.asarray(c, jnp.float32), jnp.float32(0.0)
     n = n.astype(jnp.int32)
-    n_hi = (n >> 8).astype(jnp.float32) * jnp.float32(256.0)
-    n_lo = (n & 255).astype(jnp.float32)
-    p1, e1 = _two_prod(c_hi, n_hi)
-    p2, e2 = _two_prod(c_hi, n_lo)
-    s, e3 = _two_sum(p1, p2)
-    lo = (e1 + e2 + e3) + c_lo * (n_hi + n_lo)
-    e = jnp.exp(s)
+    n_bits = max(int(n_max).bit_length(), 1)
+    short = n_bits <= 16
+    hi_bits = 24 - n_bits if short else 8
+    if is_concrete(c):
+        c_hi_value = _round_to_bits(float(c), hi_bits)
+        c_hi = jnp.float32(c_hi_value)
+        c_lo = jnp.float32(float(c) - c_hi_value)
+    else:
+        c32 = jnp.asarray(c, jnp.float32)
+        mask = jnp.uint32((0xFFFFFFFF << (24 - hi_bits)) & 0xFFFFFFFF)  # keeps hi_bits bits
+        bits = lax.bitcast_convert_type(c32, jnp.uint32) & mask
+        c_hi = lax.bitcast_convert_type(bits, jnp.float32)
+        c_lo = c32 - c_hi
+    n_float = n.astype(jnp.float32)
+    if short:
+        hi, lo = c_hi * n_float, None
+    else:
+        a = (c_hi * jnp.float32(65536.0)) * (n >> 16).astype(jnp.float32)
+        b = c_hi * (n & 0xFFFF).astype(jnp.float32)
+        hi, lo = _fast_two_sum(a, b)
+    hi, err = _fast_two_sum(hi, c_lo * n_float)
+    lo = err if lo is None else lo + err
+    e = jnp.exp(hi)
     return e + e * lo
 
 

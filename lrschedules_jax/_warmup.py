@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ._schedule import Schedule, as_float, ratio, static
+from ._schedule import Schedule, as_float, is_concrete, static
 
 __all__ = ["WarmupSchedule"]
 
@@ -43,9 +43,16 @@ class WarmupSchedule(Schedule):
         decay = self._decay(jnp.maximum(step - w, 0), dtype)
         if w == 0:
             return decay
-        s0 = as_float(self.start_lr, dtype)
-        f = as_float(self.warmup_start_factor, dtype)
-        warm = s0 * (f + (1 - f) * ratio(step, w, dtype))
+        # lr = a + b * step: scalar work once, one multiply-add per step.
+        s0, f = self.start_lr, self.warmup_start_factor
+        if is_concrete(s0, f):
+            a = s0 * f
+            b = (s0 - a) / w
+        else:
+            s0, f = as_float(s0, dtype), as_float(f, dtype)
+            a = s0 * f
+            b = (s0 - a) / as_float(w, dtype)
+        warm = as_float(a, dtype) + as_float(b, dtype) * step.astype(dtype)
         return jnp.where(step < w, warm, decay)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:

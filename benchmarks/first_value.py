@@ -1,0 +1,113 @@
+"""Time to first value: import, build a schedule, jit it and get one rate, in a fresh process.
+
+Each run is a new Python process that times its own pieces with ``time.perf_counter``
+(the interpreter's start-up is left out; ``--repeats`` runs per library, interleaved):
+
+1. ``import jax`` (both libraries need it; timed on its own so it can be set aside);
+2. ``import lrschedules_jax`` or ``import optax``;
+3. building the schedule (cosine with a 1 % warmup; ours validates its keys with pydantic);
+4. ``jax.jit(schedule)(0)`` and waiting for the value: tracing, compiling, running.
+
+    python benchmarks/first_value.py            # 7 runs each
+    python benchmarks/first_value.py --quick    # 1 run each
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from _common import REPO, header, median, table
+
+PIECES = ["import jax", "import library", "build", "jit + first call"]
+
+CHILD = """
+import json, time
+t0 = time.perf_counter()
+import jax
+t1 = time.perf_counter()
+{imports}
+t2 = time.perf_counter()
+schedule = {build}
+t3 = time.perf_counter()
+value = jax.jit(schedule)(0).block_until_ready()
+t4 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3, float(value)]))
+"""
+
+LIBRARIES = {
+    "lrschedules_jax": {
+        "imports": "import lrschedules_jax",
+        "build": "lrschedules_jax.cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=100_000, "
+        "warmup_steps=1000)",
+    },
+    "optax": {
+        "imports": "import optax",
+        "build": "optax.warmup_cosine_decay_schedule(init_value=0.0, peak_value=1e-3, "
+        "warmup_steps=1000, decay_steps=100_000, end_value=1e-5)",
+    },
+}
+
+
+def run_child(library: str) -> list[float]:
+    code = CHILD.format(**LIBRARIES[library])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=Path(REPO),
+    )
+    *times, value = json.loads(out.stdout.strip().splitlines()[-1])
+    assert value == 0.0, value  # warmup starts at 0
+    return times
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, list[float]]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7, help="fresh processes per library")
+    parser.add_argument("--quick", action="store_true", help="1 run each")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
+    header("Time to first value in a fresh process", "first_value.py", argv)
+
+    names = list(LIBRARIES)
+    runs: dict[str, list[list[float]]] = {name: [] for name in names}
+    for r in range(args.repeats):
+        for name in names[r % 2 :] + names[: r % 2]:
+            runs[name].append(run_child(name))
+
+    med = {
+        name: [median(run[i] for run in runs[name]) for i in range(len(PIECES))] for name in names
+    }
+    totals = {name: median(sum(run) for run in runs[name]) for name in names}
+    no_jax = {name: median(sum(run[1:]) for run in runs[name]) for name in names}
+    ours, theirs = names
+
+    def row(label: str, a: float, b: float) -> list[str]:
+        return [label, f"{a * 1e3:.0f} ms", f"{b * 1e3:.0f} ms", f"{a / b:.2f}"]
+
+    rows = [row(piece, med[ours][i], med[theirs][i]) for i, piece in enumerate(PIECES)]
+    rows.append(row("total: import jax to first value", totals[ours], totals[theirs]))
+    rows.append(row("total without import jax", no_jax[ours], no_jax[theirs]))
+    print(
+        f"Medians of {args.repeats} fresh processes per library, interleaved "
+        "(the totals are medians of each run's sum). Schedule: cosine, 100k steps, "
+        "1 % warmup.\n"
+    )
+    print(table(["piece", ours, theirs, "ratio"], rows))
+    print()
+    return {name: [totals[name], no_jax[name], *med[name]] for name in names}
+
+
+if __name__ == "__main__":
+    main()

@@ -90,7 +90,7 @@ def test_train_step(bench, capsys):
         ["learning rate", "loop: per step", "vs constant"],
         ["constant 1e-3 (baseline)", "lrschedules_jax cosine + warmup"],
     )
-    assert set(results) == {"loop", "scan"}
+    assert set(results) == {"loop"}
 
 
 def test_precision_meets_the_target(bench, capsys):

@@ -76,24 +76,27 @@ def header(title: str, script: str, argv: Sequence[str] | None) -> None:
 
 
 def interleaved(
-    fns: dict[str, Callable[[], Any]], repeats: int, *, inner: int = 1
-) -> dict[str, list[float]]:
+    fns: dict[str, Callable[[], Any]], repeats: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Time every function ``repeats`` times, interleaved, in a rotating order.
 
-    One sample is the wall time of ``inner`` back-to-back calls divided by ``inner``. Each
-    round calls every function once; the order rotates so no function always runs first.
+    Each round calls every function once; the order rotates so no function always runs
+    first. Returns the wall times and this process's CPU times (all its threads): on a
+    machine shared with other work, the CPU time leaves out the time spent waiting for a
+    core, though not the slowdown from shared caches and memory bandwidth.
     """
     names = list(fns)
-    samples: dict[str, list[float]] = {name: [] for name in names}
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for r in range(repeats):
         k = r % len(names)
         for name in names[k:] + names[:k]:
             fn = fns[name]
-            start = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            samples[name].append((time.perf_counter() - start) / inner)
-    return samples
+            c0, w0 = time.process_time(), time.perf_counter()
+            fn()
+            wall[name].append(time.perf_counter() - w0)
+            cpu[name].append(time.process_time() - c0)
+    return wall, cpu
 
 
 def median(xs: Iterable[float]) -> float:

@@ -1,19 +1,20 @@
 """Training-step overhead: a jitted Adam step with a schedule against a constant rate.
 
-A small MLP (32 -> 128 -> 128 -> 1, tanh, batch 64, squared error) is trained with
-``optax.inject_hyperparams(optax.adam)(learning_rate=...)``, the rate being a float (the
-baseline), an lrschedules_jax schedule or optax's. Two ways to run ``--inner`` steps:
+A small MLP (32 -> 128 -> 128 -> 1, tanh, batch 64, squared error) is trained with Adam, the
+learning rate being a float (the baseline), an lrschedules_jax schedule, optax's, or
+``lambda count: 1e-3`` (a callable that does no arithmetic: what any schedule costs). Two
+optimizers: ``optax.inject_hyperparams(optax.adam)(learning_rate=...)`` (the rate lives in
+the optimizer state) and plain ``optax.adam(...)``. Two ways to run ``--inner`` steps:
 
-* "loop": a Python loop calling the jitted step (what a training script does; includes
-  dispatch);
-* "scan": the same steps inside one jitted ``lax.scan`` (compute only, where an overhead
-  would show most).
+* "loop": a Python loop calling the jitted step (what a training script does);
+* "scan": the same steps inside one jitted ``lax.scan``.
 
 Each optimizer keeps its own state across rounds (so the schedules run through warmup and
-decay); ``--repeats`` interleaved rounds, medians per step.
+decay); ``--repeats`` interleaved rounds, medians per step, compared with the same
+optimizer's float baseline.
 
-    python benchmarks/train_step.py            # 31 rounds of 200 steps
-    python benchmarks/train_step.py --quick    # 3 rounds of 10 steps, loop only, 2 rates
+    python benchmarks/train_step.py            # 21 rounds of 100 steps
+    python benchmarks/train_step.py --quick    # 3 rounds of 10 steps, loop only, 3 rates
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import lrschedules_jax as lrs
 
 SIZES = (32, 128, 128, 1)
 BATCH = 64
+BASELINE = "1e-3 (a float: baseline)"
 
 
 def init_params(key: jax.Array) -> list[tuple[jax.Array, jax.Array]]:
@@ -53,7 +55,8 @@ def loss_fn(params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
 def learning_rates(num_steps: int) -> dict[str, Any]:
     w = num_steps // 100
     return {
-        "constant 1e-3 (baseline)": 1e-3,
+        BASELINE: 1e-3,
+        "lambda count: 1e-3 (any callable)": lambda count: jnp.float32(1e-3),
         "lrschedules_jax cosine + warmup": lrs.cosine(
             start_lr=1e-3, stop_lr=1e-5, num_steps=num_steps, warmup_steps=w
         ),
@@ -69,11 +72,22 @@ def learning_rates(num_steps: int) -> dict[str, Any]:
     }
 
 
+OPTIMIZERS: dict[str, Callable[[Any], optax.GradientTransformation]] = {
+    "inject_hyperparams(adam)": lambda lr: optax.inject_hyperparams(optax.adam)(learning_rate=lr),
+    "adam": optax.adam,
+}
+# The rates each optimizer is run with (all of them for inject_hyperparams).
+PLAIN_ADAM_RATES = (
+    BASELINE,
+    "lrschedules_jax cosine + warmup",
+    "optax warmup_cosine_decay_schedule",
+)
+
+
 def runner(
-    learning_rate: Any, x: jax.Array, y: jax.Array, inner: int, mode: str
+    opt: optax.GradientTransformation, x: jax.Array, y: jax.Array, inner: int, mode: str
 ) -> Callable[[], None]:
     """A function that runs ``inner`` training steps and waits for them."""
-    opt = optax.inject_hyperparams(optax.adam)(learning_rate=learning_rate)
     params = init_params(jax.random.key(0))
     state = [params, opt.init(params)]
 
@@ -108,15 +122,15 @@ def runner(
     return run
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+def main(argv: Sequence[str] | None = None) -> dict[str, dict[tuple[str, str], float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--inner", type=int, default=200, help="steps per timed sample")
-    parser.add_argument("--repeats", type=int, default=31, help="interleaved rounds")
+    parser.add_argument("--inner", type=int, default=100, help="steps per timed sample")
+    parser.add_argument("--repeats", type=int, default=21, help="interleaved rounds")
     parser.add_argument(
         "--modes", nargs="+", choices=["loop", "scan"], default=["loop", "scan"], help="how to run"
     )
     parser.add_argument(
-        "--quick", action="store_true", help="3 rounds of 10 steps, loop only, 2 rates"
+        "--quick", action="store_true", help="3 rounds of 10 steps, loop only, 3 rates"
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -129,32 +143,46 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     # The schedules span the steps this run takes, so every phase is exercised.
     num_steps = max(100, (args.repeats + 1) * args.inner)
     rates = learning_rates(num_steps)
-    if args.quick:  # the baseline and one schedule: two compilations
-        rates = dict(list(rates.items())[:2])
-    per_step: dict[str, dict[str, float]] = {}
+    cases = [("inject_hyperparams(adam)", name) for name in rates]
+    cases += [("adam", name) for name in PLAIN_ADAM_RATES]
+    if args.quick:  # three compilations
+        cases = cases[:3]
+
+    wall_step: dict[str, dict[tuple[str, str], float]] = {}
+    cpu_step: dict[str, dict[tuple[str, str], float]] = {}
     for mode in args.modes:
-        fns = {name: runner(lr, x, y, args.inner, mode) for name, lr in rates.items()}
-        samples = interleaved(fns, args.repeats)
-        per_step[mode] = {name: median(v) / args.inner for name, v in samples.items()}
-    base = next(iter(rates))
+        fns = {
+            case: runner(OPTIMIZERS[case[0]](rates[case[1]]), x, y, args.inner, mode)
+            for case in cases
+        }
+        wall, cpu = interleaved(fns, args.repeats)
+        wall_step[mode] = {case: median(v) / args.inner for case, v in wall.items()}
+        cpu_step[mode] = {case: median(v) / args.inner for case, v in cpu.items()}
+
     rows = []
-    for name in rates:
-        row = [name]
+    for case in cases:
+        base = (case[0], BASELINE)
+        row = [case[0], case[1]]
         for mode in args.modes:
-            t = per_step[mode][name]
-            row += [f"{t * 1e6:.1f} µs", f"{(t / per_step[mode][base] - 1) * 100:+.1f} %"]
+            t, c = wall_step[mode][case], cpu_step[mode][case]
+            row += [
+                f"{t * 1e6:.0f} µs",
+                f"{(t / wall_step[mode][base] - 1) * 100:+.1f} %",
+                f"{(c / cpu_step[mode][base] - 1) * 100:+.1f} %",
+            ]
         rows.append(row)
-    columns = ["learning rate"]
+    columns = ["optimizer", "learning rate"]
     for mode in args.modes:
-        columns += [f"{mode}: per step", "vs constant"]
+        columns += [f"{mode}: per step", "vs float", "vs float (CPU time)"]
     print(
-        f"MLP {' -> '.join(map(str, SIZES))}, batch {BATCH}, "
-        f"inject_hyperparams(adam); schedules over {num_steps:,} steps with 1 % warmup. "
-        f"Median time per step over {args.repeats} interleaved rounds of {args.inner} steps.\n"
+        f"MLP {' -> '.join(map(str, SIZES))}, batch {BATCH}; schedules over {num_steps:,} "
+        f"steps with 1 % warmup. Median time per step over {args.repeats} interleaved rounds "
+        f"of {args.inner} steps (wall time, and the overhead in this process's CPU time, "
+        "which leaves out time spent waiting for a core).\n"
     )
-    print(table(columns, rows))
+    print(table(columns, rows, text_columns=2))
     print()
-    return per_step
+    return wall_step
 
 
 if __name__ == "__main__":

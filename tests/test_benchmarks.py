@@ -87,8 +87,11 @@ def test_train_step(bench, capsys):
     assert_table(
         out,
         "Training-step overhead",
-        ["learning rate", "loop: per step", "vs constant"],
-        ["constant 1e-3 (baseline)", "lrschedules_jax cosine + warmup"],
+        ["optimizer", "learning rate", "loop: per step", "vs float"],
+        [
+            "inject_hyperparams(adam) | 1e-3 (a float: baseline)",
+            "inject_hyperparams(adam) | lambda",
+        ],
     )
     assert set(results) == {"loop"}
 

@@ -318,13 +318,34 @@ def measure(case: Case, n: int, steps: np.ndarray) -> dict[str, Worst | None]:
         worst.update(rel_error(values, ref), steps)
         out[name] = worst
     other = case.optax(case.config, n) if case.optax else None
-    if other is None:
-        out["optax"] = None
-    else:
-        worst = Worst()
-        worst.update(rel_error(np.asarray(jax.jit(other)(x)), ref), steps)
-        out["optax"] = worst
+    out["optax"] = out["optax decay"] = None
+    if other is not None:
+        errors = rel_error(np.asarray(jax.jit(other)(x)), ref)
+        out["optax"], out["optax decay"] = Worst(), Worst()
+        out["optax"].update(errors, steps)
+        _, _, w, _ = shared_keys(case.config, n)
+        out["optax decay"].update(errors[steps >= w], steps[steps >= w])
     return out
+
+
+def spot_checks(case: Case, n: int, steps: list[int]) -> list[list[str]]:
+    """The rates at a few named steps: reference, ours and optax, with relative errors."""
+    x = np.asarray(steps, dtype=np.int64)
+    ref = case.reference(case.config, n, x)
+    ours = np.asarray(jax.jit(lrs.make_schedule(case.config, n))(jnp.asarray(x, jnp.int32)))
+    assert case.optax is not None
+    theirs = np.asarray(jax.jit(case.optax(case.config, n))(jnp.asarray(x, jnp.int32)))
+    rows = []
+    for i, step in enumerate(steps):
+        rows.append(
+            [
+                f"{step:,}",
+                f"{ref[i]:.9e}",
+                f"{float(ours[i]):.9e} ({rel_error(ours[i : i + 1], ref[i : i + 1])[0]:.1e})",
+                f"{float(theirs[i]):.9e} ({rel_error(theirs[i : i + 1], ref[i : i + 1])[0]:.1e})",
+            ]
+        )
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> dict[tuple[str, str, int], dict]:
@@ -388,12 +409,40 @@ def main(argv: Sequence[str] | None = None) -> dict[tuple[str, str, int], dict]:
                 key[1],
                 f"{key[2]:.0e}".replace("e+0", "e"),
                 str(res["ours"]),
+                str(res["traced"]),
                 str(res["optax"]) if res["optax"] else "—",
+                str(res["optax decay"]) if res["optax decay"] else "—",
             ]
         )
-    print("Where the maximum is (error @ step):\n")
-    print(table(["type", "config", "N", "ours", "optax"], worst_rows, text_columns=3))
+    print(
+        "Where the maximum is (error @ step). optax's largest error is often at step 1, in its "
+        "warmup: `linear_schedule` computes `(init - end) * (1 - count / w) + end`, which "
+        "cancels near `count = 0` when `init` is 0; the last column leaves the warmup out.\n"
+    )
+    print(
+        table(
+            ["type", "config", "N", "ours", "traced", "optax", "optax after warmup"],
+            worst_rows,
+            text_columns=3,
+        )
+    )
     print()
+    spot_case, spot_n = CASES[0], max(sizes)
+    if spot_n >= 20_000_000:
+        stair = spot_case.config["decay_steps"]
+        named = [2**24 + 1, 20_000_000 - 1, 20_000_000, spot_n - stair - 1, spot_n - 1, spot_n]
+        print(
+            f"Spot checks: {spot_case.type_name}, {spot_case.label}, N = {spot_n:,} "
+            "(value, relative error). float32 cannot hold 19,999,999: optax rounds the count to "
+            "20,000,000 and takes the stair one step early.\n"
+        )
+        print(
+            table(
+                ["step", "float64 reference", "lrschedules_jax", "optax"],
+                spot_checks(spot_case, spot_n, named),
+            )
+        )
+        print()
     worst = max((r["ours"].error for r in results.values()), default=0.0)
     worst_traced = max((r["traced"].error for r in results.values()), default=0.0)
     print(

@@ -1,5 +1,8 @@
 """lrschedules_jax: DeePMD-kit's and the classic learning-rate schedules as jit-safe JAX pytrees."""
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._classic import Constant as Constant
 from ._classic import CosineRestarts as CosineRestarts
 from ._classic import Cyclic as Cyclic
@@ -24,21 +27,57 @@ from ._deepmd import Exp as Exp
 from ._deepmd import cosine as cosine
 from ._deepmd import exp as exp
 from ._deepmd import wsd as wsd
-from ._finder import LRRangeTestResult as LRRangeTestResult
-from ._finder import lr_range_test as lr_range_test
-from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
-from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
-from ._optax import with_global_step as with_global_step
-from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
-from ._plateau import reduce_on_plateau as reduce_on_plateau
 from ._schedule import Schedule as Schedule
 from ._schedule import Shifted as Shifted
-from .config import ConfigError as ConfigError
-from .config import json_schema as json_schema
-from .config import make_schedule as make_schedule
-from .config import validate as validate
-from .io import load_input as load_input
 from .plotting import plot_schedule as plot_schedule
+
+if TYPE_CHECKING:
+    from ._finder import LRRangeTestResult as LRRangeTestResult
+    from ._finder import lr_range_test as lr_range_test
+    from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
+    from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
+    from ._optax import with_global_step as with_global_step
+    from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
+    from ._plateau import reduce_on_plateau as reduce_on_plateau
+    from .config import ConfigError as ConfigError
+    from .config import json_schema as json_schema
+    from .config import make_schedule as make_schedule
+    from .config import validate as validate
+    from .io import load_input as load_input
+
+# Imported on first use, so that `import lrschedules_jax` costs jax only: the config layer
+# loads pydantic (at the first build or validation), the adaptive tools and the optax
+# transformations load optax.
+_LAZY = {
+    "LRRangeTestResult": "._finder",
+    "lr_range_test": "._finder",
+    "ScaleByScheduleAtStepState": "._optax",
+    "scale_by_schedule_at_step": "._optax",
+    "with_global_step": "._optax",
+    "ReduceOnPlateauState": "._plateau",
+    "reduce_on_plateau": "._plateau",
+    "ConfigError": ".config",
+    "json_schema": ".config",
+    "make_schedule": ".config",
+    "validate": ".config",
+    "load_input": ".io",
+}
+_SUBMODULES = ("cli", "config", "io")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

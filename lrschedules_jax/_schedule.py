@@ -147,7 +147,8 @@ def exp_times_int(c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX) -
     ``n_max`` is small) and ``c_lo = c - c_hi`` (in float64 when ``c`` is a concrete number),
     ``n`` into 16-bit halves, so that ``c_hi * n`` is a sum of exact products; the exponent is
     carried as a float32 pair (two exact sums) and ``exp(hi + lo) = exp(hi) * (1 + lo)``.
-    The static bound ``n_max`` (default: any int32) lets short ranges skip the split of ``n``.
+    The static bound ``n_max`` (default: any int32) lets short ranges skip the split of ``n``
+    and, when ``|c_lo| * n_max <= 5e-4``, the pair too: ``exp(c_hi * n) * (1 + c_lo * n)``.
     Under x64 the plain float64 product is already exact enough.
     """
     if dtype == jnp.float64:
@@ -156,10 +157,12 @@ def exp_times_int(c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX) -
     n_bits = max(int(n_max).bit_length(), 1)
     short = n_bits <= 16
     hi_bits = 24 - n_bits if short else 8
+    rest_max = math.inf  # a bound on |c_lo * n|
     if is_concrete(c):
         c_hi_value = _round_to_bits(float(c), hi_bits)
         c_hi = jnp.float32(c_hi_value)
         c_lo = jnp.float32(float(c) - c_hi_value)
+        rest_max = abs(float(c) - c_hi_value) * n_max
     else:
         c32 = jnp.asarray(c, jnp.float32)
         mask = jnp.uint32((0xFFFFFFFF << (24 - hi_bits)) & 0xFFFFFFFF)  # keeps hi_bits bits
@@ -167,6 +170,11 @@ def exp_times_int(c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX) -
         c_hi = lax.bitcast_convert_type(bits, jnp.float32)
         c_lo = c32 - c_hi
     n_float = n.astype(jnp.float32)
+    if short and rest_max <= 5e-4:
+        # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)
+        # up to rest**2 / 2 <= 1.25e-7: no need to carry the sum as a pair.
+        e = jnp.exp(c_hi * n_float)
+        return e + e * (c_lo * n_float)
     if short:
         hi, lo = c_hi * n_float, None
     else:

@@ -68,6 +68,9 @@ def header(title: str, script: str, argv: Sequence[str] | None) -> None:
     """Print the title, the command that produced the output and the machine."""
     args = list(sys.argv[1:] if argv is None else argv)
     command = shlex.join(["python", f"benchmarks/{script}", *args])
+    for var in ("XLA_FLAGS", "JAX_PLATFORMS"):  # settings that change what is measured
+        if os.environ.get(var):
+            command = f"{var}={shlex.quote(os.environ[var])} {command}"
     print(f"## {title}\n")
     print(f"Command: `{command}`\n")
     for line in machine_lines():

@@ -9,6 +9,11 @@ the optimizer state) and plain ``optax.adam(...)``. Two ways to run ``--inner`` 
 * "loop": a Python loop calling the jitted step (what a training script does);
 * "scan": the same steps inside one jitted ``lax.scan``.
 
+On XLA's CPU backend, ``inject_hyperparams`` with any callable rate (even one that returns a
+constant) makes the looped step much slower than with a float; with
+``XLA_FLAGS=--xla_cpu_enable_concurrency_optimized_scheduler=false`` the difference goes away,
+so it comes from how XLA orders that step, not from the schedule's arithmetic.
+
 Each optimizer keeps its own state across rounds (so the schedules run through warmup and
 decay); ``--repeats`` interleaved rounds, medians per step, compared with the same
 optimizer's float baseline.

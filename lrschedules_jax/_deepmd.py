@@ -16,7 +16,6 @@ from ._schedule import (
     build_from_keys,
     exp_times_int,
     is_concrete,
-    ratio,
     register_schedule,
     static,
 )
@@ -33,7 +32,8 @@ def sin2_of_fraction(num: jax.Array, den: int, dtype: Any) -> jax.Array:
     Written on the *remaining* fraction ``q = num/den`` so that the end of a decay, where the
     factor is tiny, keeps full relative accuracy (``1 + cos(x)`` near ``x = pi`` would cancel).
     """
-    return jnp.square(jnp.sin(jnp.asarray(_HALF_PI, dtype) * ratio(num, den, dtype)))
+    # One multiply by the constant pi / (2 den) (rounded once) instead of a division per step.
+    return jnp.square(jnp.sin(num.astype(dtype) * as_float(_HALF_PI / den, dtype)))
 
 
 @register_schedule
@@ -128,15 +128,26 @@ class WSD(WarmupSchedule):
         length, d, stable = self.decay_length, self.decay_phase_steps, self.stable_steps
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
-        done = jnp.clip(t - stable, 0, d)
-        remaining = jnp.clip(length - t, 0, d)
+        remaining = jnp.clip(length - t, 0, d)  # (1 - tau) * D, exact
+        concrete = is_concrete(self.start_lr, self.stop_lr)  # then fold constants in float64
         if self.decay_type == "inverse_linear":
-            lr = as_float(d, dtype) / (done.astype(dtype) / e + remaining.astype(dtype) / s0)
+            # 1 / (tau / e + (1 - tau) / s0) = 1 / (done / (e D) + remaining / (s0 D)).
+            inv_e, inv_s0 = (
+                (1 / (self.stop_lr * d), 1 / (self.start_lr * d))
+                if concrete
+                else (1 / (e * d), 1 / (s0 * d))
+            )
+            done = jnp.clip(t - stable, 0, d).astype(dtype)
+            lr = 1 / (
+                done * as_float(inv_e, dtype) + remaining.astype(dtype) * as_float(inv_s0, dtype)
+            )
+            lr = jnp.where(t >= length, e, lr)  # exactly stop_lr after the decay
         elif self.decay_type == "cosine":
-            lr = e + (s0 - e) * sin2_of_fraction(remaining, d, dtype)
+            lr = e + (s0 - e) * sin2_of_fraction(remaining, d, dtype)  # e at remaining = 0
         else:
-            lr = e + (s0 - e) * ratio(remaining, d, dtype)
-        return jnp.where(t < stable, s0, jnp.where(t >= length, e, lr))
+            slope = (self.start_lr - self.stop_lr) / d if concrete else (s0 - e) / d
+            lr = e + remaining.astype(dtype) * as_float(slope, dtype)  # e at remaining = 0
+        return jnp.where(t < stable, s0, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
         return {"decay start": self.warmup_steps + self.stable_steps}

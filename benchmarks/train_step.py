@@ -18,7 +18,7 @@ Each optimizer keeps its own state across rounds (so the schedules run through w
 decay); ``--repeats`` interleaved rounds, medians per step, compared with the same
 optimizer's float baseline.
 
-    python benchmarks/train_step.py            # 21 rounds of 100 steps
+    python benchmarks/train_step.py            # 41 rounds of 100 steps
     python benchmarks/train_step.py --quick    # 3 rounds of 10 steps, loop only, 3 rates
 """
 
@@ -130,7 +130,7 @@ def runner(
 def main(argv: Sequence[str] | None = None) -> dict[str, dict[tuple[str, str], float]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inner", type=int, default=100, help="steps per timed sample")
-    parser.add_argument("--repeats", type=int, default=21, help="interleaved rounds")
+    parser.add_argument("--repeats", type=int, default=41, help="interleaved rounds")
     parser.add_argument(
         "--modes", nargs="+", choices=["loop", "scan"], default=["loop", "scan"], help="how to run"
     )

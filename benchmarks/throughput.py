@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from collections.abc import Callable, Sequence
 
 import jax
@@ -157,4 +156,3 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)

@@ -82,7 +82,8 @@ def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
     Where a factor leaves the normal float32 range (``m ** p`` overflows for ``p`` above about
     128, and ``2 ** (p k)`` underflows deep in the tail, where ``x ** p`` may still be normal),
     the exponents are added before a single ``ldexp``: ``x ** p = 2 ** (p k + p log2 m)``.
-    That loses about ``p log2 m`` ulps but never gives NaN, inf or a wrong 0.
+    That loses about ``p log2 m`` ulps but never gives NaN, inf or a wrong 0. ``num == den``
+    gives exactly 1.
     """
     x = ratio(num, den, dtype)
     if is_concrete(power) and float(power) == 1.0:
@@ -103,7 +104,10 @@ def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
     combined = jnp.minimum(jnp.ldexp(jnp.exp2(rest - rest_whole), scale), 1)
     normal = jnp.isfinite(m_pow) & (whole >= -125)
     value = jnp.where(normal, m_pow * two_pow, combined)
-    return jnp.where(x > 0, value, 0)  # also when p flushes to 0 (0 ** 0 would be 1)
+    value = jnp.where(x > 0, value, 0)  # also when p flushes to 0 (0 ** 0 would be 1)
+    # XLA divides by a broadcast scalar through its reciprocal, so num / num may read
+    # 1 - 2**-24, which a large power amplifies: the start of the decay is exactly 1.
+    return jnp.where(num >= den, 1, value)
 
 
 @register_schedule

@@ -503,6 +503,19 @@ def test_polynomial_large_powers_and_deep_tail(power, num_steps):
     assert np.all(got[ref < 1e-39] < 1e-37)
 
 
+@pytest.mark.parametrize("power", [2.5, 129.0, 1e4])
+def test_polynomial_peak_is_exact_at_the_end_of_warmup(power):
+    """Regression: XLA divides by a broadcast scalar through its reciprocal, so ``T / T`` read
+    ``1 - 2**-24`` in an array of steps, and ``power`` 129 put step ``w`` 1e-5 below the peak."""
+    n = INT32_MAX
+    w = int(0.76171875 * n)  # T = 511705088: T / T == 0.99999994 in the vectorized division
+    sched = lrs.polynomial(
+        start_lr=1.0, stop_lr=0.0, power=power, num_steps=n, warmup_steps=w, scale_by_worker="none"
+    )
+    assert np.asarray(sched(np.array([w - 1, w, w], np.int32)))[1] == 1.0
+    assert float(sched(w)) == 1.0
+
+
 def test_linear_is_polynomial_with_power_one():
     kw = dict(start_lr=1e-3, stop_lr=1e-5, num_steps=1000, warmup_steps=100)
     steps = np.arange(0, 1100, 7)

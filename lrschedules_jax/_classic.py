@@ -78,6 +78,12 @@ def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
     ``m`` in ``[1, 2)`` and an integer ``k <= 0``: ``x ** p = m ** p * 2 ** (p k)``, where
     ``p k`` is split exactly (Dekker) into an integer, applied with ``ldexp``, and a small
     remainder. The error stays a few ulps for any ``x`` and ``p``, also when ``p`` is traced.
+
+    Where a factor leaves the normal float32 range (``m ** p`` overflows for ``p`` above about
+    128, and ``2 ** (p k)`` underflows deep in the tail, where ``x ** p`` may still be normal),
+    the exponents are added before a single ``ldexp``: ``x ** p = 2 ** (p k + p log2 m)``.
+    That loses about ``p log2 m`` ulps but never gives NaN, inf or a wrong 0. ``num == den``
+    gives exactly 1.
     """
     x = ratio(num, den, dtype)
     if is_concrete(power) and float(power) == 1.0:
@@ -85,11 +91,23 @@ def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
     p = as_float(power, dtype)
     if dtype == jnp.float64:
         return jnp.power(x, p)
+    p = jnp.minimum(p, 1e30)  # any float32 x < 1 to the power 1e30 is 0: keeps p * k finite
     mant, expo = jnp.frexp(x)  # x = mant * 2**expo, mant in [0.5, 1); (0, 0) for x = 0
     hi, lo = _two_prod(p, (expo - 1).astype(jnp.float32))  # p * k == hi + lo exactly
     whole = jnp.floor(hi)
-    two_pow = jnp.ldexp(jnp.exp2((hi - whole) + lo), whole.astype(jnp.int32))
-    return jnp.power(2 * mant, p) * two_pow
+    frac = (hi - whole) + lo
+    m_pow = jnp.power(2 * mant, p)
+    two_pow = jnp.ldexp(jnp.exp2(frac), jnp.maximum(whole, -200).astype(jnp.int32))
+    rest = frac + p * jnp.log2(2 * mant)  # x ** p = 2 ** (whole + rest)
+    rest_whole = jnp.floor(rest)
+    scale = jnp.clip(whole + rest_whole, -200, 0).astype(jnp.int32)
+    combined = jnp.minimum(jnp.ldexp(jnp.exp2(rest - rest_whole), scale), 1)
+    normal = jnp.isfinite(m_pow) & (whole >= -125)
+    value = jnp.where(normal, m_pow * two_pow, combined)
+    value = jnp.where(x > 0, value, 0)  # also when p flushes to 0 (0 ** 0 would be 1)
+    # XLA divides by a broadcast scalar through its reciprocal, so num / num may read
+    # 1 - 2**-24, which a large power amplifies: the start of the decay is exactly 1.
+    return jnp.where(num >= den, 1, value)
 
 
 @register_schedule

@@ -52,8 +52,19 @@ BASES: dict[str, dict[str, Any]] = {
     "one_cycle": {"type": "one_cycle", "max_lr": 1e-2},
     "cyclic": {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": 500},
 }
-# The types with the shared start_lr/stop_lr/warmup keys (one_cycle and cyclic have not).
+# The DeePMD types get every shared-key case below. The classic types' shared-key rules are
+# in test_classic_config.py; only those it does not cover (float32 rates, int32 bounds) are here.
 WARMUP_TYPES = ["exp", "cosine", "wsd"]
+CLASSIC_WARMUP_TYPES = [
+    "constant",
+    "step",
+    "multistep",
+    "polynomial",
+    "linear",
+    "inverse_sqrt",
+    "cosine_restarts",
+]
+CLASSIC_STOP_TYPES = ["polynomial", "linear", "inverse_sqrt", "cosine_restarts"]
 
 
 def _with(base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -195,6 +206,49 @@ case("wsd-decay_phase_ratio-negative", "wsd", {"decay_phase_ratio": -0.1}, [P])
 case("wsd-decay_type-unknown", "wsd", {"decay_type": "exponential"}, [Y])
 case("wsd-decay_type-case", "wsd", {"decay_type": "Cosine"}, [Y])
 case("wsd-no-decay_steps", "wsd", {"decay_steps": 100}, ["learning_rate.decay_steps"])
+
+# --- classic types: what tests/test_classic_config.py does not cover -------------------------
+S, E = "learning_rate.start_lr", "learning_rate.stop_lr"
+for t in CLASSIC_WARMUP_TYPES:
+    stop = {"stop_lr": 0.0} if t in ("polynomial", "linear", "cosine_restarts") else {}
+    case(f"{t}-start_lr-above-float32", t, {"start_lr": 1e39}, [S])
+    case(f"{t}-start_lr-overflows-with-workers", t, {"start_lr": 1e38}, [S], num_workers=8)
+    case(f"{t}-start_lr-subnormal", t, {"start_lr": 1e-40, **stop}, [S])
+for t in CLASSIC_STOP_TYPES:
+    case(f"{t}-stop_lr-subnormal", t, {"stop_lr": 1e-300}, [E])
+    case(
+        f"{t}-stop_lr_ratio-gives-subnormal",
+        t,
+        {"start_lr": 1e-30, "stop_lr": DROP, "stop_lr_ratio": 1e-10},
+        ["learning_rate.stop_lr_ratio"],
+    )
+M, B = "learning_rate.max_lr", "learning_rate.base_lr"
+case("one_cycle-max_lr-above-float32", "one_cycle", {"max_lr": 1e39}, [M])
+case("one_cycle-max_lr-overflows-with-workers", "one_cycle", {"max_lr": 1e38}, [M], num_workers=8)
+case("one_cycle-max_lr-subnormal", "one_cycle", {"max_lr": 1e-40}, [M])
+case("cyclic-max_lr-above-float32", "cyclic", {"max_lr": 1e39}, [M])
+case(
+    "cyclic-rates-overflow-with-workers",
+    "cyclic",
+    {"base_lr": 1e38, "max_lr": 1e38},
+    [B, M],
+    num_workers=8,
+)
+case("cyclic-base_lr-subnormal", "cyclic", {"base_lr": 1e-40}, [B])
+case(
+    "cyclic-step_size_down-above-int32",
+    "cyclic",
+    {"step_size_down": 2**31},
+    ["learning_rate.step_size_down"],
+)
+C = "learning_rate.cycle_steps"
+case("cosine_restarts-cycle_steps-above-int32", "cosine_restarts", {"cycle_steps": 2**31}, [C])
+case(
+    "cosine_restarts-cycle_mult-above-int32",
+    "cosine_restarts",
+    {"cycle_mult": 2**31},
+    ["learning_rate.cycle_mult"],
+)
 
 # --- type -------------------------------------------------------------------------------------
 for value in ["Exp", "cosin", "", "step_lr", 1, 1.5, None, True, ["exp"], {"exp": 1}]:

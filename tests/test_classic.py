@@ -480,6 +480,42 @@ def test_polynomial_torch_doc_example():
     np.testing.assert_allclose(got, [1e-3, 7.5e-4, 5e-4, 2.5e-4, 0.0, 0.0], rtol=1e-6, atol=0)
 
 
+@pytest.mark.parametrize("power", [7.5, 50.0, 129.0, 200.0, 1e4, 1e30], ids=repr)
+@pytest.mark.parametrize("num_steps", [1000, INT32_MAX])
+def test_polynomial_large_powers_and_deep_tail(power, num_steps):
+    """Regression: ``m ** p`` overflowed for powers above ~128 (NaN, e.g. power 129 at step
+    4 of 1000), and ``2 ** (p k)`` underflowed to a wrong 0 where ``x ** p`` is still a normal
+    float32 (power 7.5 at rates ~1e-37)."""
+    sched = lrs.polynomial(
+        start_lr=1.0, stop_lr=0.0, power=power, num_steps=num_steps, scale_by_worker="none"
+    )
+    # remaining = T - t from 0 to T, dense near both ends and geometric in between
+    geometric = np.geomspace(1, num_steps, 3000).astype(np.int64)
+    remaining = np.unique(np.concatenate([np.arange(0, 1001), geometric]))
+    remaining = remaining[remaining <= num_steps]
+    got = values(sched, num_steps - remaining)
+    ref = (remaining / num_steps) ** power  # float64
+    assert np.all(np.isfinite(got)) and np.all((got >= 0) & (got <= 1))
+    normal = ref > 1e-37  # a normal float32 with room for rounding
+    rel = np.abs(got[normal] - ref[normal]) / ref[normal]
+    # float32 x ** p loses about p ulps of log2 x: large powers are inherently less exact
+    assert rel.max(initial=0.0) <= max(RTOL, 2e-7 * power)
+    assert np.all(got[ref < 1e-39] < 1e-37)
+
+
+@pytest.mark.parametrize("power", [2.5, 129.0, 1e4])
+def test_polynomial_peak_is_exact_at_the_end_of_warmup(power):
+    """Regression: XLA divides by a broadcast scalar through its reciprocal, so ``T / T`` read
+    ``1 - 2**-24`` in an array of steps, and ``power`` 129 put step ``w`` 1e-5 below the peak."""
+    n = INT32_MAX
+    w = int(0.76171875 * n)  # T = 511705088: T / T == 0.99999994 in the vectorized division
+    sched = lrs.polynomial(
+        start_lr=1.0, stop_lr=0.0, power=power, num_steps=n, warmup_steps=w, scale_by_worker="none"
+    )
+    assert np.asarray(sched(np.array([w - 1, w, w], np.int32)))[1] == 1.0
+    assert float(sched(w)) == 1.0
+
+
 def test_linear_is_polynomial_with_power_one():
     kw = dict(start_lr=1e-3, stop_lr=1e-5, num_steps=1000, warmup_steps=100)
     steps = np.arange(0, 1100, 7)

@@ -422,7 +422,9 @@ class PolynomialConfig(_WarmupModel):
     schedule_class = Polynomial
 
     type: Literal["polynomial"] = Field(description="The schedule type.")
-    power: float = Field(1.0, gt=0, description="The exponent of the decay.")
+    power: float = Field(
+        1.0, gt=0, le=_F32_MAX, description="The exponent of the decay (a finite float32)."
+    )
 
 
 class LinearConfig(_WarmupModel):
@@ -517,9 +519,14 @@ class OneCycleConfig(_Model):
         description="The fraction of `num_steps` spent rising to `max_lr` (at most 0.5 with "
         "`three_phase`).",
     )
-    div_factor: float = Field(25.0, ge=1, description="The rate starts at `max_lr / div_factor`.")
+    div_factor: float = Field(
+        25.0, ge=1, le=_F32_MAX, description="The rate starts at `max_lr / div_factor`."
+    )
     final_div_factor: float = Field(
-        1e4, ge=1, description="The rate ends at `max_lr / div_factor / final_div_factor`."
+        1e4,
+        ge=1,
+        le=_F32_MAX,
+        description="The rate ends at `max_lr / div_factor / final_div_factor`.",
     )
     anneal_strategy: Literal["cos", "linear"] = Field(
         "cos", description="The shape of every phase: cosine or linear."
@@ -769,13 +776,18 @@ def _check_float32_rates(parsed: _Model, workers: int) -> list[str]:
         if value is None:
             continue
         rate = value * values["start_lr"] if key == "stop_lr_ratio" else value
+        what = "a positive rate"
+        if key == "stop_lr_ratio":
+            what = "`start_lr * stop_lr_ratio`"
+        elif key == "max_lr" and "final_div_factor" in values:  # one_cycle's lowest rate
+            rate = value / values["div_factor"] / values["final_div_factor"]
+            what = "`max_lr / div_factor / final_div_factor`"
         if 0 < rate < _F32_TINY:
-            what = "`start_lr * stop_lr_ratio`" if key == "stop_lr_ratio" else "a positive rate"
             problems.append(
                 f"{SECTION}.{key}: {what} must be 0 or at least {_F32_TINY:.7g} (the smallest "
                 f"normal float32); got {rate!r}."
             )
-        elif rate * scale > _F32_MAX:
+        elif value * scale > _F32_MAX:
             problems.append(
                 f"{SECTION}.{key}: times the worker scale ({scale:g}) must be at most "
                 f"{_F32_MAX:.7g} (the largest float32); got {value!r}."

@@ -328,6 +328,28 @@ def test_case(type_, overrides, num_steps, num_workers, paths):
     _check(_with(BASES[type_], **overrides), num_steps, num_workers, paths)
 
 
+# --- Derived rates and exponents must stay float32 numbers ---------------------------------
+case(
+    "one_cycle-lowest-rate-subnormal",
+    "one_cycle",
+    {"max_lr": 1e-30, "div_factor": 1e10, "final_div_factor": 1e10},
+    ["learning_rate.max_lr"],
+)
+case(
+    "one_cycle-div_factor-above-float32",
+    "one_cycle",
+    {"div_factor": 1e300},
+    ["learning_rate.div_factor"],
+)
+case(
+    "one_cycle-final_div_factor-above-float32",
+    "one_cycle",
+    {"final_div_factor": 1e300},
+    ["learning_rate.final_div_factor"],
+)
+case("polynomial-power-above-float32", "polynomial", {"power": 1e300}, ["learning_rate.power"])
+
+
 # --- Generated: every key of every type set to every kind of garbage ---------------------------
 
 

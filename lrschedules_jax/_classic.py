@@ -179,11 +179,10 @@ class Polynomial(WarmupSchedule):
     power: float = 1.0
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        length = self.decay_length
-        s0 = as_float(self.start_lr, dtype)
-        e = as_float(self.stop_lr, dtype)
-        remaining = jnp.maximum(length - t, 0)
-        return e + (s0 - e) * pow_fraction(remaining, length, self.power, dtype)
+        def shape(remaining: jax.Array, length: int, dtype: Any) -> jax.Array:
+            return pow_fraction(remaining, length, self.power, dtype)
+
+        return self._anneal(t, dtype, shape)
 
 
 @register_schedule
@@ -195,11 +194,7 @@ class Linear(WarmupSchedule):
     stop_lr: float
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        length = self.decay_length
-        s0 = as_float(self.start_lr, dtype)
-        e = as_float(self.stop_lr, dtype)
-        remaining = jnp.maximum(length - t, 0)
-        return e + (s0 - e) * ratio(remaining, length, dtype)
+        return self._anneal(t, dtype, ratio)
 
 
 @register_schedule

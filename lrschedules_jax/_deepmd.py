@@ -97,11 +97,7 @@ class Cosine(WarmupSchedule):
     stop_lr: float
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        length = self.decay_length
-        s0 = as_float(self.start_lr, dtype)
-        e = as_float(self.stop_lr, dtype)
-        remaining = jnp.maximum(length - t, 0)
-        return e + (s0 - e) * sin2_of_fraction(remaining, length, dtype)
+        return self._anneal(t, dtype, sin2_of_fraction)
 
 
 @register_schedule

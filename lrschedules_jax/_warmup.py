@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -57,6 +58,18 @@ class WarmupSchedule(Schedule):
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         raise NotImplementedError
+
+    def _anneal(self, t: jax.Array, dtype: Any, shape: Callable[..., jax.Array]) -> jax.Array:
+        """``stop_lr + (start_lr - stop_lr) * shape(remaining, T, dtype)`` over the decay.
+
+        ``remaining = max(T - t, 0)`` is the exact integer number of decay steps left, so the
+        end of the decay, where ``shape`` is tiny, keeps its relative accuracy. For the types
+        that anneal to a ``stop_lr`` (cosine, polynomial, linear).
+        """
+        length = self.decay_length
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)  # type: ignore[attr-defined]
+        return e + (s0 - e) * shape(jnp.maximum(length - t, 0), length, dtype)
 
     def boundaries(self) -> dict[str, int]:
         marks = {"warmup end": self.warmup_steps} if self.warmup_steps else {}

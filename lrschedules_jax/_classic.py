@@ -58,16 +58,19 @@ __all__ = [
 ]
 
 
-def _internal() -> Any:
+def _internal(default: Any = dataclasses.MISSING) -> Any:
     """A leaf that ``to_config()`` leaves out (the schedule reports its public form instead)."""
-    return dataclasses.field(metadata={"internal": True})
+    return dataclasses.field(default=default, metadata={"internal": True})
 
 
-def _exp_int(log_factor: Any, n: jax.Array, dtype: Any) -> jax.Array:
-    """``factor ** n`` for an integer array ``n >= 0``, from ``log(factor)``."""
+def _exp_int(log_factor: Any, n: jax.Array, dtype: Any, rest: Any = 0.0) -> jax.Array:
+    """``factor ** n`` for an integer array ``n >= 0``, from ``log(factor)``.
+
+    ``rest`` is the float32 rounding of ``log(factor)`` (see ``log_leaves``), used when traced.
+    """
     if is_concrete(log_factor) and float(log_factor) == 0.0:
         return jnp.ones(n.shape, dtype)
-    return exp_times_int(log_factor, n, dtype)
+    return exp_times_int(log_factor, n, dtype, c_rest=rest)
 
 
 def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
@@ -127,6 +130,7 @@ class Step(WarmupSchedule):
     type_name = "step"
 
     log_gamma: float = _internal()
+    log_gamma_lo: float = _internal(0.0)
     step_size: int = static()
 
     @property
@@ -136,7 +140,9 @@ class Step(WarmupSchedule):
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         k = t // self.step_size
-        return as_float(self.start_lr, dtype) * _exp_int(self.log_gamma, k, dtype)
+        return as_float(self.start_lr, dtype) * _exp_int(
+            self.log_gamma, k, dtype, self.log_gamma_lo
+        )
 
     def _extra_config(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
@@ -149,6 +155,7 @@ class MultiStep(WarmupSchedule):
     type_name = "multistep"
 
     log_gamma: float = _internal()
+    log_gamma_lo: float = _internal(0.0)
     milestones: tuple[int, ...] = static()
 
     @property
@@ -159,7 +166,9 @@ class MultiStep(WarmupSchedule):
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         marks = jnp.asarray(self.milestones, dtype=int_dtype())
         k = jnp.searchsorted(marks, t, side="right").astype(int_dtype())
-        return as_float(self.start_lr, dtype) * _exp_int(self.log_gamma, k, dtype)
+        return as_float(self.start_lr, dtype) * _exp_int(
+            self.log_gamma, k, dtype, self.log_gamma_lo
+        )
 
     def _extra_config(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
@@ -234,6 +243,7 @@ class CosineRestarts(WarmupSchedule):
 
     stop_lr: float
     log_cycle_decay: float = _internal()
+    log_cycle_decay_lo: float = _internal(0.0)
     cycle_steps: int = static()
     cycle_mult: int = static(1)
 
@@ -264,7 +274,7 @@ class CosineRestarts(WarmupSchedule):
             frac = ((length_int - into).astype(dtype) + extra) / length
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
-        peak = s0 * _exp_int(self.log_cycle_decay, i, dtype)
+        peak = s0 * _exp_int(self.log_cycle_decay, i, dtype, self.log_cycle_decay_lo)
         amplitude = jnp.maximum(peak - e, 0)
         return e + amplitude * jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
 
@@ -385,6 +395,7 @@ class Cyclic(Schedule):
     base_lr: float
     max_lr: float
     log_gamma: float = _internal()
+    log_gamma_lo: float = _internal(0.0)
     step_size_up: int = static(2000)
     step_size_down: int = static(2000)
     mode: str = static("triangular")
@@ -408,7 +419,7 @@ class Cyclic(Schedule):
         if self.mode == "triangular2":
             height = jnp.ldexp(height, -jnp.minimum(cycle, 200).astype(jnp.int32))
         elif self.mode == "exp_range":
-            height = height * _exp_int(self.log_gamma, step, dtype)
+            height = height * _exp_int(self.log_gamma, step, dtype, self.log_gamma_lo)
         base = as_float(self.base_lr, dtype)
         return base + (as_float(self.max_lr, dtype) - base) * height
 

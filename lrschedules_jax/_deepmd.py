@@ -48,6 +48,7 @@ class Exp(WarmupSchedule):
 
     stop_lr: float
     log_decay_rate: float = dataclasses.field(metadata={"internal": True})
+    log_decay_rate_lo: float = dataclasses.field(default=0.0, metadata={"internal": True})
     decay_steps: int = static()
     smooth: bool = static(False)
 
@@ -68,9 +69,13 @@ class Exp(WarmupSchedule):
                 # Past n_floor the rate is below stop_lr: clamping n changes no value and
                 # bounds it, which lets exp_times_int skip work when the bound is small.
                 n, n_max = jnp.minimum(n, n_floor), n_floor
-        else:
-            c = as_float(self.log_decay_rate, dtype) / (ds if self.smooth else 1)
-        lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype, n_max=n_max)
+            lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype, n_max=n_max)
+        else:  # traced: the float32 rate loses its rounding, which log_decay_rate_lo keeps
+            per = ds if self.smooth else 1
+            c = as_float(self.log_decay_rate, dtype) / per
+            rest = as_float(self.log_decay_rate_lo, dtype) / per
+            factor = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest)
+            lr = as_float(self.start_lr, dtype) * factor
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
 
     def _floor_index(self, c: float) -> int | None:

@@ -40,7 +40,7 @@ from ._classic import (
     Step,
 )
 from ._deepmd import WSD, Cosine, Exp
-from ._schedule import INT32_MAX, Schedule, worker_scale
+from ._schedule import INT32_MAX, Schedule, log_leaves, worker_scale
 
 __all__ = [
     "ConfigError",
@@ -290,7 +290,7 @@ class ExpConfig(_WarmupModel):
 
     def schedule_kwargs(self) -> dict[str, Any]:
         assert self.decay_rate is not None
-        return {**super().schedule_kwargs(), "log_decay_rate": math.log(self.decay_rate)}
+        return {**super().schedule_kwargs(), **log_leaves("log_decay_rate", self.decay_rate)}
 
 
 class CosineConfig(_WarmupModel):
@@ -378,7 +378,7 @@ class StepConfig(_NoStopModel):
     gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every drop.")
 
     def schedule_kwargs(self) -> dict[str, Any]:
-        return {**super().schedule_kwargs(), "log_gamma": math.log(self.gamma)}
+        return {**super().schedule_kwargs(), **log_leaves("log_gamma", self.gamma)}
 
 
 class MultiStepConfig(_NoStopModel):
@@ -411,7 +411,7 @@ class MultiStepConfig(_NoStopModel):
         return {
             **super().schedule_kwargs(),
             "milestones": tuple(self.milestones),
-            "log_gamma": math.log(self.gamma),
+            **log_leaves("log_gamma", self.gamma),
         }
 
 
@@ -487,7 +487,7 @@ class CosineRestartsConfig(_WarmupModel):
     )
 
     def schedule_kwargs(self) -> dict[str, Any]:
-        return {**super().schedule_kwargs(), "log_cycle_decay": math.log(self.cycle_decay)}
+        return {**super().schedule_kwargs(), **log_leaves("log_cycle_decay", self.cycle_decay)}
 
 
 _ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
@@ -615,7 +615,7 @@ class CyclicConfig(_Model):
         return self
 
     def schedule_kwargs(self) -> dict[str, Any]:
-        return {**super().schedule_kwargs(), "log_gamma": math.log(self.gamma)}
+        return {**super().schedule_kwargs(), **log_leaves("log_gamma", self.gamma)}
 
 
 _MODELS: dict[str, type[_Model]] = {}

@@ -998,3 +998,15 @@ def test_equals_torch_step_by_step(case):
     # torch's OneCycleLR stops at total_steps; the others run on
     count = ours.num_steps if case.startswith("one_cycle") else 600
     assert_close(values(ours, np.arange(count)), torch_values(make_torch, count, lr))
+
+
+@pytest.mark.parametrize("gamma", [0.97, 0.999, 0.9999, 0.999999])
+def test_traced_factor_far_below_the_peak(gamma):
+    """A traced log(gamma) keeps its float32 rounding in a second leaf: no drift with depth."""
+    sched = lrs.step(start_lr=1e-3, step_size=1, gamma=gamma, num_steps=10)
+    # steps where the rate is 1e-10 .. 1e-34 of the peak (float32 normal range)
+    k = np.unique(np.round(np.log(np.logspace(-10, -34, 200)) / np.log(gamma)).astype(np.int64))
+    k = k[k <= 2**31 - 1]
+    got = np.asarray(jax.jit(lambda s, t: s(t))(sched, jnp.asarray(k, jnp.int32)), np.float64)
+    want = 1e-3 * np.exp(k * np.log(gamma))
+    assert np.max(np.abs(got / want - 1)) <= 2e-6

@@ -13,9 +13,11 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -710,34 +712,41 @@ def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECT
     return f"{path}: {error['msg']}; got {value!r}."
 
 
-def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int]:
+def _count(value: Any) -> int | None:
+    """``value`` as a Python int if it is an integer (NumPy integers too, booleans not)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return None
+
+
+def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int, int]:
+    """Problems with ``num_steps`` / ``num_workers``, and both as Python ints."""
     problems = []
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int):
+    steps = _count(num_steps)
+    if steps is None:
         problems.append(
             f"num_steps: must be an integer (training.numb_steps); got {_describe(num_steps)}."
         )
-    elif not 1 <= num_steps <= INT32_MAX:
+    elif not 1 <= steps <= INT32_MAX:
         problems.append(f"num_steps: must be in [1, {INT32_MAX}]; got {num_steps!r}.")
-    workers = 1
-    if num_workers == "auto":
+    workers = _count(num_workers)
+    if isinstance(num_workers, str) and num_workers == "auto":
         import jax
 
         workers = jax.device_count()
-    elif isinstance(num_workers, bool) or not isinstance(num_workers, int):
+    elif workers is None:
         problems.append(
             f'num_workers: must be an integer >= 1 or "auto"; got {_describe(num_workers)}.'
         )
-    elif not 1 <= num_workers <= INT32_MAX:
+    elif not 1 <= workers <= INT32_MAX:
         problems.append(
             f'num_workers: must be an integer in [1, {INT32_MAX}] or "auto"; got {num_workers!r}.'
         )
-    else:
-        workers = num_workers
-    return problems, workers
+    return problems, steps or 1, workers or 1
 
 
-def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, int]:
-    problems, workers = _check_run(num_steps, num_workers)
+def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, int, int]:
+    problems, num_steps, workers = _check_run(num_steps, num_workers)
     if isinstance(config, _Model):
         config = config.model_dump(exclude_none=True)
     if not isinstance(config, Mapping):
@@ -763,7 +772,7 @@ def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, in
         problems += _check_float32_rates(parsed, workers)
     if problems:
         raise ConfigError(problems)
-    return parsed, workers
+    return parsed, num_steps, workers
 
 
 def _check_float32_rates(parsed: _Model, workers: int) -> list[str]:
@@ -815,7 +824,7 @@ def validate(config: Mapping[str, Any] | _Model, num_steps: int) -> _Model:
       >>> cfg.type, cfg.decay_steps, cfg.stop_lr
       ('exp', 11, 1e-05)
     """
-    parsed, _ = _validate(config, num_steps, 1)
+    parsed, num_steps, _ = _validate(config, num_steps, 1)
     return parsed.resolve(num_steps)
 
 
@@ -843,7 +852,7 @@ def make_schedule(
       >>> round(float(sched(5)), 6)
       0.55
     """
-    parsed, workers = _validate(config, num_steps, num_workers)
+    parsed, num_steps, workers = _validate(config, num_steps, num_workers)
     return parsed.build(num_steps, workers)
 
 

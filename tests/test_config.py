@@ -3,6 +3,7 @@
 import copy
 import json
 
+import numpy as np
 import pytest
 
 import lrschedules_jax as lrs
@@ -302,3 +303,17 @@ def test_json_schema_lists_every_type_and_key():
         assert key in text
     titles = {d.get("title") for d in schema["$defs"].values()}
     assert {"ExpConfig", "CosineConfig", "WSDConfig"} <= titles
+
+
+def test_numpy_integers_for_num_steps_and_num_workers():
+    sched = lrs.make_schedule({**GOOD, "type": "cosine"}, np.int64(1000), num_workers=np.int32(4))
+    assert type(sched.num_steps) is int and sched.num_steps == 1000
+    assert type(sched.num_workers) is int and sched.num_workers == 4
+    assert sched == lrs.make_schedule({**GOOD, "type": "cosine"}, 1000, num_workers=4)
+    assert lrs.validate(GOOD, np.int64(1000)).decay_steps == 11
+
+
+@pytest.mark.parametrize("workers", [np.array([1, 2]), np.bool_(True), 2.0], ids=repr)
+def test_num_workers_arrays_and_lookalikes_are_refused(workers):
+    with pytest.raises(ConfigError, match=r"num_workers: must be an integer"):
+        lrs.make_schedule(GOOD, 100, num_workers=workers)

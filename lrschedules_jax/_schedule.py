@@ -29,8 +29,6 @@ INT32_MAX = 2**31 - 1
 # The largest float32 below 2**31: float steps are clipped to it before the integer cast.
 _FLOAT_STEP_MAX = float(np.nextafter(np.float32(2**31), np.float32(0)))
 
-WORKER_SCALES = ("linear", "sqrt", "none")
-
 
 def static(default: Any = dataclasses.MISSING) -> Any:
     """A dataclass field that is static pytree metadata (not a leaf)."""
@@ -117,13 +115,6 @@ def _two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     ah, al = _split(a)
     bh, bl = _split(b)
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a + b == s + err`` exactly (Knuth)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
 
 
 def _round_to_bits(c: float, bits: int) -> float:

@@ -1,0 +1,1051 @@
+"""The case table: one entry per schedule type, read by every generic test and by
+``benchmarks/precision.py``.
+
+An entry (``TypeCase``) holds, for its type:
+
+- ``reference(config, num_steps, steps)``: an independent float64 NumPy evaluation of the
+  formula of SPEC.md sections 2-3 (PyTorch's closed forms for the classic types), written from
+  the formulas and never from the package. It resolves the derived values itself
+  (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate).
+- ``marks(config, num_steps)``: the steps worth sampling around, as ``Marks`` (phase
+  boundaries, stairs/restarts/milestones/cycle marks, and the phases whose two ends matter).
+- ``examples``: valid ``(id, config, num_steps)`` the value, pytree and round-trip tests run.
+- ``base``: the valid config the bad-input corpus perturbs (with ``num_steps = N``).
+- ``bench``: the ``(label, config or N -> config)`` rows of the precision benchmark.
+- ``strategy``, ``peak``, ``phases``, ``property_marks``, ``continuous_at_warmup_end``: what
+  the property tests (tests/test_properties.py) draw and check.
+
+Adding a type is one ``TypeCase`` in ``TYPES`` (a test fails until every registered type has
+one). Configs are the JSON ``learning_rate`` mappings of the public API; nothing here reads an
+internal of the package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+from hypothesis import strategies as st
+
+INT32_MAX = 2**31 - 1
+INT32_MIN = -(2**31)
+N = 10_000  # num_steps of the bad-input corpus and of the config-rule tests
+
+Config = dict[str, Any]
+
+
+class Marks(NamedTuple):
+    """Steps to sample around: ``bounds`` (phase boundaries, +- a few steps), ``stairs``
+    (stairs, milestones, restarts, cycle marks; +- 2 steps, at most ``MAX_MARKS``) and
+    ``phases`` (``(start, end)`` pairs whose first and last steps are sampled densely)."""
+
+    bounds: list[int]
+    stairs: list[int]
+    phases: list[tuple[int, int]]
+
+
+# --- shared keys (SPEC 2) --------------------------------------------------------------------
+
+
+def warmup_of(cfg: Config, n: int) -> int:
+    """``warmup_steps``, or ``int(warmup_ratio * N)``; 0 for the types without warmup keys."""
+    if cfg.get("warmup_ratio") is not None:
+        return int(cfg["warmup_ratio"] * n)
+    return cfg.get("warmup_steps", 0)
+
+
+def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
+    """start_lr, stop_lr, warmup_steps, warmup_start_factor as SPEC resolves them.
+
+    stop_lr is 0 where the type has no end rate (constant, step, multistep) or where it is an
+    optional floor that is not given (inverse_sqrt).
+    """
+    s0 = float(cfg["start_lr"])
+    if cfg.get("stop_lr") is not None:
+        e = float(cfg["stop_lr"])
+    else:
+        e = s0 * float(cfg.get("stop_lr_ratio") or 0.0)
+    return s0, e, warmup_of(cfg, n), float(cfg.get("warmup_start_factor", 0.0))
+
+
+def with_warmup(cfg: Config, n: int, steps: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """``f*s0 + (s0 - f*s0) * step / w`` below w, the decay (evaluated on t = step - w) after."""
+    s0, _, w, f = shared_keys(cfg, n)
+    decay = np.asarray(decay, dtype=np.float64)
+    if w == 0:
+        return decay
+    warm = f * s0 + (s0 - f * s0) * steps.astype(np.float64) / w
+    return np.where(steps < w, warm, decay)
+
+
+def half_cos(remaining: np.ndarray, length: int) -> np.ndarray:
+    """``(1 + cos(pi * (1 - q))) / 2`` with ``q = remaining / length``, as ``sin(pi q / 2)**2``.
+
+    The same value as SPEC's ``0.5 * (1 + cos(pi * t / T))`` (``t = T - remaining``), written so
+    that float64 keeps full relative accuracy where the factor is tiny (the end of a decay).
+    """
+    return np.sin(np.pi / 2 * np.asarray(remaining, dtype=np.float64) / length) ** 2
+
+
+def _decay_step(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    return np.maximum(steps - warmup_of(cfg, n), 0)
+
+
+# --- references: SPEC 2, the DeePMD-kit types --------------------------------------------------
+
+
+def exp_params(cfg: Config, n: int) -> tuple[int, float]:
+    """The decay_steps DeePMD-kit uses and the decay rate (derived if not given)."""
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    ds = cfg.get("decay_steps", 5000)
+    rate = cfg.get("decay_rate")
+    if rate is None:
+        if ds >= length:
+            ds = 100 if length // 10 > 100 else length // 100 + 1
+        rate = math.exp(math.log(max(e, 1e-10) / s0) / (length / ds)) if length else 1.0
+    return ds, rate
+
+
+def ref_exp(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    s0, e, _, _ = shared_keys(cfg, n)
+    ds, rate = exp_params(cfg, n)
+    t = _decay_step(cfg, n, steps)
+    power = t / ds if cfg.get("smooth", False) else (t // ds).astype(np.float64)
+    return with_warmup(cfg, n, steps, np.maximum(s0 * rate**power, e))
+
+
+def ref_cosine(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    if length == 0:
+        return with_warmup(cfg, n, steps, np.full(t.shape, s0))
+    decay = e + (s0 - e) * half_cos(np.clip(length - t, 0, length), length)
+    return with_warmup(cfg, n, steps, np.where(t >= length, e, decay))
+
+
+def wsd_params(cfg: Config, n: int) -> tuple[int, int]:
+    """D and S: decay-phase and stable lengths."""
+    length = n - warmup_of(cfg, n)
+    d = max(1, min(int(cfg.get("decay_phase_ratio", 0.1) * n), length))
+    return d, length - d
+
+
+def ref_wsd(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    s0, e, w, _ = shared_keys(cfg, n)
+    d, stable = wsd_params(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    remaining = np.clip(length - t, 0, d)  # (1 - tau) * D, exact
+    tau = np.clip(t - stable, 0, d) / d
+    kind = cfg.get("decay_type", "inverse_linear")
+    if kind == "inverse_linear":
+        decay = 1.0 / (tau / e + (remaining / d) / s0)
+    elif kind == "cosine":
+        decay = e + (s0 - e) * half_cos(remaining, d)
+    else:
+        decay = e + (s0 - e) * (remaining / d)
+    decay = np.where(t < stable, s0, np.where(t >= length, e, decay))
+    return with_warmup(cfg, n, steps, decay)
+
+
+# --- references: SPEC 3, the classic types (PyTorch's closed forms) ----------------------------
+
+
+def ref_constant(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    s0, _, _, _ = shared_keys(cfg, n)
+    return with_warmup(cfg, n, steps, np.full(steps.shape, s0))
+
+
+def ref_step(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """torch ``StepLR``: ``s0 * gamma ** (t // step_size)``."""
+    s0, _, _, _ = shared_keys(cfg, n)
+    k = _decay_step(cfg, n, steps) // cfg["step_size"]
+    return with_warmup(cfg, n, steps, s0 * cfg.get("gamma", 0.1) ** k.astype(np.float64))
+
+
+def ref_multistep(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """torch ``MultiStepLR``: ``s0 * gamma ** bisect_right(milestones, t)``."""
+    s0, _, _, _ = shared_keys(cfg, n)
+    t = _decay_step(cfg, n, steps)
+    k = np.searchsorted(np.asarray(cfg["milestones"], np.int64), t, side="right")
+    return with_warmup(cfg, n, steps, s0 * cfg.get("gamma", 0.1) ** k.astype(np.float64))
+
+
+def ref_polynomial(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``e + (s0 - e) * (1 - min(t, T) / T) ** power``; ``linear`` is power 1.
+
+    ``1 - min(t, T) / T`` is evaluated as ``(T - min(t, T)) / T`` on the exact integer.
+    """
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    left = (length - np.minimum(t, length)).astype(np.float64) / length
+    power = 1.0 if cfg.get("type") == "linear" else cfg.get("power", 1.0)
+    return with_warmup(cfg, n, steps, e + (s0 - e) * left**power)
+
+
+def ref_inverse_sqrt(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``max(s0 * sqrt(tau / (t + tau)), e)``, ``tau = timescale`` (default w, else 10000)."""
+    s0, e, w, _ = shared_keys(cfg, n)
+    tau = cfg.get("timescale") or (w if w > 0 else 10000)
+    t = _decay_step(cfg, n, steps).astype(np.float64)
+    return with_warmup(cfg, n, steps, np.maximum(s0 * np.sqrt(tau / (t + tau)), e))
+
+
+def restart_cycles(
+    t: np.ndarray, first: int, mult: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index, start and length of the cycle that holds each ``t`` (int64, exact).
+
+    Cycle ``i`` starts at ``first * (mult**i - 1) // (mult - 1)``. torch's float guess
+    ``int(log(t / first * (mult - 1) + 1, mult))`` is corrected by exact integer comparisons
+    with those starts, and the result is checked.
+    """
+    t = np.asarray(t, dtype=np.int64)
+    if mult == 1:
+        i = t // first
+        return i, i * first, np.full(t.shape, first, np.int64)
+    if first * mult >= 2**40:  # at most two cycles start below 2**31: no int64 power needed
+        second = first
+        i = (t >= second).astype(np.int64)
+        return i, np.where(i == 1, second, 0), np.where(i == 1, first * mult, first)
+    top = int(math.log(INT32_MAX / first * (mult - 1) + 1, mult)) + 3
+    assert first * mult ** (top + 1) < 2**62, "int64 cycle starts would overflow"
+
+    def start(i: np.ndarray) -> np.ndarray:
+        return first * (mult ** np.clip(i, 0, top) - 1) // (mult - 1)
+
+    i = np.floor(np.log(t / first * (mult - 1) + 1) / math.log(mult)).astype(np.int64)
+    for _ in range(3):
+        i = np.where(start(i + 1) <= t, i + 1, i)
+        i = np.where(start(i) > t, i - 1, i)
+    assert np.all((start(i) <= t) & (t < start(i + 1)))
+    return i, start(i), first * mult**i
+
+
+def ref_cosine_restarts(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """torch ``CosineAnnealingWarmRestarts`` with the peak ``s0 * cycle_decay ** i``.
+
+    ``e + max(s0 d**i - e, 0) * (1 + cos(pi t_i / L_i)) / 2``, the cosine written as
+    ``sin(pi (L_i - t_i) / 2 L_i)**2`` on the exact integer ``L_i - t_i``.
+    """
+    s0, e, _, _ = shared_keys(cfg, n)
+    t = _decay_step(cfg, n, steps)
+    i, start, length = restart_cycles(t, cfg["cycle_steps"], cfg.get("cycle_mult", 1))
+    peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+    decay = e + np.maximum(peak - e, 0) * half_cos(length - (t - start), length)
+    return with_warmup(cfg, n, steps, decay)
+
+
+def one_cycle_phases(cfg: Config, n: int) -> list[tuple[float, float, float]]:
+    """torch's phases as (end step, from, to); the end steps computed in float64 as torch does."""
+    peak, pct = cfg["max_lr"], cfg.get("pct_start", 0.3)
+    initial = peak / cfg.get("div_factor", 25.0)
+    low = initial / cfg.get("final_div_factor", 1e4)
+    if cfg.get("three_phase", False):
+        return [
+            (float(pct * n) - 1, initial, peak),
+            (float(2 * pct * n) - 2, peak, initial),
+            (float(n - 1), initial, low),
+        ]
+    return [(float(pct * n) - 1, initial, peak), (float(n - 1), peak, low)]
+
+
+def ref_one_cycle(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """torch ``OneCycleLR.get_lr`` for steps below N, its final value from N on.
+
+    Step k belongs to the first phase whose end step is >= k (the last one otherwise);
+    ``pct = (k - start) / (end - start)``; ``cos``: ``b + (a - b) / 2 * (1 + cos(pi pct))``,
+    ``linear``: ``(b - a) * pct + a``. Both are written on ``1 - pct = (end - k) / (end -
+    start)``, ``b + (a - b) * sin(pi/2 (1 - pct))**2`` and ``b + (a - b) * (1 - pct)``: the same
+    numbers, without cancellation where the rate is small. Where a phase has length 0 (torch
+    divides by zero) the value is the phase's end value ``b``.
+    """
+    phases = one_cycle_phases(cfg, n)
+    k = np.maximum(steps, 0).astype(np.float64)
+    out = np.full(k.shape, phases[-1][2])  # the final value, from N on
+    todo = steps < n
+    start = 0.0
+    for j, (end, a, b) in enumerate(phases):
+        here = todo & ((k <= end) | (j == len(phases) - 1))
+        if end == start:
+            left = np.zeros(int(here.sum()))
+        else:
+            left = (end - k[here]) / (end - start)
+        if cfg.get("anneal_strategy", "cos") == "cos":
+            left = np.sin(np.pi / 2 * left) ** 2
+        out[here] = b + (a - b) * left
+        todo &= ~here
+        start = end
+    return out
+
+
+def ref_cyclic(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """torch ``CyclicLR(cycle_momentum=False)``.
+
+    torch: ``cycle = floor(1 + k / total)``, ``x = 1 + k / total - cycle``, ``h = x / r`` if
+    ``x <= r`` else ``(x - 1) / (r - 1)`` with ``r = up / total``; ``lr = base + (max - base) *
+    h * scale``, ``scale = 1``, ``0.5 ** (cycle - 1)`` or ``gamma ** k``. Here ``x * total`` is
+    the exact integer ``k % total`` (torch's float ``x`` drifts at large k), so ``h = pos / up``
+    or ``(total - pos) / down``.
+    """
+    up = cfg.get("step_size_up", 2000)
+    down = cfg.get("step_size_down") or up
+    total = up + down
+    k = np.maximum(steps, 0)
+    cycle = 1 + k // total
+    pos = k % total
+    h = np.where(pos <= up, pos / up, (total - pos) / down)
+    mode = cfg.get("mode", "triangular")
+    if mode == "triangular2":
+        h = h * 0.5 ** (cycle - 1).astype(np.float64)
+    elif mode == "exp_range":
+        h = h * cfg.get("gamma", 1.0) ** k.astype(np.float64)
+    return cfg["base_lr"] + (cfg["max_lr"] - cfg["base_lr"]) * h
+
+
+# --- marks -------------------------------------------------------------------------------------
+
+MAX_MARKS = 1000  # stairs, restarts or cycle marks per config (each +- 2 steps)
+
+
+def pick(marks: np.ndarray | list[int], n: int, cap: int = MAX_MARKS) -> list[int]:
+    """At most ``cap`` marks in [0, 2**31 - 1], evenly spread, plus those on either side of
+    N, 2**24 and 2**31 - 1."""
+    marks = np.unique(np.asarray(marks, dtype=np.int64))
+    marks = marks[(marks >= 0) & (marks <= INT32_MAX)]
+    if len(marks) <= cap:
+        return marks.tolist()
+    keep = set(np.linspace(0, len(marks) - 1, cap).round().astype(int).tolist())
+    for anchor in (n, 2**24, INT32_MAX):
+        j = int(np.searchsorted(marks, anchor))
+        keep.update(x for x in (j - 1, j) if 0 <= x < len(marks))
+    return marks[sorted(keep)].tolist()
+
+
+def warmup_marks(cfg: Config, n: int) -> Marks:
+    """0, the end of warmup and N; the warmup and the decay as phases."""
+    w = warmup_of(cfg, n)
+    phases = [(0, w), (w, n)] if w else [(0, n)]
+    return Marks([0, w, n], [], phases)
+
+
+def exp_marks(cfg: Config, n: int) -> Marks:
+    bounds, _, phases = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    ds, _ = exp_params(cfg, n)
+    stairs = [] if cfg.get("smooth") else pick(range(w + ds, n + 1, ds), n)
+    return Marks(bounds, stairs, phases)
+
+
+def wsd_marks(cfg: Config, n: int) -> Marks:
+    bounds, _, _ = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    _, stable = wsd_params(cfg, n)
+    phases = [(0, w)] if w else []
+    return Marks([*bounds, w + stable], [], [*phases, (w + stable, n)])
+
+
+def step_marks(cfg: Config, n: int) -> Marks:
+    """Every stair ``w + k * step_size`` up to 2**31 - 1 (step keeps falling after N), capped."""
+    bounds, _, phases = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    size = cfg["step_size"]
+    if (INT32_MAX - w) // size <= 10**6:
+        stairs = np.arange(w + size, INT32_MAX + 1, size)
+    else:  # step_size 1: the first thousand stairs and the last ones
+        stairs = np.arange(w + size, w + 1001 * size, size)
+        stairs = np.concatenate([stairs, INT32_MAX - (INT32_MAX - w) % size - size * np.arange(3)])
+    return Marks(bounds, pick(stairs, n), phases)
+
+
+def multistep_marks(cfg: Config, n: int) -> Marks:
+    bounds, _, phases = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    return Marks(bounds, pick([w + m for m in cfg["milestones"]], n), phases)
+
+
+def restart_marks(cfg: Config, n: int) -> Marks:
+    """Every restart up to 2**31 - 1 (capped); the warmup, and the cycles that hold step 0,
+    N, 2**24 and 2**31 - 1 as phases."""
+    bounds, _, _ = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    first, mult = cfg["cycle_steps"], cfg.get("cycle_mult", 1)
+    if mult == 1:
+        starts = np.arange(0, INT32_MAX + 1 - w, first, dtype=np.int64)
+    else:
+        starts = [0]
+        while starts[-1] <= INT32_MAX:
+            starts.append(starts[-1] + first * mult ** (len(starts) - 1))
+        starts = np.asarray(starts[:-1], dtype=np.int64)
+    restarts = w + starts
+    phases = [(0, w)] if w else []
+    for anchor in (w, n, 2**24, INT32_MAX):
+        j = max(int(np.searchsorted(restarts, anchor, side="right")) - 1, 0)
+        length = first * mult**j if mult > 1 else first
+        phases.append((int(restarts[j]), min(int(restarts[j]) + length, INT32_MAX)))
+    return Marks(bounds, pick(restarts[1:], n), sorted(set(phases)))
+
+
+def one_cycle_marks(cfg: Config, n: int) -> Marks:
+    """The last step of every phase (floor of torch's end step) and N; every phase."""
+    ends = [max(math.floor(end), 0) for end, _, _ in one_cycle_phases(cfg, n)]
+    phases = list(zip([0, *[e + 1 for e in ends[:-1]]], ends, strict=True))
+    return Marks([0, *ends, n], [], phases)
+
+
+def cyclic_marks(cfg: Config, n: int) -> Marks:
+    """Every cycle start and peak up to 2**31 - 1 (capped); the rise and the fall of the
+    cycles that hold step 0, N, 2**24 and 2**31 - 1 as phases."""
+    up = cfg.get("step_size_up", 2000)
+    total = up + (cfg.get("step_size_down") or up)
+    starts = np.arange(0, INT32_MAX + 1, total, dtype=np.int64)
+    marks = pick(np.concatenate([starts, starts + up]), n)
+    phases = []
+    for anchor in (0, n, 2**24, max(INT32_MAX - total, 0)):
+        s = anchor // total * total
+        phases += [(s, min(s + up, INT32_MAX)), (min(s + up, INT32_MAX), min(s + total, INT32_MAX))]
+    return Marks([0, n], marks, phases)
+
+
+# --- sampling ------------------------------------------------------------------------------
+
+
+def sample_steps(
+    cfg: Config,
+    n: int,
+    marks: Callable[[Config, int], Marks],
+    *,
+    halo: int = 3,
+    tail: int = 64,
+    random: int = 800,
+    log: int = 200,
+    seed: int = 0,
+) -> np.ndarray:
+    """The steps a config is checked on, sorted and unique, in [0, 2**31 - 1]: every bound +-
+    ``halo``, every stair +- 2, the first and last ``tail`` steps of every phase, every step of
+    the first 1200, 2**24 +- halo, the last 4 before 2**31 - 1, ``random`` uniform steps in
+    [0, min(3N, 2**31 - 1)] and as many in [0, 2**31 - 1], ``log`` log-spaced steps to 2**31 - 1."""
+    rng = np.random.default_rng(seed)
+    bounds, stairs, phases = marks(cfg, n)
+    around = np.arange(-halo, halo + 1)
+    parts = [
+        (np.asarray([*bounds, 2**24], dtype=np.int64)[:, None] + around).ravel(),
+        (np.asarray(stairs, dtype=np.int64)[:, None] + np.arange(-2, 3)).ravel(),
+        np.arange(0, 1200),
+        np.arange(INT32_MAX - 3, INT32_MAX + 1),
+        rng.integers(0, min(3 * n, INT32_MAX), random, endpoint=True),
+        rng.integers(0, INT32_MAX, random, endpoint=True),
+        np.geomspace(1, INT32_MAX, log).astype(np.int64),
+    ]
+    for start, end in phases:
+        parts += [np.arange(start, start + tail), np.arange(end - tail, end + 1)]
+    steps = np.concatenate([np.asarray(p, dtype=np.int64) for p in parts])
+    return np.unique(np.clip(steps, 0, INT32_MAX))
+
+
+def mark_steps(cfg: Config, n: int, marks: Callable[[Config, int], Marks]) -> np.ndarray:
+    """Only the bounds and stairs of a config, +- 2, and 2**31 - 1 (a small sample)."""
+    bounds, stairs, _ = marks(cfg, n)
+    steps = (np.asarray([*bounds, *stairs[:64], INT32_MAX], np.int64)[:, None] + np.arange(-2, 3))
+    return np.unique(np.clip(steps.ravel(), 0, INT32_MAX))
+
+
+# --- property-test strategies (hypothesis) -------------------------------------------------------
+
+num_steps_st = st.one_of(
+    st.integers(1, 20), st.integers(1, 100_000), st.integers(1, INT32_MAX), st.just(INT32_MAX)
+)
+# An integer step-count key (decay_steps, step_size, cycle_steps, ...): short, long, or huge.
+steps_key_st = st.one_of(
+    st.integers(1, 20), st.integers(1, 10**6), st.integers(1, INT32_MAX), st.just(INT32_MAX)
+)
+log_rate_st = st.floats(-9.0, 3.0).map(lambda u: float(10.0**u))
+start_lr_st = st.one_of(log_rate_st, st.sampled_from([1e-3, 1.0, 1e-9]))
+# stop_lr / start_lr. Valid stop rates are 0 or normal float32 numbers: start_lr >= 1e-9 and
+# a ratio >= 1e-20 keep them so.
+positive_ratio_st = st.one_of(st.floats(1e-20, 1.0), st.sampled_from([1.0, 1e-5]))
+ratio_st = st.one_of(positive_ratio_st, st.just(0.0))
+# A factor in (0, 1] (gamma, cycle_decay), down to the smallest float64.
+factor_st = st.one_of(
+    st.floats(0.0, 1.0, exclude_min=True), st.sampled_from([1.0, 0.1, 0.9999999, 5e-324])
+)
+scale_st = st.sampled_from(["linear", "sqrt", "none"])
+workers_st = st.integers(1, 64)
+
+
+@st.composite
+def shared_keys_st(draw: Any, num_steps: int, *, stop: str = "required") -> Config:
+    """start_lr, the stop key, an optional warmup and the worker scaling (SPEC 2).
+
+    ``stop``: ``"required"`` (exactly one stop key), ``"positive"`` (and > 0, for wsd),
+    ``"optional"`` (inverse_sqrt's floor) or ``"none"`` (the types without an end rate).
+    """
+    start = draw(start_lr_st)
+    config: Config = {"start_lr": start}
+    if stop != "none" and (stop != "optional" or draw(st.booleans())):
+        ratio = draw(positive_ratio_st if stop == "positive" else ratio_st)
+        if draw(st.booleans()):
+            config["stop_lr"] = start * ratio
+        else:
+            config["stop_lr_ratio"] = ratio
+    warmup = draw(st.sampled_from(["none", "steps", "ratio"]))
+    if warmup == "steps":
+        config["warmup_steps"] = draw(st.integers(0, num_steps - 1))
+    elif warmup == "ratio":
+        config["warmup_ratio"] = draw(st.floats(0.0, 1.0, exclude_max=True))
+    if warmup != "none" and draw(st.booleans()):
+        config["warmup_start_factor"] = draw(st.floats(0.0, 1.0))
+    config["scale_by_worker"] = draw(scale_st)
+    return config
+
+
+def _optional(draw: Any, config: Config, key: str, strategy: st.SearchStrategy) -> None:
+    """Set ``key`` from ``strategy`` half of the time (else the default applies)."""
+    if draw(st.booleans()):
+        config[key] = draw(strategy)
+
+
+def configs_st(
+    type_name: str, stop: str = "required", extra: Callable[[Any, Config, int], None] | None = None
+) -> st.SearchStrategy:
+    """``(config, num_steps, num_workers)`` of a type with the shared keys: ``extra(draw,
+    config, num_steps)`` adds the type's own keys."""
+
+    @st.composite
+    def strategy(draw: Any) -> tuple[Config, int, int]:
+        n = draw(num_steps_st)
+        config = {"type": type_name, **draw(shared_keys_st(n, stop=stop))}
+        if extra is not None:
+            extra(draw, config, n)
+        return config, n, draw(workers_st)
+
+    return strategy()
+
+
+def _exp_keys(draw: Any, config: Config, n: int) -> None:
+    config["decay_steps"] = draw(st.integers(1, min(2 * n, INT32_MAX)))
+    if draw(st.booleans()):
+        config["decay_rate"] = draw(
+            st.one_of(st.floats(0.0, 1.0, exclude_min=True), st.sampled_from([1.0, 0.9999999]))
+        )
+    config["smooth"] = draw(st.booleans())
+
+
+def _wsd_keys(draw: Any, config: Config, n: int) -> None:
+    config["decay_phase_ratio"] = draw(
+        st.one_of(st.floats(0.0, 1.0, exclude_min=True), st.sampled_from([1.0, 0.1, 1e-9]))
+    )
+    config["decay_type"] = draw(st.sampled_from(["inverse_linear", "cosine", "linear"]))
+
+
+def _step_keys(draw: Any, config: Config, n: int) -> None:
+    config["step_size"] = draw(steps_key_st)
+    _optional(draw, config, "gamma", factor_st)
+
+
+def _multistep_keys(draw: Any, config: Config, n: int) -> None:
+    marks = st.one_of(st.integers(1, 100), st.integers(1, n), st.integers(1, INT32_MAX))
+    config["milestones"] = sorted(draw(st.lists(marks, min_size=1, max_size=8, unique=True)))
+    _optional(draw, config, "gamma", factor_st)
+
+
+def _polynomial_keys(draw: Any, config: Config, n: int) -> None:
+    # always given (linear covers the default, 1): powers above ~128 once gave NaN
+    config["power"] = draw(
+        st.one_of(
+            st.sampled_from([2.0, 0.5, 7.5, 129.0, 1e4, 1e-30, 1e30]),
+            st.floats(-3.0, 3.0).map(lambda u: float(10.0**u)),
+        )
+    )
+
+
+def _inverse_sqrt_keys(draw: Any, config: Config, n: int) -> None:
+    _optional(draw, config, "timescale", steps_key_st)
+
+
+def _restarts_keys(draw: Any, config: Config, n: int) -> None:
+    config["cycle_steps"] = draw(steps_key_st)
+    mult_st = st.one_of(st.integers(1, 4), st.integers(1, INT32_MAX), st.just(INT32_MAX))
+    _optional(draw, config, "cycle_mult", mult_st)
+    _optional(draw, config, "cycle_decay", factor_st)
+
+
+# div_factor, final_div_factor >= 1, small enough that every derived rate of one_cycle is a
+# normal float32 (max_lr >= 1e-9, so its minimum is at least 1e-27).
+def _div_st(decades: float) -> st.SearchStrategy:
+    return st.one_of(st.floats(0.0, decades).map(lambda u: float(10.0**u)), st.just(1.0))
+
+
+@st.composite
+def one_cycle_st(draw: Any) -> tuple[Config, int, int]:
+    n = draw(num_steps_st)
+    three = draw(st.booleans())
+    top = 0.5 if three else 1.0  # three phases need pct_start <= 0.5
+    config: Config = {"type": "one_cycle", "max_lr": draw(start_lr_st)}
+    config["pct_start"] = draw(st.one_of(st.floats(0.0, top), st.sampled_from([0.0, 0.3, top])))
+    config["three_phase"] = three
+    _optional(draw, config, "div_factor", _div_st(6))
+    _optional(draw, config, "final_div_factor", _div_st(12))
+    _optional(draw, config, "anneal_strategy", st.sampled_from(["cos", "linear"]))
+    config["scale_by_worker"] = draw(scale_st)
+    return config, n, draw(workers_st)
+
+
+@st.composite
+def cyclic_st(draw: Any) -> tuple[Config, int, int]:
+    n = draw(num_steps_st)
+    max_lr = draw(start_lr_st)
+    # base_lr <= max_lr, and 0 or a normal float32 (a ratio >= 1e-20 of max_lr >= 1e-9)
+    config = {"type": "cyclic", "base_lr": max_lr * draw(ratio_st), "max_lr": max_lr}
+    config["step_size_up"] = draw(steps_key_st)
+    _optional(draw, config, "step_size_down", steps_key_st)
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    config["mode"] = mode
+    # gamma != 1 only with exp_range; gamma 1.0 is allowed with every mode
+    _optional(draw, config, "gamma", factor_st if mode == "exp_range" else st.just(1.0))
+    config["scale_by_worker"] = draw(scale_st)
+    return config, n, draw(workers_st)
+
+
+# --- what each type promises to the property tests --------------------------------------------
+
+RISES, FALLS, ANY = 1, -1, 0
+# (first step, last step, direction): the rate is monotone on the closed step range.
+Phase = tuple[int, int, int]
+
+
+def _start_lr(resolved: Any) -> float:
+    return resolved.start_lr
+
+
+def _max_lr(resolved: Any) -> float:
+    return resolved.max_lr
+
+
+def _no_marks(resolved: Any, num_steps: int) -> list[int]:
+    return []
+
+
+def _warmup_then_decay(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """Up during warmup (to the peak at ``w``), never up again after it."""
+    w = resolved.warmup_steps
+    return [(0, w, RISES), (w, INT32_MAX, FALLS)]
+
+
+def _restart_table(resolved: Any) -> list[int]:
+    """Decay steps at which a cycle of cosine_restarts starts, up to 2**31 - 1 (a few)."""
+    first, mult = resolved.cycle_steps, resolved.cycle_mult
+    if mult == 1:
+        last = INT32_MAX // first * first
+        return sorted({0, first, 2 * first, last - first, last})
+    starts, length = [0], first
+    while starts[-1] + length <= INT32_MAX:
+        starts.append(starts[-1] + length)
+        length *= mult
+    return starts
+
+
+def _restart_property_marks(resolved: Any, num_steps: int) -> list[int]:
+    w = resolved.warmup_steps
+    starts = _restart_table(resolved)
+    return [w + s for s in starts[:4] + starts[-2:] if w + s <= INT32_MAX]
+
+
+def _warmup_then_restarts(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """Up during warmup; then never up within a cycle (the restarts jump back up)."""
+    w, first, mult = resolved.warmup_steps, resolved.cycle_steps, resolved.cycle_mult
+    phases = {(0, w, RISES)}
+    for t in {int(s) - w for s in steps if s >= w}:
+        start, length = t - t % first, first  # the cycle of t when mult == 1
+        if mult > 1:
+            start = 0
+            while start + length <= t:
+                start, length = start + length, length * mult
+        phases.add((w + start, w + start + length - 1, FALLS))
+    return sorted(phases)
+
+
+def _one_cycle_monotone(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """Up to the last step of torch's first phase (it ends at ``pct_start * N - 1``, a float),
+    then never up again (the peak lies between two integer steps, so that pair is free)."""
+    last_rising = math.floor(float(resolved.pct_start * num_steps) - 1)
+    return [(0, last_rising, RISES), (last_rising + 1, INT32_MAX, FALLS)]
+
+
+def _cyclic_property_marks(resolved: Any, num_steps: int) -> list[int]:
+    up, total = resolved.step_size_up, resolved.step_size_up + resolved.step_size_down
+    cycles = {0, 1, 2, INT32_MAX // total - 1, INT32_MAX // total}
+    return [c * total + d for c in cycles for d in (0, up) if 0 <= c * total + d <= INT32_MAX]
+
+
+def _cyclic_monotone(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """In each cycle: up for step_size_up steps to the top, then down to the next cycle's
+    start. ``exp_range`` multiplies the triangle by ``gamma ** step``, which may outweigh its
+    rise, so only its fall is checked when gamma < 1."""
+    up, total = resolved.step_size_up, resolved.step_size_up + resolved.step_size_down
+    rise = RISES if resolved.mode != "exp_range" or resolved.gamma == 1.0 else ANY
+    phases = set()
+    for s in steps:
+        start = int(s) // total * total
+        phases |= {(start, start + up, rise), (start + up, start + total, FALLS)}
+    return sorted(phases)
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+Example = tuple[str, Config, int]  # (id, learning_rate config, num_steps)
+BenchRow = tuple[str, "Config | Callable[[int], Config]"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TypeCase:
+    """One schedule type: see the module docstring.
+
+    Attributes:
+      reference: ``(config, num_steps, steps as int64) -> float64 rates``.
+      marks: ``(config, num_steps) -> Marks``.
+      examples: valid ``(id, config, num_steps)``; the first is the type's representative.
+      base: the valid config the bad-input corpus perturbs (num_steps ``N``).
+      bench: ``(label, config or num_steps -> config)`` rows of benchmarks/precision.py.
+      strategy: a hypothesis strategy of valid ``(config, num_steps, num_workers)``.
+      peak: the configured peak rate, from ``validate(config, num_steps)``.
+      phases: ``(resolved, num_steps, steps) -> [(first, last, direction)]``: the closed step
+        ranges on which the rate never falls (``RISES``) or never rises (``FALLS``), at least
+        those containing the given steps.
+      property_marks: ``(resolved, num_steps) -> steps`` the property tests sample besides
+        ``schedule.boundaries()`` (restarts, cycle ends, also near 2**31 - 1).
+      continuous_at_warmup_end: the type has a warmup and its decay starts at the peak the
+        warmup line reaches.
+    """
+
+    reference: Callable[[Config, int, np.ndarray], np.ndarray]
+    marks: Callable[[Config, int], Marks]
+    examples: list[Example]
+    base: Config
+    bench: list[BenchRow]
+    strategy: st.SearchStrategy
+    peak: Callable[[Any], float] = _start_lr
+    phases: Callable[[Any, int, np.ndarray], list[Phase]] = _warmup_then_decay
+    property_marks: Callable[[Any, int], list[int]] = _no_marks
+    continuous_at_warmup_end: bool = True
+
+
+def _deepmd_grid(kinds: list[Config]) -> list[Example]:
+    """Every kind with and without warmup, with either stop key, at N = 10, 1010, 1e6, 1e8."""
+    warmups = [{}, {"warmup_steps": 7}, {"warmup_ratio": 0.05, "warmup_start_factor": 0.1}]
+    stops = [{"stop_lr": 1e-8}, {"stop_lr_ratio": 0.01}]
+    out = []
+    for kind, warmup, stop, n in itertools.product(kinds, warmups, stops, [10, 1010, 10**6, 10**8]):
+        config = {"start_lr": 2e-3, **kind, **warmup, **stop}
+        name = "-".join(f"{k}={v}" for k, v in config.items() if k != "start_lr")
+        out.append((f"{name}-N={n}", config, n))
+    return out
+
+
+def _classic(type_name: str, cases: dict[str, Config]) -> list[Example]:
+    """Builder-style keyword sets (with ``num_steps``) as ``(id, config, num_steps)``."""
+    out = []
+    for name, kw in cases.items():
+        kw = dict(kw)
+        n = kw.pop("num_steps")
+        out.append((name, {"type": type_name, **kw, "scale_by_worker": "none"}, n))
+    return out
+
+
+BASE = {"start_lr": 1e-3}  # the precision benchmark's rates
+PEAK = {"max_lr": 1e-3}  # one_cycle and cyclic have no start_lr
+
+TYPES: dict[str, TypeCase] = {
+    "exp": TypeCase(
+        ref_exp,
+        exp_marks,
+        _deepmd_grid(
+            [
+                {"type": "exp", "decay_steps": 3},
+                {"type": "exp", "decay_steps": 997, "smooth": True},
+                {"type": "exp", "decay_steps": 50, "decay_rate": 0.95},
+                {"type": "exp"},  # decay_steps 5000 >= T for the small N: DeePMD's replacement
+            ]
+        ),
+        {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-5, "decay_steps": 500},
+        [
+            ("stepped, derived rate", {**BASE, "stop_lr": 1e-8, "decay_steps": 5000}),
+            ("stepped, derived rate, warmup 1 %",
+             {**BASE, "stop_lr": 1e-8, "decay_steps": 5000, "warmup_ratio": 0.01}),
+            ("smooth, derived rate",
+             {**BASE, "stop_lr": 1e-8, "decay_steps": 5000, "smooth": True}),
+            ("smooth, derived rate, warmup 1 % from 0.1",
+             {**BASE, "stop_lr_ratio": 1e-5, "decay_steps": 1000, "smooth": True,
+              "warmup_ratio": 0.01, "warmup_start_factor": 0.1}),
+            ("stepped, decay_rate 0.95, warmup 1 %",
+             {**BASE, "stop_lr": 1e-9, "decay_rate": 0.95, "decay_steps": 5000,
+              "warmup_ratio": 0.01}),
+            ("smooth, decay_rate 0.9999 per 10 steps",
+             {**BASE, "stop_lr": 1e-9, "decay_rate": 0.9999, "decay_steps": 10, "smooth": True}),
+        ],
+        configs_st("exp", extra=_exp_keys),
+    ),
+    "cosine": TypeCase(
+        ref_cosine,
+        warmup_marks,
+        _deepmd_grid([{"type": "cosine"}]),
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
+        [
+            ("stop_lr 1e-5", {**BASE, "type": "cosine", "stop_lr": 1e-5}),
+            ("stop_lr 0, warmup 1 % from 0.1",
+             {**BASE, "type": "cosine", "stop_lr": 0.0, "warmup_ratio": 0.01,
+              "warmup_start_factor": 0.1}),
+        ],
+        configs_st("cosine"),
+    ),
+    "wsd": TypeCase(
+        ref_wsd,
+        wsd_marks,
+        _deepmd_grid(
+            [
+                {"type": "wsd"},
+                {"type": "wsd", "decay_type": "cosine", "decay_phase_ratio": 0.3},
+                {"type": "wsd", "decay_type": "linear", "decay_phase_ratio": 1.0},
+            ]
+        ),
+        {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5},
+        [
+            ("inverse_linear, stop_lr_ratio 1e-5", {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5}),
+            ("cosine, decay_phase_ratio 0.2, warmup 1 %",
+             {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "cosine",
+              "decay_phase_ratio": 0.2, "warmup_ratio": 0.01}),
+            ("linear, warmup 1 %",
+             {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "linear",
+              "warmup_ratio": 0.01}),
+        ],
+        configs_st("wsd", stop="positive", extra=_wsd_keys),
+    ),
+    "constant": TypeCase(
+        ref_constant,
+        warmup_marks,
+        _classic("constant", {
+            "constant-warmup": dict(start_lr=2e-3, num_steps=1000, warmup_steps=100,
+                                    warmup_start_factor=0.1),
+            "constant": dict(start_lr=1e-3, num_steps=1000),
+        }),
+        {"type": "constant", "start_lr": 1e-3},
+        [
+            ("start_lr 1e-3", {**BASE, "type": "constant"}),
+            ("warmup 1 % from 0.1",
+             {**BASE, "type": "constant", "warmup_ratio": 0.01, "warmup_start_factor": 0.1}),
+        ],
+        configs_st("constant", stop="none"),
+    ),
+    "step": TypeCase(
+        ref_step,
+        step_marks,
+        _classic("step", {
+            "step-gamma0.5-warmup": dict(start_lr=1e-3, step_size=1000, gamma=0.5,
+                                         num_steps=10_000, warmup_steps=500),
+            "step": dict(start_lr=0.1, step_size=30, num_steps=100),
+            "step-size1-gamma0.9999": dict(start_lr=1e-3, step_size=1, gamma=0.9999,
+                                           num_steps=200_000),
+            "step-large": dict(start_lr=1.0, step_size=100_000_000, gamma=0.5, num_steps=10),
+        }),
+        {"type": "step", "start_lr": 1e-3, "step_size": 1000},
+        [
+            ("step_size N/3, gamma 0.1", lambda n: {**BASE, "type": "step", "step_size": n // 3}),
+            ("step_size 100,000, gamma 0.95, warmup 1 %",
+             {**BASE, "type": "step", "step_size": 100_000, "gamma": 0.95, "warmup_ratio": 0.01}),
+        ],
+        configs_st("step", stop="none", extra=_step_keys),
+    ),
+    "multistep": TypeCase(
+        ref_multistep,
+        multistep_marks,
+        _classic("multistep", {
+            "multistep-warmup": dict(start_lr=1e-3, milestones=[1, 1000, 5000, 2_000_000_000],
+                                     gamma=0.3, num_steps=10_000, warmup_ratio=0.05),
+            "multistep": dict(start_lr=0.1, milestones=[30, 80], num_steps=100),
+        }),
+        {"type": "multistep", "start_lr": 1e-3, "milestones": [1000, 5000]},
+        [
+            ("milestones N/3, 2N/3, 8N/9, gamma 0.1",
+             lambda n: {**BASE, "type": "multistep",
+                        "milestones": [n // 3, 2 * n // 3, 8 * n // 9]}),
+            ("milestones 3e5, 3e6, 2^24 + 1, 5e7, 2e9, gamma 0.5, warmup 1 %",
+             {**BASE, "type": "multistep", "gamma": 0.5, "warmup_ratio": 0.01,
+              "milestones": [300_000, 3_000_000, 2**24 + 1, 50_000_000, 2_000_000_000]}),
+        ],
+        configs_st("multistep", stop="none", extra=_multistep_keys),
+    ),
+    "polynomial": TypeCase(
+        ref_polynomial,
+        warmup_marks,
+        _classic("polynomial", {
+            "polynomial-p0.5-warmup": dict(start_lr=1e-3, stop_lr=1e-5, power=0.5,
+                                           num_steps=100_000, warmup_steps=1000),
+            "polynomial-p2-e0": dict(start_lr=1e-3, stop_lr=0.0, power=2.0, num_steps=1000),
+            "polynomial-p3-long": dict(start_lr=1.0, stop_lr_ratio=0.0, power=3.0,
+                                       num_steps=2_000_000_000),
+            "polynomial-p7.5": dict(start_lr=1.0, stop_lr=0.0, power=7.5, num_steps=1_000_003),
+        }),
+        {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5, "power": 2.0},
+        [
+            ("power 2, stop_lr 0", {**BASE, "type": "polynomial", "power": 2.0, "stop_lr": 0.0}),
+            ("power 0.5, stop_lr_ratio 1e-5, warmup 1 %",
+             {**BASE, "type": "polynomial", "power": 0.5, "stop_lr_ratio": 1e-5,
+              "warmup_ratio": 0.01}),
+        ],
+        configs_st("polynomial", extra=_polynomial_keys),
+    ),
+    "linear": TypeCase(
+        ref_polynomial,
+        warmup_marks,
+        _classic("linear", {
+            "linear-warmup": dict(start_lr=1e-3, stop_lr=0.0, num_steps=10_000,
+                                  warmup_steps=1000),
+            "linear": dict(start_lr=1e-3, stop_lr=1e-5, num_steps=10_000),
+            "linear-e0-long": dict(start_lr=1.0, stop_lr=0.0, num_steps=INT32_MAX),
+        }),
+        {"type": "linear", "start_lr": 1e-3, "stop_lr": 1e-5},
+        [
+            ("stop_lr 0", {**BASE, "type": "linear", "stop_lr": 0.0}),
+            ("stop_lr_ratio 1e-5, warmup 1 % from 0.1",
+             {**BASE, "type": "linear", "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01,
+              "warmup_start_factor": 0.1}),
+        ],
+        configs_st("linear"),
+    ),
+    "inverse_sqrt": TypeCase(
+        ref_inverse_sqrt,
+        warmup_marks,
+        _classic("inverse_sqrt", {
+            "inverse_sqrt-floor": dict(start_lr=1e-3, stop_lr=1e-5, timescale=50,
+                                       num_steps=100_000),
+            "inverse_sqrt": dict(start_lr=1e-3, num_steps=100_000),
+            "inverse_sqrt-warmup": dict(start_lr=1e-3, warmup_steps=4000, num_steps=100_000),
+        }),
+        {"type": "inverse_sqrt", "start_lr": 1e-3, "timescale": 1000},
+        [
+            ("warmup 1 % (timescale = warmup)",
+             {**BASE, "type": "inverse_sqrt", "warmup_ratio": 0.01}),
+            ("timescale 10000, stop_lr 1e-5 floor",
+             {**BASE, "type": "inverse_sqrt", "stop_lr": 1e-5}),
+        ],
+        configs_st("inverse_sqrt", stop="optional", extra=_inverse_sqrt_keys),
+    ),
+    "cosine_restarts": TypeCase(
+        ref_cosine_restarts,
+        restart_marks,
+        _classic("cosine_restarts", {
+            "restarts-mult3-decay-warmup": dict(start_lr=1e-3, stop_lr_ratio=0.001, cycle_steps=7,
+                                                cycle_mult=3, cycle_decay=0.5, num_steps=10_000,
+                                                warmup_steps=50),
+            "restarts": dict(start_lr=1.0, stop_lr=0.0, cycle_steps=10, num_steps=100),
+            "restarts-mult2": dict(start_lr=1e-3, stop_lr=1e-6, cycle_steps=1000, cycle_mult=2,
+                                   num_steps=100_000),
+            "restarts-mult2-size1-e0": dict(start_lr=1.0, stop_lr=0.0, cycle_steps=1,
+                                            cycle_mult=2, num_steps=100),
+            "restarts-huge-cycle": dict(start_lr=1.0, stop_lr=0.0, cycle_steps=2**30 + 7,
+                                        cycle_mult=5, num_steps=100),
+            "restarts-mult1-decay0.9": dict(start_lr=1.0, stop_lr=1e-4, cycle_steps=3,
+                                            cycle_decay=0.9, num_steps=100),
+        }),
+        {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 1e-5, "cycle_steps": 1000,
+         "cycle_mult": 2},
+        [
+            ("cycle_steps 100,000, stop_lr 0",
+             {**BASE, "type": "cosine_restarts", "cycle_steps": 100_000, "stop_lr": 0.0}),
+            ("cycle_steps 10,000, cycle_mult 2, cycle_decay 0.5, stop_lr_ratio 1e-5, warmup 1 %",
+             {**BASE, "type": "cosine_restarts", "cycle_steps": 10_000, "cycle_mult": 2,
+              "cycle_decay": 0.5, "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01}),
+        ],
+        configs_st("cosine_restarts", extra=_restarts_keys),
+        phases=_warmup_then_restarts,
+        property_marks=_restart_property_marks,
+    ),
+    # one_cycle and cyclic have no warmup keys: their own first phase is the rise.
+    "one_cycle": TypeCase(
+        ref_one_cycle,
+        one_cycle_marks,
+        _classic("one_cycle", {
+            "one_cycle-three": dict(max_lr=1.0, num_steps=997, three_phase=True),
+            "one_cycle": dict(max_lr=0.1, num_steps=1000),
+            "one_cycle-linear-frac": dict(max_lr=0.1, num_steps=1001, pct_start=0.25,
+                                          anneal_strategy="linear"),
+            "one_cycle-three-linear": dict(max_lr=1.0, num_steps=100, pct_start=0.5,
+                                           three_phase=True, anneal_strategy="linear"),
+            "one_cycle-pct0": dict(max_lr=1.0, num_steps=50, pct_start=0.0),
+            "one_cycle-pct0.005": dict(max_lr=1.0, num_steps=50, pct_start=0.005),
+            "one_cycle-pct1": dict(max_lr=1.0, num_steps=50, pct_start=1.0),
+            "one_cycle-pctN1": dict(max_lr=1.0, num_steps=10, pct_start=0.1),
+            "one_cycle-three-pct0": dict(max_lr=1.0, num_steps=40, pct_start=0.0,
+                                         three_phase=True),
+            "one_cycle-long": dict(max_lr=1e-2, num_steps=INT32_MAX, pct_start=0.3,
+                                   div_factor=10.0, final_div_factor=1e3),
+            "one_cycle-N1": dict(max_lr=1.0, num_steps=1),
+        }),
+        {"type": "one_cycle", "max_lr": 1e-2},
+        [
+            ("cos, pct_start 0.3, div_factor 25, final_div_factor 1e4",
+             {**PEAK, "type": "one_cycle"}),
+            ("linear, pct_start 0.25",
+             {**PEAK, "type": "one_cycle", "anneal_strategy": "linear", "pct_start": 0.25}),
+            ("linear, pct_start 1/3 (fractional phase ends)",
+             {**PEAK, "type": "one_cycle", "anneal_strategy": "linear", "pct_start": 1 / 3}),
+            ("three_phase, cos, pct_start 0.25",
+             {**PEAK, "type": "one_cycle", "three_phase": True, "pct_start": 0.25}),
+            ("three_phase, linear, pct_start 0.3",
+             {**PEAK, "type": "one_cycle", "three_phase": True, "anneal_strategy": "linear"}),
+        ],
+        one_cycle_st(),
+        peak=_max_lr,
+        phases=_one_cycle_monotone,
+        continuous_at_warmup_end=False,
+    ),
+    "cyclic": TypeCase(
+        ref_cyclic,
+        cyclic_marks,
+        _classic("cyclic", {
+            "cyclic-exp_range": dict(base_lr=1e-4, max_lr=1e-2, step_size_up=5, mode="exp_range",
+                                     gamma=0.99994, num_steps=10),
+            "cyclic": dict(base_lr=1e-4, max_lr=1e-3, step_size_up=20, num_steps=1000),
+            "cyclic-asym-tri2": dict(base_lr=0.0, max_lr=1.0, step_size_up=3, step_size_down=7,
+                                     mode="triangular2", num_steps=1000),
+            "cyclic-huge": dict(base_lr=0.1, max_lr=1.0, step_size_up=INT32_MAX,
+                                step_size_down=5, num_steps=10),
+        }),
+        {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": 500},
+        [
+            ("triangular, base_lr 1e-4, step_size_up 2000",
+             {**PEAK, "type": "cyclic", "base_lr": 1e-4}),
+            ("triangular2, base_lr 0, up 5000, down 15000",
+             {**PEAK, "type": "cyclic", "base_lr": 0.0, "mode": "triangular2",
+              "step_size_up": 5000, "step_size_down": 15_000}),
+            ("exp_range, base_lr 1e-5, gamma 0.999999, up 10,000",
+             {**PEAK, "type": "cyclic", "base_lr": 1e-5, "mode": "exp_range",
+              "gamma": 0.999999, "step_size_up": 10_000}),
+        ],
+        cyclic_st(),
+        peak=_max_lr,
+        phases=_cyclic_monotone,
+        property_marks=_cyclic_property_marks,
+        continuous_at_warmup_end=False,
+    ),
+}  # fmt: skip
+
+# Every example of every type, as (id, type name, config, num_steps).
+EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
+# One example per type, its richest options (the jit, dtype and vmap tests compile each once).
+REPRESENTATIVE = [(case.examples[0][0], t, *case.examples[0][1:]) for t, case in TYPES.items()]
+EXAMPLE_BY_ID = {name: (t, cfg, n) for name, t, cfg, n in EXAMPLES}
+
+
+def reference(config: Config, num_steps: int, steps: Any) -> np.ndarray:
+    """The float64 reference of a ``learning_rate`` mapping (``type`` defaults to exp) at
+    integer ``steps``, without the worker scale."""
+    steps = np.asarray(steps, dtype=np.int64)
+    return TYPES[config.get("type", "exp")].reference(config, num_steps, steps)

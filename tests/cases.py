@@ -329,6 +329,20 @@ def pick(marks: np.ndarray | list[int], n: int, cap: int = MAX_MARKS) -> list[in
     return marks[sorted(keep)].tolist()
 
 
+def _arithmetic(first: int, last: int, step: int) -> np.ndarray:
+    """``first, first + step, ... <= last``; beyond 100,000 terms only the first thousand, the
+    last three, and those on either side of every multiple of 2**24 (and N is near the start
+    there, as the terms are short)."""
+    count = (last - first) // step + 1
+    if count <= 10**5:
+        return np.arange(first, last + 1, step, dtype=np.int64)
+    k = np.concatenate(
+        [np.arange(1000), count - 1 - np.arange(3), (np.arange(1, 128) * 2**24 - first) // step]
+    )
+    k = np.unique(np.clip(np.concatenate([k, k + 1]), 0, count - 1))
+    return first + step * k.astype(np.int64)
+
+
 def warmup_marks(cfg: Config, n: int) -> Marks:
     """0, the end of warmup and N; the warmup and the decay as phases."""
     w = warmup_of(cfg, n)
@@ -340,7 +354,7 @@ def exp_marks(cfg: Config, n: int) -> Marks:
     bounds, _, phases = warmup_marks(cfg, n)
     w = warmup_of(cfg, n)
     ds, _ = exp_params(cfg, n)
-    stairs = [] if cfg.get("smooth") else pick(range(w + ds, n + 1, ds), n)
+    stairs = [] if cfg.get("smooth") or w + ds > n else pick(_arithmetic(w + ds, n, ds), n)
     return Marks(bounds, stairs, phases)
 
 
@@ -356,12 +370,7 @@ def step_marks(cfg: Config, n: int) -> Marks:
     """Every stair ``w + k * step_size`` up to 2**31 - 1 (step keeps falling after N), capped."""
     bounds, _, phases = warmup_marks(cfg, n)
     w = warmup_of(cfg, n)
-    size = cfg["step_size"]
-    if (INT32_MAX - w) // size <= 10**6:
-        stairs = np.arange(w + size, INT32_MAX + 1, size)
-    else:  # step_size 1: the first thousand stairs and the last ones
-        stairs = np.arange(w + size, w + 1001 * size, size)
-        stairs = np.concatenate([stairs, INT32_MAX - (INT32_MAX - w) % size - size * np.arange(3)])
+    stairs = _arithmetic(w + cfg["step_size"], INT32_MAX, cfg["step_size"])
     return Marks(bounds, pick(stairs, n), phases)
 
 
@@ -378,7 +387,7 @@ def restart_marks(cfg: Config, n: int) -> Marks:
     w = warmup_of(cfg, n)
     first, mult = cfg["cycle_steps"], cfg.get("cycle_mult", 1)
     if mult == 1:
-        starts = np.arange(0, INT32_MAX + 1 - w, first, dtype=np.int64)
+        starts = _arithmetic(0, INT32_MAX - w, first)
     else:
         starts = [0]
         while starts[-1] <= INT32_MAX:
@@ -405,7 +414,7 @@ def cyclic_marks(cfg: Config, n: int) -> Marks:
     cycles that hold step 0, N, 2**24 and 2**31 - 1 as phases."""
     up = cfg.get("step_size_up", 2000)
     total = up + (cfg.get("step_size_down") or up)
-    starts = np.arange(0, INT32_MAX + 1, total, dtype=np.int64)
+    starts = _arithmetic(0, INT32_MAX, total)
     marks = pick(np.concatenate([starts, starts + up]), n)
     phases = []
     for anchor in (0, n, 2**24, max(INT32_MAX - total, 0)):
@@ -453,7 +462,7 @@ def sample_steps(
 def mark_steps(cfg: Config, n: int, marks: Callable[[Config, int], Marks]) -> np.ndarray:
     """Only the bounds and stairs of a config, +- 2, and 2**31 - 1 (a small sample)."""
     bounds, stairs, _ = marks(cfg, n)
-    steps = (np.asarray([*bounds, *stairs[:64], INT32_MAX], np.int64)[:, None] + np.arange(-2, 3))
+    steps = np.asarray([*bounds, *stairs[:64], INT32_MAX], np.int64)[:, None] + np.arange(-2, 3)
     return np.unique(np.clip(steps.ravel(), 0, INT32_MAX))
 
 
@@ -1049,3 +1058,46 @@ def reference(config: Config, num_steps: int, steps: Any) -> np.ndarray:
     integer ``steps``, without the worker scale."""
     steps = np.asarray(steps, dtype=np.int64)
     return TYPES[config.get("type", "exp")].reference(config, num_steps, steps)
+
+
+# --- evaluation and comparison helpers -----------------------------------------------------------
+
+RTOL = 2e-6  # SPEC 1: float32
+RTOL_X64 = 1e-10  # SPEC 1: under jax_enable_x64
+ATOL = 1e-30  # float32 flushes subnormals: rates below ~1e-38 may read 0
+CHUNK = 4096
+
+
+def values(sched: Any, steps: Any, dtype: Any = np.int32) -> np.ndarray:
+    """``sched(steps)`` as float64, evaluated eagerly in chunks of one fixed shape.
+
+    Eager JAX compiles every primitive once per shape and dtype: one shape for every config
+    keeps the suite fast (a ``jit`` per config would compile each one).
+    """
+    steps = np.asarray(steps, dtype=dtype).ravel()
+    pad = (-len(steps)) % CHUNK
+    padded = np.concatenate([steps, np.zeros(pad, dtype)]).reshape(-1, CHUNK)
+    out = np.concatenate([np.asarray(sched(chunk), dtype=np.float64) for chunk in padded])
+    return out[: len(steps)]
+
+
+def assert_close(got: Any, ref: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> None:
+    """Finite, and ``|got - ref| <= rtol * |ref| + atol`` at every step (with the first
+    offender in the message)."""
+    got = np.asarray(got, dtype=np.float64)
+    assert got.shape == ref.shape
+    assert np.all(np.isfinite(got))
+    err = np.abs(got - ref)
+    bad = err > rtol * np.abs(ref) + atol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = err / np.abs(ref)
+    assert not bad.any(), (
+        f"{bad.sum()} steps off, e.g. at index {np.argmax(bad)}: got "
+        f"{got[bad][0]!r}, want {ref[bad][0]!r} (rel {rel[bad][0]:.3g})"
+    )
+
+
+def max_rel_error(got: Any, ref: np.ndarray) -> float:
+    got = np.asarray(got, dtype=np.float64)
+    keep = np.abs(ref) > 1e-30
+    return float(np.max(np.abs(got[keep] - ref[keep]) / np.abs(ref[keep]), initial=0.0))

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from deepmd_reference import reference
+from cases import reference
 
 import lrschedules_jax as lrs
 

@@ -2,9 +2,10 @@
 
 For every case (a type and a config) and every ``num_steps`` N, lrschedules_jax is evaluated
 in float32 (int32 steps, under ``jit``) on a dense sample of steps in [0, 2**31 - 1] and
-compared with an independent float64 NumPy implementation of SPEC.md's formulas written
-below (it resolves the derived values -- stop_lr_ratio, warmup_ratio, exp's decay_steps
-replacement and derived decay_rate -- itself). optax's nearest equivalent, where one exists,
+compared with an independent float64 NumPy implementation of SPEC.md's formulas: the
+references of the tests' case table, ``tests/cases.py`` (they resolve the derived values --
+stop_lr_ratio, warmup_ratio, exp's decay_steps replacement and derived decay_rate --
+themselves). optax's nearest equivalent, where one exists,
 is evaluated on the same steps, also in float32 as optax runs by default.
 
 The sample, for each case and N:
@@ -30,10 +31,10 @@ column "traced" passes the schedule through ``jit`` as an argument, so its rates
 float32 values (as in a vmapped sweep) instead of Python floats folded in float64. A last
 table shows how the traced error of a factor ``gamma ** k`` grows far below the peak.
 
-Cases are entries of ``CASES``: (type name, label, config -- a mapping, or a function of N
---, reference, marks, optax builder). A new type is covered by appending its entries, with a
-reference function written from SPEC.md (and optionally its boundary marks and optax's
-equivalent).
+Cases come from the case table: every ``bench`` row (label, config -- a mapping, or a
+function of N) of every type in ``tests/cases.py``, with that type's reference and marks, and
+optax's equivalent from ``OPTAX`` below where one exists. A new type is covered by its entry in
+the table.
 
     python benchmarks/precision.py           # N = 1e6, 1e7, 1e8
     python benchmarks/precision.py --quick   # N = 1e6, a small sample
@@ -43,8 +44,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -55,7 +58,20 @@ from _common import header, table
 
 import lrschedules_jax as lrs
 
-INT32_MAX = 2**31 - 1
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from cases import (  # the case table lives with the tests
+    BASE,
+    INT32_MAX,
+    TYPES,
+    exp_params,
+    one_cycle_phases,
+    ref_step,
+    shared_keys,
+    warmup_marks,
+    warmup_of,
+    wsd_params,
+)
+
 TARGET = 2e-6
 TINY = float(np.finfo(np.float32).tiny)  # 2**-126, float32's smallest normal number
 
@@ -65,348 +81,6 @@ Reference = Callable[[Config, int, np.ndarray], np.ndarray]
 # marks(config, num_steps) -> (boundaries, stairs, phases as (start, end) pairs)
 Marks = Callable[[Config, int], tuple[list[int], list[int], list[tuple[int, int]]]]
 OptaxBuilder = Callable[[Config, int], Any]
-
-
-# --- The float64 reference: SPEC.md section 2, written independently of the package. ---
-
-
-def warmup_of(cfg: Config, n: int) -> int:
-    """warmup_steps, or ``int(warmup_ratio * N)``; 0 for the types without warmup keys."""
-    if "warmup_ratio" in cfg:
-        return int(cfg["warmup_ratio"] * n)
-    return cfg.get("warmup_steps", 0)
-
-
-def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
-    """start_lr, stop_lr, warmup_steps, warmup_start_factor as SPEC resolves them.
-
-    stop_lr is 0 where the type has no end rate (constant, step, multistep) or where it is an
-    optional floor that is not given (inverse_sqrt).
-    """
-    s0 = float(cfg["start_lr"])
-    if "stop_lr" in cfg:
-        e = float(cfg["stop_lr"])
-    else:
-        e = s0 * float(cfg.get("stop_lr_ratio", 0.0))
-    return s0, e, warmup_of(cfg, n), float(cfg.get("warmup_start_factor", 0.0))
-
-
-def with_warmup(cfg: Config, n: int, steps: np.ndarray, decay: np.ndarray) -> np.ndarray:
-    """``f*s0 + (s0 - f*s0) * step / w`` below w, the decay (evaluated on t = step - w) after."""
-    s0, _, w, f = shared_keys(cfg, n)
-    if w == 0:
-        return decay
-    warm = f * s0 + (s0 - f * s0) * steps.astype(np.float64) / w
-    return np.where(steps < w, warm, decay)
-
-
-def exp_params(cfg: Config, n: int) -> tuple[int, float]:
-    """The decay_steps DeePMD-kit uses and the decay rate (derived if not given)."""
-    s0, e, w, _ = shared_keys(cfg, n)
-    length = n - w
-    ds = cfg.get("decay_steps", 5000)
-    rate = cfg.get("decay_rate")
-    if rate is None:
-        if ds >= length:
-            ds = 100 if length // 10 > 100 else length // 100 + 1
-        rate = math.exp(math.log(max(e, 1e-10) / s0) / (length / ds)) if length else 1.0
-    return ds, rate
-
-
-def ref_exp(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    s0, e, w, _ = shared_keys(cfg, n)
-    ds, rate = exp_params(cfg, n)
-    t = np.maximum(steps - w, 0)
-    power = t / ds if cfg.get("smooth", False) else (t // ds).astype(np.float64)
-    return with_warmup(cfg, n, steps, np.maximum(s0 * rate**power, e))
-
-
-def half_cos(remaining: np.ndarray, length: int) -> np.ndarray:
-    """``(1 + cos(pi * (1 - q))) / 2`` with ``q = remaining / length``, as ``sin(pi q / 2)**2``.
-
-    The same value as SPEC's ``0.5 * (1 + cos(pi * t / T))`` (``t = T - remaining``), written so
-    that float64 keeps full relative accuracy where the factor is tiny (the end of a decay).
-    """
-    return np.sin(np.pi / 2 * remaining.astype(np.float64) / length) ** 2
-
-
-def ref_cosine(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    s0, e, w, _ = shared_keys(cfg, n)
-    length = n - w
-    t = np.maximum(steps - w, 0)
-    if length == 0:
-        return with_warmup(cfg, n, steps, np.full(t.shape, s0))
-    decay = e + (s0 - e) * half_cos(np.clip(length - t, 0, length), length)
-    return with_warmup(cfg, n, steps, np.where(t >= length, e, decay))
-
-
-def wsd_params(cfg: Config, n: int) -> tuple[int, int]:
-    """D and S: decay-phase and stable lengths."""
-    _, _, w, _ = shared_keys(cfg, n)
-    length = n - w
-    d = max(1, min(int(cfg.get("decay_phase_ratio", 0.1) * n), length))
-    return d, length - d
-
-
-def ref_wsd(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    s0, e, w, _ = shared_keys(cfg, n)
-    d, stable = wsd_params(cfg, n)
-    length = n - w
-    t = np.maximum(steps - w, 0)
-    remaining = np.clip(length - t, 0, d)  # (1 - tau) * D, exact
-    tau = np.clip(t - stable, 0, d) / d
-    kind = cfg.get("decay_type", "inverse_linear")
-    if kind == "inverse_linear":
-        decay = 1.0 / (tau / e + (remaining / d) / s0)
-    elif kind == "cosine":
-        decay = e + (s0 - e) * half_cos(remaining, d)
-    else:
-        decay = e + (s0 - e) * (remaining / d)
-    decay = np.where(t < stable, s0, np.where(t >= length, e, decay))
-    return with_warmup(cfg, n, steps, decay)
-
-
-def warmup_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """0, the end of warmup and N; the warmup and the decay as phases."""
-    _, _, w, _ = shared_keys(cfg, n)
-    phases = [(0, w), (w, n)] if w else [(0, n)]
-    return [0, w, n], [], phases
-
-
-def exp_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    bounds, _, phases = warmup_marks(cfg, n)
-    _, _, w, _ = shared_keys(cfg, n)
-    ds, _ = exp_params(cfg, n)
-    stairs = [] if cfg.get("smooth") else list(range(w + ds, n + 1, ds))
-    return bounds, stairs, phases
-
-
-def wsd_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    bounds, _, _ = warmup_marks(cfg, n)
-    _, _, w, _ = shared_keys(cfg, n)
-    _, stable = wsd_params(cfg, n)
-    phases = [(0, w)] if w else []
-    return [*bounds, w + stable], [], [*phases, (w + stable, n)]
-
-
-# --- The classic types: SPEC.md section 3 (docs/configuration.md), PyTorch's closed forms. ---
-
-
-def ref_constant(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    s0, _, _, _ = shared_keys(cfg, n)
-    return with_warmup(cfg, n, steps, np.full(steps.shape, s0))
-
-
-def ref_step(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """torch ``StepLR``: ``s0 * gamma ** (t // step_size)``."""
-    s0, _, w, _ = shared_keys(cfg, n)
-    k = np.maximum(steps - w, 0) // cfg["step_size"]
-    return with_warmup(cfg, n, steps, s0 * cfg.get("gamma", 0.1) ** k.astype(np.float64))
-
-
-def ref_multistep(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """torch ``MultiStepLR``: ``s0 * gamma ** bisect_right(milestones, t)``."""
-    s0, _, w, _ = shared_keys(cfg, n)
-    t = np.maximum(steps - w, 0)
-    k = np.searchsorted(np.asarray(cfg["milestones"], np.int64), t, side="right")
-    return with_warmup(cfg, n, steps, s0 * cfg.get("gamma", 0.1) ** k.astype(np.float64))
-
-
-def ref_polynomial(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """``e + (s0 - e) * (1 - min(t, T) / T) ** power``; ``linear`` is power 1.
-
-    ``1 - min(t, T) / T`` is evaluated as ``(T - min(t, T)) / T`` on the exact integer.
-    """
-    s0, e, w, _ = shared_keys(cfg, n)
-    length = n - w
-    t = np.maximum(steps - w, 0)
-    left = (length - np.minimum(t, length)).astype(np.float64) / length
-    return with_warmup(cfg, n, steps, e + (s0 - e) * left ** cfg.get("power", 1.0))
-
-
-def ref_inverse_sqrt(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """``max(s0 * sqrt(tau / (t + tau)), e)``, ``tau = timescale`` (default w, else 10000)."""
-    s0, e, w, _ = shared_keys(cfg, n)
-    tau = cfg.get("timescale") or (w if w > 0 else 10000)
-    t = np.maximum(steps - w, 0).astype(np.float64)
-    return with_warmup(cfg, n, steps, np.maximum(s0 * np.sqrt(tau / (t + tau)), e))
-
-
-def restart_cycles(
-    t: np.ndarray, first: int, mult: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Index, start and length of the cycle that holds each ``t`` (int64, exact).
-
-    Cycle ``i`` starts at ``first * (mult**i - 1) // (mult - 1)``. torch's float guess
-    ``int(log(t / first * (mult - 1) + 1, mult))`` is corrected by exact integer comparisons
-    with those starts, and the result is checked.
-    """
-    if mult == 1:
-        i = t // first
-        return i, i * first, np.full(t.shape, first, np.int64)
-    top = int(math.log(INT32_MAX / first * (mult - 1) + 1, mult)) + 3
-    assert first * mult ** (top + 1) < 2**62, "int64 cycle starts would overflow"
-
-    def start(i: np.ndarray) -> np.ndarray:
-        return first * (mult ** np.clip(i, 0, top) - 1) // (mult - 1)
-
-    i = np.floor(np.log(t / first * (mult - 1) + 1) / math.log(mult)).astype(np.int64)
-    for _ in range(3):
-        i = np.where(start(i + 1) <= t, i + 1, i)
-        i = np.where(start(i) > t, i - 1, i)
-    assert np.all((start(i) <= t) & (t < start(i + 1)))
-    return i, start(i), first * mult**i
-
-
-def ref_cosine_restarts(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """torch ``CosineAnnealingWarmRestarts`` with the peak ``s0 * cycle_decay ** i``.
-
-    ``e + max(s0 d**i - e, 0) * (1 + cos(pi t_i / L_i)) / 2``, the cosine written as
-    ``sin(pi (L_i - t_i) / 2 L_i)**2`` on the exact integer ``L_i - t_i``.
-    """
-    s0, e, w, _ = shared_keys(cfg, n)
-    t = np.maximum(steps - w, 0)
-    i, start, length = restart_cycles(t, cfg["cycle_steps"], cfg.get("cycle_mult", 1))
-    peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
-    decay = e + np.maximum(peak - e, 0) * half_cos(length - (t - start), length)
-    return with_warmup(cfg, n, steps, decay)
-
-
-def one_cycle_phases(cfg: Config, n: int) -> list[tuple[float, float, float]]:
-    """torch's phases as (end step, from, to); the end steps computed in float64 as torch does."""
-    peak, pct = cfg["max_lr"], cfg.get("pct_start", 0.3)
-    initial = peak / cfg.get("div_factor", 25.0)
-    low = initial / cfg.get("final_div_factor", 1e4)
-    if cfg.get("three_phase", False):
-        return [
-            (float(pct * n) - 1, initial, peak),
-            (float(2 * pct * n) - 2, peak, initial),
-            (float(n - 1), initial, low),
-        ]
-    return [(float(pct * n) - 1, initial, peak), (float(n - 1), peak, low)]
-
-
-def ref_one_cycle(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """torch ``OneCycleLR.get_lr`` for steps below N, its final value from N on.
-
-    Step k belongs to the first phase whose end step is >= k (the last one otherwise);
-    ``pct = (k - start) / (end - start)``; ``cos``: ``b + (a - b) / 2 * (1 + cos(pi pct))``,
-    ``linear``: ``(b - a) * pct + a``. Both are written on ``1 - pct = (end - k) / (end -
-    start)``, ``b + (a - b) * sin(pi/2 (1 - pct))**2`` and ``b + (a - b) * (1 - pct)``: the same
-    numbers, without cancellation where the rate is small.
-    """
-    phases = one_cycle_phases(cfg, n)
-    k = np.maximum(steps, 0).astype(np.float64)
-    out = np.full(k.shape, phases[-1][2])  # the final value, from N on
-    todo = steps < n
-    start = 0.0
-    for j, (end, a, b) in enumerate(phases):
-        assert end > start, "a zero-length phase (torch divides by zero)"
-        here = todo & ((k <= end) | (j == len(phases) - 1))
-        left = (end - k[here]) / (end - start)
-        if cfg.get("anneal_strategy", "cos") == "cos":
-            left = np.sin(np.pi / 2 * left) ** 2
-        out[here] = b + (a - b) * left
-        todo &= ~here
-        start = end
-    return out
-
-
-def ref_cyclic(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """torch ``CyclicLR(cycle_momentum=False)``.
-
-    torch: ``cycle = floor(1 + k / total)``, ``x = 1 + k / total - cycle``, ``h = x / r`` if
-    ``x <= r`` else ``(x - 1) / (r - 1)`` with ``r = up / total``; ``lr = base + (max - base) *
-    h * scale``, ``scale = 1``, ``0.5 ** (cycle - 1)`` or ``gamma ** k``. Here ``x * total`` is
-    the exact integer ``k % total`` (torch's float ``x`` drifts at large k), so ``h = pos / up``
-    or ``(total - pos) / down``.
-    """
-    up = cfg.get("step_size_up", 2000)
-    down = cfg.get("step_size_down") or up
-    total = up + down
-    k = np.maximum(steps, 0)
-    cycle = 1 + k // total
-    pos = k % total
-    h = np.where(pos <= up, pos / up, (total - pos) / down)
-    mode = cfg.get("mode", "triangular")
-    if mode == "triangular2":
-        h = h * 0.5 ** (cycle - 1).astype(np.float64)
-    elif mode == "exp_range":
-        h = h * cfg.get("gamma", 1.0) ** k.astype(np.float64)
-    return cfg["base_lr"] + (cfg["max_lr"] - cfg["base_lr"]) * h
-
-
-MAX_MARKS = 1000  # stairs, restarts or cycle marks per case and N (each +- 2 steps)
-
-
-def pick(marks: np.ndarray | list[int], n: int, cap: int = MAX_MARKS) -> list[int]:
-    """At most ``cap`` marks in [0, 2**31 - 1], evenly spread, plus those on either side of
-    N, 2**24 and 2**31 - 1."""
-    marks = np.unique(np.asarray(marks, dtype=np.int64))
-    marks = marks[(marks >= 0) & (marks <= INT32_MAX)]
-    if len(marks) <= cap:
-        return marks.tolist()
-    keep = set(np.linspace(0, len(marks) - 1, cap).round().astype(int).tolist())
-    for anchor in (n, 2**24, INT32_MAX):
-        j = int(np.searchsorted(marks, anchor))
-        keep.update(x for x in (j - 1, j) if 0 <= x < len(marks))
-    return marks[sorted(keep)].tolist()
-
-
-def step_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """Every stair ``w + k * step_size`` up to 2**31 - 1 (step keeps falling after N), capped."""
-    bounds, _, phases = warmup_marks(cfg, n)
-    w = warmup_of(cfg, n)
-    return bounds, pick(np.arange(w + cfg["step_size"], INT32_MAX + 1, cfg["step_size"]), n), phases
-
-
-def multistep_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    bounds, _, phases = warmup_marks(cfg, n)
-    w = warmup_of(cfg, n)
-    return bounds, pick([w + m for m in cfg["milestones"]], n), phases
-
-
-def restart_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """Every restart up to 2**31 - 1 (capped); the warmup, and the cycles that hold step 0,
-    N, 2**24 and 2**31 - 1 as phases."""
-    bounds, _, _ = warmup_marks(cfg, n)
-    w = warmup_of(cfg, n)
-    first, mult = cfg["cycle_steps"], cfg.get("cycle_mult", 1)
-    if mult == 1:
-        starts = np.arange(0, INT32_MAX + 1 - w, first, dtype=np.int64)
-    else:
-        starts = [0]
-        while starts[-1] <= INT32_MAX:
-            starts.append(first * (mult ** len(starts) - 1) // (mult - 1))
-        starts = np.asarray(starts[:-1], dtype=np.int64)
-    restarts = w + starts
-    phases = [(0, w)] if w else []
-    for anchor in (w, n, 2**24, INT32_MAX):
-        j = int(np.searchsorted(restarts, anchor, side="right")) - 1
-        length = first * mult**j if mult > 1 else first
-        phases.append((int(restarts[j]), min(int(restarts[j]) + length, INT32_MAX)))
-    return bounds, pick(restarts[1:], n), sorted(set(phases))
-
-
-def one_cycle_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """The last step of every phase (floor of torch's end step) and N; every phase."""
-    ends = [math.floor(end) for end, _, _ in one_cycle_phases(cfg, n)]
-    phases = list(zip([0, *[e + 1 for e in ends[:-1]]], ends, strict=True))
-    return [0, *ends, n], [], phases
-
-
-def cyclic_marks(cfg: Config, n: int) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """Every cycle start and peak up to 2**31 - 1 (capped); the rise and the fall of the
-    cycles that hold step 0, N, 2**24 and 2**31 - 1 as phases."""
-    up = cfg.get("step_size_up", 2000)
-    total = up + (cfg.get("step_size_down") or up)
-    starts = np.arange(0, INT32_MAX + 1, total, dtype=np.int64)
-    marks = pick(np.concatenate([starts, starts + up]), n)
-    phases = []
-    for anchor in (0, n, 2**24, INT32_MAX - total):
-        s = anchor // total * total
-        phases += [(s, s + up), (s + up, s + total)]
-    return [0, n], marks, phases
 
 
 # --- optax's nearest equivalents (float32, as optax runs by default). ---
@@ -557,115 +231,23 @@ class Case:
         return self.config(n) if callable(self.config) else self.config
 
 
-BASE = {"start_lr": 1e-3}  # and "type" defaults to "exp"
+OPTAX: dict[str, OptaxBuilder] = {
+    "exp": optax_exp,
+    "cosine": optax_cosine,
+    "wsd": optax_wsd,
+    "constant": optax_constant,
+    "step": optax_step,
+    "multistep": optax_multistep,
+    "polynomial": optax_polynomial,
+    "linear": optax_linear,
+    "cosine_restarts": optax_cosine_restarts,
+    "one_cycle": optax_one_cycle,
+}
 CASES: list[Case] = [
-    Case("exp", "stepped, derived rate", {**BASE, "stop_lr": 1e-8, "decay_steps": 5000},
-         ref_exp, exp_marks, optax_exp),
-    Case("exp", "stepped, derived rate, warmup 1 %",
-         {**BASE, "stop_lr": 1e-8, "decay_steps": 5000, "warmup_ratio": 0.01},
-         ref_exp, exp_marks, optax_exp),
-    Case("exp", "smooth, derived rate",
-         {**BASE, "stop_lr": 1e-8, "decay_steps": 5000, "smooth": True},
-         ref_exp, exp_marks, optax_exp),
-    Case("exp", "smooth, derived rate, warmup 1 % from 0.1",
-         {**BASE, "stop_lr_ratio": 1e-5, "decay_steps": 1000, "smooth": True,
-          "warmup_ratio": 0.01, "warmup_start_factor": 0.1},
-         ref_exp, exp_marks, optax_exp),
-    Case("exp", "stepped, decay_rate 0.95, warmup 1 %",
-         {**BASE, "stop_lr": 1e-9, "decay_rate": 0.95, "decay_steps": 5000, "warmup_ratio": 0.01},
-         ref_exp, exp_marks, optax_exp),
-    Case("exp", "smooth, decay_rate 0.9999 per 10 steps",
-         {**BASE, "stop_lr": 1e-9, "decay_rate": 0.9999, "decay_steps": 10, "smooth": True},
-         ref_exp, exp_marks, optax_exp),
-    Case("cosine", "stop_lr 1e-5", {**BASE, "type": "cosine", "stop_lr": 1e-5},
-         ref_cosine, warmup_marks, optax_cosine),
-    Case("cosine", "stop_lr 0, warmup 1 % from 0.1",
-         {**BASE, "type": "cosine", "stop_lr": 0.0, "warmup_ratio": 0.01,
-          "warmup_start_factor": 0.1},
-         ref_cosine, warmup_marks, optax_cosine),
-    Case("wsd", "inverse_linear, stop_lr_ratio 1e-5",
-         {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5}, ref_wsd, wsd_marks, optax_wsd),
-    Case("wsd", "cosine, decay_phase_ratio 0.2, warmup 1 %",
-         {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "cosine",
-          "decay_phase_ratio": 0.2, "warmup_ratio": 0.01},
-         ref_wsd, wsd_marks, optax_wsd),
-    Case("wsd", "linear, warmup 1 %",
-         {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "linear",
-          "warmup_ratio": 0.01},
-         ref_wsd, wsd_marks, optax_wsd),
-]  # fmt: skip
-
-PEAK = {"max_lr": 1e-3}  # one_cycle and cyclic have no start_lr
-CASES += [
-    Case("constant", "start_lr 1e-3", {**BASE, "type": "constant"},
-         ref_constant, warmup_marks, optax_constant),
-    Case("constant", "warmup 1 % from 0.1",
-         {**BASE, "type": "constant", "warmup_ratio": 0.01, "warmup_start_factor": 0.1},
-         ref_constant, warmup_marks, optax_constant),
-    Case("step", "step_size N/3, gamma 0.1",
-         lambda n: {**BASE, "type": "step", "step_size": n // 3},
-         ref_step, step_marks, optax_step),
-    Case("step", "step_size 100,000, gamma 0.95, warmup 1 %",
-         {**BASE, "type": "step", "step_size": 100_000, "gamma": 0.95, "warmup_ratio": 0.01},
-         ref_step, step_marks, optax_step),
-    Case("multistep", "milestones N/3, 2N/3, 8N/9, gamma 0.1",
-         lambda n: {**BASE, "type": "multistep", "milestones": [n // 3, 2 * n // 3, 8 * n // 9]},
-         ref_multistep, multistep_marks, optax_multistep),
-    Case("multistep", "milestones 3e5, 3e6, 2^24 + 1, 5e7, 2e9, gamma 0.5, warmup 1 %",
-         {**BASE, "type": "multistep", "gamma": 0.5, "warmup_ratio": 0.01,
-          "milestones": [300_000, 3_000_000, 2**24 + 1, 50_000_000, 2_000_000_000]},
-         ref_multistep, multistep_marks, optax_multistep),
-    Case("polynomial", "power 2, stop_lr 0",
-         {**BASE, "type": "polynomial", "power": 2.0, "stop_lr": 0.0},
-         ref_polynomial, warmup_marks, optax_polynomial),
-    Case("polynomial", "power 0.5, stop_lr_ratio 1e-5, warmup 1 %",
-         {**BASE, "type": "polynomial", "power": 0.5, "stop_lr_ratio": 1e-5,
-          "warmup_ratio": 0.01},
-         ref_polynomial, warmup_marks, optax_polynomial),
-    Case("linear", "stop_lr 0", {**BASE, "type": "linear", "stop_lr": 0.0},
-         ref_polynomial, warmup_marks, optax_linear),
-    Case("linear", "stop_lr_ratio 1e-5, warmup 1 % from 0.1",
-         {**BASE, "type": "linear", "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01,
-          "warmup_start_factor": 0.1},
-         ref_polynomial, warmup_marks, optax_linear),
-    Case("inverse_sqrt", "warmup 1 % (timescale = warmup)",
-         {**BASE, "type": "inverse_sqrt", "warmup_ratio": 0.01},
-         ref_inverse_sqrt, warmup_marks),
-    Case("inverse_sqrt", "timescale 10000, stop_lr 1e-5 floor",
-         {**BASE, "type": "inverse_sqrt", "stop_lr": 1e-5}, ref_inverse_sqrt, warmup_marks),
-    Case("cosine_restarts", "cycle_steps 100,000, stop_lr 0",
-         {**BASE, "type": "cosine_restarts", "cycle_steps": 100_000, "stop_lr": 0.0},
-         ref_cosine_restarts, restart_marks, optax_cosine_restarts),
-    Case("cosine_restarts", "cycle_steps 10,000, cycle_mult 2, cycle_decay 0.5, "
-         "stop_lr_ratio 1e-5, warmup 1 %",
-         {**BASE, "type": "cosine_restarts", "cycle_steps": 10_000, "cycle_mult": 2,
-          "cycle_decay": 0.5, "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01},
-         ref_cosine_restarts, restart_marks, optax_cosine_restarts),
-    Case("one_cycle", "cos, pct_start 0.3, div_factor 25, final_div_factor 1e4",
-         {**PEAK, "type": "one_cycle"}, ref_one_cycle, one_cycle_marks, optax_one_cycle),
-    Case("one_cycle", "linear, pct_start 0.25",
-         {**PEAK, "type": "one_cycle", "anneal_strategy": "linear", "pct_start": 0.25},
-         ref_one_cycle, one_cycle_marks, optax_one_cycle),
-    Case("one_cycle", "linear, pct_start 1/3 (fractional phase ends)",
-         {**PEAK, "type": "one_cycle", "anneal_strategy": "linear", "pct_start": 1 / 3},
-         ref_one_cycle, one_cycle_marks, optax_one_cycle),
-    Case("one_cycle", "three_phase, cos, pct_start 0.25",
-         {**PEAK, "type": "one_cycle", "three_phase": True, "pct_start": 0.25},
-         ref_one_cycle, one_cycle_marks, optax_one_cycle),
-    Case("one_cycle", "three_phase, linear, pct_start 0.3",
-         {**PEAK, "type": "one_cycle", "three_phase": True, "anneal_strategy": "linear"},
-         ref_one_cycle, one_cycle_marks, optax_one_cycle),
-    Case("cyclic", "triangular, base_lr 1e-4, step_size_up 2000",
-         {**PEAK, "type": "cyclic", "base_lr": 1e-4}, ref_cyclic, cyclic_marks),
-    Case("cyclic", "triangular2, base_lr 0, up 5000, down 15000",
-         {**PEAK, "type": "cyclic", "base_lr": 0.0, "mode": "triangular2",
-          "step_size_up": 5000, "step_size_down": 15_000},
-         ref_cyclic, cyclic_marks),
-    Case("cyclic", "exp_range, base_lr 1e-5, gamma 0.999999, up 10,000",
-         {**PEAK, "type": "cyclic", "base_lr": 1e-5, "mode": "exp_range", "gamma": 0.999999,
-          "step_size_up": 10_000},
-         ref_cyclic, cyclic_marks),
-]  # fmt: skip
+    Case(name, label, config, entry.reference, entry.marks, OPTAX.get(name))
+    for name, entry in TYPES.items()
+    for label, config in entry.bench
+]
 
 
 # --- Sampling and measuring. ---

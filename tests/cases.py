@@ -330,11 +330,11 @@ def pick(marks: np.ndarray | list[int], n: int, cap: int = MAX_MARKS) -> list[in
 
 
 def _arithmetic(first: int, last: int, step: int) -> np.ndarray:
-    """``first, first + step, ... <= last``; beyond 100,000 terms only the first thousand, the
+    """``first, first + step, ... <= last``; beyond 2**21 terms only the first thousand, the
     last three, and those on either side of every multiple of 2**24 (and N is near the start
     there, as the terms are short)."""
     count = (last - first) // step + 1
-    if count <= 10**5:
+    if count <= 2**21:
         return np.arange(first, last + 1, step, dtype=np.int64)
     k = np.concatenate(
         [np.arange(1000), count - 1 - np.arange(3), (np.arange(1, 128) * 2**24 - first) // step]

@@ -2,7 +2,8 @@
 
 Three tables, so that a new type only needs rows appended:
 
-- ``BASES``: one valid config per type; the generated cases perturb it.
+- ``BASES``: one valid config per type (its ``base`` in the case table, tests/cases.py); the
+  generated cases perturb it.
 - ``CASES``: hand-written cases, one per rule of SPEC 5 and of every type's keys.
 - generated cases: every key of every registered type (read from the config models) set to
   every kind of garbage (booleans, strings, None, lists, nested dicts, NaN/inf, huge ints).
@@ -21,39 +22,20 @@ from typing import Any
 
 import numpy as np
 import pytest
+from cases import TYPES, N
 
 import lrschedules_jax as lr
 from lrschedules_jax import ConfigError, make_schedule, validate
 from lrschedules_jax.config import config_types
 
-N = 10_000
-INT32_MAX = 2**31 - 1
 NAN, INF = float("nan"), float("inf")
 DROP = object()  # an override that removes the key
 
-# One valid config per type. Append the classic types here after merging.
-BASES: dict[str, dict[str, Any]] = {
-    "exp": {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-5, "decay_steps": 500},
-    "cosine": {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
-    "wsd": {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5},
-    "constant": {"type": "constant", "start_lr": 1e-3},
-    "step": {"type": "step", "start_lr": 1e-3, "step_size": 1000},
-    "multistep": {"type": "multistep", "start_lr": 1e-3, "milestones": [1000, 5000]},
-    "polynomial": {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5, "power": 2.0},
-    "linear": {"type": "linear", "start_lr": 1e-3, "stop_lr": 1e-5},
-    "inverse_sqrt": {"type": "inverse_sqrt", "start_lr": 1e-3, "timescale": 1000},
-    "cosine_restarts": {
-        "type": "cosine_restarts",
-        "start_lr": 1e-3,
-        "stop_lr": 1e-5,
-        "cycle_steps": 1000,
-        "cycle_mult": 2,
-    },
-    "one_cycle": {"type": "one_cycle", "max_lr": 1e-2},
-    "cyclic": {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": 500},
-}
-# The DeePMD types get every shared-key case below. The classic types' shared-key rules are
-# in test_classic_config.py; only those it does not cover (float32 rates, int32 bounds) are here.
+# One valid config per type: its base in the case table (tests/cases.py).
+BASES: dict[str, dict[str, Any]] = {name: case.base for name, case in TYPES.items()}
+# The DeePMD types get every shared-key case below (key paths, no mutation, validate too). The
+# shared-key messages of every type are in test_config_rules.py; for the classic types only the
+# cases it does not cover (float32 rates, int32 bounds) are here.
 WARMUP_TYPES = ["exp", "cosine", "wsd"]
 CLASSIC_WARMUP_TYPES = [
     "constant",

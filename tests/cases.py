@@ -318,7 +318,9 @@ MAX_MARKS = 1000  # stairs, restarts or cycle marks per config (each +- 2 steps)
 def pick(marks: np.ndarray | list[int], n: int, cap: int = MAX_MARKS) -> list[int]:
     """At most ``cap`` marks in [0, 2**31 - 1], evenly spread, plus those on either side of
     N, 2**24 and 2**31 - 1."""
-    marks = np.unique(np.asarray(marks, dtype=np.int64))
+    marks = np.asarray(marks, dtype=np.int64)
+    if not np.all(np.diff(marks) > 0):  # an arithmetic progression is sorted already
+        marks = np.unique(marks)
     marks = marks[(marks >= 0) & (marks <= INT32_MAX)]
     if len(marks) <= cap:
         return marks.tolist()

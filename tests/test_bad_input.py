@@ -105,7 +105,8 @@ for t in WARMUP_TYPES:
     case(f"{t}-start_lr-above-float32", t, {"start_lr": 1e39, "stop_lr": 1.0}, [S])
     case(f"{t}-start_lr-overflows-with-workers", t, {"start_lr": 1e38}, [S], num_workers=8)
     case(f"{t}-start_lr-subnormal", t, {"start_lr": 1e-40, "stop_lr": 1e-40}, [S])
-    case(f"{t}-stop-missing", t, {"stop_lr": DROP}, [E])
+    if t not in ("exp", "cosine", "wsd"):  # these get DeePMD-kit's stop_lr 5e-8 (a warning)
+        case(f"{t}-stop-missing", t, {"stop_lr": DROP}, [E])
     case(f"{t}-stop-both", t, {"stop_lr_ratio": 0.01}, ["learning_rate.stop_lr_ratio"])
     case(f"{t}-stop_lr-above-start", t, {"stop_lr": 1e-2}, [E])
     case(f"{t}-stop_lr-negative", t, {"stop_lr": -1e-5}, [E])
@@ -520,8 +521,8 @@ def test_builders_check_num_steps(num_steps):
 
 def test_messages_say_how_to_fix():
     with pytest.raises(ConfigError) as info:
-        make_schedule({"start_lr": 1e-3}, N)
-    assert "stop_lr_ratio" in str(info.value) and "3.1.3" in str(info.value)
+        make_schedule({"start_lr": 1e-3}, N, strict=True)
+    assert "stop_lr_ratio" in str(info.value) and "strict" in str(info.value)
     with pytest.raises(ConfigError) as info:
         make_schedule({**BASES["exp"], "decay_step": 100}, N)
     assert "did you mean `decay_steps`" in str(info.value)

@@ -109,7 +109,7 @@ def test_stop_keys_not_allowed(type_name, key, value):
 
 @pytest.mark.parametrize("type_name", STOP_REQUIRED_TYPES)
 def test_stop_key_required(type_name):
-    assert_problem(with_(type_name, drop=("stop_lr",)), "stop_lr", "is required since DeePMD-kit")
+    assert_problem(with_(type_name, drop=("stop_lr",)), "stop_lr", "is required for this type")
 
 
 @pytest.mark.parametrize("type_name", [*STOP_REQUIRED_TYPES, "inverse_sqrt"])

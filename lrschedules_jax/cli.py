@@ -75,13 +75,13 @@ class Loaded:
 # Argument parsing
 
 
-def _positive_int(text: str) -> int:
+def _step_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"must be in [1, 2147483647]; got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2147483647]; got {value}")
     return value
 
 
@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     def num_steps_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-steps",
-            type=_positive_int,
+            type=_step_count,
             metavar="N",
             help="the number of training steps; overrides the file's training.numb_steps",
         )

@@ -309,7 +309,10 @@ class ExpConfig(_WarmupModel):
             if decay_steps >= length:
                 decay_steps = 100 if length // 10 > 100 else length // 100 + 1
             stop = max(base.resolved_stop_lr(), _EXP_MIN_STOP)
-            decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
+            if length == 0:  # num_steps 0: no decay phase, DeePMD-kit uses decay_rate 1
+                decay_rate = 1.0
+            else:
+                decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
         return base.model_copy(update={"decay_steps": decay_steps, "decay_rate": decay_rate})
 
     def schedule_kwargs(self) -> dict[str, Any]:
@@ -749,8 +752,8 @@ def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int, int]:
         problems.append(
             f"num_steps: must be an integer (training.numb_steps); got {_describe(num_steps)}."
         )
-    elif not 1 <= steps <= INT32_MAX:
-        problems.append(f"num_steps: must be in [1, {INT32_MAX}]; got {num_steps!r}.")
+    elif not 0 <= steps <= INT32_MAX:
+        problems.append(f"num_steps: must be in [0, {INT32_MAX}]; got {num_steps!r}.")
     workers = _count(num_workers)
     if isinstance(num_workers, str) and num_workers == "auto":
         import jax
@@ -764,7 +767,7 @@ def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int, int]:
         problems.append(
             f'num_workers: must be an integer in [1, {INT32_MAX}] or "auto"; got {num_workers!r}.'
         )
-    return problems, steps or 1, workers or 1
+    return problems, (1 if steps is None else steps), workers or 1
 
 
 def _validate(
@@ -796,6 +799,9 @@ def _validate(
                 f"backward-compatibility default {LEGACY_STOP_LR:g})."
             )
         config = {**config, "stop_lr": LEGACY_STOP_LR}
+    if type_name == "one_cycle" and num_steps == 0 and not problems:
+        # torch's OneCycleLR needs total_steps > 0: its phases are fractions of it.
+        problems.append("num_steps: must be >= 1 for `one_cycle` (training.numb_steps); got 0.")
     steps_ok = not any(p.startswith("num_steps:") for p in problems)
     context = {"num_steps": num_steps} if steps_ok else {}
     try:

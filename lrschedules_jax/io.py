@@ -247,8 +247,8 @@ def _num_steps(
             f"{name}: {path}: must be an integer; got {value!r} ({type(value).__name__}){hint}."
         )
         return None, path
-    if not 1 <= value <= INT32_MAX:
-        problems.append(f"{name}: {path}: must be in [1, {INT32_MAX}]; got {value!r}.")
+    if not 0 <= value <= INT32_MAX:
+        problems.append(f"{name}: {path}: must be in [0, {INT32_MAX}]; got {value!r}.")
         return None, path
     return value, path
 

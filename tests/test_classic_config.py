@@ -280,7 +280,7 @@ def test_unknown_type_suggests_the_classic_name():
         lambda: lrs.polynomial(start_lr=1e-3, num_steps=N),
         lambda: lrs.one_cycle(max_lr=1e-2, pct_start=2.0, num_steps=N),
         lambda: lrs.cyclic(base_lr=1e-2, max_lr=1e-3, num_steps=N),
-        lambda: lrs.cosine_restarts(start_lr=1e-3, stop_lr=0.0, cycle_steps=10, num_steps=0),
+        lambda: lrs.cosine_restarts(start_lr=1e-3, stop_lr=0.0, cycle_steps=0, num_steps=N),
     ],
     ids=["step", "multistep", "polynomial", "one_cycle", "cyclic", "cosine_restarts"],
 )

@@ -308,7 +308,7 @@ def test_schema_for_whole_deepmd_inputs_accepts_good_files_and_flags_bad_keys(ca
     [
         (["show", "nope.json"], "nope.json: no such file.\n"),
         (["plot", "bad_syntax.yaml", "-o", "x.png"], "bad_syntax.yaml: invalid YAML at line 4"),
-        (["show", "water_se_e2_a.json", "--num-steps", "0"], "--num-steps: must be in [1, "),
+        (["show", "water_se_e2_a.json", "--num-steps", "-1"], "--num-steps: must be in [0, "),
         (["plot", "lr_only.json", "--num-workers", "zero"], "--num-workers: must be an integer"),
         (["check"], "the following arguments are required: INPUT"),
         ([], "the following arguments are required: COMMAND"),

@@ -182,12 +182,12 @@ BAD = [
         "learning_rate.decay_type",
         "'inverse_linear'",
     ),
-    ("num-steps-zero", GOOD, 0, "num_steps", "[1, 2147483647]"),
+    ("num-steps-negative", GOOD, -1, "num_steps", "[0, 2147483647]"),
     ("num-steps-float", GOOD, 100.0, "num_steps", "integer"),
     ("num-steps-bool", GOOD, True, "num_steps", "integer"),
     ("num-steps-string", GOOD, "100", "num_steps", "integer"),
     ("num-steps-none", GOOD, None, "num_steps", "integer"),
-    ("num-steps-huge", GOOD, 2**31, "num_steps", "[1, 2147483647]"),
+    ("num-steps-huge", GOOD, 2**31, "num_steps", "[0, 2147483647]"),
 ]
 
 

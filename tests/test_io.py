@@ -191,9 +191,9 @@ BAD_FILES = [
         ["bool.json: training.stop_batch: must be an integer; got True (bool)"],
     ),
     (
-        "zero.json",
-        {"learning_rate": {"start_lr": 1e-3}, "training": {"num_steps": 0}},
-        ["zero.json: training.num_steps: must be in [1, 2147483647]; got 0."],
+        "negative.json",
+        {"learning_rate": {"start_lr": 1e-3}, "training": {"num_steps": -1}},
+        ["negative.json: training.num_steps: must be in [0, 2147483647]; got -1."],
     ),
     (
         "str.yaml",

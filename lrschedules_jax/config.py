@@ -14,6 +14,7 @@ import difflib
 import itertools
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union
@@ -733,7 +734,10 @@ def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECT
         name, op = bounds[kind]
         return f"{path}: must be {op} {_bound(ctx[name])}; got {value!r}."
     if kind == "literal_error":
-        return f"{path}: must be one of {ctx['expected']}; got {value!r}."
+        line = f"{path}: must be one of {ctx['expected']}; got {value!r}"
+        options = re.findall(r"'([^']*)'", str(ctx["expected"]))
+        close = difflib.get_close_matches(value, options, n=1) if isinstance(value, str) else []
+        return f"{line}; did you mean `{close[0]}`?" if close else f"{line}."
     return f"{path}: {error['msg']}; got {value!r}."
 
 

@@ -793,6 +793,10 @@ def _validate(
         )
         raise ConfigError([*problems, f"{SECTION}.type: unknown type {type_name!r}; {hint}"])
     model = _MODELS[type_name]
+    if isinstance(num_workers, str) and num_workers == "auto" and "scale_by_worker" not in config:
+        # DeePMD-kit's PyTorch and JAX trainers ignore scale_by_worker (only TensorFlow scales):
+        # "auto" scales only a section that asks for it, so a copied PyTorch input trains alike.
+        workers = 1
     legacy_stop = type_name in _LEGACY_STOP_TYPES and all(
         config.get(key) is None for key in ("stop_lr", "stop_lr_ratio")
     )
@@ -890,7 +894,9 @@ def make_schedule(
         config model. ``type`` defaults to ``"exp"``.
       num_steps: the number of training steps (``training.numb_steps``), >= 1.
       num_workers: the number of data-parallel workers (an int >= 1), or ``"auto"`` for
-        ``jax.device_count()``; the rate is scaled by ``scale_by_worker``.
+        ``jax.device_count()``; the rate is scaled by ``scale_by_worker``. With ``"auto"``, a
+        section without a ``scale_by_worker`` key is not scaled (DeePMD-kit's PyTorch and JAX
+        trainers ignore the key; only its TensorFlow trainer scales, by default linearly).
       strict: refuse DeePMD-kit's backward-compatibility defaults: without ``stop_lr`` and
         ``stop_lr_ratio``, ``exp``, ``cosine`` and ``wsd`` use DeePMD-kit's ``stop_lr = 5e-8``
         with a :class:`LegacyInputWarning`; with ``strict=True`` that is an error.

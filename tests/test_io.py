@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lrschedules_jax import ConfigError, load_input, make_schedule
+from lrschedules_jax import ConfigError, LegacyInputWarning, load_input, make_schedule
 from lrschedules_jax.io import NUM_STEPS_KEYS, read_input, yaml_float_hints
 
 DATA = Path(__file__).parent / "data"
@@ -81,7 +81,8 @@ def test_legacy_warmup_ratio_moves_too(tmp_path):
             "training": {"numb_steps": 1000, "warmup_ratio": 0.1},
         },
     )
-    section, _ = load_input(path)
+    with pytest.warns(LegacyInputWarning, match="training.warmup_ratio: moved into"):
+        section, _ = load_input(path)
     assert section["warmup_ratio"] == 0.1
 
 

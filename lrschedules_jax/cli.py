@@ -614,18 +614,20 @@ def deepmd_input_schema() -> dict[str, Any]:
 
     The ``learning_rate`` schema of :func:`~lrschedules_jax.json_schema`, placed under
     ``learning_rate`` and allowing DeePMD-kit's comment keys (``_comment``), plus
-    ``training.numb_steps`` and its aliases. Every other section and key is allowed.
+    ``training.numb_steps``, ``training.num_epoch`` and their aliases. Every other section and
+    key is allowed.
     """
     from ._schedule import INT32_MAX
     from .config import json_schema
-    from .io import NUM_STEPS_KEYS
+    from .io import NUM_EPOCH_KEYS, NUM_STEPS_KEYS
 
     section = json_schema()
     defs = section.pop("$defs", {})
     for model in defs.values():
         if model.get("additionalProperties") is False:
             model["patternProperties"] = {"^_": {"description": "A comment (ignored)."}}
-    integer = {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
+    integer = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+    epochs = {"type": "number", "exclusiveMinimum": 0, "description": "The number of epochs."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "DeePMD-kit input (learning_rate and training.numb_steps)",
@@ -637,8 +639,11 @@ def deepmd_input_schema() -> dict[str, Any]:
             "training": {
                 "type": "object",
                 "properties": {
-                    key: {**integer, "description": "The number of training steps."}
-                    for key in NUM_STEPS_KEYS
+                    **{
+                        key: {**integer, "description": "The number of training steps."}
+                        for key in NUM_STEPS_KEYS
+                    },
+                    **{key: epochs for key in NUM_EPOCH_KEYS},
                 },
             },
         },

@@ -2,10 +2,12 @@
 
 A DeePMD-kit input is a JSON or YAML mapping with ``model``, ``learning_rate``, ``loss`` and
 ``training`` sections. This module reads the two things a schedule needs from it, the
-``learning_rate`` section and ``training.numb_steps``, the way DeePMD-kit itself does:
+``learning_rate`` section and the step count, the way ``dp train`` (DeePMD-kit 3.2) does:
 
+- 0.x and 1.x inputs are converted first (``_compat.py``);
 - ``training.numb_steps`` also under its aliases ``stop_batch``, ``num_steps``, ``numb_step``
-  and ``num_step`` (exactly one of them may be set);
+  and ``num_step`` (exactly one of them may be set), or ``training.num_epoch`` (single-task) /
+  ``training.num_epoch_dict`` (multi-task) with the batches per epoch given by the caller;
 - keys starting with ``_`` are comments (``"_comment": "that's all"``) and are dropped, as
   DeePMD-kit's argument normalization does;
 - the legacy ``training.warmup_steps``, ``training.warmup_ratio`` and

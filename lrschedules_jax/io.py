@@ -216,11 +216,13 @@ def _interpret(
         if any(key in data for key in _INPUT_SECTIONS) or misspelled:
             found = ", ".join(f"`{k}`" for k in data if k in _INPUT_SECTIONS)
             lines = [line for line in misspelled if f"`{SECTION}`?" in line]
-            if not lines:
+            if not lines and found:
                 lines = [
                     f"{name}: {SECTION}: is missing; this DeePMD-kit input has {found} but "
                     f"no `{SECTION}` section."
                 ]
+            elif not lines:
+                lines = [f"{name}: {SECTION}: is missing."]
             lines += [line for line in misspelled if f"`{SECTION}`?" not in line]
             return InputFile(name, is_yaml=is_yaml, problems=tuple(lines))
         # A bare `learning_rate` mapping: the whole file is the section.

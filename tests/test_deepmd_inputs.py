@@ -303,8 +303,12 @@ def test_multi_task_epoch_dict(tmp_path):
             {"model": MODEL, "learning_rate": {"start_lr": 1e-3}, "trainning": {"numb_steps": 9}},
             "trainning: is not a DeePMD-kit section; did you mean `training`?",
         ),
+        (
+            {"start_lr": 1e-3, "trainin": {"numb_steps": 9}},
+            "trainin: is not a DeePMD-kit section; did you mean `training`?",
+        ),
     ],
-    ids=["learning_rat", "learning_rat-alone", "trainning"],
+    ids=["learning_rat", "learning_rat-alone", "trainning", "trainin-in-a-bare-file"],
 )
 def test_misspelled_sections(tmp_path, data, fragment):
     found = read_input(write(tmp_path, data))

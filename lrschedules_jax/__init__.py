@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
     from ._plateau import reduce_on_plateau as reduce_on_plateau
     from .config import ConfigError as ConfigError
+    from .config import LegacyInputWarning as LegacyInputWarning
     from .config import json_schema as json_schema
     from .config import make_schedule as make_schedule
     from .config import validate as validate
@@ -57,6 +58,7 @@ _LAZY = {
     "ReduceOnPlateauState": "._plateau",
     "reduce_on_plateau": "._plateau",
     "ConfigError": ".config",
+    "LegacyInputWarning": ".config",
     "json_schema": ".config",
     "make_schedule": ".config",
     "validate": ".config",
@@ -91,6 +93,7 @@ __all__ = [
     "Exp",
     "InverseSqrt",
     "LRRangeTestResult",
+    "LegacyInputWarning",
     "Linear",
     "MultiStep",
     "OneCycle",

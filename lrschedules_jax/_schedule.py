@@ -200,7 +200,8 @@ def build_from_keys(type_name: str, args: dict[str, Any]) -> Any:
     """What every keyword-only builder does: validate its keys with the config layer, build.
 
     ``args`` is the builder's ``locals()``: the JSON keys (``None`` meaning "not given") plus
-    ``num_steps`` and ``num_workers``.
+    ``num_steps`` and ``num_workers``. Builders are strict: DeePMD-kit's backward-compatibility
+    default ``stop_lr`` is for input files, a keyword call must say what it wants.
     """
     from .config import make_schedule
 
@@ -208,7 +209,7 @@ def build_from_keys(type_name: str, args: dict[str, Any]) -> Any:
     num_steps = args.pop("num_steps")
     num_workers = args.pop("num_workers", 1)
     config = {"type": type_name, **{k: v for k, v in args.items() if v is not None}}
-    return make_schedule(config, num_steps, num_workers=num_workers)
+    return make_schedule(config, num_steps, num_workers=num_workers, strict=True)
 
 
 def worker_scale(scale_by_worker: str, num_workers: int) -> float:

@@ -64,10 +64,13 @@ class WarmupSchedule(Schedule):
 
         ``remaining = max(T - t, 0)`` is the exact integer number of decay steps left, so the
         end of the decay, where ``shape`` is tiny, keeps its relative accuracy. For the types
-        that anneal to a ``stop_lr`` (cosine, polynomial, linear).
+        that anneal to a ``stop_lr`` (cosine, polynomial, linear). Without a decay phase
+        (``num_steps == 0``) the rate is ``start_lr``, as DeePMD-kit's cosine gives.
         """
         length = self.decay_length
         s0 = as_float(self.start_lr, dtype)
+        if length == 0:
+            return jnp.full(t.shape, s0, dtype)
         e = as_float(self.stop_lr, dtype)  # type: ignore[attr-defined]
         return e + (s0 - e) * shape(jnp.maximum(length - t, 0), length, dtype)
 

@@ -49,6 +49,10 @@ DEMO_CONFIGS: dict[str, dict[str, Any]] = {
 }
 #: The milestones of ``show``, in percent of ``num_steps``.
 MILESTONE_PERCENTS = (10, 25, 50, 75, 90)
+#: The most text ``-`` reads from standard input, and the most steps ``show --at`` takes.
+STDIN_MAX_CHARS = 4 * 1024 * 1024
+MAX_AT_STEPS = 10_000
+STDIN = "-"
 
 
 class UserError(Exception):
@@ -69,6 +73,7 @@ class Loaded:
     schedule: Any  # lrschedules_jax.Schedule (imported lazily)
     num_steps_source: str  # "training.numb_steps", an alias, or "--num-steps"
     moved: tuple[str, ...]  # legacy training.warmup_* keys moved into learning_rate
+    notes: tuple[str, ...] = ()  # backward-compatibility steps taken (conversions, defaults)
 
 
 # ----------------------------------------------------------------------------------------
@@ -76,12 +81,19 @@ class Loaded:
 
 
 def _positive_int(text: str) -> int:
+    value = _step_count(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be an integer >= 1; got 0")
+    return value
+
+
+def _step_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"must be in [1, 2147483647]; got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2147483647]; got {value}")
     return value
 
 
@@ -115,9 +127,24 @@ def _parser() -> argparse.ArgumentParser:
     def num_steps_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-steps",
-            type=_positive_int,
+            type=_step_count,
             metavar="N",
             help="the number of training steps; overrides the file's training.numb_steps",
+        )
+
+    def input_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--steps-per-epoch",
+            type=_positive_int,
+            metavar="N",
+            help="batches per epoch (DeePMD-kit's total_numb_batch), to resolve "
+            "training.num_epoch: numb_steps = ceil(num_epoch * N)",
+        )
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="refuse DeePMD-kit's backward-compatibility defaults and conversions (a "
+            "missing stop_lr, 0.x/1.x inputs, training.warmup_*) instead of noting them",
         )
 
     def num_workers_option(p: argparse.ArgumentParser) -> None:
@@ -127,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
             default=1,
             metavar="K",
             help='data-parallel workers the rate is scaled for (scale_by_worker), or "auto" '
-            "for jax.device_count() (default: 1)",
+            "for jax.device_count(), which scales only a section that sets scale_by_worker "
+            "(default: 1)",
         )
 
     demo = commands.add_parser(
@@ -151,7 +179,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Plot the learning rate of each INPUT against the step, all on one "
         "figure, with the phase boundaries marked.",
     )
-    plot.add_argument("inputs", nargs="+", metavar="INPUT", help="DeePMD-kit input files")
+    plot.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="DeePMD-kit input files (- for stdin)"
+    )
     plot.add_argument(
         "-o",
         "--output",
@@ -160,6 +190,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the image to write; the format follows the extension (default: lr_schedule.png)",
     )
     num_steps_option(plot)
+    input_options(plot)
     num_workers_option(plot)
     plot.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
 
@@ -169,11 +200,25 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the fully resolved parameters of INPUT's learning_rate section "
         "(stop_lr from stop_lr_ratio, warmup_steps from warmup_ratio, the decay_steps and "
         "decay_rate DeePMD-kit uses) and the learning rate at milestones: 0, the phase "
-        "boundaries, 10/25/50/75/90 %% and the last step.",
+        "boundaries, 10/25/50/75/90 % and the last step (or at the steps of --at).",
     )
-    show.add_argument("input", metavar="INPUT", help="a DeePMD-kit input file")
+    show.add_argument("input", metavar="INPUT", help="a DeePMD-kit input file (- for stdin)")
     num_steps_option(show)
+    input_options(show)
     num_workers_option(show)
+    show.add_argument(
+        "--at",
+        type=_step_count,
+        nargs="+",
+        action="extend",
+        metavar="STEP",
+        help=f"print the rate at these steps instead of the milestones (at most {MAX_AT_STEPS:,})",
+    )
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (parameters, notes, rates) for scripts",
+    )
 
     check = commands.add_parser(
         "check",
@@ -182,8 +227,11 @@ def _parser() -> argparse.ArgumentParser:
         "INPUT. Prints OK per valid file; otherwise lists every problem of every file, each "
         "with the file and the key path, and exits with status 2.",
     )
-    check.add_argument("inputs", nargs="+", metavar="INPUT", help="DeePMD-kit input files")
+    check.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="DeePMD-kit input files (- for stdin)"
+    )
     num_steps_option(check)
+    input_options(check)
     num_workers_option(check)
 
     schema = commands.add_parser(
@@ -205,30 +253,68 @@ def _parser() -> argparse.ArgumentParser:
 # Loading and validating inputs
 
 
-def _load(path: str, num_steps: int | None, num_workers: int | str = 1) -> Loaded:
+def _read_stdin() -> str:
+    """Standard input as text, at most STDIN_MAX_CHARS characters (UserError beyond)."""
+    text = sys.stdin.read(STDIN_MAX_CHARS + 1)
+    if len(text) > STDIN_MAX_CHARS:
+        raise UserError(
+            [f"<stdin>: is longer than {STDIN_MAX_CHARS:,} characters; not a DeePMD-kit input."]
+        )
+    return text
+
+
+def _load(
+    path: str,
+    num_steps: int | None,
+    num_workers: int | str = 1,
+    steps_per_epoch: int | None = None,
+    strict: bool = False,
+) -> Loaded:
     """Read and validate one input; UserError with every problem, each naming the file."""
-    from .config import ConfigError, make_schedule
+    import warnings
+
+    from .config import ConfigError, LegacyInputWarning, make_schedule
     from .io import read_input, yaml_float_hints
 
-    found = read_input(path)
+    if path == STDIN:
+        path = "<stdin>"
+        found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict, text=_read_stdin())
+    else:
+        found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict)
     lines = list(found.problems)
     if found.section is None:
         raise UserError(lines)
     steps = num_steps if num_steps is not None else found.num_steps
-    if steps is None and found.num_steps_key is None:
+    if steps is None and found.epoch_problem:
+        lines.append(found.epoch_problem)
+    elif steps is None and found.num_steps_key is None:
         if found.bare:
             lines.append(
                 f"{path}: holds only a `learning_rate` mapping (no training.numb_steps); "
                 "pass --num-steps N."
             )
+        elif not found.has_training:
+            lines.append(
+                f"{path}: training: is missing, so the input has no training.numb_steps; add "
+                "a `training` section with `numb_steps` (or `num_epoch`), or pass --num-steps N."
+            )
         else:
             lines.append(
-                f"{path}: training.numb_steps: is missing; add it to the `training` section "
-                "or pass --num-steps N."
+                f"{path}: training.numb_steps: is missing (and so is training.num_epoch); add "
+                "one of them to the `training` section, or pass --num-steps N."
             )
     schedule = None
+    notes = [note.removeprefix(f"{path}: ") for note in found.notes]
     try:
-        schedule = make_schedule(found.section, steps, num_workers=num_workers)  # type: ignore[arg-type]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LegacyInputWarning)
+            schedule = make_schedule(
+                found.section,
+                steps,  # type: ignore[arg-type]
+                num_workers=num_workers,
+                strict=strict,
+            )
+        notes += [str(w.message) for w in caught if issubclass(w.category, LegacyInputWarning)]
     except ConfigError as exc:
         problems = exc.problems
         if steps is None:  # reported above, in the file's terms
@@ -240,7 +326,13 @@ def _load(path: str, num_steps: int | None, num_workers: int | str = 1) -> Loade
         raise UserError(lines)
     assert steps is not None
     source = "--num-steps" if num_steps is not None else str(found.num_steps_key)
-    return Loaded(path, found.section, steps, schedule, source, found.moved)
+    return Loaded(path, found.section, steps, schedule, source, found.moved, tuple(notes))
+
+
+def _print_notes(item: Loaded) -> None:
+    """The backward-compatibility notes of an accepted input, on stderr (exit status 0)."""
+    for note in item.notes:
+        print(f"{item.path}: note: {note}", file=sys.stderr)
 
 
 # ----------------------------------------------------------------------------------------
@@ -330,11 +422,15 @@ def cmd_plot(args: argparse.Namespace) -> int:
     loaded, problems = [], []
     for path in args.inputs:
         try:
-            loaded.append(_load(path, args.num_steps, args.num_workers))
+            loaded.append(
+                _load(path, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
+            )
         except UserError as exc:
             problems += exc.lines
     if problems:
         raise UserError(problems)
+    for item in loaded:
+        _print_notes(item)
     fig, (ax,) = _figure()
     for item in loaded:
         plot_schedule(
@@ -381,42 +477,79 @@ def milestones(schedule: Any) -> list[tuple[str, int]]:
     return [(", ".join(names), step) for step, names in sorted(by_step.items())]
 
 
+def _steps(n: int) -> str:
+    """``1 step``, ``1,000 steps``."""
+    return f"{n:,} step{'s' * (n != 1)}"
+
+
 def cmd_show(args: argparse.Namespace) -> int:
+    import warnings
+
     from .config import validate
     from .plotting import evaluate
 
-    item = _load(args.input, args.num_steps, args.num_workers)
-    resolved = validate(item.section, item.num_steps)
-    print(
-        f"{item.path}: learning_rate type `{resolved.type}`, {item.num_steps:,} steps "
-        f"({item.num_steps_source})"
-    )
-    print()
-    print("resolved parameters:")
+    if args.at and len(args.at) > MAX_AT_STEPS:
+        raise UserError([f"--at: at most {MAX_AT_STEPS:,} steps; got {len(args.at):,}."])
+    item = _load(args.input, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
+    with warnings.catch_warnings():  # noted once, by _load
+        warnings.simplefilter("ignore")
+        resolved = validate(item.section, item.num_steps)
     params = {k: v for k, v in resolved.model_dump().items() if v is not None}
     params.pop("type", None)
     params["scale_by_worker"] = params.pop("scale_by_worker")  # last, next to num_workers
     notes = _notes(item.section, resolved, item.schedule)
     for key in item.moved:
         notes.setdefault(key, f"moved from training.{key}")
+    no_stop = all(item.section.get(k) is None for k in ("stop_lr", "stop_lr_ratio"))
+    if no_stop and resolved.type in ("exp", "cosine", "wsd"):
+        notes.setdefault("stop_lr", "not given: DeePMD-kit's default")
+    schedule = item.schedule
+    if args.at:
+        rows = [("at", step) for step in args.at]
+    else:
+        rows = milestones(schedule)
+    values = [float(v) for v in evaluate(schedule, [step for _, step in rows])]
+    if args.json:
+        _print_notes(item)
+        out = {
+            "input": item.path,
+            "type": resolved.type,
+            "num_steps": item.num_steps,
+            "num_steps_source": item.num_steps_source,
+            "num_workers": schedule.num_workers,
+            "worker_scale": schedule.worker_scale,
+            "parameters": params,
+            "derived": notes,
+            "notes": list(item.notes),
+            "rates": [
+                {"step": step, "milestone": name, "learning_rate": value}
+                for (name, step), value in zip(rows, values, strict=True)
+            ],
+        }
+        print(json.dumps(out, indent=2))
+        return EXIT_OK
+    _print_notes(item)
+    print(
+        f"{item.path}: learning_rate type `{resolved.type}`, {_steps(item.num_steps)} "
+        f"({item.num_steps_source})"
+    )
+    print()
+    print("resolved parameters:")
     width = max(len(k) for k in params)
     for key, value in params.items():
         note = f"   ({notes[key]})" if key in notes else ""
         print(f"  {key:<{width}}  {_fmt(value)}{note}")
-    schedule = item.schedule
     if schedule.worker_scale != 1.0:
         print(
             f"  {'num_workers':<{width}}  {schedule.num_workers}   (every rate * "
             f"{schedule.worker_scale:.6g})"
         )
     print()
-    rows = milestones(schedule)
-    values = evaluate(schedule, [step for _, step in rows])
     name_w = max(len("milestone"), *(len(name) for name, _ in rows))
-    step_w = max(len("step"), len(f"{item.num_steps:,}"))
+    step_w = max(len("step"), *(len(f"{step:,}") for _, step in rows))
     print(f"  {'milestone':<{name_w}}  {'step':>{step_w}}  learning rate")
     for (name, step), value in zip(rows, values, strict=True):
-        print(f"  {name:<{name_w}}  {step:>{step_w},}  {float(value):.6e}")
+        print(f"  {name:<{name_w}}  {step:>{step_w},}  {value:.6e}")
     return EXIT_OK
 
 
@@ -449,11 +582,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.inputs:
         try:
-            item = _load(path, args.num_steps, args.num_workers)
+            item = _load(path, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
         except UserError as exc:
             problems += exc.lines
             continue
-        print(f"{path}: OK ({item.schedule.type_name}, {item.num_steps:,} steps)")
+        _print_notes(item)
+        print(f"{item.path}: OK ({item.schedule.type_name}, {_steps(item.num_steps)})")
     if problems:
         failed = len({line.split(": ", 1)[0] for line in problems})
         count = sum(": hint: " not in line for line in problems)
@@ -480,18 +614,20 @@ def deepmd_input_schema() -> dict[str, Any]:
 
     The ``learning_rate`` schema of :func:`~lrschedules_jax.json_schema`, placed under
     ``learning_rate`` and allowing DeePMD-kit's comment keys (``_comment``), plus
-    ``training.numb_steps`` and its aliases. Every other section and key is allowed.
+    ``training.numb_steps``, ``training.num_epoch`` and their aliases. Every other section and
+    key is allowed.
     """
     from ._schedule import INT32_MAX
     from .config import json_schema
-    from .io import NUM_STEPS_KEYS
+    from .io import NUM_EPOCH_KEYS, NUM_STEPS_KEYS
 
     section = json_schema()
     defs = section.pop("$defs", {})
     for model in defs.values():
         if model.get("additionalProperties") is False:
             model["patternProperties"] = {"^_": {"description": "A comment (ignored)."}}
-    integer = {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
+    integer = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+    epochs = {"type": "number", "exclusiveMinimum": 0, "description": "The number of epochs."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "DeePMD-kit input (learning_rate and training.numb_steps)",
@@ -503,8 +639,11 @@ def deepmd_input_schema() -> dict[str, Any]:
             "training": {
                 "type": "object",
                 "properties": {
-                    key: {**integer, "description": "The number of training steps."}
-                    for key in NUM_STEPS_KEYS
+                    **{
+                        key: {**integer, "description": "The number of training steps."}
+                        for key in NUM_STEPS_KEYS
+                    },
+                    **{key: epochs for key in NUM_EPOCH_KEYS},
                 },
             },
         },

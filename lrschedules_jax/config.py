@@ -14,6 +14,8 @@ import difflib
 import itertools
 import math
 import numbers
+import re
+import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -52,6 +54,7 @@ __all__ = [
     "CyclicConfig",
     "ExpConfig",
     "InverseSqrtConfig",
+    "LegacyInputWarning",
     "LinearConfig",
     "MultiStepConfig",
     "OneCycleConfig",
@@ -79,10 +82,30 @@ _MISSING_START = (
     'add it, for example "start_lr": 0.001'
 )
 _MISSING_STOP = (
-    "one of `stop_lr` and `stop_lr_ratio` is required since DeePMD-kit 3.1.3 (older "
-    'releases silently used 5e-8); add one, for example "stop_lr": 1e-06 or '
-    '"stop_lr_ratio": 0.001'
+    "one of `stop_lr` and `stop_lr_ratio` is required for this type; add one, for example "
+    '"stop_lr": 1e-06 or "stop_lr_ratio": 0.001'
 )
+#: DeePMD-kit 3.2's ``_check_lr_stop_args`` sets this ``stop_lr`` when neither stop key is given.
+LEGACY_STOP_LR = 5e-8
+_LEGACY_STOP_TYPES = ("exp", "cosine", "wsd")
+
+
+class LegacyInputWarning(UserWarning):
+    """An input relies on a DeePMD-kit backward-compatibility default or conversion.
+
+    The input is accepted as DeePMD-kit accepts it (a missing ``stop_lr`` becomes 5e-8, a v0/v1
+    file is converted, ``training.warmup_*`` move into ``learning_rate``); the message names the
+    key, what was used and how to write it explicitly. ``strict=True`` turns it into an error.
+    """
+
+
+def legacy_stop_message(prefix: str = SECTION) -> str:
+    """The note for a missing ``stop_lr`` of a DeePMD-kit type (its fix included)."""
+    return (
+        f"{prefix}.stop_lr: neither `stop_lr` nor `stop_lr_ratio` is given; DeePMD-kit 3.2 then "
+        f"uses its old default stop_lr = {LEGACY_STOP_LR:g}, and so do we. Write "
+        f'"stop_lr": {LEGACY_STOP_LR:g} (or the rate you want) to make it explicit.'
+    )
 
 
 class ConfigError(ValueError):
@@ -287,7 +310,10 @@ class ExpConfig(_WarmupModel):
             if decay_steps >= length:
                 decay_steps = 100 if length // 10 > 100 else length // 100 + 1
             stop = max(base.resolved_stop_lr(), _EXP_MIN_STOP)
-            decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
+            if length == 0:  # num_steps 0: no decay phase, DeePMD-kit uses decay_rate 1
+                decay_rate = 1.0
+            else:
+                decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
         return base.model_copy(update={"decay_steps": decay_steps, "decay_rate": decay_rate})
 
     def schedule_kwargs(self) -> dict[str, Any]:
@@ -708,7 +734,10 @@ def _problem(error: Any, model: type[_Model], type_name: str, prefix: str = SECT
         name, op = bounds[kind]
         return f"{path}: must be {op} {_bound(ctx[name])}; got {value!r}."
     if kind == "literal_error":
-        return f"{path}: must be one of {ctx['expected']}; got {value!r}."
+        line = f"{path}: must be one of {ctx['expected']}; got {value!r}"
+        options = re.findall(r"'([^']*)'", str(ctx["expected"]))
+        close = difflib.get_close_matches(value, options, n=1) if isinstance(value, str) else []
+        return f"{line}; did you mean `{close[0]}`?" if close else f"{line}."
     return f"{path}: {error['msg']}; got {value!r}."
 
 
@@ -727,8 +756,8 @@ def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int, int]:
         problems.append(
             f"num_steps: must be an integer (training.numb_steps); got {_describe(num_steps)}."
         )
-    elif not 1 <= steps <= INT32_MAX:
-        problems.append(f"num_steps: must be in [1, {INT32_MAX}]; got {num_steps!r}.")
+    elif not 0 <= steps <= INT32_MAX:
+        problems.append(f"num_steps: must be in [0, {INT32_MAX}]; got {num_steps!r}.")
     workers = _count(num_workers)
     if isinstance(num_workers, str) and num_workers == "auto":
         import jax
@@ -742,10 +771,12 @@ def _check_run(num_steps: Any, num_workers: Any) -> tuple[list[str], int, int]:
         problems.append(
             f'num_workers: must be an integer in [1, {INT32_MAX}] or "auto"; got {num_workers!r}.'
         )
-    return problems, steps or 1, workers or 1
+    return problems, (1 if steps is None else steps), workers or 1
 
 
-def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, int, int]:
+def _validate(
+    config: Any, num_steps: Any, num_workers: Any, strict: bool = False
+) -> tuple[_Model, int, int]:
     problems, num_steps, workers = _check_run(num_steps, num_workers)
     if isinstance(config, _Model):
         config = config.model_dump(exclude_none=True)
@@ -762,6 +793,23 @@ def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, in
         )
         raise ConfigError([*problems, f"{SECTION}.type: unknown type {type_name!r}; {hint}"])
     model = _MODELS[type_name]
+    if isinstance(num_workers, str) and num_workers == "auto" and "scale_by_worker" not in config:
+        # DeePMD-kit's PyTorch and JAX trainers ignore scale_by_worker (only TensorFlow scales):
+        # "auto" scales only a section that asks for it, so a copied PyTorch input trains alike.
+        workers = 1
+    legacy_stop = type_name in _LEGACY_STOP_TYPES and all(
+        config.get(key) is None for key in ("stop_lr", "stop_lr_ratio")
+    )
+    if legacy_stop:
+        if strict:
+            problems.append(
+                f"{SECTION}.stop_lr: {_MISSING_STOP} (strict mode refuses DeePMD-kit's "
+                f"backward-compatibility default {LEGACY_STOP_LR:g})."
+            )
+        config = {**config, "stop_lr": LEGACY_STOP_LR}
+    if type_name == "one_cycle" and num_steps == 0 and not problems:
+        # torch's OneCycleLR needs total_steps > 0: its phases are fractions of it.
+        problems.append("num_steps: must be >= 1 for `one_cycle` (training.numb_steps); got 0.")
     steps_ok = not any(p.startswith("num_steps:") for p in problems)
     context = {"num_steps": num_steps} if steps_ok else {}
     try:
@@ -772,6 +820,8 @@ def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, in
         problems += _check_float32_rates(parsed, workers)
     if problems:
         raise ConfigError(problems)
+    if legacy_stop:
+        warnings.warn(legacy_stop_message(), LegacyInputWarning, stacklevel=3)
     return parsed, num_steps, workers
 
 
@@ -804,12 +854,14 @@ def _check_float32_rates(parsed: _Model, workers: int) -> list[str]:
     return problems
 
 
-def validate(config: Mapping[str, Any] | _Model, num_steps: int) -> _Model:
+def validate(config: Mapping[str, Any] | _Model, num_steps: int, *, strict: bool = False) -> _Model:
     """Validate a ``learning_rate`` mapping and return its fully resolved config.
 
     Args:
       config: the ``learning_rate`` section (a mapping, never mutated) or a config model.
       num_steps: the number of training steps (``training.numb_steps``).
+      strict: refuse DeePMD-kit's backward-compatibility defaults (a missing ``stop_lr``)
+        instead of using them with a :class:`LegacyInputWarning`.
 
     Returns:
       The typed config with every derived value concrete: ``stop_lr`` (from
@@ -824,12 +876,16 @@ def validate(config: Mapping[str, Any] | _Model, num_steps: int) -> _Model:
       >>> cfg.type, cfg.decay_steps, cfg.stop_lr
       ('exp', 11, 1e-05)
     """
-    parsed, num_steps, _ = _validate(config, num_steps, 1)
+    parsed, num_steps, _ = _validate(config, num_steps, 1, strict)
     return parsed.resolve(num_steps)
 
 
 def make_schedule(
-    config: Mapping[str, Any] | _Model, num_steps: int, *, num_workers: int | str = 1
+    config: Mapping[str, Any] | _Model,
+    num_steps: int,
+    *,
+    num_workers: int | str = 1,
+    strict: bool = False,
 ) -> Schedule:
     """Validate a ``learning_rate`` mapping and build its schedule.
 
@@ -838,7 +894,12 @@ def make_schedule(
         config model. ``type`` defaults to ``"exp"``.
       num_steps: the number of training steps (``training.numb_steps``), >= 1.
       num_workers: the number of data-parallel workers (an int >= 1), or ``"auto"`` for
-        ``jax.device_count()``; the rate is scaled by ``scale_by_worker``.
+        ``jax.device_count()``; the rate is scaled by ``scale_by_worker``. With ``"auto"``, a
+        section without a ``scale_by_worker`` key is not scaled (DeePMD-kit's PyTorch and JAX
+        trainers ignore the key; only its TensorFlow trainer scales, by default linearly).
+      strict: refuse DeePMD-kit's backward-compatibility defaults: without ``stop_lr`` and
+        ``stop_lr_ratio``, ``exp``, ``cosine`` and ``wsd`` use DeePMD-kit's ``stop_lr = 5e-8``
+        with a :class:`LegacyInputWarning`; with ``strict=True`` that is an error.
 
     Returns:
       A :class:`~lrschedules_jax.Schedule`: callable on steps, a pytree, usable as any optax
@@ -852,7 +913,7 @@ def make_schedule(
       >>> round(float(sched(5)), 6)
       0.55
     """
-    parsed, num_steps, workers = _validate(config, num_steps, num_workers)
+    parsed, num_steps, workers = _validate(config, num_steps, num_workers, strict)
     return parsed.build(num_steps, workers)
 
 

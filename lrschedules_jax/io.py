@@ -2,10 +2,12 @@
 
 A DeePMD-kit input is a JSON or YAML mapping with ``model``, ``learning_rate``, ``loss`` and
 ``training`` sections. This module reads the two things a schedule needs from it, the
-``learning_rate`` section and ``training.numb_steps``, the way DeePMD-kit itself does:
+``learning_rate`` section and the step count, the way ``dp train`` (DeePMD-kit 3.2) does:
 
+- 0.x and 1.x inputs are converted first (``_compat.py``);
 - ``training.numb_steps`` also under its aliases ``stop_batch``, ``num_steps``, ``numb_step``
-  and ``num_step`` (exactly one of them may be set);
+  and ``num_step`` (exactly one of them may be set), or ``training.num_epoch`` (single-task) /
+  ``training.num_epoch_dict`` (multi-task) with the batches per epoch given by the caller;
 - keys starting with ``_`` are comments (``"_comment": "that's all"``) and are dropped, as
   DeePMD-kit's argument normalization does;
 - the legacy ``training.warmup_steps``, ``training.warmup_ratio`` and
@@ -21,21 +23,34 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import json
+import math
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ._compat import CompatError, convert_input
 from ._schedule import INT32_MAX
-from .config import ConfigError
+from .config import ConfigError, LegacyInputWarning
 
-__all__ = ["NUM_STEPS_KEYS", "WARMUP_KEYS", "InputFile", "load_input", "read_input"]
+__all__ = [
+    "NUM_EPOCH_KEYS",
+    "NUM_STEPS_KEYS",
+    "WARMUP_KEYS",
+    "InputFile",
+    "load_input",
+    "read_input",
+]
 
 SECTION = "learning_rate"
 #: ``training.numb_steps`` and the aliases DeePMD-kit accepts for it, canonical name first.
 NUM_STEPS_KEYS = ("numb_steps", "stop_batch", "num_steps", "numb_step", "num_step")
+#: ``training.numb_epoch`` and its aliases (DeePMD-kit 3.2), canonical name first.
+NUM_EPOCH_KEYS = ("numb_epoch", "num_epochs", "num_epoch", "numb_epochs")
 #: The warmup keys older DeePMD-kit inputs set in ``training``; they belong to ``learning_rate``.
 WARMUP_KEYS = ("warmup_steps", "warmup_ratio", "warmup_start_factor")
 #: Top-level sections that mark a full DeePMD-kit input (as opposed to a bare section).
@@ -46,26 +61,41 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 _FLOAT_LIKE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
-def load_input(path: str | os.PathLike[str]) -> tuple[dict[str, Any], int | None]:
-    """Read the ``learning_rate`` section and ``training.numb_steps`` of a DeePMD-kit input.
+def load_input(
+    path: str | os.PathLike[str],
+    *,
+    steps_per_epoch: int | Mapping[str, int] | None = None,
+    strict: bool = False,
+) -> tuple[dict[str, Any], int | None]:
+    """Read the ``learning_rate`` section and the step count of a DeePMD-kit input.
 
     Files ending in ``.json`` are read as JSON, every other file as YAML (which also reads
-    JSON). Comment keys (starting with ``_``) are dropped from the section, and the legacy
-    ``training.warmup_*`` keys are moved into it, as DeePMD-kit does.
+    JSON). The input is taken as ``dp train`` (DeePMD-kit 3.2) takes it: a 0.x or 1.x input is
+    converted first (see ``lrschedules_jax._compat``), comment keys (starting with ``_``) are
+    dropped, the legacy ``training.warmup_*`` keys move into the section, and the step count
+    is ``training.numb_steps`` (or an alias) or, for ``training.num_epoch``,
+    ``ceil(num_epoch * steps_per_epoch)``. Each backward-compatibility step taken is reported
+    as a :class:`~lrschedules_jax.LegacyInputWarning`.
 
     Args:
       path: a DeePMD-kit input file, or a file holding only a ``learning_rate`` mapping.
+      steps_per_epoch: the batches per epoch (DeePMD-kit's ``total_numb_batch``, which it
+        computes from the training data), needed to resolve ``training.num_epoch``; for a
+        multi-task input with ``training.num_epoch_dict``, a mapping from each model branch
+        to its batches per epoch.
+      strict: refuse DeePMD-kit's backward-compatibility conversions (ConfigError) instead of
+        warning.
 
     Returns:
-      ``(learning_rate_section, num_steps)``: a new dict (the caller may change it), and
-      ``training.numb_steps`` (or its alias), or ``None`` when the file has none (a bare
-      section, or a ``training`` section without it).
+      ``(learning_rate_section, num_steps)``: a new dict (the caller may change it), and the
+      step count, or ``None`` when the file has none (a bare section, or a ``training``
+      section without a step count).
 
     Raises:
       ConfigError: if the file is missing or unreadable, is not valid JSON/YAML, has no
-        ``learning_rate`` section, has a ``numb_steps`` that is not a positive integer, or sets
-        a warmup key both in ``training`` and in ``learning_rate``. Each problem starts with
-        the file name and the key path.
+        ``learning_rate`` section, has an invalid step count (or ``num_epoch`` without
+        ``steps_per_epoch``), or sets a warmup key both in ``training`` and in
+        ``learning_rate``. Each problem starts with the file name and the key path.
 
     Examples:
       >>> import json, pathlib, tempfile
@@ -73,14 +103,24 @@ def load_input(path: str | os.PathLike[str]) -> tuple[dict[str, Any], int | None
       >>> _ = f.write_text(json.dumps({
       ...     "learning_rate": {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-8,
       ...                       "_comment": "that's all"},
-      ...     "training": {"numb_steps": 1000000, "warmup_steps": 10000}}))
+      ...     "training": {"numb_steps": 1000000}}))
       >>> section, num_steps = load_input(f)
       >>> section, num_steps
-      ({'type': 'exp', 'start_lr': 0.001, 'stop_lr': 1e-08, 'warmup_steps': 10000}, 1000000)
+      ({'type': 'exp', 'start_lr': 0.001, 'stop_lr': 1e-08}, 1000000)
+      >>> _ = f.write_text(json.dumps({
+      ...     "learning_rate": {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-8},
+      ...     "training": {"num_epoch": 2.5}}))
+      >>> load_input(f, steps_per_epoch=1001)[1]   # ceil(2.5 * 1001)
+      2503
     """
-    found = read_input(path)
-    if found.problems:
-        raise ConfigError(list(found.problems))
+    found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict)
+    problems = list(found.problems)
+    if found.epoch_problem:
+        problems.append(found.epoch_problem)
+    if problems:
+        raise ConfigError(problems)
+    for note in found.notes:
+        warnings.warn(note, LegacyInputWarning, stacklevel=2)
     assert found.section is not None
     return found.section, found.num_steps
 
@@ -91,13 +131,20 @@ class InputFile:
 
     Attributes:
       path: the file name as given.
-      section: the ``learning_rate`` section (comments dropped, legacy warmup keys moved in),
-        or None if the file could not be read or has none.
-      num_steps: ``training.numb_steps`` (or its alias), or None.
-      num_steps_key: the key it came from (``training.stop_batch``), or None.
+      section: the ``learning_rate`` section (converted, comments dropped, legacy warmup keys
+        moved in), or None if the file could not be read or has none.
+      num_steps: the step count (``training.numb_steps``, an alias, or resolved from
+        ``num_epoch`` and ``steps_per_epoch``), or None.
+      num_steps_key: where it came from (``training.stop_batch``,
+        ``training.num_epoch 2.5 * 1001 steps per epoch``), or None.
       bare: the file holds only a ``learning_rate`` mapping.
+      has_training: the file has a ``training`` section.
       moved: the legacy ``training.warmup_*`` keys moved into the section.
       is_yaml: the file was read as YAML.
+      notes: one line per backward-compatibility step taken (a conversion, a moved key),
+        each starting with the file name; warnings, or problems in strict mode.
+      epoch_problem: set when the step count needs ``steps_per_epoch`` (``num_epoch``) and
+        none was given; a problem unless the caller has a step count of its own.
       problems: one line per problem, each starting with the file name and the key path.
     """
 
@@ -106,18 +153,48 @@ class InputFile:
     num_steps: int | None = None
     num_steps_key: str | None = None
     bare: bool = False
+    has_training: bool = False
     moved: tuple[str, ...] = ()
     is_yaml: bool = False
+    notes: tuple[str, ...] = ()
+    epoch_problem: str | None = None
     problems: tuple[str, ...] = ()
 
 
-def read_input(path: str | os.PathLike[str]) -> InputFile:
-    """Like :func:`load_input`, but return every problem found instead of raising."""
+def read_input(
+    path: str | os.PathLike[str],
+    *,
+    steps_per_epoch: int | Mapping[str, int] | None = None,
+    strict: bool = False,
+    text: str | None = None,
+) -> InputFile:
+    """Like :func:`load_input`, but return every problem and note instead of raising.
+
+    With ``text``, that text is parsed (JSON if it starts with ``{``, else YAML) and ``path``
+    only names it in messages (``<stdin>``).
+    """
     name = os.fspath(path)
     try:
-        data, is_yaml = _read(Path(name), name)
+        if text is None:
+            data, is_yaml = _read(Path(name), name)
+        else:
+            data, is_yaml = _parse(text, name, ".json" if text.lstrip()[:1] == "{" else "")
     except ConfigError as exc:
         return InputFile(name, problems=tuple(exc.problems))
+    found = _interpret(data, name, is_yaml, steps_per_epoch)
+    if strict and found.notes:
+        refused = tuple(
+            f"{note} Strict mode refuses this backward-compatibility step: write the "
+            "input in the current format."
+            for note in found.notes
+        )
+        return dataclasses.replace(found, notes=(), problems=found.problems + refused)
+    return found
+
+
+def _interpret(
+    data: Any, name: str, is_yaml: bool, steps_per_epoch: int | Mapping[str, int] | None
+) -> InputFile:
     if not isinstance(data, Mapping):
         return InputFile(
             name,
@@ -127,17 +204,27 @@ def read_input(path: str | os.PathLike[str]) -> InputFile:
                 f"section); got {_kind(data)}.",
             ),
         )
+    try:
+        data, converted = convert_input(data)
+    except CompatError as exc:
+        return InputFile(
+            name, is_yaml=is_yaml, problems=tuple(f"{name}: {p}" for p in exc.problems)
+        )
+    notes = [f"{name}: {note}" for note in converted]
+    misspelled = _misspelled_sections(data, name)
     if SECTION not in data:
-        if any(key in data for key in _INPUT_SECTIONS):
+        if any(key in data for key in _INPUT_SECTIONS) or misspelled:
             found = ", ".join(f"`{k}`" for k in data if k in _INPUT_SECTIONS)
-            return InputFile(
-                name,
-                is_yaml=is_yaml,
-                problems=(
+            lines = [line for line in misspelled if f"`{SECTION}`?" in line]
+            if not lines and found:
+                lines = [
                     f"{name}: {SECTION}: is missing; this DeePMD-kit input has {found} but "
-                    f"no `{SECTION}` section.",
-                ),
-            )
+                    f"no `{SECTION}` section."
+                ]
+            elif not lines:
+                lines = [f"{name}: {SECTION}: is missing."]
+            lines += [line for line in misspelled if f"`{SECTION}`?" not in line]
+            return InputFile(name, is_yaml=is_yaml, problems=tuple(lines))
         # A bare `learning_rate` mapping: the whole file is the section.
         return InputFile(name, section=_strip_comments(data), bare=True, is_yaml=is_yaml)
 
@@ -151,20 +238,27 @@ def read_input(path: str | os.PathLike[str]) -> InputFile:
             ),
         )
     section = _strip_comments(raw)
+    problems = list(misspelled)
     training = data.get("training")
     if training is None:
-        return InputFile(name, section=section, is_yaml=is_yaml)
+        return InputFile(
+            name, section=section, is_yaml=is_yaml, notes=tuple(notes), problems=tuple(problems)
+        )
     if not isinstance(training, Mapping):
         return InputFile(
             name,
             section=section,
             is_yaml=is_yaml,
+            has_training=True,
             problems=(
+                *problems,
                 f"{name}: training: must be a mapping of keys to values; got {_kind(training)}.",
             ),
         )
-    problems: list[str] = []
-    num_steps, key = _num_steps(training, name, problems, is_yaml)
+    model = data.get("model")
+    multi_task = isinstance(model, Mapping) and "model_dict" in model
+    steps = _StepCount(name, is_yaml, problems)
+    num_steps, key = steps.resolve(training, multi_task, steps_per_epoch)
     moved = []
     for warmup_key in WARMUP_KEYS:
         if warmup_key not in training:
@@ -177,15 +271,37 @@ def read_input(path: str | os.PathLike[str]) -> InputFile:
         else:
             section[warmup_key] = copy.deepcopy(training[warmup_key])
             moved.append(warmup_key)
+    if moved:
+        notes.append(
+            f"{name}: training.{', training.'.join(moved)}: moved into `{SECTION}`, as "
+            f"DeePMD-kit 3.2 moves them (with a deprecation warning); set them in `{SECTION}`."
+        )
     return InputFile(
         name,
         section=section,
         num_steps=num_steps,
         num_steps_key=key,
+        has_training=True,
         moved=tuple(moved),
         is_yaml=is_yaml,
+        notes=tuple(notes),
+        epoch_problem=steps.epoch_problem,
         problems=tuple(problems),
     )
+
+
+def _misspelled_sections(data: Mapping[str, Any], name: str) -> list[str]:
+    """A did-you-mean for each unknown top-level key close to ``learning_rate``/``training``."""
+    lines = []
+    for wanted in (SECTION, "training"):
+        if wanted in data:
+            continue
+        for key in data:
+            if isinstance(key, str) and difflib.get_close_matches(key, [wanted], cutoff=0.75):
+                lines.append(
+                    f"{name}: {key}: is not a DeePMD-kit section; did you mean `{wanted}`?"
+                )
+    return lines
 
 
 def _read(path: Path, name: str) -> tuple[Any, bool]:
@@ -200,7 +316,12 @@ def _read(path: Path, name: str) -> tuple[Any, bool]:
         raise ConfigError([f"{name}: is not a UTF-8 text file ({exc.reason})."]) from None
     except OSError as exc:
         raise ConfigError([f"{name}: cannot be read: {exc.strerror or exc}."]) from None
-    if path.suffix.lower() == ".json":
+    return _parse(text, name, path.suffix.lower())
+
+
+def _parse(text: str, name: str, suffix: str) -> tuple[Any, bool]:
+    """Parse ``text`` as JSON (``suffix`` ``.json``) or YAML; ConfigError naming ``name``."""
+    if suffix == ".json":
         try:
             return json.loads(text), False
         except json.JSONDecodeError as exc:
@@ -212,45 +333,183 @@ def _read(path: Path, name: str) -> tuple[Any, bool]:
     try:
         return yaml.safe_load(text), True
     except yaml.YAMLError as exc:
-        kind = "YAML" if path.suffix.lower() in _YAML_SUFFIXES else "JSON or YAML"
+        kind = "YAML" if suffix in _YAML_SUFFIXES else "JSON or YAML"
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([f"{name}: invalid {kind}{where}: {problem}."]) from None
 
 
-def _num_steps(
-    training: Mapping[str, Any], name: str, problems: list[str], is_yaml: bool
-) -> tuple[int | None, str | None]:
-    """``training.numb_steps`` under whichever alias is set, checked, and its key path."""
-    present = [key for key in NUM_STEPS_KEYS if key in training]
-    if not present:
-        return None, None
-    path = f"training.{present[0]}"
-    if len(present) > 1:
-        keys = ", ".join(f"training.{k}" for k in present)
-        problems.append(
-            f"{name}: {path}: set only one of {keys} (they are aliases of `numb_steps`)."
-        )
-        return None, path
-    value = training[present[0]]
-    if isinstance(value, bool) or not isinstance(value, int):
-        hint = ""
-        if isinstance(value, float) and value.is_integer():
-            hint = f"; write {int(value)}"
-        elif is_yaml and _yaml_reads_as_string(value):
-            hint = (
-                f"; YAML 1.1 (PyYAML, which DeePMD-kit also uses) reads {value} as a string: "
-                "write the integer in full"
+class _StepCount:
+    """The step count of a ``training`` section, resolved as DeePMD-kit 3.2 resolves it.
+
+    ``numb_steps`` (or an alias) or, single-task, ``num_epoch`` (or an alias):
+    ``ceil(num_epoch * steps_per_epoch)``; multi-task, ``num_epoch_dict``:
+    ``ceil(sum(num_epoch_dict[k] * steps_per_epoch[k]))``
+    (``deepmd/dpmodel/train/schedule.py``). Problems go to ``problems``.
+    """
+
+    def __init__(self, name: str, is_yaml: bool, problems: list[str]):
+        self.name, self.is_yaml, self.problems = name, is_yaml, problems
+        self.epoch_problem: str | None = None
+
+    def _add(self, path: str, message: str) -> None:
+        self.problems.append(f"{self.name}: {path}: {message}")
+
+    def resolve(
+        self,
+        training: Mapping[str, Any],
+        multi_task: bool,
+        steps_per_epoch: int | Mapping[str, int] | None,
+    ) -> tuple[int | None, str | None]:
+        steps_key = self._one_of(training, NUM_STEPS_KEYS)
+        epoch_key = self._one_of(training, NUM_EPOCH_KEYS)
+        if steps_key is False or epoch_key is False:
+            return None, None
+        epoch_dict = training.get("num_epoch_dict") or {}
+        if multi_task:
+            if epoch_key:
+                self._add(
+                    f"training.{epoch_key}",
+                    "is only for single-task inputs (DeePMD-kit refuses it here); a multi-task "
+                    "input sets `training.numb_steps` or `training.num_epoch_dict`.",
+                )
+                return None, None
+            if epoch_dict:
+                if steps_key:
+                    self._add(
+                        "training.num_epoch_dict",
+                        f"and `training.{steps_key}` are mutually exclusive (DeePMD-kit refuses "
+                        "both); keep one.",
+                    )
+                    return None, None
+                if training.get("model_prob"):
+                    self._add(
+                        "training.num_epoch_dict",
+                        "and `training.model_prob` are mutually exclusive (DeePMD-kit derives "
+                        "the probabilities from the epochs); keep one.",
+                    )
+                    return None, None
+                return self._from_epoch_dict(epoch_dict, steps_per_epoch)
+        elif steps_key and epoch_key:
+            self._add(
+                f"training.{epoch_key}",
+                f"and `training.{steps_key}` are mutually exclusive (DeePMD-kit refuses both); "
+                "keep one.",
             )
-        problems.append(
-            f"{name}: {path}: must be an integer; got {value!r} ({type(value).__name__}){hint}."
-        )
-        return None, path
-    if not 1 <= value <= INT32_MAX:
-        problems.append(f"{name}: {path}: must be in [1, {INT32_MAX}]; got {value!r}.")
-        return None, path
-    return value, path
+            return None, None
+        if steps_key:
+            return self._steps(training[steps_key], f"training.{steps_key}"), (
+                f"training.{steps_key}"
+            )
+        if epoch_key:
+            return self._from_epochs(training[epoch_key], f"training.{epoch_key}", steps_per_epoch)
+        return None, None
+
+    def _one_of(self, training: Mapping[str, Any], keys: tuple[str, ...]) -> str | bool | None:
+        present = [key for key in keys if key in training]
+        if len(present) > 1:
+            listed = ", ".join(f"training.{k}" for k in present)
+            self._add(
+                f"training.{present[0]}",
+                f"set only one of {listed} (they are aliases of `{keys[0]}`).",
+            )
+            return False
+        return present[0] if present else None
+
+    def _steps(self, value: Any, path: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            hint = ""
+            if isinstance(value, float) and value.is_integer():
+                hint = f"; write {int(value)}"
+            elif self.is_yaml and _yaml_reads_as_string(value):
+                hint = (
+                    f"; YAML 1.1 (PyYAML, which DeePMD-kit also uses) reads {value} as a "
+                    "string: write the integer in full"
+                )
+            self._add(path, f"must be an integer; got {value!r} ({type(value).__name__}){hint}.")
+            return None
+        if not 0 <= value <= INT32_MAX:
+            self._add(path, f"must be in [0, {INT32_MAX}]; got {value!r}.")
+            return None
+        return value
+
+    def _epochs(self, value: Any, path: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self._add(path, f"must be a number of epochs; got {value!r} ({type(value).__name__}).")
+            return None
+        if not (math.isfinite(value) and value > 0):
+            self._add(
+                path, f"must be a positive number of epochs (DeePMD-kit refuses it); got {value!r}."
+            )
+            return None
+        return float(value)
+
+    def _from_epochs(
+        self, value: Any, path: str, steps_per_epoch: int | Mapping[str, int] | None
+    ) -> tuple[int | None, str | None]:
+        epochs = self._epochs(value, path)
+        if epochs is None:
+            return None, path
+        if steps_per_epoch is None:
+            self.epoch_problem = (
+                f"{self.name}: {path}: the input gives {value!r} epochs, not a step count. "
+                "DeePMD-kit trains ceil(num_epoch * batches per epoch) steps, the batches per "
+                "epoch coming from the training data (it logs them as total_numb_batch): pass "
+                "them (--steps-per-epoch N, or steps_per_epoch=N in Python), or give "
+                "--num-steps N."
+            )
+            return None, path
+        if isinstance(steps_per_epoch, Mapping) or not _is_count(steps_per_epoch):
+            self._add(
+                "steps_per_epoch",
+                f"must be an integer >= 1 for a single-task input; got {steps_per_epoch!r}.",
+            )
+            return None, path
+        steps = math.ceil(epochs * steps_per_epoch)
+        if steps > INT32_MAX:
+            self._add(path, f"{value!r} * {steps_per_epoch} steps per epoch is above {INT32_MAX}.")
+            return None, path
+        return steps, f"ceil({path} {value!r} * {steps_per_epoch} steps per epoch)"
+
+    def _from_epoch_dict(
+        self, epoch_dict: Any, steps_per_epoch: int | Mapping[str, int] | None
+    ) -> tuple[int | None, str | None]:
+        path = "training.num_epoch_dict"
+        if not isinstance(epoch_dict, Mapping):
+            self._add(path, f"must map model branches to epochs; got {epoch_dict!r}.")
+            return None, path
+        epochs = {k: self._epochs(v, f"{path}.{k}") for k, v in epoch_dict.items()}
+        if any(v is None for v in epochs.values()):
+            return None, path
+        if steps_per_epoch is None:
+            self.epoch_problem = (
+                f"{self.name}: {path}: the input gives epochs per model branch, not a step "
+                "count. DeePMD-kit trains ceil(sum of num_epoch_dict[k] * batches per epoch of "
+                "branch k) steps: pass steps_per_epoch={branch: N, ...} in Python, or give "
+                "--num-steps N."
+            )
+            return None, path
+        if not isinstance(steps_per_epoch, Mapping) or set(steps_per_epoch) != set(epochs):
+            self._add(
+                "steps_per_epoch",
+                f"must map every branch of {path} ({', '.join(map(str, epochs))}) to its "
+                f"batches per epoch; got {steps_per_epoch!r}.",
+            )
+            return None, path
+        if not all(_is_count(n) for n in steps_per_epoch.values()):
+            self._add("steps_per_epoch", f"must hold integers >= 1; got {steps_per_epoch!r}.")
+            return None, path
+        total = sum(epochs[k] * steps_per_epoch[k] for k in epochs)  # type: ignore[operator]
+        steps = math.ceil(total)
+        if steps > INT32_MAX:
+            self._add(path, f"gives {steps} steps, above {INT32_MAX}.")
+            return None, path
+        return steps, f"ceil(sum of {path} * steps per epoch)"
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= INT32_MAX
 
 
 def _strip_comments(section: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ MULTIPROCESS_CONFIG = {
     "stop_lr": 1e-4,
     "warmup_steps": 2,
     "decay_phase_ratio": 0.5,
+    "scale_by_worker": "linear",  # "auto" scales only a section that asks for it
 }
 
 

@@ -87,7 +87,8 @@ for t in WARMUP_TYPES:
     case(f"{t}-start_lr-above-float32", t, {"start_lr": 1e39, "stop_lr": 1.0}, [S])
     case(f"{t}-start_lr-overflows-with-workers", t, {"start_lr": 1e38}, [S], num_workers=8)
     case(f"{t}-start_lr-subnormal", t, {"start_lr": 1e-40, "stop_lr": 1e-40}, [S])
-    case(f"{t}-stop-missing", t, {"stop_lr": DROP}, [E])
+    if t not in ("exp", "cosine", "wsd"):  # these get DeePMD-kit's stop_lr 5e-8 (a warning)
+        case(f"{t}-stop-missing", t, {"stop_lr": DROP}, [E])
     case(f"{t}-stop-both", t, {"stop_lr_ratio": 0.01}, ["learning_rate.stop_lr_ratio"])
     case(f"{t}-stop_lr-above-start", t, {"stop_lr": 1e-2}, [E])
     case(f"{t}-stop_lr-negative", t, {"stop_lr": -1e-5}, [E])
@@ -237,7 +238,7 @@ for value in ["Exp", "cosin", "", "step_lr", 1, 1.5, None, True, ["exp"], {"exp"
     case(f"type-{value!r}", "exp", {"type": value}, ["learning_rate.type"])
 
 # --- num_steps and num_workers ----------------------------------------------------------------
-for value in [0, -1, 2**31, 10**30, 1.5, 1000.0, NAN, "1000", True, False, None, [1000]]:
+for value in [-1, 2**31, 10**30, 1.5, 1000.0, NAN, "1000", True, False, None, [1000]]:
     case(f"num_steps-{value!r}", "exp", {}, ["num_steps"], num_steps=value)
 for value in [0, -1, 2**31, 10**30, 1.5, 2.0, INF, "2", "AUTO", True, False, None, [2]]:
     case(f"num_workers-{value!r}", "exp", {}, ["num_workers"], num_workers=value)
@@ -493,7 +494,7 @@ def test_builders(builder, kwargs, path):
     assert _same(kwargs, before)
 
 
-@pytest.mark.parametrize("num_steps", [0, 1.5, "10", None, True], ids=repr)
+@pytest.mark.parametrize("num_steps", [-1, 1.5, "10", None, True], ids=repr)
 def test_builders_check_num_steps(num_steps):
     with pytest.raises(ConfigError) as info:
         lr.cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=num_steps)
@@ -502,8 +503,8 @@ def test_builders_check_num_steps(num_steps):
 
 def test_messages_say_how_to_fix():
     with pytest.raises(ConfigError) as info:
-        make_schedule({"start_lr": 1e-3}, N)
-    assert "stop_lr_ratio" in str(info.value) and "3.1.3" in str(info.value)
+        make_schedule({"start_lr": 1e-3}, N, strict=True)
+    assert "stop_lr_ratio" in str(info.value) and "strict" in str(info.value)
     with pytest.raises(ConfigError) as info:
         make_schedule({**BASES["exp"], "decay_step": 100}, N)
     assert "did you mean `decay_steps`" in str(info.value)

@@ -40,7 +40,8 @@ BAD = {
     "bad_syntax.json": ["invalid JSON at line 7, column 5: Expecting ',' delimiter."],
     "bad_syntax.yaml": ["invalid YAML at line 4, column 11: mapping values are not allowed here."],
     "no_numb_steps.json": [
-        "training.numb_steps: is missing; add it to the `training` section or pass --num-steps N."
+        "training.numb_steps: is missing (and so is training.num_epoch); add one of them to "
+        "the `training` section, or pass --num-steps N."
     ],
     "no_learning_rate.json": [
         "learning_rate: is missing; this DeePMD-kit input has `model`, `loss`, `training` but "
@@ -110,7 +111,11 @@ def test_check_accepts_realistic_deepmd_inputs_and_the_examples():
     inputs = [*GOOD, *(EXAMPLES / name for name in ("water_se_e2_a.json", "water_wsd.yaml"))]
     result = run("check", *inputs)
     assert result.returncode == 0, result.stderr
-    assert own_lines(result.stderr, list(map(str, inputs))) == []
+    assert own_lines(result.stderr, list(map(str, inputs))) == [
+        "cosine_legacy_warmup.json: note: training.warmup_steps, training.warmup_start_factor: "
+        "moved into `learning_rate`, as DeePMD-kit 3.2 moves them (with a deprecation warning); "
+        "set them in `learning_rate`."
+    ]
     assert result.stdout.splitlines() == [
         "water_se_e2_a.json: OK (exp, 1,000,000 steps)",
         "water_wsd.yaml: OK (wsd, 400,000 steps)",
@@ -308,7 +313,7 @@ def test_schema_for_whole_deepmd_inputs_accepts_good_files_and_flags_bad_keys(ca
     [
         (["show", "nope.json"], "nope.json: no such file.\n"),
         (["plot", "bad_syntax.yaml", "-o", "x.png"], "bad_syntax.yaml: invalid YAML at line 4"),
-        (["show", "water_se_e2_a.json", "--num-steps", "0"], "--num-steps: must be in [1, "),
+        (["show", "water_se_e2_a.json", "--num-steps", "-1"], "--num-steps: must be in [0, "),
         (["plot", "lr_only.json", "--num-workers", "zero"], "--num-workers: must be an integer"),
         (["check"], "the following arguments are required: INPUT"),
         ([], "the following arguments are required: COMMAND"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lrschedules_jax import ConfigError, load_input, make_schedule
+from lrschedules_jax import ConfigError, LegacyInputWarning, load_input, make_schedule
 from lrschedules_jax.io import NUM_STEPS_KEYS, read_input, yaml_float_hints
 
 DATA = Path(__file__).parent / "data"
@@ -81,7 +81,8 @@ def test_legacy_warmup_ratio_moves_too(tmp_path):
             "training": {"numb_steps": 1000, "warmup_ratio": 0.1},
         },
     )
-    section, _ = load_input(path)
+    with pytest.warns(LegacyInputWarning, match="training.warmup_ratio: moved into"):
+        section, _ = load_input(path)
     assert section["warmup_ratio"] == 0.1
 
 
@@ -191,9 +192,9 @@ BAD_FILES = [
         ["bool.json: training.stop_batch: must be an integer; got True (bool)"],
     ),
     (
-        "zero.json",
-        {"learning_rate": {"start_lr": 1e-3}, "training": {"num_steps": 0}},
-        ["zero.json: training.num_steps: must be in [1, 2147483647]; got 0."],
+        "negative.json",
+        {"learning_rate": {"start_lr": 1e-3}, "training": {"num_steps": -1}},
+        ["negative.json: training.num_steps: must be in [0, 2147483647]; got -1."],
     ),
     (
         "str.yaml",

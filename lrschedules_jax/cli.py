@@ -66,7 +66,8 @@ class Loaded:
     path: str
     section: dict[str, Any]
     num_steps: int
-    schedule: Any  # lrschedules_jax.Schedule (imported lazily)
+    config: Any  # the validated config model (lrschedules_jax.config.Model)
+    schedule: Any  # lrschedules_jax.Schedule (built only when asked: it imports JAX)
     num_steps_source: str  # "training.numb_steps", an alias, or "--num-steps"
     moved: tuple[str, ...]  # legacy training.warmup_* keys moved into learning_rate
 
@@ -75,28 +76,12 @@ class Loaded:
 # Argument parsing
 
 
-def _positive_int(text: str) -> int:
+def _workers(text: str) -> int | str:
+    """``--num-workers``: an int if it reads as one, else the text (checked by the config layer)."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"must be in [1, 2147483647]; got {value}")
-    return value
-
-
-def _num_workers(text: str) -> int | str:
-    if text == "auto":
         return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'must be an integer >= 1 or "auto"; got {text!r}'
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be an integer >= 1 or "auto"; got {value}')
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     def num_steps_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-steps",
-            type=_positive_int,
+            type=int,
             metavar="N",
             help="the number of training steps; overrides the file's training.numb_steps",
         )
@@ -123,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     def num_workers_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-workers",
-            type=_num_workers,
+            type=_workers,
             default=1,
             metavar="K",
             help='data-parallel workers the rate is scaled for (scale_by_worker), or "auto" '
@@ -205,9 +190,15 @@ def _parser() -> argparse.ArgumentParser:
 # Loading and validating inputs
 
 
-def _load(path: str, num_steps: int | None, num_workers: int | str = 1) -> Loaded:
-    """Read and validate one input; UserError with every problem, each naming the file."""
-    from .config import ConfigError, make_schedule
+def _load(
+    path: str, num_steps: int | None, num_workers: int | str = 1, *, build: bool = True
+) -> Loaded:
+    """Read and validate one input; UserError with every problem, each naming the file.
+
+    The schedule is built only with ``build`` (validation alone does not import JAX).
+    """
+    from ._errors import ConfigError
+    from ._model import check
     from .io import read_input, yaml_float_hints
 
     found = read_input(path)
@@ -226,21 +217,34 @@ def _load(path: str, num_steps: int | None, num_workers: int | str = 1) -> Loade
                 f"{path}: training.numb_steps: is missing; add it to the `training` section "
                 "or pass --num-steps N."
             )
-    schedule = None
+    config = schedule = None
     try:
-        schedule = make_schedule(found.section, steps, num_workers=num_workers)  # type: ignore[arg-type]
+        config, steps, workers = check(found.section, steps, num_workers)
     except ConfigError as exc:
         problems = exc.problems
         if steps is None:  # reported above, in the file's terms
             problems = [p for p in problems if not p.startswith("num_steps:")]
+        elif num_steps is not None:  # the command line's option
+            problems = [_option_names(p) for p in problems]
+        if num_workers != 1:
+            problems = [p.replace("num_workers:", "--num-workers:", 1) for p in problems]
         lines += [f"{path}: {problem}" for problem in problems]
         if found.is_yaml:
             lines += [f"{path}: {hint}" for hint in yaml_float_hints(found.section)]
     if lines:
         raise UserError(lines)
-    assert steps is not None
+    assert steps is not None and config is not None
+    if build:
+        schedule = config.build(steps, workers)
     source = "--num-steps" if num_steps is not None else str(found.num_steps_key)
-    return Loaded(path, found.section, steps, schedule, source, found.moved)
+    return Loaded(path, found.section, steps, config, schedule, source, found.moved)
+
+
+def _option_names(problem: str) -> str:
+    """``num_steps: ...`` -> ``--num-steps: ...`` for a value given on the command line."""
+    if problem.startswith("num_steps:"):
+        return "--num-steps:" + problem[len("num_steps:") :]
+    return problem
 
 
 # ----------------------------------------------------------------------------------------
@@ -382,11 +386,10 @@ def milestones(schedule: Any) -> list[tuple[str, int]]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .config import validate
     from .plotting import evaluate
 
     item = _load(args.input, args.num_steps, args.num_workers)
-    resolved = validate(item.section, item.num_steps)
+    resolved = item.config.resolve(item.num_steps)
     print(
         f"{item.path}: learning_rate type `{resolved.type}`, {item.num_steps:,} steps "
         f"({item.num_steps_source})"
@@ -396,7 +399,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     params = {k: v for k, v in resolved.model_dump().items() if v is not None}
     params.pop("type", None)
     params["scale_by_worker"] = params.pop("scale_by_worker")  # last, next to num_workers
-    notes = _notes(item.section, resolved, item.schedule)
+    notes = item.config.notes(item.section, item.schedule)
     for key in item.moved:
         notes.setdefault(key, f"moved from training.{key}")
     width = max(len(k) for k in params)
@@ -420,40 +423,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _notes(section: dict[str, Any], resolved: Any, schedule: Any) -> dict[str, str]:
-    """Where the derived values of ``show`` come from."""
-    num_steps = schedule.num_steps
-    notes = {}
-    if section.get("stop_lr_ratio") is not None:
-        notes["stop_lr"] = f"start_lr * stop_lr_ratio {_fmt(section['stop_lr_ratio'])}"
-    if section.get("warmup_ratio") is not None:
-        notes["warmup_steps"] = f"int(warmup_ratio {_fmt(section['warmup_ratio'])} * {num_steps})"
-    if resolved.type == "exp":
-        given = section.get("decay_steps", 5000)
-        if section.get("decay_rate") is None:
-            notes["decay_rate"] = "derived: reaches stop_lr at num_steps"
-            if given != resolved.decay_steps:
-                length = num_steps - resolved.warmup_steps
-                notes["decay_steps"] = (
-                    f"replaced: {given} >= decay length {length}, as DeePMD-kit does"
-                )
-    if hasattr(schedule, "decay_phase_steps"):  # wsd
-        notes["decay_phase_ratio"] = (
-            f"decay phase {schedule.decay_phase_steps:,} steps, "
-            f"stable {schedule.stable_steps:,} steps"
-        )
-    return notes
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.inputs:
         try:
-            item = _load(path, args.num_steps, args.num_workers)
+            item = _load(path, args.num_steps, args.num_workers, build=False)
         except UserError as exc:
             problems += exc.lines
             continue
-        print(f"{path}: OK ({item.schedule.type_name}, {item.num_steps:,} steps)")
+        print(f"{path}: OK ({item.config.type_name}, {item.num_steps:,} steps)")
     if problems:
         failed = len({line.split(": ", 1)[0] for line in problems})
         count = sum(": hint: " not in line for line in problems)
@@ -482,7 +460,7 @@ def deepmd_input_schema() -> dict[str, Any]:
     ``learning_rate`` and allowing DeePMD-kit's comment keys (``_comment``), plus
     ``training.numb_steps`` and its aliases. Every other section and key is allowed.
     """
-    from ._schedule import INT32_MAX
+    from ._numerics import INT32_MAX
     from .config import json_schema
     from .io import NUM_STEPS_KEYS
 

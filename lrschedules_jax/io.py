@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._schedule import INT32_MAX
-from .config import ConfigError
+from ._errors import ConfigError
+from ._numerics import INT32_MAX
 
 __all__ = ["NUM_STEPS_KEYS", "WARMUP_KEYS", "InputFile", "load_input", "read_input"]
 

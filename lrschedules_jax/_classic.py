@@ -140,7 +140,7 @@ class MultiStep(WarmupSchedule):
     def _check(self) -> None:
         super()._check()
         ms = self.milestones
-        if not all(0 < a < b for a, b in zip((0, *ms), ms, strict=False)) or ms[-1] > INT32_MAX:
+        if not all(a < b for a, b in zip((0, *ms), ms, strict=False)) or ms[-1] > INT32_MAX:
             raise ValueError(f"MultiStep: `milestones` must increase strictly from 1; got {ms}.")
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:

@@ -53,8 +53,10 @@ class ConfigError(ValueError):
 def _int_text(value: int) -> str:
     bits = abs(value).bit_length()
     digits = int(bits * _LOG10_2) + 1  # exact or one too many
-    if digits <= 20:
-        return repr(value)
+    if digits <= 21:
+        text = repr(value)
+        if len(text.lstrip("-")) <= 20:
+            return text
     if digits <= _EXACT_DIGITS:
         if abs(value) < 10 ** (digits - 1):
             digits -= 1
@@ -245,4 +247,3 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.count:
             raise self.error()
-

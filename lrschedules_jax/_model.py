@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -30,6 +31,7 @@ from ._schedule import Schedule, worker_scale
 __all__ = [
     "SECTION",
     "Model",
+    "StartKey",
     "StopKeys",
     "WarmupKeys",
     "builder",
@@ -56,6 +58,10 @@ MISSING_STOP = (
 )
 
 Rule = tuple[str, str]  # (the key a problem concerns, the message)
+
+
+class CompatWarning(UserWarning):
+    """A backward-compatibility default was used (an error with ``strict``)."""
 
 
 class Model(BaseModel):
@@ -102,6 +108,16 @@ class Model(BaseModel):
         """The cross-field problems of the valid values ``v`` (keys that failed are absent)."""
         return iter(())
 
+    @classmethod
+    def compat_defaults(cls, config: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
+        """Backward-compatibility defaults: ``{key: (value, why)}`` for keys ``config`` lacks.
+
+        For values older DeePMD-kit releases filled in silently. :func:`parse` applies them
+        with a :class:`CompatWarning`, or reports ``why`` as a problem with ``strict``. None
+        by default.
+        """
+        return {}
+
     def resolve(self, num_steps: int) -> Model:
         """This config with every derived value made concrete for ``num_steps``."""
         return self
@@ -112,9 +128,12 @@ class Model(BaseModel):
 
     def rates(self) -> dict[str, tuple[str, float]]:
         """The positive rates that must be normal float32: ``{key: (what, rate)}``."""
+        keys: list[str] = []  # the rate keys of every key group, in field order
+        for cls in reversed(type(self).__mro__):
+            keys += [k for k in cls.__dict__.get("rate_keys", ()) if k not in keys]
         return {
             key: ("a positive rate", getattr(self, key))
-            for key in self.rate_keys
+            for key in keys
             if getattr(self, key) is not None
         }
 
@@ -128,12 +147,17 @@ class Model(BaseModel):
 _NUM_STEPS_CONTEXT: dict[str, int | None] = {}
 
 
-class WarmupKeys(Model):
-    """The keys of every type with a ``start_lr`` and the shared linear warmup."""
+class StartKey(Model):
+    """``start_lr``: the peak, which the warmup reaches and the stop keys refer to."""
 
     rate_keys = ("start_lr",)
 
     start_lr: float = Field(gt=0, description="The rate at the end of warmup (the peak).")
+
+
+class WarmupKeys(StartKey):
+    """The keys of every type with a ``start_lr`` and the shared linear warmup."""
+
     warmup_steps: int = Field(
         0,
         ge=0,
@@ -188,7 +212,7 @@ class WarmupKeys(Model):
         return notes
 
 
-class StopKeys(Model):
+class StopKeys(StartKey):
     """The end-rate keys: ``stop_lr`` or ``stop_lr_ratio`` (needs ``start_lr``)."""
 
     #: Whether one of the two keys must be given.
@@ -353,13 +377,9 @@ def _rule_line(key: str, message: str) -> str:
 
 def _unknown_key(model: type[Model], key: Any) -> str:
     name = key_text(key)
-    hint = model.key_hints.get(key) if isinstance(key, str) else None
-    if hint is None:
-        hint = (
-            _suggest(key, list(model.model_fields))
-            if isinstance(key, str)
-            else ("keys are strings")
-        )
+    if not isinstance(key, str):
+        return f"{SECTION}.{name}: keys must be strings; got {describe(key, with_type=True)}."
+    hint = model.key_hints.get(key) or _suggest(key, list(model.model_fields))
     return f"{SECTION}.{name}: `{name}` is not a key of type `{model.type_name}`; {hint}"
 
 
@@ -393,10 +413,13 @@ def parse(
     workers: int | None,
     problems: Problems,
     model: type[Model] | None = None,
+    *,
+    strict: bool = False,
 ) -> Model | None:
     """The validated model of ``config`` (a mapping), or None after adding every problem.
 
     ``model`` fixes the type (a builder); otherwise it is looked up from ``config["type"]``.
+    ``strict`` turns the backward-compatibility defaults into problems.
     """
     if isinstance(config, Model):
         config = config.model_dump(exclude_none=True)
@@ -418,38 +441,52 @@ def parse(
         model = _TYPES[type_name]
     fields = model.model_fields
     known = {}
+    unknown: list[Any] = []
     for key, value in config.items():
         if isinstance(key, str) and key in fields:
             known[key] = value
-        elif problems.full:  # only counted: no message (nor suggestion) to compute
-            problems.count += 1
         else:
-            problems.add("", _unknown_key(model, key))
+            unknown.append(key)
+    for key, (value, why) in model.compat_defaults(known).items():
+        if strict:
+            problems.add(f"{SECTION}.{key}", why)
+        else:
+            warnings.warn(f"{SECTION}.{key}: {why}", CompatWarning, stacklevel=4)
+            known[key] = value
+    # The problems of the keys in field order (pydantic's errors and the rules mixed), then
+    # the unknown keys: one pass reports everything, whatever the order of the fields.
+    order = {key: i for i, key in enumerate(fields)}
+    lines: list[tuple[int, str]] = []
     _NUM_STEPS_CONTEXT["num_steps"] = num_steps
     try:
         parsed = model.model_validate(known)
     except ValidationError as exc:
+        parsed = None
         failed = set()
         for error in exc.errors(include_url=False):
             if error["type"] == "config_rules":  # every field valid, rules broken
-                for key, message in error["ctx"]["rules"]:
-                    problems.add("", _rule_line(key, message))
+                lines += [(order[k], _rule_line(k, m)) for k, m in error["ctx"]["rules"]]
                 continue
-            if error["loc"]:
-                failed.add(error["loc"][0])
-            problems.add("", _problem(error))
-        if failed:  # the rules on the keys that are valid, so that one pass reports all
+            head = error["loc"][0] if error["loc"] else ""
+            failed.add(head)
+            lines.append((order.get(head, len(order)), _problem(error)))
+        if failed:  # the rules on the keys that are valid
             values = {
                 key: known.get(key, field.default)
                 for key, field in fields.items()
                 if key not in failed and (key in known or not field.is_required())
             }
-            for key, message in model._rules(values, num_steps):
-                problems.add("", _rule_line(key, message))
-        return None
+            lines += [(order[k], _rule_line(k, m)) for k, m in model._rules(values, num_steps)]
     finally:
         _NUM_STEPS_CONTEXT.pop("num_steps", None)
-    if known != dict(config):
+    for _, line in sorted(lines, key=lambda item: item[0]):
+        problems.add("", line)
+    for key in unknown:
+        if problems.full:  # only counted: no message (nor suggestion) to compute
+            problems.count += 1
+        else:
+            problems.add("", _unknown_key(model, key))
+    if parsed is None or unknown:
         return None
     _check_float32_rates(parsed, workers, problems)
     return None if problems else parsed
@@ -475,12 +512,17 @@ def _check_float32_rates(parsed: Model, workers: int | None, problems: Problems)
 
 
 def check(
-    config: Any, num_steps: Any, num_workers: Any = 1, model: type[Model] | None = None
+    config: Any,
+    num_steps: Any,
+    num_workers: Any = 1,
+    model: type[Model] | None = None,
+    *,
+    strict: bool = False,
 ) -> tuple[Model, int, int]:
     """Validate everything; ``(model, num_steps, num_workers)`` or one ConfigError."""
     problems = Problems()
     steps, workers = check_run(problems, num_steps, num_workers)
-    parsed = parse(config, steps, workers, problems, model)
+    parsed = parse(config, steps, workers, problems, model, strict=strict)
     if problems or parsed is None or steps is None or workers is None:
         raise problems.error()
     return parsed, steps, workers

@@ -17,6 +17,7 @@ import math
 import operator
 from typing import Any, ClassVar, TypeVar
 
+from ._errors import describe
 from ._jax import LazyPytree, jax, jnp, np
 from ._numerics import INT32_MAX, Factor, as_step, float_dtype, is_concrete
 
@@ -176,11 +177,11 @@ class Schedule(LazyPytree):
         if isinstance(start_step, (bool, np.bool_)) or not isinstance(
             start_step, (int, np.integer)
         ):
-            raise TypeError(f"`start_step` must be an int; got {start_step!r}.")
+            raise TypeError(f"`start_step` must be an int; got {describe(start_step)}.")
         start_step = int(start_step)
         if not -INT32_MAX <= start_step <= INT32_MAX:
             raise ValueError(
-                f"`start_step` must be in [{-INT32_MAX}, {INT32_MAX}]; got {start_step}."
+                f"`start_step` must be in [{-INT32_MAX}, {INT32_MAX}]; got {describe(start_step)}."
             )
         return Shifted(
             schedule=self,

@@ -197,8 +197,7 @@ def _load(
 
     The schedule is built only with ``build`` (validation alone does not import JAX).
     """
-    from ._errors import ConfigError
-    from ._model import check
+    from .config import ConfigError, check
     from .io import read_input, yaml_float_hints
 
     found = read_input(path)

@@ -17,6 +17,10 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter
 
+# DeePMD-kit's types first: the registry (the JSON Schema, `config_types()`) keeps import order.
+from ._deepmd import CosineConfig, ExpConfig, WSDConfig
+
+# isort: split
 from ._classic import (
     ConstantConfig,
     CosineRestartsConfig,
@@ -28,7 +32,6 @@ from ._classic import (
     PolynomialConfig,
     StepConfig,
 )
-from ._deepmd import CosineConfig, ExpConfig, WSDConfig
 from ._errors import ConfigError
 from ._model import SECTION, Model, check, registered_types
 from ._schedule import Schedule

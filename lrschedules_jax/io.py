@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._errors import ConfigError
+from ._errors import ConfigError, describe
 from ._numerics import INT32_MAX
 
 __all__ = ["NUM_STEPS_KEYS", "WARMUP_KEYS", "InputFile", "load_input", "read_input"]
@@ -244,11 +244,11 @@ def _num_steps(
                 "write the integer in full"
             )
         problems.append(
-            f"{name}: {path}: must be an integer; got {value!r} ({type(value).__name__}){hint}."
+            f"{name}: {path}: must be an integer; got {describe(value, with_type=True)}{hint}."
         )
         return None, path
     if not 1 <= value <= INT32_MAX:
-        problems.append(f"{name}: {path}: must be in [1, {INT32_MAX}]; got {value!r}.")
+        problems.append(f"{name}: {path}: must be in [1, {INT32_MAX}]; got {describe(value)}.")
         return None, path
     return value, path
 

@@ -260,6 +260,9 @@ class Factor(LazyPytree):
         """The factor itself, ``exp(log)``."""
         return math.exp(self.log)
 
+    def __float__(self) -> float:
+        return self.value
+
     def power(self, n: Any, dtype: Any, n_max: int = INT32_MAX) -> Any:
         """``value ** n`` for an integer array ``0 <= n <= n_max``, accurate in float32."""
         if is_concrete(self.log) and float(self.log) == 0.0:

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Union
 
-from pydantic import Field, TypeAdapter
-
 # DeePMD-kit's types first: the registry (the JSON Schema, `config_types()`) keeps import order.
 from ._deepmd import CosineConfig, ExpConfig, WSDConfig
 
@@ -117,6 +115,8 @@ def make_schedule(
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the ``learning_rate`` section (for editors and other tools)."""
+    from pydantic import Field, TypeAdapter  # pydantic's schema machinery: only when asked
+
     models = tuple(registered_types().values())
     union = Annotated[Union[models], Field(title=SECTION)]  # type: ignore[valid-type]  # noqa: UP007
     schema = TypeAdapter(union).json_schema()

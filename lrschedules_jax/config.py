@@ -12,27 +12,28 @@ every problem, each naming its key. This module imports pydantic but not JAX.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
-# DeePMD-kit's types first: the registry (the JSON Schema, `config_types()`) keeps import order.
 from ._deepmd import CosineConfig, ExpConfig, WSDConfig
-
-# isort: split
-from ._classic import (
-    ConstantConfig,
-    CosineRestartsConfig,
-    CyclicConfig,
-    InverseSqrtConfig,
-    LinearConfig,
-    MultiStepConfig,
-    OneCycleConfig,
-    PolynomialConfig,
-    StepConfig,
-)
 from ._errors import ConfigError
-from ._model import SECTION, Model, check, registered_types
+from ._model import SECTION, Model, registered_types
+from ._model import check as _check
 from ._schedule import Schedule
+
+if TYPE_CHECKING:
+    from ._classic import (
+        ConstantConfig,
+        CosineRestartsConfig,
+        CyclicConfig,
+        InverseSqrtConfig,
+        LinearConfig,
+        MultiStepConfig,
+        OneCycleConfig,
+        PolynomialConfig,
+        StepConfig,
+    )
 
 __all__ = [
     "ConfigError",
@@ -56,8 +57,49 @@ __all__ = [
 ]
 
 
+#: The modules defining the types, in the registry's order (DeePMD-kit's first). A config is
+#: checked after loading only the modules up to the one defining its type.
+_TYPE_MODULES = ("._deepmd", "._classic")
+_CLASSIC_CONFIGS = (
+    "ConstantConfig CosineRestartsConfig CyclicConfig InverseSqrtConfig LinearConfig "
+    "MultiStepConfig OneCycleConfig PolynomialConfig StepConfig"
+).split()
+
+
+def _load_types(name: Any = None) -> None:
+    """Import the type modules until ``name`` is registered (all of them for None)."""
+    for module in _TYPE_MODULES:
+        if isinstance(name, str) and name in registered_types():
+            return
+        importlib.import_module(module, __package__)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLASSIC_CONFIGS:
+        return getattr(importlib.import_module("._classic", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def check(
+    config: Any, num_steps: Any, num_workers: Any = 1, *, strict: bool = False
+) -> tuple[Model, int, int]:
+    """Validate a section, ``num_steps`` and ``num_workers``: ``(config, steps, workers)``.
+
+    What :func:`make_schedule` does before building (the command line's ``check``).
+
+    Raises:
+      ConfigError: listing every problem found.
+    """
+    name = config.get("type", "exp") if isinstance(config, Mapping) else None
+    if isinstance(config, Model):
+        name = config.type_name
+    _load_types(name)
+    return _check(config, num_steps, num_workers, strict=strict)
+
+
 def config_types() -> dict[str, type[Model]]:
     """The registered ``learning_rate`` types and their config models."""
+    _load_types()
     return registered_types()
 
 
@@ -117,7 +159,7 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of the ``learning_rate`` section (for editors and other tools)."""
     from pydantic import Field, TypeAdapter  # pydantic's schema machinery: only when asked
 
-    models = tuple(registered_types().values())
+    models = tuple(config_types().values())
     union = Annotated[Union[models], Field(title=SECTION)]  # type: ignore[valid-type]  # noqa: UP007
     schema = TypeAdapter(union).json_schema()
     schema["title"] = SECTION

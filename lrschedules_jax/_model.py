@@ -21,7 +21,14 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ._errors import Problems, as_count, describe, key_text
@@ -95,8 +102,8 @@ class Model(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> Model:
-        rules = list(self._rules(dict(self.__dict__), _NUM_STEPS_CONTEXT.get("num_steps")))
+    def _cross_field_rules(self, info: ValidationInfo) -> Model:
+        rules = list(self._rules(dict(self.__dict__), (info.context or {}).get("num_steps")))
         if rules:
             raise PydanticCustomError(
                 "config_rules", "; ".join(m for _, m in rules), {"rules": rules}
@@ -140,11 +147,6 @@ class Model(BaseModel):
     def notes(self, section: Mapping[str, Any], schedule: Schedule) -> dict[str, str]:
         """Where the derived values shown by ``lrschedules-jax show`` come from, by key."""
         return {}
-
-
-# The num_steps of the validation in progress, for the rules that need it (pydantic's context
-# is not passed to model validators of mode "after" through `info` in every version).
-_NUM_STEPS_CONTEXT: dict[str, int | None] = {}
 
 
 class StartKey(Model):
@@ -457,9 +459,8 @@ def parse(
     # the unknown keys: one pass reports everything, whatever the order of the fields.
     order = {key: i for i, key in enumerate(fields)}
     lines: list[tuple[int, str]] = []
-    _NUM_STEPS_CONTEXT["num_steps"] = num_steps
     try:
-        parsed = model.model_validate(known)
+        parsed = model.model_validate(known, context={"num_steps": num_steps})
     except ValidationError as exc:
         parsed = None
         failed = set()
@@ -477,8 +478,6 @@ def parse(
                 if key not in failed and (key in known or not field.is_required())
             }
             lines += [(order[k], _rule_line(k, m)) for k, m in model._rules(values, num_steps)]
-    finally:
-        _NUM_STEPS_CONTEXT.pop("num_steps", None)
     for _, line in sorted(lines, key=lambda item: item[0]):
         problems.add("", line)
     for key in unknown:

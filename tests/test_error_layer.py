@@ -308,3 +308,63 @@ def test_config_layer_and_cli_check_do_not_import_jax(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("False")
+
+
+# ---- a schedule with a bad value cannot be constructed ------------------------------------------
+
+
+def _exp_fields(**changes):
+    from lrschedules_jax._numerics import Factor
+
+    fields = dict(
+        num_steps=100,
+        scale_by_worker="none",
+        start_lr=1e-3,
+        warmup_steps=0,
+        warmup_start_factor=0.0,
+        stop_lr=1e-5,
+        decay_rate=Factor.of(0.5),
+        decay_steps=10,
+        smooth=False,
+    )
+    return {**fields, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"decay_steps": 0}, "`decay_steps` must be >= 1"),
+        ({"start_lr": -1.0}, "`start_lr` must be > 0"),
+        ({"warmup_steps": 100}, "`warmup_steps` must be smaller than `num_steps` (100)"),
+        ({"scale_by_worker": "cubic"}, "`scale_by_worker` must be one of"),
+        ({"num_workers": 0}, "`num_workers` must be >= 1"),
+    ],
+    ids=["decay_steps-0", "negative-rate", "warmup", "scale", "workers"],
+)
+def test_schedules_refuse_bad_values(changes, fragment):
+    with pytest.raises(ValueError) as info:
+        lrs.Exp(**_exp_fields(**changes))
+    assert fragment in str(info.value)
+
+
+def test_a_factor_cannot_grow():
+    from lrschedules_jax._numerics import Factor
+
+    with pytest.raises(ValueError, match=r"must be in \(0, 1\]"):
+        Factor(log=0.5)
+    with pytest.raises(ValueError, match=r"must be in \(0, 1\]"):
+        Factor.of(2.0)
+    f = Factor.of(0.3)
+    assert (f.value, float(f)) == pytest.approx((0.3, 0.3), rel=1e-15)
+    assert f.log_lo == f.log - float(np.float32(f.log))
+
+
+def test_cross_field_rules_do_not_depend_on_the_key_order():
+    config = {"type": "one_cycle", "three_phase": True, "pct_start": 0.6, "max_lr": 1.0}
+    reordered = {"type": "one_cycle", "max_lr": 1.0, "pct_start": 0.6, "three_phase": True}
+    first = problems_of(lrs.make_schedule, config, 100)
+    assert first == problems_of(lrs.make_schedule, reordered, 100)
+    assert first == [
+        "learning_rate.pct_start: must be at most 0.5 with `three_phase` (the first two phases "
+        "take `2 * pct_start` of the steps); got 0.6."
+    ]

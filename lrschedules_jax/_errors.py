@@ -150,8 +150,6 @@ def key_text(key: Any) -> str:
 def as_count(value: Any) -> int | None:
     """``value`` as a Python int if it is an integer (NumPy integers too, booleans not)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if type(value).__name__ == "bool_":  # numpy.bool_ is not Integral, but be sure
-            return None
         return int(value)
     return None
 
@@ -188,10 +186,6 @@ class Problems:
 
     def __bool__(self) -> bool:
         return self.count > 0
-
-    def has(self, path: str) -> bool:
-        """Whether a listed problem concerns ``path``."""
-        return any(line.startswith(f"{path}:") for line in self.lines)
 
     @property
     def full(self) -> bool:

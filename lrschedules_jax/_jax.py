@@ -13,7 +13,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["ensure_pytree", "jax", "jnp", "lax", "np"]
+__all__ = ["LazyPytree", "ensure_pytree", "jax", "jnp", "lax", "np"]
 
 
 class _LazyModule:

@@ -92,7 +92,7 @@ class Model(BaseModel):
     schedule_class: ClassVar[type[Schedule]]
     #: Why a key the type does not have is not one (shown after "is not a key of type ...").
     key_hints: ClassVar[dict[str, str]] = {}
-    #: The keys holding a rate that must be a normal float32: ``{key: (description, value)}``.
+    #: This key group's keys holding a rate that must be a normal float32 (see `rates`).
     rate_keys: ClassVar[tuple[str, ...]] = ()
 
     scale_by_worker: Literal["linear", "sqrt", "none"] = Field(

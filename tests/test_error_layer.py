@@ -368,3 +368,36 @@ def test_cross_field_rules_do_not_depend_on_the_key_order():
         "learning_rate.pct_start: must be at most 0.5 with `three_phase` (the first two phases "
         "take `2 * pct_start` of the steps); got 0.6."
     ]
+
+
+# ---- the stop keys of the types without an end rate (moved from test_bad_input's garbage
+# table, where they were listed while the models held them as hidden fields) ------------------
+
+NO_STOP_BASES = {
+    "constant": {"type": "constant", "start_lr": 1e-3},
+    "step": {"type": "step", "start_lr": 1e-3, "step_size": 10},
+    "multistep": {"type": "multistep", "start_lr": 1e-3, "milestones": [10, 20]},
+}
+GARBAGE = {
+    "true": True,
+    "false": False,
+    "string": "abc",
+    "numeric-string": "0.5",
+    "list": [0.5],
+    "empty-dict": {},
+    "nested-dict": {"value": {"nested": 0.5}},
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "-inf": float("-inf"),
+    "huge-int": 10**400,
+    "bytes": b"0.5",
+}
+
+
+@pytest.mark.parametrize("name", GARBAGE)
+@pytest.mark.parametrize("key", ["stop_lr", "stop_lr_ratio"])
+@pytest.mark.parametrize("type_", NO_STOP_BASES)
+def test_garbage_in_a_stop_key_of_a_type_without_one(type_, key, name):
+    config = {**NO_STOP_BASES[type_], key: GARBAGE[name]}
+    (line,) = problems_of(lrs.make_schedule, config, 100)
+    assert line.startswith(f"learning_rate.{key}: `{key}` is not a key of type `{type_}`; ")

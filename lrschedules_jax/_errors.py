@@ -129,8 +129,11 @@ def describe(value: Any, *, with_type: bool = False) -> str:
     """
     try:
         text = _short(value, 0)
-    except Exception:
+    except Exception:  # a description must never raise
         text = f"<a {type(value).__name__}>"
+    if len(text) > 2 * MAX_REPR:  # a wide container: its beginning and its size
+        size = f" ({len(value)} items)" if isinstance(value, (list, tuple, dict)) else ""
+        text = f"{text[:MAX_REPR]}...{size}"
     if with_type:
         return f"{text} ({type(value).__name__})"
     return text

@@ -401,3 +401,14 @@ def test_garbage_in_a_stop_key_of_a_type_without_one(type_, key, name):
     config = {**NO_STOP_BASES[type_], key: GARBAGE[name]}
     (line,) = problems_of(lrs.make_schedule, config, 100)
     assert line.startswith(f"learning_rate.{key}: `{key}` is not a key of type `{type_}`; ")
+
+
+@pytest.mark.parametrize("key", ["start_lr", "decay_steps", "stop_lr"])
+def test_an_alias_bomb_value_is_described_without_expanding_it(key):
+    bomb: list = ["lol"] * 10
+    for _ in range(9):  # 10**10 leaves when expanded, 10 lists in memory (as a YAML alias bomb)
+        bomb = [bomb] * 10
+    start = time.perf_counter()
+    (line,) = problems_of(lrs.make_schedule, {**GOOD, key: bomb}, 100)
+    assert time.perf_counter() - start < 2
+    assert line.startswith(f"learning_rate.{key}: ") and "... (10 items)" in line

@@ -1,37 +1,41 @@
-"""lrschedules_jax: DeePMD-kit's and the classic learning-rate schedules as jit-safe JAX pytrees."""
+"""lrschedules_jax: DeePMD-kit's and the classic learning-rate schedules as jit-safe JAX pytrees.
+
+Every public name is imported on first use (PEP 562), so ``import lrschedules_jax`` costs
+neither JAX nor pydantic: the schedule types load pydantic (their config models, built on first
+use), a schedule loads JAX when it is first built, the adaptive tools and the optax
+transformations load optax.
+"""
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._classic import Constant as Constant
-from ._classic import CosineRestarts as CosineRestarts
-from ._classic import Cyclic as Cyclic
-from ._classic import InverseSqrt as InverseSqrt
-from ._classic import Linear as Linear
-from ._classic import MultiStep as MultiStep
-from ._classic import OneCycle as OneCycle
-from ._classic import Polynomial as Polynomial
-from ._classic import Step as Step
-from ._classic import constant as constant
-from ._classic import cosine_restarts as cosine_restarts
-from ._classic import cyclic as cyclic
-from ._classic import inverse_sqrt as inverse_sqrt
-from ._classic import linear as linear
-from ._classic import multistep as multistep
-from ._classic import one_cycle as one_cycle
-from ._classic import polynomial as polynomial
-from ._classic import step as step
-from ._deepmd import WSD as WSD
-from ._deepmd import Cosine as Cosine
-from ._deepmd import Exp as Exp
-from ._deepmd import cosine as cosine
-from ._deepmd import exp as exp
-from ._deepmd import wsd as wsd
-from ._schedule import Schedule as Schedule
-from ._schedule import Shifted as Shifted
-from .plotting import plot_schedule as plot_schedule
-
 if TYPE_CHECKING:
+    from ._classic import Constant as Constant
+    from ._classic import CosineRestarts as CosineRestarts
+    from ._classic import Cyclic as Cyclic
+    from ._classic import InverseSqrt as InverseSqrt
+    from ._classic import Linear as Linear
+    from ._classic import MultiStep as MultiStep
+    from ._classic import OneCycle as OneCycle
+    from ._classic import Polynomial as Polynomial
+    from ._classic import Step as Step
+    from ._classic import constant as constant
+    from ._classic import cosine_restarts as cosine_restarts
+    from ._classic import cyclic as cyclic
+    from ._classic import inverse_sqrt as inverse_sqrt
+    from ._classic import linear as linear
+    from ._classic import multistep as multistep
+    from ._classic import one_cycle as one_cycle
+    from ._classic import polynomial as polynomial
+    from ._classic import step as step
+    from ._deepmd import WSD as WSD
+    from ._deepmd import Cosine as Cosine
+    from ._deepmd import Exp as Exp
+    from ._deepmd import cosine as cosine
+    from ._deepmd import exp as exp
+    from ._deepmd import wsd as wsd
+    from ._errors import ConfigError as ConfigError
+    from ._errors import LegacyInputWarning as LegacyInputWarning
     from ._finder import LRRangeTestResult as LRRangeTestResult
     from ._finder import lr_range_test as lr_range_test
     from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
@@ -39,17 +43,23 @@ if TYPE_CHECKING:
     from ._optax import with_global_step as with_global_step
     from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
     from ._plateau import reduce_on_plateau as reduce_on_plateau
-    from .config import ConfigError as ConfigError
-    from .config import LegacyInputWarning as LegacyInputWarning
+    from ._schedule import Schedule as Schedule
+    from ._schedule import Shifted as Shifted
     from .config import json_schema as json_schema
     from .config import make_schedule as make_schedule
     from .config import validate as validate
     from .io import load_input as load_input
+    from .plotting import plot_schedule as plot_schedule
 
-# Imported on first use, so that `import lrschedules_jax` costs jax only: the config layer
-# loads pydantic (at the first build or validation), the adaptive tools and the optax
-# transformations load optax.
+_CLASSIC = (
+    "Constant CosineRestarts Cyclic InverseSqrt Linear MultiStep OneCycle Polynomial Step "
+    "constant cosine_restarts cyclic inverse_sqrt linear multistep one_cycle polynomial step"
+)
 _LAZY = {
+    **dict.fromkeys(_CLASSIC.split(), "._classic"),
+    **dict.fromkeys("WSD Cosine Exp cosine exp wsd".split(), "._deepmd"),
+    "ConfigError": "._errors",
+    "LegacyInputWarning": "._errors",
     "LRRangeTestResult": "._finder",
     "lr_range_test": "._finder",
     "ScaleByScheduleAtStepState": "._optax",
@@ -57,14 +67,15 @@ _LAZY = {
     "with_global_step": "._optax",
     "ReduceOnPlateauState": "._plateau",
     "reduce_on_plateau": "._plateau",
-    "ConfigError": ".config",
-    "LegacyInputWarning": ".config",
+    "Schedule": "._schedule",
+    "Shifted": "._schedule",
     "json_schema": ".config",
     "make_schedule": ".config",
     "validate": ".config",
     "load_input": ".io",
+    "plot_schedule": ".plotting",
 }
-_SUBMODULES = ("cli", "config", "io")
+_SUBMODULES = ("cli", "config", "io", "plotting")
 
 
 def __getattr__(name: str) -> Any:

@@ -7,45 +7,56 @@ rising phase and subclass :class:`~lrschedules_jax.Schedule` directly.
 
 Every phase boundary, staircase index and cycle index is integer arithmetic on the integer step;
 only the final fraction becomes a float. Factors applied an integer number of times
-(``gamma ** k``, ``cycle_decay ** i``) are stored as their natural logarithm and evaluated with
-:func:`~lrschedules_jax._schedule.exp_times_int`, so they keep float32 accuracy for any ``k`` and
+(``gamma ** k``, ``cycle_decay ** i``) are :class:`~lrschedules_jax._numerics.Factor` fields
+(their natural logarithm), evaluated with
+:func:`~lrschedules_jax._numerics.exp_times_int`, so they keep float32 accuracy for any ``k`` and
 in stacked sweeps.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import math
-from typing import Any
+from collections.abc import Iterator
+from typing import Annotated, Any, ClassVar, Literal
 
-import jax
-import jax.numpy as jnp
+from pydantic import Field, field_validator
 
-from ._schedule import (
-    INT32_MAX,
-    Schedule,
-    _two_prod,
-    as_float,
-    build_from_keys,
-    exp_times_int,
-    int_dtype,
-    is_concrete,
-    ratio,
-    register_schedule,
-    static,
+from ._errors import describe
+from ._jax import jax, jnp
+from ._model import (
+    F32_MAX,
+    Model,
+    Rule,
+    StopKeys,
+    WarmupKeys,
+    builder,
+    config_type,
+    no_stop_hints,
 )
+from ._numerics import INT32_MAX, Factor, as_float, int_dtype, pow_fraction, ratio
+from ._schedule import Schedule, leaf, register_schedule, static
 from ._warmup import WarmupSchedule
 
 __all__ = [
     "Constant",
+    "ConstantConfig",
     "CosineRestarts",
+    "CosineRestartsConfig",
     "Cyclic",
+    "CyclicConfig",
     "InverseSqrt",
+    "InverseSqrtConfig",
     "Linear",
+    "LinearConfig",
     "MultiStep",
+    "MultiStepConfig",
     "OneCycle",
+    "OneCycleConfig",
     "Polynomial",
+    "PolynomialConfig",
     "Step",
+    "StepConfig",
     "constant",
     "cosine_restarts",
     "cyclic",
@@ -58,66 +69,23 @@ __all__ = [
 ]
 
 
-def _internal(default: Any = dataclasses.MISSING) -> Any:
-    """A leaf that ``to_config()`` leaves out (the schedule reports its public form instead)."""
-    return dataclasses.field(default=default, metadata={"internal": True})
-
-
-def _exp_int(log_factor: Any, n: jax.Array, dtype: Any, rest: Any = 0.0) -> jax.Array:
-    """``factor ** n`` for an integer array ``n >= 0``, from ``log(factor)``.
-
-    ``rest`` is the float32 rounding of ``log(factor)`` (see ``log_leaves``), used when traced.
-    """
-    if is_concrete(log_factor) and float(log_factor) == 0.0:
-        return jnp.ones(n.shape, dtype)
-    return exp_times_int(log_factor, n, dtype, c_rest=rest)
-
-
-def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
-    """``(num / den) ** power`` for integers ``0 <= num <= den`` and ``power > 0``.
-
-    A plain ``x ** p`` in float32 is ``exp(p * log(x))`` and loses ``|p log x|`` ulps, which is
-    many ulps at the end of a long decay (``x = 1 / T``). Here ``x = m * 2**k`` exactly with
-    ``m`` in ``[1, 2)`` and an integer ``k <= 0``: ``x ** p = m ** p * 2 ** (p k)``, where
-    ``p k`` is split exactly (Dekker) into an integer, applied with ``ldexp``, and a small
-    remainder. The error stays a few ulps for any ``x`` and ``p``, also when ``p`` is traced.
-
-    Where a factor leaves the normal float32 range (``m ** p`` overflows for ``p`` above about
-    128, and ``2 ** (p k)`` underflows deep in the tail, where ``x ** p`` may still be normal),
-    the exponents are added before a single ``ldexp``: ``x ** p = 2 ** (p k + p log2 m)``.
-    That loses about ``p log2 m`` ulps but never gives NaN, inf or a wrong 0. ``num == den``
-    gives exactly 1.
-    """
-    x = ratio(num, den, dtype)
-    if is_concrete(power) and float(power) == 1.0:
-        return x
-    p = as_float(power, dtype)
-    if dtype == jnp.float64:
-        return jnp.power(x, p)
-    p = jnp.minimum(p, 1e30)  # any float32 x < 1 to the power 1e30 is 0: keeps p * k finite
-    mant, expo = jnp.frexp(x)  # x = mant * 2**expo, mant in [0.5, 1); (0, 0) for x = 0
-    hi, lo = _two_prod(p, (expo - 1).astype(jnp.float32))  # p * k == hi + lo exactly
-    whole = jnp.floor(hi)
-    frac = (hi - whole) + lo
-    m_pow = jnp.power(2 * mant, p)
-    two_pow = jnp.ldexp(jnp.exp2(frac), jnp.maximum(whole, -200).astype(jnp.int32))
-    rest = frac + p * jnp.log2(2 * mant)  # x ** p = 2 ** (whole + rest)
-    rest_whole = jnp.floor(rest)
-    scale = jnp.clip(whole + rest_whole, -200, 0).astype(jnp.int32)
-    combined = jnp.minimum(jnp.ldexp(jnp.exp2(rest - rest_whole), scale), 1)
-    normal = jnp.isfinite(m_pow) & (whole >= -125)
-    value = jnp.where(normal, m_pow * two_pow, combined)
-    value = jnp.where(x > 0, value, 0)  # also when p flushes to 0 (0 ** 0 would be 1)
-    # XLA divides by a broadcast scalar through its reciprocal, so num / num may read
-    # 1 - 2**-24, which a large power amplifies: the start of the decay is exactly 1.
-    return jnp.where(num >= den, 1, value)
-
-
 @register_schedule
 class Constant(WarmupSchedule):
-    """``start_lr`` after the warmup."""
+    """A constant rate, after an optional linear warmup.
 
-    type_name = "constant"
+    .. math::
+      \\mathrm{lr}(t) = s_0
+
+    Equals optax's ``constant_schedule`` (and HuggingFace's
+    ``get_constant_schedule_with_warmup`` with a warmup).
+
+    ``start_lr`` after the warmup.
+
+    Examples:
+      >>> sched = constant(start_lr=1e-3, warmup_steps=10, num_steps=100)
+      >>> round(float(sched(5)), 10), round(float(sched(50)), 10)
+      (0.0005, 0.001)
+    """
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return jnp.broadcast_to(as_float(self.start_lr, dtype), t.shape)
@@ -125,53 +93,60 @@ class Constant(WarmupSchedule):
 
 @register_schedule
 class Step(WarmupSchedule):
-    """``start_lr * gamma ** (t // step_size)``; ``gamma`` is stored as its logarithm."""
+    """Step decay: multiply the rate by ``gamma`` every ``step_size`` steps.
 
-    type_name = "step"
+    .. math::
+      \\mathrm{lr}(t) = s_0\\, \\gamma^{\\lfloor t / \\mathrm{step\\_size} \\rfloor}
 
-    log_gamma: float = _internal()
-    log_gamma_lo: float = _internal(0.0)
-    step_size: int = static()
+    Equals torch's ``StepLR(step_size, gamma)`` after ``t`` calls to ``step()``.
 
-    @property
-    def gamma(self) -> float:
-        """The factor applied every ``step_size`` steps."""
-        return math.exp(self.log_gamma)
+    ``start_lr * gamma ** (t // step_size)``; ``gamma`` is stored as its logarithm.
+
+    Examples:
+      >>> sched = step(start_lr=1.0, step_size=30, gamma=0.1, num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 29, 30, 60, 90)]
+      [1.0, 1.0, 0.1, 0.01, 0.001]
+    """
+
+    gamma: Factor
+    step_size: int = static(ge=1, le=INT32_MAX)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         k = t // self.step_size
-        return as_float(self.start_lr, dtype) * _exp_int(
-            self.log_gamma, k, dtype, self.log_gamma_lo
-        )
-
-    def _extra_config(self) -> dict[str, Any]:
-        return {"gamma": self.gamma}
+        return as_float(self.start_lr, dtype) * self.gamma.power(k, dtype)
 
 
 @register_schedule
 class MultiStep(WarmupSchedule):
-    """``start_lr * gamma ** (number of milestones <= t)`` (``bisect_right``, as torch)."""
+    """Multiply the rate by ``gamma`` at every milestone.
 
-    type_name = "multistep"
+    .. math::
+      \\mathrm{lr}(t) = s_0\\, \\gamma^{\\#\\{m \\in \\mathrm{milestones} : m \\le t\\}}
 
-    log_gamma: float = _internal()
-    log_gamma_lo: float = _internal(0.0)
+    Equals torch's ``MultiStepLR(milestones, gamma)``: milestone ``m`` applies from step ``m``
+    on (``bisect_right``). With a warmup, milestones count from its end.
+
+    ``start_lr * gamma ** (number of milestones <= t)`` (``bisect_right``, as torch).
+
+    Examples:
+      >>> sched = multistep(start_lr=1.0, milestones=[30, 80], gamma=0.1, num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (29, 30, 79, 80)]
+      [1.0, 0.1, 0.1, 0.01]
+    """
+
+    gamma: Factor
     milestones: tuple[int, ...] = static()
 
-    @property
-    def gamma(self) -> float:
-        """The factor applied at every milestone."""
-        return math.exp(self.log_gamma)
+    def _check(self) -> None:
+        super()._check()
+        ms = self.milestones
+        if not all(a < b for a, b in zip((0, *ms), ms, strict=False)) or ms[-1] > INT32_MAX:
+            raise ValueError(f"MultiStep: `milestones` must increase strictly from 1; got {ms}.")
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         marks = jnp.asarray(self.milestones, dtype=int_dtype())
         k = jnp.searchsorted(marks, t, side="right").astype(int_dtype())
-        return as_float(self.start_lr, dtype) * _exp_int(
-            self.log_gamma, k, dtype, self.log_gamma_lo
-        )
-
-    def _extra_config(self) -> dict[str, Any]:
-        return {"gamma": self.gamma}
+        return as_float(self.start_lr, dtype) * self.gamma.power(k, dtype)
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n = self.warmup_steps, self.num_steps
@@ -180,12 +155,24 @@ class MultiStep(WarmupSchedule):
 
 @register_schedule
 class Polynomial(WarmupSchedule):
-    """``stop_lr + (start_lr - stop_lr) * (1 - min(t, T) / T) ** power``."""
+    """Polynomial decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
 
-    type_name = "polynomial"
+    .. math::
+      \\mathrm{lr}(t) = e + (s_0 - e) \\left(1 - \\frac{\\min(t, T)}{T}\\right)^{p}
 
-    stop_lr: float
-    power: float = 1.0
+    Equals torch's ``PolynomialLR(total_iters=T, power=p)`` when ``stop_lr`` is 0, optax's
+    ``polynomial_schedule`` and HuggingFace's ``get_polynomial_decay_schedule_with_warmup``.
+
+    ``stop_lr + (start_lr - stop_lr) * (1 - min(t, T) / T) ** power``.
+
+    Examples:
+      >>> sched = polynomial(start_lr=1.0, stop_lr=0.0, power=2.0, num_steps=10)
+      >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20)]
+      [1.0, 0.25, 0.0, 0.0]
+    """
+
+    stop_lr: float = leaf(ge=0)
+    power: float = leaf(gt=0)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         def shape(remaining: jax.Array, length: int, dtype: Any) -> jax.Array:
@@ -196,11 +183,23 @@ class Polynomial(WarmupSchedule):
 
 @register_schedule
 class Linear(WarmupSchedule):
-    """``stop_lr + (start_lr - stop_lr) * (1 - min(t, T) / T)``."""
+    """Linear decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
 
-    type_name = "linear"
+    .. math::
+      \\mathrm{lr}(t) = e + (s_0 - e) \\left(1 - \\frac{\\min(t, T)}{T}\\right)
 
-    stop_lr: float
+    ``polynomial`` with power 1; with ``stop_lr`` 0 it equals HuggingFace's
+    ``get_linear_schedule_with_warmup`` and optax's ``linear_schedule``.
+
+    ``stop_lr + (start_lr - stop_lr) * (1 - min(t, T) / T)``.
+
+    Examples:
+      >>> sched = linear(start_lr=1.0, stop_lr=0.1, num_steps=10)
+      >>> [round(float(sched(s)), 6) for s in (0, 5, 10)]
+      [1.0, 0.55, 0.1]
+    """
+
+    stop_lr: float = leaf(ge=0)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return self._anneal(t, dtype, ratio)
@@ -208,12 +207,24 @@ class Linear(WarmupSchedule):
 
 @register_schedule
 class InverseSqrt(WarmupSchedule):
-    """``max(start_lr * sqrt(timescale / (t + timescale)), stop_lr)``."""
+    """Inverse square-root decay (the Transformer/Noam schedule), optionally floored.
 
-    type_name = "inverse_sqrt"
+    .. math::
+      \\mathrm{lr}(t) = \\max\\left(s_0 \\sqrt{\\frac{\\tau}{t + \\tau}},\\ e\\right)
 
-    stop_lr: float = 0.0
-    timescale: int = static()
+    ``tau = timescale``, by default ``warmup_steps`` if it is > 0, else 10000. Equals
+    HuggingFace's ``get_inverse_sqrt_schedule(num_warmup_steps, timescale)`` (no floor).
+
+    ``max(start_lr * sqrt(timescale / (t + timescale)), stop_lr)``.
+
+    Examples:
+      >>> sched = inverse_sqrt(start_lr=1.0, warmup_steps=100, num_steps=1000)
+      >>> [round(float(sched(s)), 6) for s in (50, 100, 400)]
+      [0.5, 1.0, 0.5]
+    """
+
+    stop_lr: float = leaf(ge=0)
+    timescale: int = static(ge=1, le=INT32_MAX)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         s0 = as_float(self.start_lr, dtype)
@@ -233,24 +244,33 @@ def _restart_table(cycle_steps: int, cycle_mult: int) -> tuple[list[int], list[i
 
 @register_schedule
 class CosineRestarts(WarmupSchedule):
-    """SGDR: cosine cycles from ``start_lr * cycle_decay ** i`` to ``stop_lr``, restarting.
+    """Cosine annealing with warm restarts (SGDR).
+
+    .. math::
+      \\mathrm{lr}(t) = e + \\max(s_0 d^{i} - e, 0)\\, \\frac{1 + \\cos(\\pi t_i / L_i)}{2},
+      \\qquad L_i = c\\, m^{i}
+
+    where cycle ``i`` starts at ``c (m^i - 1) / (m - 1)`` (``c i`` if ``m = 1``) and ``t_i``
+    is the step within it; ``c = cycle_steps``, ``m = cycle_mult``, ``d = cycle_decay``. The
+    cycles go on past ``num_steps``. Equals torch's ``CosineAnnealingWarmRestarts(T_0=c,
+    T_mult=m, eta_min=e)`` when ``d = 1``.
+
+    SGDR: cosine cycles from ``start_lr * cycle_decay ** i`` to ``stop_lr``, restarting.
 
     Cycle ``i`` has length ``cycle_steps * cycle_mult ** i``; ``cycle_decay`` is stored as its
     logarithm. The cycle index is found by integer comparison with the exact cycle starts.
+
+    Examples:
+      >>> sched = cosine_restarts(start_lr=1.0, stop_lr=0.0, cycle_steps=10, cycle_mult=2,
+      ...                         num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20, 30)]
+      [1.0, 0.5, 1.0, 0.5, 1.0]
     """
 
-    type_name = "cosine_restarts"
-
-    stop_lr: float
-    log_cycle_decay: float = _internal()
-    log_cycle_decay_lo: float = _internal(0.0)
-    cycle_steps: int = static()
-    cycle_mult: int = static(1)
-
-    @property
-    def cycle_decay(self) -> float:
-        """The factor applied to the peak at every restart."""
-        return math.exp(self.log_cycle_decay)
+    stop_lr: float = leaf(ge=0)
+    cycle_decay: Factor
+    cycle_steps: int = static(ge=1, le=INT32_MAX)
+    cycle_mult: int = static(ge=1, le=INT32_MAX)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         first, mult = self.cycle_steps, self.cycle_mult
@@ -274,12 +294,9 @@ class CosineRestarts(WarmupSchedule):
             frac = ((length_int - into).astype(dtype) + extra) / length
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
-        peak = s0 * _exp_int(self.log_cycle_decay, i, dtype, self.log_cycle_decay_lo)
+        peak = s0 * self.cycle_decay.power(i, dtype)
         amplitude = jnp.maximum(peak - e, 0)
         return e + amplitude * jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
-
-    def _extra_config(self) -> dict[str, Any]:
-        return {"cycle_decay": self.cycle_decay}
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
@@ -313,22 +330,38 @@ def _one_cycle_phases(
 
 @register_schedule
 class OneCycle(Schedule):
-    """torch's ``OneCycleLR(total_steps=num_steps)``, holding its final value after the end.
+    """The 1cycle policy (Smith): up from ``max_lr / div_factor`` to ``max_lr``, then down.
+
+    .. math::
+      \\mathrm{anneal}(a, b, q) = b + \\frac{a - b}{2}(1 + \\cos \\pi q)
+      \\quad\\text{or}\\quad a + (b - a) q
+
+    over torch's phases: to step ``pct_start * N - 1`` from ``max_lr / div_factor`` up to
+    ``max_lr``, then to step ``N - 1`` down to ``max_lr / div_factor / final_div_factor``
+    (with ``three_phase``: down to ``max_lr / div_factor`` at step ``2 pct_start N - 2``,
+    then to the minimum). Equals torch's ``OneCycleLR(max_lr, total_steps=N, ...)`` for every
+    step below ``N``, and holds the final value from then on.
+
+    torch's ``OneCycleLR(total_steps=num_steps)``, holding its final value after the end.
 
     A phase from ``a`` to ``b`` over the float steps ``(start, end]`` is evaluated on the exact
     distance of the integer step to the end the rate is closer to: ``a + (b - a) * f(done / L)``
     when rising, ``b + (a - b) * f(remaining / L)`` when falling, ``f(q) = sin(pi/2 q)**2`` or
     ``q``. This is torch's ``end + (start - end) / 2 * (1 + cos(pi * pct))`` without cancellation.
+
+    Examples:
+      >>> sched = one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5, div_factor=10.0,
+      ...                   final_div_factor=100.0, anneal_strategy="linear")
+      >>> [round(float(sched(s)), 6) for s in (0, 49, 99, 200)]
+      [0.1, 1.0, 0.001, 0.001]
     """
 
-    type_name = "one_cycle"
-
-    max_lr: float
-    div_factor: float = 25.0
-    final_div_factor: float = 1e4
-    pct_start: float = static(0.3)
-    anneal_strategy: str = static("cos")
-    three_phase: bool = static(False)
+    max_lr: float = leaf(gt=0)
+    div_factor: float = leaf(ge=1)
+    final_div_factor: float = leaf(ge=1)
+    pct_start: float = static(ge=0, le=1)
+    anneal_strategy: str = static()
+    three_phase: bool = static()
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         n = self.num_steps
@@ -384,26 +417,35 @@ class OneCycle(Schedule):
 
 @register_schedule
 class Cyclic(Schedule):
-    """torch's ``CyclicLR``: triangles between ``base_lr`` and ``max_lr``, scaled by ``mode``.
+    """Cyclical learning rates (Smith): triangles between ``base_lr`` and ``max_lr``.
+
+    .. math::
+      \\mathrm{lr}(s) = b + (M - b)\\, h(s)\\, \\sigma(s)
+
+    where ``h`` rises linearly from 0 to 1 over ``step_size_up`` steps and falls back over
+    ``step_size_down`` steps, and ``sigma`` is 1 (``triangular``), ``1 / 2 ** (cycle - 1)``
+    (``triangular2``) or ``gamma ** s`` (``exp_range``). The cycles go on past ``num_steps``.
+    Equals torch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma,
+    cycle_momentum=False)``.
+
+    torch's ``CyclicLR``: triangles between ``base_lr`` and ``max_lr``, scaled by ``mode``.
 
     ``gamma`` is stored as its logarithm. The position in the cycle is the exact integer
     ``step % (step_size_up + step_size_down)``.
+
+    Examples:
+      >>> sched = cyclic(base_lr=0.1, max_lr=1.0, step_size_up=10, mode="triangular2",
+      ...                num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20, 30)]
+      [0.1, 0.55, 1.0, 0.1, 0.55]
     """
 
-    type_name = "cyclic"
-
-    base_lr: float
-    max_lr: float
-    log_gamma: float = _internal()
-    log_gamma_lo: float = _internal(0.0)
-    step_size_up: int = static(2000)
-    step_size_down: int = static(2000)
-    mode: str = static("triangular")
-
-    @property
-    def gamma(self) -> float:
-        """The ``exp_range`` factor per step."""
-        return math.exp(self.log_gamma)
+    base_lr: float = leaf(ge=0)
+    max_lr: float = leaf(gt=0)
+    gamma: Factor
+    step_size_up: int = static(ge=1, le=INT32_MAX)
+    step_size_down: int = static(ge=1, le=INT32_MAX)
+    mode: str = static()
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         up, down = self.step_size_up, self.step_size_down
@@ -419,433 +461,365 @@ class Cyclic(Schedule):
         if self.mode == "triangular2":
             height = jnp.ldexp(height, -jnp.minimum(cycle, 200).astype(jnp.int32))
         elif self.mode == "exp_range":
-            height = height * _exp_int(self.log_gamma, step, dtype, self.log_gamma_lo)
+            height = height * self.gamma.power(step, dtype)
         base = as_float(self.base_lr, dtype)
         return base + (as_float(self.max_lr, dtype) - base) * height
 
-    def _extra_config(self) -> dict[str, Any]:
-        return {"gamma": self.gamma}
-
-
-def constant(
-    *,
-    start_lr: float,
-    num_steps: int,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Constant:
-    """A constant rate, after an optional linear warmup.
-
-    .. math::
-      \\mathrm{lr}(t) = s_0
-
-    Equals optax's ``constant_schedule`` (and HuggingFace's
-    ``get_constant_schedule_with_warmup`` with a warmup).
-
-    Args:
-      start_lr: the rate (> 0).
-      num_steps: the number of training steps.
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`Constant` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = constant(start_lr=1e-3, warmup_steps=10, num_steps=100)
-      >>> round(float(sched(5)), 10), round(float(sched(50)), 10)
-      (0.0005, 0.001)
-    """
-    return build_from_keys("constant", locals())
-
-
-def step(
-    *,
-    start_lr: float,
-    step_size: int,
-    num_steps: int,
-    gamma: float = 0.1,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Step:
-    """Step decay: multiply the rate by ``gamma`` every ``step_size`` steps.
-
-    .. math::
-      \\mathrm{lr}(t) = s_0\\, \\gamma^{\\lfloor t / \\mathrm{step\\_size} \\rfloor}
-
-    Equals torch's ``StepLR(step_size, gamma)`` after ``t`` calls to ``step()``.
-
-    Args:
-      start_lr: the rate after warmup (> 0).
-      step_size: the rate drops every ``step_size`` steps (> 0).
-      num_steps: the number of training steps.
-      gamma: the factor per drop, in (0, 1].
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`Step` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = step(start_lr=1.0, step_size=30, gamma=0.1, num_steps=100)
-      >>> [round(float(sched(s)), 6) for s in (0, 29, 30, 60, 90)]
-      [1.0, 1.0, 0.1, 0.01, 0.001]
-    """
-    return build_from_keys("step", locals())
-
-
-def multistep(
-    *,
-    start_lr: float,
-    milestones: list[int],
-    num_steps: int,
-    gamma: float = 0.1,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> MultiStep:
-    """Multiply the rate by ``gamma`` at every milestone.
-
-    .. math::
-      \\mathrm{lr}(t) = s_0\\, \\gamma^{\\#\\{m \\in \\mathrm{milestones} : m \\le t\\}}
-
-    Equals torch's ``MultiStepLR(milestones, gamma)``: milestone ``m`` applies from step ``m``
-    on (``bisect_right``). With a warmup, milestones count from its end.
-
-    Args:
-      start_lr: the rate after warmup (> 0).
-      milestones: strictly increasing steps > 0.
-      num_steps: the number of training steps.
-      gamma: the factor per milestone, in (0, 1].
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`MultiStep` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = multistep(start_lr=1.0, milestones=[30, 80], gamma=0.1, num_steps=100)
-      >>> [round(float(sched(s)), 6) for s in (29, 30, 79, 80)]
-      [1.0, 0.1, 0.1, 0.01]
-    """
-    return build_from_keys("multistep", locals())
-
-
-def polynomial(
-    *,
-    start_lr: float,
-    num_steps: int,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    power: float = 1.0,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Polynomial:
-    """Polynomial decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
-
-    .. math::
-      \\mathrm{lr}(t) = e + (s_0 - e) \\left(1 - \\frac{\\min(t, T)}{T}\\right)^{p}
-
-    Equals torch's ``PolynomialLR(total_iters=T, power=p)`` when ``stop_lr`` is 0, optax's
-    ``polynomial_schedule`` and HuggingFace's ``get_polynomial_decay_schedule_with_warmup``.
-
-    Args:
-      start_lr: the rate after warmup (> 0).
-      num_steps: the number of training steps.
-      stop_lr: the rate at ``num_steps``; exactly one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
-      power: the exponent ``p`` (> 0).
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`Polynomial` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = polynomial(start_lr=1.0, stop_lr=0.0, power=2.0, num_steps=10)
-      >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20)]
-      [1.0, 0.25, 0.0, 0.0]
-    """
-    return build_from_keys("polynomial", locals())
-
-
-def linear(
-    *,
-    start_lr: float,
-    num_steps: int,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Linear:
-    """Linear decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
-
-    .. math::
-      \\mathrm{lr}(t) = e + (s_0 - e) \\left(1 - \\frac{\\min(t, T)}{T}\\right)
-
-    ``polynomial`` with power 1; with ``stop_lr`` 0 it equals HuggingFace's
-    ``get_linear_schedule_with_warmup`` and optax's ``linear_schedule``.
-
-    Args:
-      start_lr: the rate after warmup (> 0).
-      num_steps: the number of training steps.
-      stop_lr: the rate at ``num_steps``; exactly one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`Linear` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = linear(start_lr=1.0, stop_lr=0.1, num_steps=10)
-      >>> [round(float(sched(s)), 6) for s in (0, 5, 10)]
-      [1.0, 0.55, 0.1]
-    """
-    return build_from_keys("linear", locals())
-
-
-def inverse_sqrt(
-    *,
-    start_lr: float,
-    num_steps: int,
-    timescale: int | None = None,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> InverseSqrt:
-    """Inverse square-root decay (the Transformer/Noam schedule), optionally floored.
-
-    .. math::
-      \\mathrm{lr}(t) = \\max\\left(s_0 \\sqrt{\\frac{\\tau}{t + \\tau}},\\ e\\right)
-
-    ``tau = timescale``, by default ``warmup_steps`` if it is > 0, else 10000. Equals
-    HuggingFace's ``get_inverse_sqrt_schedule(num_warmup_steps, timescale)`` (no floor).
-
-    Args:
-      start_lr: the rate after warmup (> 0).
-      num_steps: the number of training steps.
-      timescale: ``tau`` (> 0).
-      stop_lr: an optional floor; at most one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      An :class:`InverseSqrt` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = inverse_sqrt(start_lr=1.0, warmup_steps=100, num_steps=1000)
-      >>> [round(float(sched(s)), 6) for s in (50, 100, 400)]
-      [0.5, 1.0, 0.5]
-    """
-    return build_from_keys("inverse_sqrt", locals())
-
-
-def cosine_restarts(
-    *,
-    start_lr: float,
-    cycle_steps: int,
-    num_steps: int,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    cycle_mult: int = 1,
-    cycle_decay: float = 1.0,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> CosineRestarts:
-    """Cosine annealing with warm restarts (SGDR).
-
-    .. math::
-      \\mathrm{lr}(t) = e + \\max(s_0 d^{i} - e, 0)\\, \\frac{1 + \\cos(\\pi t_i / L_i)}{2},
-      \\qquad L_i = c\\, m^{i}
-
-    where cycle ``i`` starts at ``c (m^i - 1) / (m - 1)`` (``c i`` if ``m = 1``) and ``t_i``
-    is the step within it; ``c = cycle_steps``, ``m = cycle_mult``, ``d = cycle_decay``. The
-    cycles go on past ``num_steps``. Equals torch's ``CosineAnnealingWarmRestarts(T_0=c,
-    T_mult=m, eta_min=e)`` when ``d = 1``.
-
-    Args:
-      start_lr: the peak of the first cycle (> 0).
-      cycle_steps: the length of the first cycle (> 0).
-      num_steps: the number of training steps.
-      stop_lr: the rate at the end of every cycle; exactly one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
-      cycle_mult: each cycle is ``cycle_mult`` times longer than the one before (int >= 1).
-      cycle_decay: each peak is ``cycle_decay`` times the one before, in (0, 1].
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`CosineRestarts` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = cosine_restarts(start_lr=1.0, stop_lr=0.0, cycle_steps=10, cycle_mult=2,
-      ...                         num_steps=100)
-      >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20, 30)]
-      [1.0, 0.5, 1.0, 0.5, 1.0]
-    """
-    return build_from_keys("cosine_restarts", locals())
-
-
-def one_cycle(
-    *,
-    max_lr: float,
-    num_steps: int,
-    pct_start: float = 0.3,
-    div_factor: float = 25.0,
-    final_div_factor: float = 1e4,
-    anneal_strategy: str = "cos",
-    three_phase: bool = False,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> OneCycle:
-    """The 1cycle policy (Smith): up from ``max_lr / div_factor`` to ``max_lr``, then down.
-
-    .. math::
-      \\mathrm{anneal}(a, b, q) = b + \\frac{a - b}{2}(1 + \\cos \\pi q)
-      \\quad\\text{or}\\quad a + (b - a) q
-
-    over torch's phases: to step ``pct_start * N - 1`` from ``max_lr / div_factor`` up to
-    ``max_lr``, then to step ``N - 1`` down to ``max_lr / div_factor / final_div_factor``
-    (with ``three_phase``: down to ``max_lr / div_factor`` at step ``2 pct_start N - 2``,
-    then to the minimum). Equals torch's ``OneCycleLR(max_lr, total_steps=N, ...)`` for every
-    step below ``N``, and holds the final value from then on.
-
-    Args:
-      max_lr: the peak rate (> 0).
-      num_steps: the number of training steps ``N``.
-      pct_start: the fraction of the steps spent rising, in [0, 1] (at most 0.5 with
-        ``three_phase``).
-      div_factor: the rate starts at ``max_lr / div_factor`` (>= 1).
-      final_div_factor: the rate ends at ``max_lr / div_factor / final_div_factor`` (>= 1).
-      anneal_strategy: ``"cos"`` or ``"linear"``.
-      three_phase: the first two phases are symmetric and a third one anneals to the minimum.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`OneCycle` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5, div_factor=10.0,
-      ...                   final_div_factor=100.0, anneal_strategy="linear")
-      >>> [round(float(sched(s)), 6) for s in (0, 49, 99, 200)]
-      [0.1, 1.0, 0.001, 0.001]
-    """
-    return build_from_keys("one_cycle", locals())
-
-
-def cyclic(
-    *,
-    base_lr: float,
-    max_lr: float,
-    num_steps: int,
-    step_size_up: int = 2000,
-    step_size_down: int | None = None,
-    mode: str = "triangular",
-    gamma: float = 1.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Cyclic:
-    """Cyclical learning rates (Smith): triangles between ``base_lr`` and ``max_lr``.
-
-    .. math::
-      \\mathrm{lr}(s) = b + (M - b)\\, h(s)\\, \\sigma(s)
-
-    where ``h`` rises linearly from 0 to 1 over ``step_size_up`` steps and falls back over
-    ``step_size_down`` steps, and ``sigma`` is 1 (``triangular``), ``1 / 2 ** (cycle - 1)``
-    (``triangular2``) or ``gamma ** s`` (``exp_range``). The cycles go on past ``num_steps``.
-    Equals torch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma,
-    cycle_momentum=False)``.
-
-    Args:
-      base_lr: the lower rate (>= 0).
-      max_lr: the upper rate (>= ``base_lr``, > 0).
-      num_steps: the number of training steps.
-      step_size_up: steps from ``base_lr`` up to ``max_lr`` (> 0).
-      step_size_down: steps back down (> 0); ``step_size_up`` if not given.
-      mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
-      gamma: the ``exp_range`` factor per step, in (0, 1].
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`Cyclic` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = cyclic(base_lr=0.1, max_lr=1.0, step_size_up=10, mode="triangular2",
-      ...                num_steps=100)
-      >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20, 30)]
-      [0.1, 0.55, 1.0, 0.1, 0.55]
-    """
-    return build_from_keys("cyclic", locals())
+
+# ---- The config models and builders ------------------------------------------------------------
+
+
+def _warmup_args(r: WarmupKeys) -> dict[str, Any]:
+    """The shared warmup fields of a resolved config, by the schedule's field names."""
+    return {
+        "scale_by_worker": r.scale_by_worker,
+        "start_lr": r.start_lr,
+        "warmup_steps": r.warmup_steps,
+        "warmup_start_factor": r.warmup_start_factor,
+    }
+
+
+@config_type(Constant)
+class ConstantConfig(WarmupKeys):
+    """``constant``: `start_lr` after the warmup (optax `constant_schedule`)."""
+
+    key_hints = no_stop_hints("the rate stays at `start_lr`")
+
+    type: Literal["constant"] = Field(description="The schedule type.")
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Constant:
+        r = self.resolve(num_steps)
+        return Constant(num_steps=num_steps, num_workers=num_workers, **_warmup_args(r))
+
+
+@config_type(Step)
+class StepConfig(WarmupKeys):
+    """``step``: `start_lr * gamma ** (t // step_size)` (torch `StepLR`)."""
+
+    key_hints = no_stop_hints(
+        "the rate falls by `gamma` every `step_size` steps, without an end rate"
+    )
+
+    type: Literal["step"] = Field(description="The schedule type.")
+    step_size: int = Field(
+        gt=0,
+        le=INT32_MAX,
+        description="The rate is multiplied by `gamma` every `step_size` steps after warmup.",
+    )
+    gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every drop.")
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Step:
+        r = self.resolve(num_steps)
+        return Step(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            **_warmup_args(r),
+            gamma=Factor.of(r.gamma),
+            step_size=r.step_size,
+        )
+
+
+@config_type(MultiStep)
+class MultiStepConfig(WarmupKeys):
+    """``multistep``: `start_lr * gamma ** (number of milestones <= t)` (torch `MultiStepLR`)."""
+
+    key_hints = no_stop_hints("the rate falls by `gamma` at every milestone, without an end rate")
+
+    type: Literal["multistep"] = Field(description="The schedule type.")
+    milestones: list[Annotated[int, Field(gt=0, le=INT32_MAX)]] = Field(
+        min_length=1,
+        description="Strictly increasing steps (> 0, counted from the end of warmup) at "
+        "which the rate is multiplied by `gamma`; milestone `m` applies from step `m` on.",
+    )
+    gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every milestone.")
+
+    @field_validator("milestones", mode="before")
+    @classmethod
+    def _tuple_to_list(cls, v: Any) -> Any:
+        return list(v) if isinstance(v, tuple) else v
+
+    @classmethod
+    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
+        yield from super()._rules(v, num_steps)
+        ms = v.get("milestones")
+        if ms is not None and any(b <= a for a, b in itertools.pairwise(ms)):
+            yield "milestones", f"must be strictly increasing; got {describe(list(ms))}"
+
+    def build(self, num_steps: int, num_workers: int = 1) -> MultiStep:
+        r = self.resolve(num_steps)
+        return MultiStep(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            **_warmup_args(r),
+            gamma=Factor.of(r.gamma),
+            milestones=tuple(r.milestones),
+        )
+
+
+@config_type(Polynomial)
+class PolynomialConfig(WarmupKeys, StopKeys):
+    """``polynomial``: `stop_lr + (start_lr - stop_lr) * (1 - t / T) ** power` (torch
+    `PolynomialLR`, optax `polynomial_schedule`)."""
+
+    type: Literal["polynomial"] = Field(description="The schedule type.")
+    power: float = Field(
+        1.0, gt=0, le=F32_MAX, description="The exponent of the decay (a finite float32)."
+    )
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Polynomial:
+        r = self.resolve(num_steps)
+        return Polynomial(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            **_warmup_args(r),
+            stop_lr=r.resolved_stop_lr(),
+            power=r.power,
+        )
+
+
+@config_type(Linear)
+class LinearConfig(WarmupKeys, StopKeys):
+    """``linear``: linear decay from `start_lr` to `stop_lr` (`polynomial` with power 1)."""
+
+    type: Literal["linear"] = Field(description="The schedule type.")
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Linear:
+        r = self.resolve(num_steps)
+        return Linear(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            **_warmup_args(r),
+            stop_lr=r.resolved_stop_lr(),
+        )
+
+
+@config_type(InverseSqrt)
+class InverseSqrtConfig(WarmupKeys, StopKeys):
+    """``inverse_sqrt``: `start_lr * sqrt(timescale / (t + timescale))`, floored at an
+    optional `stop_lr` (the Transformer schedule; HuggingFace `inverse_sqrt`)."""
+
+    stop_required = False
+
+    type: Literal["inverse_sqrt"] = Field(description="The schedule type.")
+    timescale: int | None = Field(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        description="The decay's time scale in steps: the rate halves `3 * timescale` steps "
+        "after warmup. Default: `warmup_steps` if it is > 0, else 10000.",
+    )
+
+    def resolve(self, num_steps: int) -> InverseSqrtConfig:
+        base = super().resolve(num_steps)
+        update: dict[str, Any] = {}
+        if base.timescale is None:
+            update["timescale"] = base.warmup_steps if base.warmup_steps > 0 else 10000
+        if base.stop_lr is None:
+            update["stop_lr"] = 0.0
+        return base.model_copy(update=update)
+
+    def build(self, num_steps: int, num_workers: int = 1) -> InverseSqrt:
+        r = self.resolve(num_steps)
+        assert r.timescale is not None
+        return InverseSqrt(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            **_warmup_args(r),
+            stop_lr=r.resolved_stop_lr(),
+            timescale=r.timescale,
+        )
+
+
+@config_type(CosineRestarts)
+class CosineRestartsConfig(WarmupKeys, StopKeys):
+    """``cosine_restarts``: cosine cycles down to `stop_lr` with warm restarts (SGDR; torch
+    `CosineAnnealingWarmRestarts`)."""
+
+    type: Literal["cosine_restarts"] = Field(description="The schedule type.")
+    cycle_steps: int = Field(
+        gt=0, le=INT32_MAX, description="The length of the first cycle (torch's `T_0`)."
+    )
+    cycle_mult: int = Field(
+        1,
+        ge=1,
+        le=INT32_MAX,
+        description="Each cycle is `cycle_mult` times longer than the one before (torch's "
+        "`T_mult`).",
+    )
+    cycle_decay: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
+        "`start_lr`); a peak never goes below `stop_lr`.",
+    )
+
+    def build(self, num_steps: int, num_workers: int = 1) -> CosineRestarts:
+        r = self.resolve(num_steps)
+        return CosineRestarts(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            **_warmup_args(r),
+            stop_lr=r.resolved_stop_lr(),
+            cycle_decay=Factor.of(r.cycle_decay),
+            cycle_steps=r.cycle_steps,
+            cycle_mult=r.cycle_mult,
+        )
+
+
+_ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
+_ONE_CYCLE_WARMUP = (
+    "it warms up by itself from `max_lr / div_factor` to `max_lr` over its first "
+    "`pct_start * num_steps` steps: set `pct_start` and `div_factor`."
+)
+
+
+@config_type(OneCycle)
+class OneCycleConfig(Model):
+    """``one_cycle``: the 1cycle policy (torch `OneCycleLR(total_steps=num_steps)`)."""
+
+    min_num_steps = 1  # torch's OneCycleLR needs total_steps > 0: its phases are fractions of it
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": "it starts at `max_lr / div_factor`: set `max_lr` and `div_factor`.",
+        "stop_lr": _ONE_CYCLE_FINAL,
+        "stop_lr_ratio": _ONE_CYCLE_FINAL,
+        "warmup_steps": _ONE_CYCLE_WARMUP,
+        "warmup_ratio": _ONE_CYCLE_WARMUP,
+        "warmup_start_factor": _ONE_CYCLE_WARMUP,
+    }
+
+    type: Literal["one_cycle"] = Field(description="The schedule type.")
+    max_lr: float = Field(gt=0, description="The peak rate.")
+    pct_start: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="The fraction of `num_steps` spent rising to `max_lr` (at most 0.5 with "
+        "`three_phase`).",
+    )
+    div_factor: float = Field(
+        25.0, ge=1, le=F32_MAX, description="The rate starts at `max_lr / div_factor`."
+    )
+    final_div_factor: float = Field(
+        1e4,
+        ge=1,
+        le=F32_MAX,
+        description="The rate ends at `max_lr / div_factor / final_div_factor`.",
+    )
+    anneal_strategy: Literal["cos", "linear"] = Field(
+        "cos", description="The shape of every phase: cosine or linear."
+    )
+    three_phase: bool = Field(
+        False,
+        description="Fall back to `max_lr / div_factor` as fast as the rate rose, then anneal "
+        "to the minimum in a third phase (the original paper's policy).",
+    )
+
+    @classmethod
+    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
+        yield from super()._rules(v, num_steps)
+        pct = v.get("pct_start")
+        if v.get("three_phase") and pct is not None and pct > 0.5:
+            yield (
+                "pct_start",
+                f"must be at most 0.5 with `three_phase` (the first two phases take "
+                f"`2 * pct_start` of the steps); got {pct!r}",
+            )
+
+    def rates(self) -> dict[str, tuple[str, float]]:
+        lowest = self.max_lr / self.div_factor / self.final_div_factor
+        return {"max_lr": ("`max_lr / div_factor / final_div_factor`", lowest)}
+
+    def build(self, num_steps: int, num_workers: int = 1) -> OneCycle:
+        return OneCycle(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            scale_by_worker=self.scale_by_worker,
+            max_lr=self.max_lr,
+            div_factor=self.div_factor,
+            final_div_factor=self.final_div_factor,
+            pct_start=self.pct_start,
+            anneal_strategy=self.anneal_strategy,
+            three_phase=self.three_phase,
+        )
+
+
+_CYCLIC_WARMUP = "it has no warmup: every cycle rises from `base_lr` over `step_size_up` steps."
+_CYCLIC_RANGE = "it cycles between `base_lr` and `max_lr`"
+
+
+@config_type(Cyclic)
+class CyclicConfig(Model):
+    """``cyclic``: cyclical learning rates (torch `CyclicLR(cycle_momentum=False)`)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`.",
+        "stop_lr": _CYCLIC_RANGE + ", without an end rate.",
+        "stop_lr_ratio": _CYCLIC_RANGE + ", without an end rate.",
+        "warmup_steps": _CYCLIC_WARMUP,
+        "warmup_ratio": _CYCLIC_WARMUP,
+        "warmup_start_factor": _CYCLIC_WARMUP,
+    }
+    rate_keys = ("max_lr", "base_lr")
+
+    type: Literal["cyclic"] = Field(description="The schedule type.")
+    base_lr: float = Field(ge=0, description="The lower rate, at the start of every cycle.")
+    max_lr: float = Field(
+        gt=0, description="The upper rate, at least `base_lr`, reached after `step_size_up`."
+    )
+    step_size_up: int = Field(
+        2000, gt=0, le=INT32_MAX, description="Steps from `base_lr` up to `max_lr`."
+    )
+    step_size_down: int | None = Field(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        description="Steps from `max_lr` back down to `base_lr`. Default: `step_size_up`.",
+    )
+    mode: Literal["triangular", "triangular2", "exp_range"] = Field(
+        "triangular",
+        description="`triangular`: every cycle the same; `triangular2`: the amplitude halves "
+        "every cycle; `exp_range`: the amplitude is multiplied by `gamma ** step`.",
+    )
+    gamma: float = Field(
+        1.0, gt=0, le=1, description="The `exp_range` factor per step (only for `exp_range`)."
+    )
+
+    @classmethod
+    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
+        yield from super()._rules(v, num_steps)
+        base, top = v.get("base_lr"), v.get("max_lr")
+        if base is not None and top is not None and top < base:
+            yield "max_lr", f"must be at least `base_lr` ({base!r}); got {top!r}"
+        gamma, mode = v.get("gamma"), v.get("mode")
+        if gamma is not None and gamma != 1.0 and mode is not None and mode != "exp_range":
+            yield "gamma", f"is used only by `mode` `exp_range` (mode is `{mode}`); got {gamma!r}"
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Cyclic:
+        return Cyclic(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            scale_by_worker=self.scale_by_worker,
+            base_lr=self.base_lr,
+            max_lr=self.max_lr,
+            gamma=Factor.of(self.gamma),
+            step_size_up=self.step_size_up,
+            step_size_down=self.step_size_down or self.step_size_up,
+            mode=self.mode,
+        )
+
+    def resolve(self, num_steps: int) -> CyclicConfig:
+        if self.step_size_down is None:
+            return self.model_copy(update={"step_size_down": self.step_size_up})
+        return self
+
+
+constant = builder(ConstantConfig)
+step = builder(StepConfig)
+multistep = builder(MultiStepConfig)
+polynomial = builder(PolynomialConfig)
+linear = builder(LinearConfig)
+inverse_sqrt = builder(InverseSqrtConfig)
+cosine_restarts = builder(CosineRestartsConfig)
+one_cycle = builder(OneCycleConfig)
+cyclic = builder(CyclicConfig)

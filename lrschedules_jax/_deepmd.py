@@ -1,79 +1,85 @@
-"""DeePMD-kit's schedules: ``exp`` (stepped and smooth), ``cosine`` and ``wsd``."""
+"""DeePMD-kit's schedules: ``exp`` (stepped and smooth), ``cosine`` and ``wsd``.
+
+Each type is defined once: its schedule class (the formula, its docstring and examples), its
+config model (keys, defaults, rules, the explicit build) and its builder, derived from both.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
 
-import jax
-import jax.numpy as jnp
-from jax import lax
+from pydantic import Field
 
-from ._schedule import (
-    INT32_MAX,
-    as_float,
-    build_from_keys,
-    exp_times_int,
-    is_concrete,
-    register_schedule,
-    static,
-)
+from ._jax import jax, jnp, lax
+from ._model import Rule, StopKeys, WarmupKeys, builder, config_type
+from ._numerics import INT32_MAX, Factor, as_float, exp_times_int, is_concrete, sin2_of_fraction
+from ._schedule import leaf, register_schedule, static
 from ._warmup import WarmupSchedule
 
-__all__ = ["WSD", "Cosine", "Exp", "cosine", "exp", "wsd"]
+__all__ = [
+    "WSD",
+    "Cosine",
+    "CosineConfig",
+    "Exp",
+    "ExpConfig",
+    "WSDConfig",
+    "cosine",
+    "exp",
+    "wsd",
+]
 
-_HALF_PI = math.pi / 2
+_EXP_MIN_STOP = 1e-10
 
 
-def sin2_of_fraction(num: jax.Array, den: int, dtype: Any) -> jax.Array:
-    """``sin(pi/2 * num/den) ** 2``: the cosine-annealing factor ``(1 + cos(pi * (1 - q))) / 2``.
-
-    Written on the *remaining* fraction ``q = num/den`` so that the end of a decay, where the
-    factor is tiny, keeps full relative accuracy (``1 + cos(x)`` near ``x = pi`` would cancel).
-    """
-    # One multiply by the constant pi / (2 den) (rounded once) instead of a division per step.
-    return jnp.square(jnp.sin(num.astype(dtype) * as_float(_HALF_PI / den, dtype)))
+def _type_field(name: str) -> Any:
+    return Field(name, description="The schedule type.")
 
 
 @register_schedule
 class Exp(WarmupSchedule):
-    """Exponential decay, stepped (``t // decay_steps``) or smooth, floored at ``stop_lr``.
+    """DeePMD-kit's exponential decay (the default ``learning_rate`` type).
 
-    Build it with :func:`exp` or ``make_schedule``; the decay rate is stored as its natural
-    logarithm so that rates close to 1 keep their precision in float32 and in stacked sweeps.
+    .. math::
+      \\mathrm{lr}(t) = \\max\\left(s_0\\, r^{\\lfloor t / d \\rfloor},\\ e\\right),
+      \\qquad r = \\exp\\left(\\frac{\\log(\\max(e, 10^{-10}) / s_0)}{T / d}\\right)
+
+    with ``t = step - warmup_steps``, ``T = num_steps - warmup_steps``, ``d = decay_steps``
+    (``t / d`` instead of ``t // d`` when ``smooth``). If ``decay_rate`` is not given and
+    ``decay_steps >= T``, ``decay_steps`` becomes ``100 if T // 10 > 100 else T // 100 + 1``,
+    as DeePMD-kit does. ``stop_lr`` is a floor, also with an explicit ``decay_rate``. The
+    decay rate is a :class:`~lrschedules_jax._numerics.Factor` (its logarithm), so that rates
+    close to 1 keep their precision in float32 and in stacked sweeps.
+
+    Examples:
+      >>> sched = exp(start_lr=1e-3, stop_lr=1e-5, decay_steps=5000, num_steps=10000)
+      >>> round(float(sched(0)), 10), round(float(sched(10000)), 10)
+      (0.001, 1e-05)
     """
 
-    type_name = "exp"
-
-    stop_lr: float
-    log_decay_rate: float = dataclasses.field(metadata={"internal": True})
-    log_decay_rate_lo: float = dataclasses.field(default=0.0, metadata={"internal": True})
-    decay_steps: int = static()
-    smooth: bool = static(False)
-
-    @property
-    def decay_rate(self) -> float:
-        """The per-``decay_steps`` decay factor ``r``."""
-        return math.exp(self.log_decay_rate)
+    stop_lr: float = leaf(ge=0)
+    decay_rate: Factor
+    decay_steps: int = static(ge=1, le=INT32_MAX)
+    smooth: bool = static()
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         ds = self.decay_steps
         # t >= 0, so the truncating division is the floor division (and cheaper).
         n = t if self.smooth else lax.div(t, jnp.asarray(ds, t.dtype))
         n_max = (INT32_MAX - self.warmup_steps) // (1 if self.smooth else ds)
-        if is_concrete(self.log_decay_rate):
-            c = self.log_decay_rate / ds if self.smooth else float(self.log_decay_rate)
+        if is_concrete(self.decay_rate.log):
+            c = self.decay_rate.log / ds if self.smooth else float(self.decay_rate.log)
             n_floor = self._floor_index(c)
             if n_floor is not None and n_floor < n_max:
                 # Past n_floor the rate is below stop_lr: clamping n changes no value and
                 # bounds it, which lets exp_times_int skip work when the bound is small.
                 n, n_max = jnp.minimum(n, n_floor), n_floor
             lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype, n_max=n_max)
-        else:  # traced: the float32 rate loses its rounding, which log_decay_rate_lo keeps
+        else:  # traced: the float32 rate loses its rounding, which decay_rate.log_lo keeps
             per = ds if self.smooth else 1
-            c = as_float(self.log_decay_rate, dtype) / per
-            rest = as_float(self.log_decay_rate_lo, dtype) / per
+            c = as_float(self.decay_rate.log, dtype) / per
+            rest = as_float(self.decay_rate.log_lo, dtype) / per
             factor = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest)
             lr = as_float(self.start_lr, dtype) * factor
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
@@ -89,31 +95,160 @@ class Exp(WarmupSchedule):
         target = math.log(self.stop_lr / self.start_lr) + math.log1p(-1e-5)
         return max(0, math.ceil(target / c))
 
-    def _extra_config(self) -> dict[str, Any]:
-        return {"decay_rate": self.decay_rate}
+
+class DeePMDKeys(WarmupKeys, StopKeys):
+    """The keys of DeePMD-kit's own types: a missing stop key gets its 5e-8 (with a warning)."""
+
+    legacy_stop_default = True
+
+
+@config_type(Exp)
+class ExpConfig(DeePMDKeys):
+    """``exp``: exponential decay, stepped or smooth (DeePMD-kit's default type)."""
+
+    type: Literal["exp"] = _type_field("exp")
+    decay_steps: int = Field(
+        5000,
+        gt=0,
+        le=INT32_MAX,
+        description="The rate decays every `decay_steps` steps. If `decay_rate` is not given "
+        "and `decay_steps >= num_steps - warmup_steps`, it is replaced by "
+        "`100 if T // 10 > 100 else T // 100 + 1` (T = num_steps - warmup_steps), as "
+        "DeePMD-kit does.",
+    )
+    decay_rate: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="The factor per `decay_steps`. Derived from `stop_lr` if not given; "
+        "`stop_lr` stays a floor either way.",
+    )
+    smooth: bool = Field(
+        False, description="Decay at every step (`t / decay_steps`) instead of in stairs."
+    )
+
+    @classmethod
+    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
+        yield from super()._rules(v, num_steps)
+        # The derived rate uses max(stop_lr, 1e-10): below 1e-10 it would exceed 1 and the
+        # "decay" would rise above start_lr.
+        start = v.get("start_lr")
+        if "decay_rate" in v and v["decay_rate"] is None and start is not None:
+            if start < _EXP_MIN_STOP:
+                yield (
+                    "start_lr",
+                    f"must be >= {_EXP_MIN_STOP} when `decay_rate` is derived (DeePMD-kit "
+                    f"derives it from max(stop_lr, {_EXP_MIN_STOP}), so the rate would rise); "
+                    f"got {start!r}. Give `decay_rate` explicitly for smaller rates",
+                )
+
+    def resolve(self, num_steps: int) -> ExpConfig:
+        base = super().resolve(num_steps)
+        length = num_steps - base.warmup_steps
+        decay_steps, decay_rate = base.decay_steps, base.decay_rate
+        if decay_rate is None:
+            if decay_steps >= length:
+                decay_steps = 100 if length // 10 > 100 else length // 100 + 1
+            stop = max(base.resolved_stop_lr(), _EXP_MIN_STOP)
+            if length == 0:  # num_steps 0: no decay phase, DeePMD-kit uses decay_rate 1
+                decay_rate = 1.0
+            else:
+                decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
+        return base.model_copy(update={"decay_steps": decay_steps, "decay_rate": decay_rate})
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Exp:
+        r = self.resolve(num_steps)
+        assert r.stop_lr is not None and r.decay_rate is not None
+        return Exp(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            scale_by_worker=r.scale_by_worker,
+            start_lr=r.start_lr,
+            warmup_steps=r.warmup_steps,
+            warmup_start_factor=r.warmup_start_factor,
+            stop_lr=r.stop_lr,
+            decay_rate=Factor.of(r.decay_rate),
+            decay_steps=r.decay_steps,
+            smooth=r.smooth,
+        )
+
+    def notes(self, section: Mapping[str, Any], schedule: Any) -> dict[str, str]:
+        notes = super().notes(section, schedule)
+        if self.decay_rate is None:
+            notes["decay_rate"] = "derived: reaches stop_lr at num_steps"
+            if self.decay_steps != schedule.decay_steps:
+                notes["decay_steps"] = (
+                    f"replaced: {self.decay_steps} >= decay length {schedule.decay_length}, "
+                    "as DeePMD-kit does"
+                )
+        return notes
 
 
 @register_schedule
 class Cosine(WarmupSchedule):
-    """Cosine annealing from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``."""
+    """DeePMD-kit's cosine annealing from ``start_lr`` to ``stop_lr``, then ``stop_lr``.
 
-    type_name = "cosine"
+    .. math::
+      \\mathrm{lr}(t) = e + \\frac{s_0 - e}{2}\\left(1 + \\cos\\frac{\\pi t}{T}\\right)
+      \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
 
-    stop_lr: float
+    Examples:
+      >>> sched = cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
+      >>> round(float(sched(5000)), 10)
+      0.000505
+    """
+
+    stop_lr: float = leaf(ge=0)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return self._anneal(t, dtype, sin2_of_fraction)
 
 
+@config_type(Cosine)
+class CosineConfig(DeePMDKeys):
+    """``cosine``: cosine annealing from `start_lr` to `stop_lr`."""
+
+    type: Literal["cosine"] = Field(description="The schedule type.")
+
+    def build(self, num_steps: int, num_workers: int = 1) -> Cosine:
+        r = self.resolve(num_steps)
+        return Cosine(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            scale_by_worker=r.scale_by_worker,
+            start_lr=r.start_lr,
+            warmup_steps=r.warmup_steps,
+            warmup_start_factor=r.warmup_start_factor,
+            stop_lr=r.resolved_stop_lr(),
+        )
+
+
 @register_schedule
 class WSD(WarmupSchedule):
-    """Warmup-stable-decay: ``start_lr`` for the stable phase, then a final decay to ``stop_lr``."""
+    """DeePMD-kit's warmup-stable-decay: ``start_lr``, then a final decay to ``stop_lr``.
 
-    type_name = "wsd"
+    .. math::
+      D = \\max(1, \\min(\\lfloor \\rho N \\rfloor, T)),\\quad S = T - D,\\quad
+      \\tau = \\mathrm{clip}((t - S) / D, 0, 1)
 
-    stop_lr: float
-    decay_phase_ratio: float = static(0.1)
-    decay_type: str = static("inverse_linear")
+    ``lr = start_lr`` for ``t < S``; then, by ``decay_type``, ``1 / (tau / e + (1 - tau) / s0)``
+    (``inverse_linear``), ``e + (s0 - e) (1 + cos(pi tau)) / 2`` (``cosine``) or
+    ``s0 + (e - s0) tau`` (``linear``); ``stop_lr`` from ``t >= T`` on.
+
+    Examples:
+      >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
+      >>> round(float(sched(9000)), 10), round(float(sched(9500)) / 1.98019802e-5, 6)
+      (0.001, 1.0)
+    """
+
+    stop_lr: float = leaf(gt=0)
+    decay_phase_ratio: float = static(gt=0, le=1)
+    decay_type: str = static()
+
+    def _check(self) -> None:
+        super()._check()
+        if self.decay_type not in ("inverse_linear", "cosine", "linear"):
+            raise ValueError(f"WSD: unknown `decay_type` {self.decay_type!r}.")
 
     @property
     def decay_phase_steps(self) -> int:
@@ -154,149 +289,52 @@ class WSD(WarmupSchedule):
         return {"decay start": self.warmup_steps + self.stable_steps}
 
 
-def exp(
-    *,
-    start_lr: float,
-    num_steps: int,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    decay_steps: int = 5000,
-    decay_rate: float | None = None,
-    smooth: bool = False,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Exp:
-    """DeePMD-kit's exponential decay (the default ``learning_rate`` type).
+@config_type(WSD)
+class WSDConfig(DeePMDKeys):
+    """``wsd``: warmup, a stable phase at `start_lr`, then a final decay to `stop_lr`."""
 
-    .. math::
-      \\mathrm{lr}(t) = \\max\\left(s_0\\, r^{\\lfloor t / d \\rfloor},\\ e\\right),
-      \\qquad r = \\exp\\left(\\frac{\\log(\\max(e, 10^{-10}) / s_0)}{T / d}\\right)
+    type: Literal["wsd"] = Field(description="The schedule type.")
+    decay_phase_ratio: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="The final decay phase as a fraction of the total `num_steps`: "
+        "`D = max(1, min(int(decay_phase_ratio * num_steps), num_steps - warmup_steps))`.",
+    )
+    decay_type: Literal["inverse_linear", "cosine", "linear"] = Field(
+        "inverse_linear", description="The shape of the final decay."
+    )
 
-    with ``t = step - warmup_steps``, ``T = num_steps - warmup_steps``, ``d = decay_steps``
-    (``t / d`` instead of ``t // d`` when ``smooth``). If ``decay_rate`` is not given and
-    ``decay_steps >= T``, ``decay_steps`` becomes ``100 if T // 10 > 100 else T // 100 + 1``,
-    as DeePMD-kit does. ``stop_lr`` is a floor, also with an explicit ``decay_rate``.
+    @classmethod
+    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
+        yield from super()._rules(v, num_steps)
+        for key in ("stop_lr", "stop_lr_ratio"):
+            if v.get(key) is not None and v[key] <= 0:
+                yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
 
-    Args:
-      start_lr: the rate after warmup (> 0).
-      num_steps: the number of training steps (``training.numb_steps``).
-      stop_lr: the rate at ``num_steps``; exactly one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
-      decay_steps: the rate drops every ``decay_steps`` steps.
-      decay_rate: the factor per ``decay_steps``; derived from ``stop_lr`` if not given.
-      smooth: decay at every step instead of in stairs.
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"`` for ``jax.device_count()``.
+    def build(self, num_steps: int, num_workers: int = 1) -> WSD:
+        r = self.resolve(num_steps)
+        return WSD(
+            num_steps=num_steps,
+            num_workers=num_workers,
+            scale_by_worker=r.scale_by_worker,
+            start_lr=r.start_lr,
+            warmup_steps=r.warmup_steps,
+            warmup_start_factor=r.warmup_start_factor,
+            stop_lr=r.resolved_stop_lr(),
+            decay_phase_ratio=r.decay_phase_ratio,
+            decay_type=r.decay_type,
+        )
 
-    Returns:
-      An :class:`Exp` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = exp(start_lr=1e-3, stop_lr=1e-5, decay_steps=5000, num_steps=10000)
-      >>> round(float(sched(0)), 10), round(float(sched(10000)), 10)
-      (0.001, 1e-05)
-    """
-    return build_from_keys("exp", locals())
+    def notes(self, section: Mapping[str, Any], schedule: Any) -> dict[str, str]:
+        notes = super().notes(section, schedule)
+        notes["decay_phase_ratio"] = (
+            f"decay phase {schedule.decay_phase_steps:,} steps, "
+            f"stable {schedule.stable_steps:,} steps"
+        )
+        return notes
 
 
-def cosine(
-    *,
-    start_lr: float,
-    num_steps: int,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Cosine:
-    """DeePMD-kit's cosine annealing.
-
-    .. math::
-      \\mathrm{lr}(t) = e + \\frac{s_0 - e}{2}\\left(1 + \\cos\\frac{\\pi t}{T}\\right)
-      \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
-
-    Args:
-      start_lr: the rate after warmup (> 0).
-      num_steps: the number of training steps.
-      stop_lr: the final rate; exactly one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio``.
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`Cosine` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
-      >>> round(float(sched(5000)), 10)
-      0.000505
-    """
-    return build_from_keys("cosine", locals())
-
-
-def wsd(
-    *,
-    start_lr: float,
-    num_steps: int,
-    stop_lr: float | None = None,
-    stop_lr_ratio: float | None = None,
-    decay_phase_ratio: float = 0.1,
-    decay_type: str = "inverse_linear",
-    warmup_steps: int = 0,
-    warmup_ratio: float | None = None,
-    warmup_start_factor: float = 0.0,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> WSD:
-    """DeePMD-kit's warmup-stable-decay.
-
-    .. math::
-      D = \\max(1, \\min(\\lfloor \\rho N \\rfloor, T)),\\quad S = T - D,\\quad
-      \\tau = \\mathrm{clip}((t - S) / D, 0, 1)
-
-    ``lr = start_lr`` for ``t < S``; then, by ``decay_type``, ``1 / (tau / e + (1 - tau) / s0)``
-    (``inverse_linear``), ``e + (s0 - e) (1 + cos(pi tau)) / 2`` (``cosine``) or
-    ``s0 + (e - s0) tau`` (``linear``); ``stop_lr`` from ``t >= T`` on.
-
-    Args:
-      start_lr: the stable rate (> 0).
-      num_steps: the number of training steps ``N``.
-      stop_lr: the final rate (> 0); exactly one of it and ``stop_lr_ratio``.
-      stop_lr_ratio: ``stop_lr = start_lr * stop_lr_ratio`` (> 0).
-      decay_phase_ratio: ``rho``, the decay phase as a fraction of ``num_steps``, in (0, 1].
-      decay_type: ``"inverse_linear"``, ``"cosine"`` or ``"linear"``.
-      warmup_steps: linear warmup length; excludes ``warmup_ratio``.
-      warmup_ratio: ``warmup_steps = int(warmup_ratio * num_steps)``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``.
-      num_workers: an int >= 1, or ``"auto"``.
-
-    Returns:
-      A :class:`WSD` schedule.
-
-    Raises:
-      ConfigError: if any argument is invalid.
-
-    Examples:
-      >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
-      >>> round(float(sched(9000)), 10), round(float(sched(9500)) / 1.98019802e-5, 6)
-      (0.001, 1.0)
-    """
-    return build_from_keys("wsd", locals())
+exp = builder(ExpConfig)
+cosine = builder(CosineConfig)
+wsd = builder(WSDConfig)

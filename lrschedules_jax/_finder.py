@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -22,7 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._schedule import float_dtype
+from ._errors import ConfigError, Problems
+from ._numerics import float_dtype
 
 __all__ = ["LRRangeTestResult", "lr_range_test"]
 
@@ -109,6 +109,13 @@ def _is_stacked(batches: Any) -> bool:
     return bool(leaves) and all(isinstance(x, (np.ndarray, jax.Array)) for x in leaves)
 
 
+#: The largest sweep: the rate table is a device array of ``num_steps`` floats.
+MAX_STEPS = 1_000_000
+# Every rate of the sweep must be a normal, finite float32.
+_F32_TINY = 1.1754943508222875e-38
+_F32_MAX = 3.4028234663852886e38
+
+
 def _check(
     loss_fn: Any,
     batches: Any,
@@ -120,55 +127,63 @@ def _check(
     divergence_threshold: Any,
     progress: Any,
 ) -> None:
-    from .config import ConfigError
-
-    problems = []
-
-    def number(x: Any) -> bool:
-        return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
-
-    def bad(key: str, allowed: str, value: Any) -> None:
-        problems.append(f"{_NAME}.{key}: must be {allowed}; got {value!r}.")
-
+    problems = Problems()
     if not callable(loss_fn):
-        bad("loss_fn", "a function `loss_fn(params, batch) -> scalar loss`", loss_fn)
+        problems.bad(
+            f"{_NAME}.loss_fn", "a function `loss_fn(params, batch) -> scalar loss`", loss_fn
+        )
     if isinstance(optimizer, optax.GradientTransformation) or not callable(optimizer):
-        bad(
-            "optimizer",
+        problems.bad(
+            f"{_NAME}.optimizer",
             "an optimizer factory called with the learning rate (`optax.sgd`, `optax.adam`, "
             "`functools.partial(optax.sgd, momentum=0.9)`), not a built transformation",
             optimizer,
         )
-    if not number(start_lr) or start_lr <= 0:
-        bad("start_lr", "a finite number > 0", start_lr)
-    if not number(end_lr) or (number(start_lr) and end_lr <= start_lr):
-        bad("end_lr", f"a finite number > `start_lr` ({start_lr!r})", end_lr)
-    if isinstance(num_steps, bool) or not isinstance(num_steps, numbers.Integral) or num_steps < 2:
-        bad("num_steps", "an integer >= 2", num_steps)
-    if not number(smoothing) or not 0 <= smoothing < 1:
-        bad("smoothing", "a number in [0, 1)", smoothing)
-    if divergence_threshold is not None and (
-        not number(divergence_threshold) or divergence_threshold <= 1
-    ):
-        bad(
-            "divergence_threshold", "a number > 1, or None (never stop early)", divergence_threshold
+    rate = f"a finite number in [{_F32_TINY:.7g}, {_F32_MAX:.7g}] (a normal float32)"
+    start = problems.number(
+        f"{_NAME}.start_lr", start_lr, rate, lambda x: _F32_TINY <= x <= _F32_MAX
+    )
+    if start is None:
+        problems.number(f"{_NAME}.end_lr", end_lr, rate, lambda x: _F32_TINY <= x <= _F32_MAX)
+    else:
+        problems.number(
+            f"{_NAME}.end_lr",
+            end_lr,
+            f"a finite number > `start_lr` ({start!r}) and <= {_F32_MAX:.7g}",
+            lambda x: start < x <= _F32_MAX,
+        )
+    problems.integer(f"{_NAME}.num_steps", num_steps, 2, MAX_STEPS)
+    problems.number(f"{_NAME}.smoothing", smoothing, "a number in [0, 1)", lambda x: 0 <= x < 1)
+    if divergence_threshold is not None:
+        problems.number(
+            f"{_NAME}.divergence_threshold",
+            divergence_threshold,
+            "a number > 1, or None (never stop early)",
+            lambda x: x > 1,
         )
     if progress is not None and not isinstance(progress, bool):
-        bad("progress", "True, False or None (automatic)", progress)
+        problems.bad(f"{_NAME}.progress", "True, False or None (automatic)", progress)
     if _is_stacked(batches):
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x in jax.tree.leaves(batches)}
         if None in sizes or len(sizes) != 1 or 0 in sizes:
-            problems.append(
-                f"{_NAME}.batches: every array must have the same, non-zero leading (step) "
-                f"axis; got leading sizes {sorted(map(str, sizes))}."
+            problems.add(
+                f"{_NAME}.batches",
+                "every array must have the same, non-zero leading (step) axis; got leading "
+                f"sizes {sorted(map(str, sizes))}.",
             )
-    elif isinstance(batches, (str, bytes)) or not isinstance(batches, Iterable):
-        problems.append(
-            f"{_NAME}.batches: must be an iterable of batches, or an array (or a dict/tuple "
-            f"of arrays) with a leading step axis; got {type(batches).__name__}."
+    elif isinstance(batches, Mapping):
+        problems.add(
+            f"{_NAME}.batches",
+            "a dict must hold arrays (NumPy or JAX) with a leading step axis; got values of "
+            f"type {sorted({type(x).__name__ for x in jax.tree.leaves(batches)})}.",
         )
-    if problems:
-        raise ConfigError(problems)
+    elif isinstance(batches, (str, bytes)) or not isinstance(batches, Iterable):
+        problems.add(
+            f"{_NAME}.batches",
+            "must be an iterable of batches, or an array (or a dict/tuple of arrays) with a "
+            f"leading step axis; got {type(batches).__name__}.",
+        )
+    problems.raise_if_any()
 
 
 def _batch_source(batches: Any) -> tuple[Any, Callable[[int], Any]]:
@@ -205,14 +220,18 @@ def _first(stacked: Any) -> Any:
 
 def _check_loss(loss_fn: Callable[[Any, Any], Any], params: Any, batch: Any) -> None:
     """``loss_fn`` must return a real scalar (checked abstractly, without running it)."""
-    out = jax.eval_shape(loss_fn, params, batch)
+    try:
+        out = jax.eval_shape(loss_fn, params, batch)
+    except TypeError as exc:  # a non-array result, or a batch loss_fn cannot use
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            [f"{_NAME}.loss_fn: must return a scalar floating-point loss; it raised: {first[:200]}"]
+        ) from None
     if (
         not isinstance(out, jax.ShapeDtypeStruct)
         or out.shape != ()
         or not jnp.issubdtype(out.dtype, jnp.floating)
     ):
-        from .config import ConfigError
-
         got = f"shape {out.shape}, dtype {out.dtype}" if hasattr(out, "shape") else repr(out)
         raise ConfigError(
             [f"{_NAME}.loss_fn: must return a scalar floating-point loss; got {got}."]

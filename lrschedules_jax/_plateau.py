@@ -18,7 +18,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ._schedule import INT32_MAX, float_dtype
+from ._errors import Problems, describe
+from ._numerics import INT32_MAX, float_dtype
 
 __all__ = ["ReduceOnPlateauState", "reduce_on_plateau"]
 
@@ -47,14 +48,6 @@ class ReduceOnPlateauState(NamedTuple):
     count: jax.Array
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
-
-
 def _check(
     factor: Any,
     patience: Any,
@@ -66,33 +59,56 @@ def _check(
     eps: Any,
 ) -> None:
     """Raise one ConfigError listing every invalid argument."""
-    from .config import ConfigError
-
-    problems = []
-
-    def bad(key: str, allowed: str, value: Any) -> None:
-        problems.append(f"{_NAME}.{key}: must be {allowed}; got {value!r}.")
-
-    if not _is_number(factor) or not 0 < factor < 1:
-        bad("factor", "a number in (0, 1)", factor)
+    problems = Problems()
+    problems.number(f"{_NAME}.factor", factor, "a number in (0, 1)", lambda x: 0 < x < 1)
     for key, value in (("patience", patience), ("cooldown", cooldown)):
-        if not _is_int(value) or not 0 <= value < INT32_MAX:
-            bad(key, f"an integer in [0, {INT32_MAX - 1}]", value)
-    if mode not in _MODES:
-        bad("mode", '"min" or "max"', mode)
-    if threshold_mode not in _THRESHOLD_MODES:
-        bad("threshold_mode", '"rel" or "abs"', threshold_mode)
-    if threshold_mode == "rel":
-        if not _is_number(threshold) or not 0 <= threshold < 1:
-            bad("threshold", 'a number in [0, 1) when `threshold_mode` is "rel"', threshold)
-    elif not _is_number(threshold) or threshold < 0:
-        bad("threshold", "a finite number >= 0", threshold)
-    if not _is_number(min_scale) or not 0 <= min_scale <= 1:
-        bad("min_scale", "a number in [0, 1]", min_scale)
-    if not _is_number(eps) or eps < 0:
-        bad("eps", "a finite number >= 0", eps)
-    if problems:
-        raise ConfigError(problems)
+        problems.integer(f"{_NAME}.{key}", value, 0, INT32_MAX - 1)
+    problems.choice(f"{_NAME}.mode", mode, _MODES)
+    problems.choice(f"{_NAME}.threshold_mode", threshold_mode, _THRESHOLD_MODES)
+    if isinstance(threshold_mode, str) and threshold_mode == "rel":
+        problems.number(
+            f"{_NAME}.threshold",
+            threshold,
+            'a number in [0, 1) when `threshold_mode` is "rel"',
+            lambda x: 0 <= x < 1,
+        )
+    else:
+        problems.number(f"{_NAME}.threshold", threshold, "a finite number >= 0", lambda x: x >= 0)
+    problems.number(f"{_NAME}.min_scale", min_scale, "a number in [0, 1]", lambda x: 0 <= x <= 1)
+    problems.number(f"{_NAME}.eps", eps, "a finite number >= 0", lambda x: x >= 0)
+    problems.raise_if_any()
+
+
+def _metric(value: Any) -> Any:
+    """The monitored metric as a real scalar (a Python float, or a 0-d real array)."""
+    problems = Problems()
+    path = f"{_NAME}.value"
+    if value is None:
+        problems.add(
+            path,
+            "the monitored metric must be passed to `update` as `value=metric` (through "
+            "`optax.chain` too); got none.",
+        )
+    elif hasattr(value, "shape") and hasattr(value, "dtype"):  # an array, traced or not
+        kind = getattr(value.dtype, "kind", "")
+        if tuple(value.shape) != ():
+            problems.add(path, f"must be a scalar metric; got shape {tuple(value.shape)}.")
+        elif kind not in ("b", "i", "u", "f"):
+            problems.add(path, f"must be a real number; got an array of dtype {value.dtype}.")
+        else:
+            return value
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            return float(value)  # a Python int of any size within float range, no int32 cast
+        except OverflowError:
+            problems.bad(path, "a real number within the float range", value)
+    else:
+        problems.add(
+            path,
+            f"must be a real scalar (a float, an int or a 0-d array); got "
+            f"{describe(value, with_type=True)}.",
+        )
+    raise problems.error()
 
 
 def reduce_on_plateau(
@@ -200,23 +216,9 @@ def reduce_on_plateau(
         **extra_args: Any,
     ) -> tuple[Any, ReduceOnPlateauState]:
         del params, extra_args
-        if value is None:
-            from .config import ConfigError
-
-            raise ConfigError(
-                [
-                    f"{_NAME}.value: the monitored metric must be passed to `update` as "
-                    "`value=metric` (through `optax.chain` too); got none."
-                ]
-            )
-        if jnp.ndim(value) != 0:
-            from .config import ConfigError
-
-            raise ConfigError(
-                [f"{_NAME}.value: must be a scalar metric; got shape {jnp.shape(value)}."]
-            )
+        value = _metric(value)
         dtype = state.best.dtype
-        current = jnp.asarray(value).astype(dtype)
+        current = jnp.asarray(value, dtype) if isinstance(value, float) else value.astype(dtype)
 
         better = is_better(current, state.best)
         best = jnp.where(better, current, state.best)

@@ -1,215 +1,55 @@
-"""The Schedule base: pytree registration, the call contract, ``to_config()``.
+"""The Schedule base: pytree registration, the call contract, ``to_config()``. Nothing else.
 
-Every schedule is a frozen, keyword-only dataclass registered as a JAX pytree. Float
-hyperparameters are leaves (so a schedule can be passed through ``jax.jit`` and a list of
-schedules of one type can be stacked and vmapped); step counts and modes are static.
+Every schedule is a frozen, keyword-only dataclass, registered as a JAX pytree when its first
+instance is made. Float hyperparameters (and :class:`~lrschedules_jax._numerics.Factor` s) are
+leaves, so a schedule can be passed through ``jax.jit`` and a list of schedules of one type can
+be stacked and vmapped; step counts and modes are static. Constructing a schedule checks the
+bounds its fields declare (``static(ge=1)``), so a schedule with a bad value cannot exist.
 
 ``__call__`` turns the step into a clamped integer and hands it to ``_value``, which does the
-phase arithmetic in integers and ends in one float expression. This module also holds the
-small float helpers the types share: the strongly typed float dtype, exact integer-to-float
-ratios and an ``exp(c * n)`` that stays accurate in float32 when ``c * n`` is large.
+phase arithmetic in integers and ends in one float expression.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 from typing import Any, ClassVar, TypeVar
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-from jax import lax
+from ._errors import describe
+from ._jax import LazyPytree, jax, jnp, np
+from ._numerics import INT32_MAX, Factor, as_step, float_dtype, is_concrete
 
-__all__ = ["Schedule", "Shifted", "register_schedule", "static"]
+__all__ = ["Schedule", "Shifted", "leaf", "register_schedule", "static"]
 
 _S = TypeVar("_S", bound="Schedule")
 
-INT32_MAX = 2**31 - 1
-# The largest float32 below 2**31: float steps are clipped to it before the integer cast.
-_FLOAT_STEP_MAX = float(np.nextafter(np.float32(2**31), np.float32(0)))
+_BOUNDS = {
+    "gt": (operator.gt, ">"),
+    "ge": (operator.ge, ">="),
+    "lt": (operator.lt, "<"),
+    "le": (operator.le, "<="),
+}
+SCALE_BY_WORKER = ("linear", "sqrt", "none")
 
 
-def static(default: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field that is static pytree metadata (not a leaf)."""
-    return dataclasses.field(default=default, metadata={"static": True})
+def static(default: Any = dataclasses.MISSING, **bounds: float) -> Any:
+    """A dataclass field that is static pytree metadata (not a leaf), with optional bounds."""
+    return dataclasses.field(default=default, metadata={"static": True, "bounds": bounds})
+
+
+def leaf(default: Any = dataclasses.MISSING, **bounds: float) -> Any:
+    """A pytree leaf with bounds (``gt``, ``ge``, ``lt``, ``le``) checked when it is concrete."""
+    return dataclasses.field(default=default, metadata={"bounds": bounds})
 
 
 def register_schedule(cls: type[_S]) -> type[_S]:
-    """Make ``cls`` a frozen keyword-only dataclass and register it as a pytree.
+    """Make ``cls`` a frozen keyword-only dataclass (a pytree from its first instance on).
 
     Fields made with :func:`static` are pytree metadata; every other field is a leaf.
     """
-    cls = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
-    fields = dataclasses.fields(cls)
-    jax.tree_util.register_dataclass(
-        cls,
-        data_fields=[f.name for f in fields if not f.metadata.get("static")],
-        meta_fields=[f.name for f in fields if f.metadata.get("static")],
-    )
-    return cls
-
-
-def float_dtype() -> Any:
-    """float32, or float64 when ``jax_enable_x64`` is on."""
-    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
-
-
-def int_dtype() -> Any:
-    """int32, or int64 when ``jax_enable_x64`` is on."""
-    return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
-
-
-def as_float(x: Any, dtype: Any) -> jax.Array:
-    """A hyperparameter as a strongly typed array of ``dtype``."""
-    return jnp.asarray(x, dtype=dtype)
-
-
-def is_concrete(*xs: Any) -> bool:
-    """True when every value is a plain Python/NumPy number (not a traced or JAX array).
-
-    Concrete hyperparameters let derived constants be computed once in float64.
-    """
-    return all(isinstance(x, (int, float, np.number)) for x in xs)
-
-
-def as_step(step: Any) -> jax.Array:
-    """The step as an integer array, clamped to [0, 2**31 - 1].
-
-    Float steps are floored. Negative steps give step 0.
-    """
-    if isinstance(step, (bool, np.bool_)):
-        raise TypeError(f"A step must be an integer, got the boolean {step!r}.")
-    if isinstance(step, (int, np.integer)):
-        return jnp.asarray(min(max(int(step), 0), INT32_MAX), dtype=int_dtype())
-    if isinstance(step, np.ndarray) and np.issubdtype(step.dtype, np.integer):
-        step = np.clip(step, 0, INT32_MAX)
-    step = jnp.asarray(step)
-    if jnp.issubdtype(step.dtype, jnp.floating):
-        step = jnp.floor(jnp.clip(step, 0.0, _FLOAT_STEP_MAX))
-    elif jnp.issubdtype(step.dtype, jnp.unsignedinteger):
-        step = jnp.minimum(step, INT32_MAX)
-    elif not jnp.issubdtype(step.dtype, jnp.integer):
-        raise TypeError(f"A step must be an integer or float array, got dtype {step.dtype}.")
-    return jnp.maximum(step.astype(int_dtype()), 0)
-
-
-def ratio(num: jax.Array, den: int | jax.Array, dtype: Any) -> jax.Array:
-    """``num / den`` for non-negative integers, converted to float only at the end."""
-    return num.astype(dtype) / jnp.asarray(den, dtype=dtype)
-
-
-# Error-free transformations (Dekker, Knuth), shared with the classic types.
-
-
-def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Split float32 ``a`` into ``hi + lo`` with 12 significant bits in ``hi`` (exact)."""
-    bits = lax.bitcast_convert_type(a, jnp.uint32)
-    hi = lax.bitcast_convert_type(bits & jnp.uint32(0xFFFFF000), jnp.float32)
-    return hi, a - hi
-
-
-def _two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a * b == p + err`` exactly (Dekker), in float32."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _round_to_bits(c: float, bits: int) -> float:
-    """``c`` rounded to ``bits`` significant bits (exact in float32 for ``bits <= 24``)."""
-    mantissa, exponent = math.frexp(c)
-    return math.ldexp(round(mantissa * 2**bits), exponent - bits)
-
-
-def _fast_two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a + b == s + err`` exactly, for ``|a| >= |b|`` or ``a == 0`` (Dekker)."""
-    s = a + b
-    return s, b - (s - a)
-
-
-def log_leaves(name: str, factor: float) -> dict[str, float]:
-    """``{name: log(factor), name + "_lo": the part of it a float32 cannot hold}``.
-
-    A factor applied ``k`` times is stored as its logarithm. When the schedule is traced (passed
-    through ``jit`` as an argument, or stacked for a sweep), the logarithm becomes a float32
-    number whose rounding, multiplied by ``k``, would cost ``6e-8 * |log(lr / peak)|`` of
-    relative accuracy (4e-6 thirty decades below the peak). The second leaf keeps that rounding
-    so that :func:`exp_times_int` can add it back (its ``c_rest``).
-    """
-    log = math.log(factor)
-    return {name: log, f"{name}_lo": log - float(np.float32(log))}
-
-
-def exp_times_int(
-    c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX, c_rest: Any = 0.0
-) -> jax.Array:
-    """``exp(c * n)`` for an integer array ``0 <= n <= n_max``, accurate to a few float32 ulps.
-
-    In float32 a plain ``exp(c * n)`` loses ``|c * n| * 1.8e-7`` of relative accuracy (the
-    rounding of ``c``, of ``n`` and of the product all land in the exponent): 3e-6 for a decay
-    over five decades. Here ``c`` is split into ``c_hi`` (8 significant bits, or more when
-    ``n_max`` is small) and ``c_lo = c - c_hi`` (in float64 when ``c`` is a concrete number),
-    ``n`` into 16-bit halves, so that ``c_hi * n`` is a sum of exact products; the exponent is
-    carried as a float32 pair (two exact sums) and ``exp(hi + lo) = exp(hi) * (1 + lo)``.
-    A traced ``c`` is a float32 number; ``c_rest`` (from :func:`log_leaves`) is what that
-    float32 lost of the true ``c``, and is added to ``c_lo`` then (it is ignored for a concrete
-    ``c``, which is exact already).
-    The static bound ``n_max`` (default: any int32) lets short ranges skip the split of ``n``
-    and, when ``|c_lo| * n_max <= 5e-4``, the pair too: ``exp(c_hi * n) * (1 + c_lo * n)``.
-    Under x64 the plain float64 product is already exact enough.
-    """
-    if dtype == jnp.float64:
-        return jnp.exp(jnp.asarray(c, dtype) * n.astype(dtype))
-    n = n.astype(jnp.int32)
-    n_bits = max(int(n_max).bit_length(), 1)
-    short = n_bits <= 16
-    hi_bits = 24 - n_bits if short else 8
-    rest_max = math.inf  # a bound on |c_lo * n|
-    if is_concrete(c):
-        c_hi_value = _round_to_bits(float(c), hi_bits)
-        c_hi = jnp.float32(c_hi_value)
-        c_lo = jnp.float32(float(c) - c_hi_value)
-        rest_max = abs(float(c) - c_hi_value) * n_max
-    else:
-        c32 = jnp.asarray(c, jnp.float32)
-        mask = jnp.uint32((0xFFFFFFFF << (24 - hi_bits)) & 0xFFFFFFFF)  # keeps hi_bits bits
-        bits = lax.bitcast_convert_type(c32, jnp.uint32) & mask
-        c_hi = lax.bitcast_convert_type(bits, jnp.float32)
-        c_lo = (c32 - c_hi) + jnp.asarray(c_rest, jnp.float32)
-    n_float = n.astype(jnp.float32)
-    if short and rest_max <= 5e-4:
-        # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)
-        # up to rest**2 / 2 <= 1.25e-7: no need to carry the sum as a pair.
-        e = jnp.exp(c_hi * n_float)
-        return e + e * (c_lo * n_float)
-    if short:
-        hi, lo = c_hi * n_float, None
-    else:
-        a = (c_hi * jnp.float32(65536.0)) * (n >> 16).astype(jnp.float32)
-        b = c_hi * (n & 0xFFFF).astype(jnp.float32)
-        hi, lo = _fast_two_sum(a, b)
-    hi, err = _fast_two_sum(hi, c_lo * n_float)
-    lo = err if lo is None else lo + err
-    e = jnp.exp(hi)
-    return e + e * lo
-
-
-def build_from_keys(type_name: str, args: dict[str, Any]) -> Any:
-    """What every keyword-only builder does: validate its keys with the config layer, build.
-
-    ``args`` is the builder's ``locals()``: the JSON keys (``None`` meaning "not given") plus
-    ``num_steps`` and ``num_workers``. Builders are strict: DeePMD-kit's backward-compatibility
-    default ``stop_lr`` is for input files, a keyword call must say what it wants.
-    """
-    from .config import make_schedule
-
-    args = dict(args)
-    num_steps = args.pop("num_steps")
-    num_workers = args.pop("num_workers", 1)
-    config = {"type": type_name, **{k: v for k, v in args.items() if v is not None}}
-    return make_schedule(config, num_steps, num_workers=num_workers, strict=True)
+    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
 
 
 def worker_scale(scale_by_worker: str, num_workers: int) -> float:
@@ -222,7 +62,7 @@ def worker_scale(scale_by_worker: str, num_workers: int) -> float:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Schedule:
+class Schedule(LazyPytree):
     """A learning-rate schedule: a callable ``step -> lr`` and a JAX pytree.
 
     Subclasses are made with :func:`register_schedule` and implement ``_value(step, dtype)``,
@@ -237,9 +77,30 @@ class Schedule:
 
     type_name: ClassVar[str] = ""
 
-    num_steps: int = static()
-    scale_by_worker: str = static("linear")
-    num_workers: int = static(1)
+    num_steps: int = static(ge=0, le=INT32_MAX)
+    scale_by_worker: str = static()
+    num_workers: int = static(1, ge=1, le=INT32_MAX)
+
+    def __post_init__(self) -> None:
+        """Check every concrete field against its declared bounds (ValueError if outside)."""
+        if self.scale_by_worker not in SCALE_BY_WORKER:
+            raise ValueError(
+                f"`scale_by_worker` must be one of {SCALE_BY_WORKER}; got {self.scale_by_worker!r}."
+            )
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            for bound, limit in f.metadata.get("bounds", {}).items():
+                if isinstance(value, bool) or not is_concrete(value):
+                    continue
+                compare, op = _BOUNDS[bound]
+                if not compare(value, limit):
+                    raise ValueError(
+                        f"{type(self).__name__}: `{f.name}` must be {op} {limit}; got {value!r}."
+                    )
+        self._check()
+
+    def _check(self) -> None:
+        """Cross-field checks of a type (ValueError); the bounds are checked already."""
 
     def __call__(self, step: Any) -> jax.Array:
         """The learning rate at ``step`` (an int, or an integer array of any shape).
@@ -273,14 +134,10 @@ class Schedule:
         """
         config: dict[str, Any] = {"type": self.type_name}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
+            if f.name in ("num_steps", "num_workers"):
                 continue
             config[f.name] = _to_json(getattr(self, f.name), f.name)
-        config.update(self._extra_config())
         return config
-
-    def _extra_config(self) -> dict[str, Any]:
-        return {}
 
     def replace(self: _S, **changes: Any) -> _S:
         """A copy with some fields replaced (no validation: use the builders for that)."""
@@ -320,11 +177,11 @@ class Schedule:
         if isinstance(start_step, (bool, np.bool_)) or not isinstance(
             start_step, (int, np.integer)
         ):
-            raise TypeError(f"`start_step` must be an int; got {start_step!r}.")
+            raise TypeError(f"`start_step` must be an int; got {describe(start_step)}.")
         start_step = int(start_step)
         if not -INT32_MAX <= start_step <= INT32_MAX:
             raise ValueError(
-                f"`start_step` must be in [{-INT32_MAX}, {INT32_MAX}]; got {start_step}."
+                f"`start_step` must be in [{-INT32_MAX}, {INT32_MAX}]; got {describe(start_step)}."
             )
         return Shifted(
             schedule=self,
@@ -348,7 +205,7 @@ class Shifted(Schedule):
     """
 
     schedule: Schedule
-    start_step: int = static(0)
+    start_step: int = static(0, ge=-INT32_MAX, le=INT32_MAX)
 
     def __call__(self, step: Any) -> jax.Array:
         step = as_step(step)
@@ -381,6 +238,10 @@ class Shifted(Schedule):
 
 
 def _to_json(value: Any, name: str) -> Any:
+    if isinstance(value, Factor):
+        if not is_concrete(value.log):
+            _to_json(value.log, name)  # raises for a stacked sweep
+        return math.exp(float(np.asarray(value.log)))
     if isinstance(value, (bool, str, int, float)) or value is None:
         return value
     if isinstance(value, tuple):

@@ -6,10 +6,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-
-from ._schedule import Schedule, as_float, is_concrete, static
+from ._jax import jax, jnp
+from ._numerics import INT32_MAX, as_float, is_concrete
+from ._schedule import Schedule, leaf, static
 
 __all__ = ["WarmupSchedule"]
 
@@ -30,9 +29,16 @@ class WarmupSchedule(Schedule):
       warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
     """
 
-    start_lr: float
-    warmup_steps: int = static(0)
-    warmup_start_factor: float = 0.0
+    start_lr: float = leaf(gt=0)
+    warmup_steps: int = static(ge=0, le=INT32_MAX)
+    warmup_start_factor: float = leaf(ge=0, le=1)
+
+    def _check(self) -> None:
+        if self.warmup_steps and self.warmup_steps >= self.num_steps:
+            raise ValueError(
+                f"`warmup_steps` must be smaller than `num_steps` ({self.num_steps}); "
+                f"got {self.warmup_steps}."
+            )
 
     @property
     def decay_length(self) -> int:

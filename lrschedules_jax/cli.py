@@ -70,7 +70,8 @@ class Loaded:
     path: str
     section: dict[str, Any]
     num_steps: int
-    schedule: Any  # lrschedules_jax.Schedule (imported lazily)
+    config: Any  # the validated config model (lrschedules_jax.config.Model)
+    schedule: Any  # lrschedules_jax.Schedule (built only when asked: it imports JAX)
     num_steps_source: str  # "training.numb_steps", an alias, or "--num-steps"
     moved: tuple[str, ...]  # legacy training.warmup_* keys moved into learning_rate
     notes: tuple[str, ...] = ()  # backward-compatibility steps taken (conversions, defaults)
@@ -80,34 +81,22 @@ class Loaded:
 # Argument parsing
 
 
-def _positive_int(text: str) -> int:
-    value = _step_count(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be an integer >= 1; got 0")
-    return value
+def _workers(text: str) -> int | str:
+    """``--num-workers``: an int if it reads as one, else the text (checked by the config layer)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
-def _step_count(text: str) -> int:
+def _step(text: str) -> int:
+    """A step of ``show --at``: an integer >= 0 (a schedule clamps larger ones itself)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}") from None
-    if not 0 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2147483647]; got {value}")
-    return value
-
-
-def _num_workers(text: str) -> int | str:
-    if text == "auto":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'must be an integer >= 1 or "auto"; got {text!r}'
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be an integer >= 1 or "auto"; got {value}')
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {value}")
     return value
 
 
@@ -127,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     def num_steps_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-steps",
-            type=_step_count,
+            type=int,
             metavar="N",
             help="the number of training steps; overrides the file's training.numb_steps",
         )
@@ -135,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     def input_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--steps-per-epoch",
-            type=_positive_int,
+            type=int,
             metavar="N",
             help="batches per epoch (DeePMD-kit's total_numb_batch), to resolve "
             "training.num_epoch: numb_steps = ceil(num_epoch * N)",
@@ -150,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     def num_workers_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-workers",
-            type=_num_workers,
+            type=_workers,
             default=1,
             metavar="K",
             help='data-parallel workers the rate is scaled for (scale_by_worker), or "auto" '
@@ -208,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     num_workers_option(show)
     show.add_argument(
         "--at",
-        type=_step_count,
+        type=_step,
         nargs="+",
         action="extend",
         metavar="STEP",
@@ -269,11 +258,16 @@ def _load(
     num_workers: int | str = 1,
     steps_per_epoch: int | None = None,
     strict: bool = False,
+    *,
+    build: bool = True,
 ) -> Loaded:
-    """Read and validate one input; UserError with every problem, each naming the file."""
+    """Read and validate one input; UserError with every problem, each naming the file.
+
+    The schedule is built only with ``build`` (validation alone does not import JAX).
+    """
     import warnings
 
-    from .config import ConfigError, LegacyInputWarning, make_schedule
+    from .config import ConfigError, LegacyInputWarning, check
     from .io import read_input, yaml_float_hints
 
     if path == STDIN:
@@ -303,30 +297,38 @@ def _load(
                 f"{path}: training.numb_steps: is missing (and so is training.num_epoch); add "
                 "one of them to the `training` section, or pass --num-steps N."
             )
-    schedule = None
+    config = schedule = None
     notes = [note.removeprefix(f"{path}: ") for note in found.notes]
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", LegacyInputWarning)
-            schedule = make_schedule(
-                found.section,
-                steps,  # type: ignore[arg-type]
-                num_workers=num_workers,
-                strict=strict,
-            )
+            config, steps, workers = check(found.section, steps, num_workers, strict=strict)
         notes += [str(w.message) for w in caught if issubclass(w.category, LegacyInputWarning)]
     except ConfigError as exc:
         problems = exc.problems
         if steps is None:  # reported above, in the file's terms
             problems = [p for p in problems if not p.startswith("num_steps:")]
+        elif num_steps is not None:  # the command line's option
+            problems = [_option_names(p) for p in problems]
+        if num_workers != 1:
+            problems = [p.replace("num_workers:", "--num-workers:", 1) for p in problems]
         lines += [f"{path}: {problem}" for problem in problems]
         if found.is_yaml:
             lines += [f"{path}: {hint}" for hint in yaml_float_hints(found.section)]
     if lines:
         raise UserError(lines)
-    assert steps is not None
+    assert steps is not None and config is not None
+    if build:
+        schedule = config.build(steps, workers)
     source = "--num-steps" if num_steps is not None else str(found.num_steps_key)
-    return Loaded(path, found.section, steps, schedule, source, found.moved, tuple(notes))
+    return Loaded(path, found.section, steps, config, schedule, source, found.moved, tuple(notes))
+
+
+def _option_names(problem: str) -> str:
+    """``num_steps: ...`` -> ``--num-steps: ...`` for a value given on the command line."""
+    if problem.startswith("num_steps:"):
+        return "--num-steps:" + problem[len("num_steps:") :]
+    return problem
 
 
 def _print_notes(item: Loaded) -> None:
@@ -483,26 +485,18 @@ def _steps(n: int) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    import warnings
-
-    from .config import validate
     from .plotting import evaluate
 
     if args.at and len(args.at) > MAX_AT_STEPS:
         raise UserError([f"--at: at most {MAX_AT_STEPS:,} steps; got {len(args.at):,}."])
     item = _load(args.input, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
-    with warnings.catch_warnings():  # noted once, by _load
-        warnings.simplefilter("ignore")
-        resolved = validate(item.section, item.num_steps)
+    resolved = item.config.resolve(item.num_steps)
     params = {k: v for k, v in resolved.model_dump().items() if v is not None}
     params.pop("type", None)
     params["scale_by_worker"] = params.pop("scale_by_worker")  # last, next to num_workers
-    notes = _notes(item.section, resolved, item.schedule)
+    notes = item.config.notes(item.section, item.schedule)
     for key in item.moved:
         notes.setdefault(key, f"moved from training.{key}")
-    no_stop = all(item.section.get(k) is None for k in ("stop_lr", "stop_lr_ratio"))
-    if no_stop and resolved.type in ("exp", "cosine", "wsd"):
-        notes.setdefault("stop_lr", "not given: DeePMD-kit's default")
     schedule = item.schedule
     if args.at:
         rows = [("at", step) for step in args.at]
@@ -553,41 +547,23 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _notes(section: dict[str, Any], resolved: Any, schedule: Any) -> dict[str, str]:
-    """Where the derived values of ``show`` come from."""
-    num_steps = schedule.num_steps
-    notes = {}
-    if section.get("stop_lr_ratio") is not None:
-        notes["stop_lr"] = f"start_lr * stop_lr_ratio {_fmt(section['stop_lr_ratio'])}"
-    if section.get("warmup_ratio") is not None:
-        notes["warmup_steps"] = f"int(warmup_ratio {_fmt(section['warmup_ratio'])} * {num_steps})"
-    if resolved.type == "exp":
-        given = section.get("decay_steps", 5000)
-        if section.get("decay_rate") is None:
-            notes["decay_rate"] = "derived: reaches stop_lr at num_steps"
-            if given != resolved.decay_steps:
-                length = num_steps - resolved.warmup_steps
-                notes["decay_steps"] = (
-                    f"replaced: {given} >= decay length {length}, as DeePMD-kit does"
-                )
-    if hasattr(schedule, "decay_phase_steps"):  # wsd
-        notes["decay_phase_ratio"] = (
-            f"decay phase {schedule.decay_phase_steps:,} steps, "
-            f"stable {schedule.stable_steps:,} steps"
-        )
-    return notes
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.inputs:
         try:
-            item = _load(path, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
+            item = _load(
+                path,
+                args.num_steps,
+                args.num_workers,
+                args.steps_per_epoch,
+                args.strict,
+                build=False,
+            )
         except UserError as exc:
             problems += exc.lines
             continue
         _print_notes(item)
-        print(f"{item.path}: OK ({item.schedule.type_name}, {_steps(item.num_steps)})")
+        print(f"{item.path}: OK ({item.config.type_name}, {_steps(item.num_steps)})")
     if problems:
         failed = len({line.split(": ", 1)[0] for line in problems})
         count = sum(": hint: " not in line for line in problems)
@@ -617,7 +593,7 @@ def deepmd_input_schema() -> dict[str, Any]:
     ``training.numb_steps``, ``training.num_epoch`` and their aliases. Every other section and
     key is allowed.
     """
-    from ._schedule import INT32_MAX
+    from ._numerics import INT32_MAX
     from .config import json_schema
     from .io import NUM_EPOCH_KEYS, NUM_STEPS_KEYS
 

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ._compat import CompatError, convert_input
-from ._schedule import INT32_MAX
-from .config import ConfigError, LegacyInputWarning
+from ._errors import ConfigError, LegacyInputWarning, describe
+from ._numerics import INT32_MAX
 
 __all__ = [
     "NUM_EPOCH_KEYS",
@@ -427,20 +427,22 @@ class _StepCount:
                     f"; YAML 1.1 (PyYAML, which DeePMD-kit also uses) reads {value} as a "
                     "string: write the integer in full"
                 )
-            self._add(path, f"must be an integer; got {value!r} ({type(value).__name__}){hint}.")
+            self._add(path, f"must be an integer; got {describe(value, with_type=True)}{hint}.")
             return None
         if not 0 <= value <= INT32_MAX:
-            self._add(path, f"must be in [0, {INT32_MAX}]; got {value!r}.")
+            self._add(path, f"must be in [0, {INT32_MAX}]; got {describe(value)}.")
             return None
         return value
 
     def _epochs(self, value: Any, path: str) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self._add(path, f"must be a number of epochs; got {value!r} ({type(value).__name__}).")
+            self._add(path, f"must be a number of epochs; got {describe(value, with_type=True)}.")
             return None
         if not (math.isfinite(value) and value > 0):
             self._add(
-                path, f"must be a positive number of epochs (DeePMD-kit refuses it); got {value!r}."
+                path,
+                "must be a positive number of epochs (DeePMD-kit refuses it); got "
+                f"{describe(value)}.",
             )
             return None
         return float(value)
@@ -453,7 +455,7 @@ class _StepCount:
             return None, path
         if steps_per_epoch is None:
             self.epoch_problem = (
-                f"{self.name}: {path}: the input gives {value!r} epochs, not a step count. "
+                f"{self.name}: {path}: the input gives {describe(value)} epochs, not a step count. "
                 "DeePMD-kit trains ceil(num_epoch * batches per epoch) steps, the batches per "
                 "epoch coming from the training data (it logs them as total_numb_batch): pass "
                 "them (--steps-per-epoch N, or steps_per_epoch=N in Python), or give "
@@ -463,12 +465,15 @@ class _StepCount:
         if isinstance(steps_per_epoch, Mapping) or not _is_count(steps_per_epoch):
             self._add(
                 "steps_per_epoch",
-                f"must be an integer >= 1 for a single-task input; got {steps_per_epoch!r}.",
+                "must be an integer >= 1 for a single-task input; got "
+                f"{describe(steps_per_epoch)}.",
             )
             return None, path
         steps = math.ceil(epochs * steps_per_epoch)
         if steps > INT32_MAX:
-            self._add(path, f"{value!r} * {steps_per_epoch} steps per epoch is above {INT32_MAX}.")
+            self._add(
+                path, f"{describe(value)} * {steps_per_epoch} steps per epoch is above {INT32_MAX}."
+            )
             return None, path
         return steps, f"ceil({path} {value!r} * {steps_per_epoch} steps per epoch)"
 
@@ -477,7 +482,7 @@ class _StepCount:
     ) -> tuple[int | None, str | None]:
         path = "training.num_epoch_dict"
         if not isinstance(epoch_dict, Mapping):
-            self._add(path, f"must map model branches to epochs; got {epoch_dict!r}.")
+            self._add(path, f"must map model branches to epochs; got {describe(epoch_dict)}.")
             return None, path
         epochs = {k: self._epochs(v, f"{path}.{k}") for k, v in epoch_dict.items()}
         if any(v is None for v in epochs.values()):
@@ -494,11 +499,13 @@ class _StepCount:
             self._add(
                 "steps_per_epoch",
                 f"must map every branch of {path} ({', '.join(map(str, epochs))}) to its "
-                f"batches per epoch; got {steps_per_epoch!r}.",
+                f"batches per epoch; got {describe(steps_per_epoch)}.",
             )
             return None, path
         if not all(_is_count(n) for n in steps_per_epoch.values()):
-            self._add("steps_per_epoch", f"must hold integers >= 1; got {steps_per_epoch!r}.")
+            self._add(
+                "steps_per_epoch", f"must hold integers >= 1; got {describe(steps_per_epoch)}."
+            )
             return None, path
         total = sum(epochs[k] * steps_per_epoch[k] for k in epochs)  # type: ignore[operator]
         steps = math.ceil(total)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._schedule import INT32_MAX, Schedule
+from ._numerics import INT32_MAX
+from ._schedule import Schedule
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

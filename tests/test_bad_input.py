@@ -427,7 +427,7 @@ def test_config_not_a_mapping(config):
         ({None: 2}, "learning_rate.None"),
         ({("start_lr",): 2}, "learning_rate.('start_lr',)"),
         ({1.5: 2}, "learning_rate.1.5"),
-        ({True: 2}, "learning_rate.1"),  # the validation library reports True as 1
+        ({True: 2}, "learning_rate.True"),
     ],
     ids=["int", "None", "tuple", "float", "bool"],
 )

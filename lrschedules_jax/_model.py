@@ -251,7 +251,8 @@ class StopKeys(StartKey):
                 f"(stop_lr={stop!r}, stop_lr_ratio={ratio!r})",
             )
         elif stop is None and ratio is None and cls.stop_required:
-            yield "stop_lr", MISSING_STOP
+            if not cls.legacy_stop_default:  # else compat_defaults fills it in or refuses it
+                yield "stop_lr", MISSING_STOP
 
     @classmethod
     def compat_defaults(cls, config: Mapping[str, Any]) -> dict[str, tuple[Any, str, str]]:

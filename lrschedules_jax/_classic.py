@@ -63,14 +63,18 @@ def _internal(default: Any = dataclasses.MISSING) -> Any:
     return dataclasses.field(default=default, metadata={"internal": True})
 
 
-def _exp_int(log_factor: Any, n: jax.Array, dtype: Any, rest: Any = 0.0) -> jax.Array:
-    """``factor ** n`` for an integer array ``n >= 0``, from ``log(factor)``.
+def _exp_int(
+    log_factor: Any, n: jax.Array, dtype: Any, rest: Any = 0.0, scale: Any = 1.0
+) -> jax.Array:
+    """``scale * factor ** n`` for an integer array ``n >= 0``, from ``log(factor)``.
 
     ``rest`` is the float32 rounding of ``log(factor)`` (see ``log_leaves``), used when traced.
+    ``scale`` is applied without forming ``factor ** n`` alone (which flushes to 0 below
+    1.2e-38 where the product may still be normal).
     """
     if is_concrete(log_factor) and float(log_factor) == 0.0:
-        return jnp.ones(n.shape, dtype)
-    return exp_times_int(log_factor, n, dtype, c_rest=rest)
+        return jnp.broadcast_to(as_float(scale, dtype), n.shape)
+    return exp_times_int(log_factor, n, dtype, c_rest=rest, scale=scale)
 
 
 def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
@@ -140,9 +144,7 @@ class Step(WarmupSchedule):
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         k = t // self.step_size
-        return as_float(self.start_lr, dtype) * _exp_int(
-            self.log_gamma, k, dtype, self.log_gamma_lo
-        )
+        return _exp_int(self.log_gamma, k, dtype, self.log_gamma_lo, self.start_lr)
 
     def _extra_config(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
@@ -166,9 +168,7 @@ class MultiStep(WarmupSchedule):
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         marks = jnp.asarray(self.milestones, dtype=int_dtype())
         k = jnp.searchsorted(marks, t, side="right").astype(int_dtype())
-        return as_float(self.start_lr, dtype) * _exp_int(
-            self.log_gamma, k, dtype, self.log_gamma_lo
-        )
+        return _exp_int(self.log_gamma, k, dtype, self.log_gamma_lo, self.start_lr)
 
     def _extra_config(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
@@ -272,11 +272,13 @@ class CosineRestarts(WarmupSchedule):
             extra = extra[i]
             length = jnp.asarray([float(n) for n in lengths], dtype)[i]
             frac = ((length_int - into).astype(dtype) + extra) / length
-        s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
-        peak = s0 * _exp_int(self.log_cycle_decay, i, dtype, self.log_cycle_decay_lo)
-        amplitude = jnp.maximum(peak - e, 0)
-        return e + amplitude * jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
+        shape = jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
+        # (peak - e) * shape with peak = start_lr * cycle_decay ** i, the peak never formed
+        # alone: it may flush to 0 where peak * shape is normal (stop_lr 0).
+        start = as_float(self.start_lr, dtype) * shape
+        peak_shape = _exp_int(self.log_cycle_decay, i, dtype, self.log_cycle_decay_lo, start)
+        return e + jnp.maximum(peak_shape - e * shape, 0)
 
     def _extra_config(self) -> dict[str, Any]:
         return {"cycle_decay": self.cycle_decay}
@@ -418,10 +420,11 @@ class Cyclic(Schedule):
         height = jnp.where(pos <= up, rising, falling)
         if self.mode == "triangular2":
             height = jnp.ldexp(height, -jnp.minimum(cycle, 200).astype(jnp.int32))
-        elif self.mode == "exp_range":
-            height = height * _exp_int(self.log_gamma, step, dtype, self.log_gamma_lo)
         base = as_float(self.base_lr, dtype)
-        return base + (as_float(self.max_lr, dtype) - base) * height
+        amplitude = (as_float(self.max_lr, dtype) - base) * height
+        if self.mode == "exp_range":
+            amplitude = _exp_int(self.log_gamma, step, dtype, self.log_gamma_lo, amplitude)
+        return base + amplitude
 
     def _extra_config(self) -> dict[str, Any]:
         return {"gamma": self.gamma}

@@ -13,6 +13,7 @@ ratios and an ``exp(c * n)`` that stays accurate in float32 when ``c * n`` is la
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any, ClassVar, TypeVar
 
@@ -143,9 +144,16 @@ def log_leaves(name: str, factor: float) -> dict[str, float]:
 
 
 def exp_times_int(
-    c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX, c_rest: Any = 0.0
+    c: Any,
+    n: jax.Array,
+    dtype: Any,
+    *,
+    n_max: int = INT32_MAX,
+    c_rest: Any = 0.0,
+    scale: Any = 1.0,
 ) -> jax.Array:
-    """``exp(c * n)`` for an integer array ``0 <= n <= n_max``, accurate to a few float32 ulps.
+    """``scale * exp(c * n)`` for an integer array ``0 <= n <= n_max`` and ``c <= 0``,
+    accurate to a few float32 ulps.
 
     In float32 a plain ``exp(c * n)`` loses ``|c * n| * 1.8e-7`` of relative accuracy (the
     rounding of ``c``, of ``n`` and of the product all land in the exponent): 3e-6 for a decay
@@ -158,10 +166,13 @@ def exp_times_int(
     ``c``, which is exact already).
     The static bound ``n_max`` (default: any int32) lets short ranges skip the split of ``n``
     and, when ``|c_lo| * n_max <= 5e-4``, the pair too: ``exp(c_hi * n) * (1 + c_lo * n)``.
+    ``scale`` (a rate, a number or an array) multiplies the result without forming
+    ``exp(c * n)`` on its own, which would flush to 0 below 1.2e-38 where ``scale * exp(c * n)``
+    can still be a normal number (see ``_scaled_exp``).
     Under x64 the plain float64 product is already exact enough.
     """
     if dtype == jnp.float64:
-        return jnp.exp(jnp.asarray(c, dtype) * n.astype(dtype))
+        return jnp.asarray(scale, dtype) * jnp.exp(jnp.asarray(c, dtype) * n.astype(dtype))
     n = n.astype(jnp.int32)
     n_bits = max(int(n_max).bit_length(), 1)
     short = n_bits <= 16
@@ -182,8 +193,7 @@ def exp_times_int(
     if short and rest_max <= 5e-4:
         # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)
         # up to rest**2 / 2 <= 1.25e-7: no need to carry the sum as a pair.
-        e = jnp.exp(c_hi * n_float)
-        return e + e * (c_lo * n_float)
+        return _scaled_exp(c_hi * n_float, c_lo * n_float, scale)
     if short:
         hi, lo = c_hi * n_float, None
     else:
@@ -192,8 +202,57 @@ def exp_times_int(
         hi, lo = _fast_two_sum(a, b)
     hi, err = _fast_two_sum(hi, c_lo * n_float)
     lo = err if lo is None else lo + err
-    e = jnp.exp(hi)
-    return e + e * lo
+    return _scaled_exp(hi, lo, scale)
+
+
+# ln 2 in two parts, the first with 14 significant bits: k * _LN2_HI is exact for |k| < 2**10.
+_LN2_HI = _round_to_bits(math.log(2), 14)
+_LN2_LO = math.log(2) - _LN2_HI
+
+
+def pow2(k: jax.Array) -> jax.Array:
+    """``2.0 ** k`` in float32, exactly, for an integer array ``-126 <= k <= 127``."""
+    biased = (k.astype(jnp.int32) + 127).astype(jnp.uint32) << 23
+    return lax.bitcast_convert_type(biased, jnp.float32)
+
+
+def ldexp_exact(x: jax.Array, k: Any) -> jax.Array:
+    """``x * 2.0 ** k`` in float32, exact unless the result leaves the normal range.
+
+    (``jnp.ldexp`` computes ``2 ** k`` with a float power.) Two exact factors cover any
+    ``k`` in ``[-252, 254]``, clipped to it: beyond, a float32 result is 0 or inf anyway.
+    """
+    k = jnp.clip(jnp.asarray(k, jnp.int32), -252, 254)
+    k1 = k >> 1  # floor(k / 2), so both halves are in [-126, 127]
+    return x * pow2(k1) * pow2(k - k1)
+
+
+def _scaled_exp(hi: jax.Array, lo: jax.Array, scale: Any) -> jax.Array:
+    """``scale * exp(hi + lo)`` for ``hi + lo <= 0`` (``|lo|`` small), in float32.
+
+    No intermediate leaves the normal range unless the result does: ``exp(hi + lo)`` alone
+    underflows below ``exp(-87.3)`` (XLA flushes the subnormal to 0) where ``scale * exp(...)``
+    may be a normal number for a ``scale`` up to 3.4e38. So ``hi = k ln 2 + r`` (Cody and
+    Waite: ``k`` an integer, ``|r| <= ln(2) / 2``), ``scale = m * 2**q`` (``m`` in
+    ``[0.5, 1)``), and the result is ``m * exp(r) * (1 + lo)`` times ``2 ** (k + q)``, applied
+    exactly by :func:`ldexp_exact`.
+    """
+    hi = jnp.maximum(hi, -450.0)  # below, the result is 0 for any float32 scale
+    k = jnp.round(hi * jnp.float32(1 / math.log(2)))
+    r = (hi - k * jnp.float32(_LN2_HI)) - k * jnp.float32(_LN2_LO)
+    y = jnp.exp(r)
+    y = y + y * lo
+    if is_concrete(scale):
+        m_value, q_value = math.frexp(float(scale))
+        m, q = jnp.float32(m_value), q_value
+    else:
+        m, q = jnp.frexp(jnp.asarray(scale, jnp.float32))
+    return ldexp_exact(m * y, k.astype(jnp.int32) + q)
+
+
+# The rate leaves of the schedules: every formula is homogeneous of degree 1 in them.
+RATE_FIELDS = ("start_lr", "stop_lr", "max_lr", "base_lr")
+_SMALL = -60  # a peak below 2**_SMALL is moved to [0.5, 1) before the formula
 
 
 def build_from_keys(type_name: str, args: dict[str, Any]) -> Any:
@@ -246,11 +305,33 @@ class Schedule:
         Returns a strongly typed float32 array (float64 under x64) of the step's shape.
         """
         dtype = float_dtype()
-        lr = self._value(as_step(step), dtype)
         scale = worker_scale(self.scale_by_worker, self.num_workers)
-        if scale != 1.0:
-            lr = lr * jnp.asarray(scale, dtype)
-        return lr
+        rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
+        if dtype == jnp.float64 or not rates:
+            lr = self._value(as_step(step), dtype)
+            return lr if scale == 1.0 else lr * jnp.asarray(scale, dtype)
+        # Every formula is homogeneous in the rates: it runs on the rates times the worker
+        # scale (so no rate below 1.2e-38 is flushed to 0 before a scale that would make it
+        # normal). When every rate is below 2**-60, they are also multiplied by 2**-j (the peak
+        # in [0.5, 1)) and the result by 2**j, exactly: slopes such as start_lr / warmup_steps
+        # and differences of rates then stay normal float32 numbers. The result is clipped to
+        # the peak: a sum that rounds past float32's maximum is the peak.
+        if is_concrete(*rates.values()):
+            rates = {k: float(v) * scale for k, v in rates.items()}
+            top = math.frexp(max(rates.values()))[1]
+            j = top if top < _SMALL else 0
+            peak = max(rates.values())
+            scaled = {k: math.ldexp(v, -j) for k, v in rates.items()}
+        else:
+            rates = {k: as_float(v, dtype) * jnp.float32(scale) for k, v in rates.items()}
+            peak = functools.reduce(jnp.maximum, rates.values())
+            top = jnp.frexp(peak)[1]
+            j = jnp.where(top < _SMALL, top, 0)
+            scaled = {k: ldexp_exact(v, -j) for k, v in rates.items()}
+        lr = dataclasses.replace(self, **scaled)._value(as_step(step), dtype)  # type: ignore[arg-type]
+        if not is_concrete(j) or j != 0:
+            lr = ldexp_exact(lr, j)
+        return jnp.minimum(lr, as_float(peak, dtype))
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         raise NotImplementedError

@@ -20,16 +20,19 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._schedule import (
     INT32_MAX,
     Schedule,
+    _fast_two_sum,
     _two_prod,
     as_float,
     build_from_keys,
     exp_times_int,
     int_dtype,
     is_concrete,
+    ldexp_exact,
     ratio,
     register_schedule,
     static,
@@ -77,44 +80,107 @@ def _exp_int(
     return exp_times_int(log_factor, n, dtype, c_rest=rest, scale=scale)
 
 
-def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
-    """``(num / den) ** power`` for integers ``0 <= num <= den`` and ``power > 0``.
+def _two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a + b == s + err`` exactly, for any order of magnitude (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
 
-    A plain ``x ** p`` in float32 is ``exp(p * log(x))`` and loses ``|p log x|`` ulps, which is
-    many ulps at the end of a long decay (``x = 1 / T``). Here ``x = m * 2**k`` exactly with
-    ``m`` in ``[1, 2)`` and an integer ``k <= 0``: ``x ** p = m ** p * 2 ** (p k)``, where
-    ``p k`` is split exactly (Dekker) into an integer, applied with ``ldexp``, and a small
-    remainder. The error stays a few ulps for any ``x`` and ``p``, also when ``p`` is traced.
 
-    Where a factor leaves the normal float32 range (``m ** p`` overflows for ``p`` above about
-    128, and ``2 ** (p k)`` underflows deep in the tail, where ``x ** p`` may still be normal),
-    the exponents are added before a single ``ldexp``: ``x ** p = 2 ** (p k + p log2 m)``.
-    That loses about ``p log2 m`` ulps but never gives NaN, inf or a wrong 0. ``num == den``
-    gives exactly 1.
+def _pair(value: float) -> tuple[jax.Array, jax.Array]:
+    """A float64 number as two float32 numbers ``hi + lo``."""
+    hi = float(np.float32(value))
+    return jnp.float32(hi), jnp.float32(value - hi)
+
+
+# log2 on [0.75, 1.5) around the centres c = j / 128: log2(c) as a float32 pair, 1 / c as a pair.
+_CENTRES = np.arange(96, 193) / 128.0
+_LOG2_C = np.log2(_CENTRES)
+_LOG2_C_HI = _LOG2_C.astype(np.float32)
+_LOG2_C_LO = (_LOG2_C - _LOG2_C_HI.astype(np.float64)).astype(np.float32)
+_INV_C_HI = (1 / _CENTRES).astype(np.float32)
+_INV_C_LO = (1 / _CENTRES - _INV_C_HI.astype(np.float64)).astype(np.float32)
+_INV_LN2 = 1 / math.log(2)
+
+
+def _log2_pair(x_hi: jax.Array, x_lo: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``log2(x_hi + x_lo)`` as a float32 pair, to about ``2**-40`` relative (``x_hi > 0``).
+
+    ``x_hi = m * 2**k`` with ``m`` in ``[0.75, 1.5)``; ``m = c (1 + u)`` with ``c`` the nearest
+    multiple of 1/128 (``|u| <= 2**-8``, ``u`` computed as a pair); ``log2(x) = k + log2(c) +
+    log(1 + u) / ln 2``, the series of ``log(1 + u)`` to ``u**5``. Near ``x = 1`` (``c = 1``,
+    ``k = 0``) every term is relative to ``u``: no cancellation.
     """
-    x = ratio(num, den, dtype)
-    if is_concrete(power) and float(power) == 1.0:
-        return x
-    p = as_float(power, dtype)
+    mant, expo = jnp.frexp(x_hi)  # mant in [0.5, 1)
+    low = mant < 0.75
+    m = jnp.where(low, 2 * mant, mant)
+    k = jnp.where(low, expo - 1, expo)
+    d_lo = ldexp_exact(x_lo, -k)  # x_lo in the scale of m (x_lo / x_hi <= 2**-23: never flushed)
+    index = jnp.round(m * 128.0).astype(jnp.int32)
+    c = index.astype(jnp.float32) / 128.0
+    row = index - 96
+    d = m - c  # exact (Sterbenz)
+    inv_hi, inv_lo = jnp.asarray(_INV_C_HI)[row], jnp.asarray(_INV_C_LO)[row]
+    u, u_err = _two_prod(d, inv_hi)
+    u, u_lo = _two_sum(u, u_err + d * inv_lo + d_lo * inv_hi)  # u may be 0 and u_lo not
+    series = u * u * (-0.5 + u * (1 / 3 + u * (-0.25 + u * 0.2)))  # log(1 + u) - u
+    s_lo = u_lo + series
+    i_hi, i_lo = _pair(_INV_LN2)
+    p_hi, p_err = _two_prod(u, i_hi)  # (u + s_lo) / ln 2
+    p_lo = p_err + u * i_lo + s_lo * i_hi
+    hi, err1 = _two_sum(k.astype(jnp.float32), jnp.asarray(_LOG2_C_HI)[row])
+    hi, err2 = _two_sum(hi, p_hi)
+    return _two_sum(hi, err1 + err2 + jnp.asarray(_LOG2_C_LO)[row] + p_lo)
+
+
+def pow_fraction(
+    num: jax.Array, den: int, power: Any, dtype: Any, *, scale: Any = 1.0, power_lo: Any = 0.0
+) -> jax.Array:
+    """``scale * (num / den) ** power`` for integers ``0 <= num <= den`` and ``power > 0``.
+
+    A plain ``x ** p`` in float32 is ``exp2(p * log2(x))`` and loses ``|p log2 x|`` ulps
+    (1e-6 at power 7.5, 2.8e-6 at power 19): the rounding of ``x``, of ``log2 x`` and of ``p``
+    all land in the exponent. Here ``x`` is a float32 pair (``num`` split into exact parts,
+    ``1 / den`` a pair), ``log2 x`` a pair (:func:`_log2_pair`), ``p`` a pair (a concrete
+    ``power`` is split in float64; a traced one is a float32 number plus ``power_lo``), so
+    ``y = p log2 x`` is known to about ``2**-40 |y|``. Then ``y = n + g`` (``n`` an integer)
+    and ``scale = m 2**q``: the result is ``m * exp2(g)`` times ``2**(n + q)``, applied exactly,
+    so nothing underflows before the result does. ``num == den`` gives ``scale``, ``num == 0``
+    gives 0, for every ``power`` up to the largest float32.
+    """
     if dtype == jnp.float64:
-        return jnp.power(x, p)
-    p = jnp.minimum(p, 1e30)  # any float32 x < 1 to the power 1e30 is 0: keeps p * k finite
-    mant, expo = jnp.frexp(x)  # x = mant * 2**expo, mant in [0.5, 1); (0, 0) for x = 0
-    hi, lo = _two_prod(p, (expo - 1).astype(jnp.float32))  # p * k == hi + lo exactly
-    whole = jnp.floor(hi)
-    frac = (hi - whole) + lo
-    m_pow = jnp.power(2 * mant, p)
-    two_pow = jnp.ldexp(jnp.exp2(frac), jnp.maximum(whole, -200).astype(jnp.int32))
-    rest = frac + p * jnp.log2(2 * mant)  # x ** p = 2 ** (whole + rest)
-    rest_whole = jnp.floor(rest)
-    scale = jnp.clip(whole + rest_whole, -200, 0).astype(jnp.int32)
-    combined = jnp.minimum(jnp.ldexp(jnp.exp2(rest - rest_whole), scale), 1)
-    normal = jnp.isfinite(m_pow) & (whole >= -125)
-    value = jnp.where(normal, m_pow * two_pow, combined)
-    value = jnp.where(x > 0, value, 0)  # also when p flushes to 0 (0 ** 0 would be 1)
-    # XLA divides by a broadcast scalar through its reciprocal, so num / num may read
-    # 1 - 2**-24, which a large power amplifies: the start of the decay is exactly 1.
-    return jnp.where(num >= den, 1, value)
+        x = ratio(num, den, dtype)
+        return jnp.asarray(scale, dtype) * jnp.power(x, jnp.asarray(power, dtype))
+    if is_concrete(power):
+        p_hi, p_lo = _pair(float(power))
+    else:
+        p_hi = jnp.asarray(power, jnp.float32)
+        p_lo = jnp.asarray(power_lo, jnp.float32)
+    num = num.astype(jnp.int32)
+    n_hi = ((num >> 8) << 8).astype(jnp.float32)  # exact: 23 bits
+    n_lo = (num & 0xFF).astype(jnp.float32)
+    i_hi, i_lo = _pair(1 / den)
+    a, a_err = _two_prod(n_hi, i_hi)
+    b, b_err = _two_prod(n_lo, i_hi)
+    x_hi, ab_err = _two_sum(a, b)
+    x_hi, x_lo = _fast_two_sum(x_hi, (a_err + b_err + ab_err) + (n_hi + n_lo) * i_lo)
+    x_hi = jnp.where(num > 0, x_hi, 1.0)  # 0 ** p is handled at the end
+    l_hi, l_lo = _log2_pair(x_hi, jnp.where(num > 0, x_lo, 0.0))
+    y_hi, y_err = _two_prod(p_hi, l_hi)
+    y_hi, y_lo = _two_sum(y_hi, y_err + p_hi * l_lo + p_lo * l_hi)
+    deep = ~(y_hi > -700.0) | ~jnp.isfinite(y_lo)  # far below any float32: 0 (no inf or NaN)
+    y_hi = jnp.where(deep, -700.0, y_hi)
+    y_lo = jnp.where(deep, 0.0, y_lo)
+    whole = jnp.floor(y_hi)
+    g = (y_hi - whole) + y_lo  # y_hi - whole is exact
+    if is_concrete(scale):
+        m_value, q_value = math.frexp(float(scale))
+        m, q = jnp.float32(m_value), q_value
+    else:
+        m, q = jnp.frexp(jnp.asarray(scale, jnp.float32))
+    value = ldexp_exact(m * jnp.exp2(g), whole.astype(jnp.int32) + q)
+    value = jnp.where(num > 0, value, 0.0)
+    return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
 
 
 @register_schedule
@@ -186,12 +252,23 @@ class Polynomial(WarmupSchedule):
 
     stop_lr: float
     power: float = 1.0
+    # What a float32 ``power`` rounds away (a traced power is a float32 number): see pow_fraction.
+    power_lo: float = _internal(0.0)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        def shape(remaining: jax.Array, length: int, dtype: Any) -> jax.Array:
-            return pow_fraction(remaining, length, self.power, dtype)
-
-        return self._anneal(t, dtype, shape)
+        if is_concrete(self.power) and float(self.power) == 1.0:
+            return self._anneal(t, dtype, ratio)  # exactly `linear`
+        length = self.decay_length
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)
+        if is_concrete(self.start_lr, self.stop_lr):
+            amplitude = float(self.start_lr) - float(self.stop_lr)
+        else:
+            amplitude = s0 - e
+        remaining = jnp.maximum(length - t, 0)
+        return e + pow_fraction(
+            remaining, length, self.power, dtype, scale=amplitude, power_lo=self.power_lo
+        )
 
 
 @register_schedule

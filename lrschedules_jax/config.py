@@ -428,6 +428,10 @@ class PolynomialConfig(_WarmupModel):
         1.0, gt=0, le=_F32_MAX, description="The exponent of the decay (a finite float32)."
     )
 
+    def schedule_kwargs(self) -> dict[str, Any]:
+        lo = self.power - float(np.float32(self.power))  # for a traced power (pow_fraction)
+        return {**super().schedule_kwargs(), "power_lo": lo}
+
 
 class LinearConfig(_WarmupModel):
     """``linear``: linear decay from `start_lr` to `stop_lr` (`polynomial` with power 1)."""

@@ -412,9 +412,19 @@ class OneCycle(Schedule):
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         n = self.num_steps
         peak = as_float(self.max_lr, dtype)
-        initial = peak / as_float(self.div_factor, dtype)
-        rates = {"max": peak, "initial": initial}
-        rates["min"] = initial / as_float(self.final_div_factor, dtype)
+        if is_concrete(self.max_lr, self.div_factor, self.final_div_factor):
+            initial_value = float(self.max_lr) / float(self.div_factor)
+            initial = as_float(initial_value, dtype)
+            low = as_float(initial_value / float(self.final_div_factor), dtype)
+        else:
+            initial = peak / as_float(self.div_factor, dtype)
+            # Not initial / final_div_factor: XLA rewrites (a / b) / c as a / (b * c), and
+            # b * c overflows to inf above 3.4e38. Dividing by the mantissa of c and applying
+            # its exponent exactly cannot be rewritten so.
+            mant, expo = jnp.frexp(as_float(self.final_div_factor, dtype))
+            low = initial / mant
+            low = jnp.ldexp(low, -expo) if dtype == jnp.float64 else ldexp_exact(low, -expo)
+        rates = {"max": peak, "initial": initial, "min": low}
         s = jnp.minimum(step, n - 1)
         phases = _one_cycle_phases(n, self.pct_start, self.three_phase)
         values = [self._phase(s, *phase, rates, dtype) for phase in phases]

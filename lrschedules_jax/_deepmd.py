@@ -8,10 +8,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from ._schedule import (
     INT32_MAX,
+    _two_prod,
     as_float,
     build_from_keys,
     exp_times_int,
@@ -71,9 +73,16 @@ class Exp(WarmupSchedule):
                 n, n_max = jnp.minimum(n, n_floor), n_floor
             lr = exp_times_int(c, n, dtype, n_max=n_max, scale=self.start_lr)
         else:  # traced: the float32 rate loses its rounding, which log_decay_rate_lo keeps
-            per = ds if self.smooth else 1
-            c = as_float(self.log_decay_rate, dtype) / per
-            rest = as_float(self.log_decay_rate_lo, dtype) / per
+            log = as_float(self.log_decay_rate, dtype)
+            rest = as_float(self.log_decay_rate_lo, dtype)
+            if self.smooth:  # c = log / ds, and what its float32 division rounds away in rest
+                ds_hi = float(np.float32(ds))
+                c = log / ds_hi
+                prod, prod_err = _two_prod(c, jnp.float32(ds_hi))
+                left = ((log - prod) - prod_err) - c * jnp.float32(ds - ds_hi)
+                c, rest = c, (left + rest) / ds_hi
+            else:
+                c = log
             lr = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest, scale=self.start_lr)
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
 

@@ -784,6 +784,13 @@ def _check_float32_rates(parsed: _Model, workers: int) -> list[str]:
     values = parsed.model_dump()
     scale = worker_scale(parsed.scale_by_worker, workers)
     problems = []
+    factor = values.get("warmup_start_factor")
+    if factor is not None and 0 < factor < _F32_TINY:
+        # A schedule passed through jit (or stacked for a sweep) holds it as a float32 number.
+        problems.append(
+            f"{SECTION}.warmup_start_factor: must be 0 or at least {_F32_TINY:.7g} (the "
+            f"smallest normal float32); got {factor!r}."
+        )
     for key in _RATE_KEYS:
         value = values.get(key)
         if value is None:

@@ -505,10 +505,14 @@ class Cyclic(Schedule):
         rising = ratio(jnp.minimum(pos, up), up, dtype)
         falling = ratio(jnp.clip(down - (pos - up), 0, down), down, dtype)
         height = jnp.where(pos <= up, rising, falling)
-        if self.mode == "triangular2":
-            height = jnp.ldexp(height, -jnp.minimum(cycle, 200).astype(jnp.int32))
         base = as_float(self.base_lr, dtype)
         amplitude = (as_float(self.max_lr, dtype) - base) * height
+        if self.mode == "triangular2":  # the amplitude, not the height, is halved: no underflow
+            halvings = -jnp.minimum(cycle, 300).astype(jnp.int32)
+            if dtype == jnp.float64:
+                amplitude = jnp.ldexp(amplitude, halvings)
+            else:
+                amplitude = ldexp_exact(amplitude, halvings)
         if self.mode == "exp_range":
             amplitude = _exp_int(self.log_gamma, step, dtype, self.log_gamma_lo, amplitude)
         return base + amplitude

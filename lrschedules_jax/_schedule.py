@@ -224,7 +224,10 @@ def ldexp_exact(x: jax.Array, k: Any) -> jax.Array:
     """
     k = jnp.clip(jnp.asarray(k, jnp.int32), -252, 254)
     k1 = k >> 1  # floor(k / 2), so both halves are in [-126, 127]
-    return x * pow2(k1) * pow2(k - k1)
+    # The barrier hides constant factors from XLA, which would otherwise fold them with the
+    # constants of ``x`` (as in ``(n * (1 / T) * s0) * 2**j``) into one that leaves the range.
+    f1, f2 = lax.optimization_barrier((pow2(k1), pow2(k - k1)))
+    return x * f1 * f2
 
 
 def _scaled_exp(hi: jax.Array, lo: jax.Array, scale: Any) -> jax.Array:

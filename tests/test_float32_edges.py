@@ -461,6 +461,21 @@ CASES = [
         8,
         99,
     ),
+    (
+        "linear-tiny-start-jit-constant-folding",  # XLA folded 1 / T * start_lr * 2**-121 to 0
+        {"type": "linear", "start_lr": 1.93e-37, "stop_lr": 0.0},
+        144_021_127,
+        1,
+        0,
+    ),
+    (
+        "cyclic-triangular2-halvings-of-a-huge-amplitude",
+        {"type": "cyclic", "base_lr": 9.6e-33, "max_lr": 8.9e28, "mode": "triangular2"}
+        | {"step_size_up": 2, "step_size_down": 3},
+        10,
+        8,
+        644,
+    ),
     *[
         (
             f"polynomial-power-{p:g}",

@@ -667,6 +667,39 @@ CASES += [
          ref_cyclic, cyclic_marks),
 ]  # fmt: skip
 
+# Extreme rates and powers (issue 11): rates at the ends of float32's range, factors and slopes
+# below its smallest normal number, powers where a plain float32 x ** p loses accuracy.
+CASES += [
+    Case("wsd", "start_lr = stop_lr = 1e38",
+         {"type": "wsd", "start_lr": 1e38, "stop_lr": 1e38}, ref_wsd, wsd_marks),
+    Case("wsd", "start_lr 1e30, stop_lr 1e20",
+         {"type": "wsd", "start_lr": 1e30, "stop_lr": 1e20}, ref_wsd, wsd_marks),
+    Case("wsd", "linear, start_lr 3.4e38 (float32 max), stop_lr 1e38",
+         {"type": "wsd", "start_lr": float(np.finfo(np.float32).max), "stop_lr": 1e38,
+          "decay_type": "linear"}, ref_wsd, wsd_marks),
+    Case("wsd", "linear, start_lr 3e-38, stop_lr 1.2e-38",
+         {"type": "wsd", "start_lr": 3e-38, "stop_lr": 1.2e-38, "decay_type": "linear"},
+         ref_wsd, wsd_marks),
+    Case("exp", "smooth, start_lr 3.4e38, stop_lr 1e-30",
+         {"type": "exp", "start_lr": 3.4e38, "stop_lr": 1e-30, "smooth": True},
+         ref_exp, exp_marks),
+    Case("step", "start_lr 1e30, gamma 1e-40, step_size N/1000",
+         lambda n: {"type": "step", "start_lr": 1e30, "gamma": 1e-40, "step_size": n // 1000},
+         ref_step, step_marks),
+    Case("constant", "start_lr 1e-30, warmup 50 %",
+         {"type": "constant", "start_lr": 1e-30, "warmup_ratio": 0.5},
+         ref_constant, warmup_marks),
+    Case("polynomial", "power 15, stop_lr 0",
+         {**BASE, "type": "polynomial", "power": 15.0, "stop_lr": 0.0},
+         ref_polynomial, warmup_marks, optax_polynomial),
+    Case("polynomial", "power 19, stop_lr 0",
+         {**BASE, "type": "polynomial", "power": 19.0, "stop_lr": 0.0},
+         ref_polynomial, warmup_marks, optax_polynomial),
+    Case("polynomial", "power 1234.567, stop_lr_ratio 1e-2",
+         {**BASE, "type": "polynomial", "power": 1234.567, "stop_lr_ratio": 1e-2},
+         ref_polynomial, warmup_marks, optax_polynomial),
+]  # fmt: skip
+
 
 # --- Sampling and measuring. ---
 
@@ -842,7 +875,7 @@ def main(argv: Sequence[str] | None = None) -> dict[tuple[str, str, int], dict]:
         f"Max relative error over {min(counts):,} to {max(counts):,} sampled steps per case "
         f"(seed {args.seed}; random {args.random:,}, log-spaced {args.log:,}, "
         f"phase ends {args.tail:,}, boundaries +-{args.halo}). start_lr (max_lr for one_cycle "
-        f"and cyclic) = 1e-3 everywhere. "
+        f"and cyclic) = 1e-3 except in the rows that name other rates. "
         f"Target: {TARGET:.0e}.\n"
     )
     print(table(headers, rows, text_columns=2))

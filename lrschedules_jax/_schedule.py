@@ -190,10 +190,17 @@ def exp_times_int(
         c_hi = lax.bitcast_convert_type(bits, jnp.float32)
         c_lo = (c32 - c_hi) + jnp.asarray(c_rest, jnp.float32)
     n_float = n.astype(jnp.float32)
+    # exp(c * n) >= 1e-30 for every n: it cannot flush to 0, nor can exp(hi) * lo matter when
+    # it does; then the plain product with a concrete scale is as accurate, and faster.
+    plain = is_concrete(c, scale) and float(c) * n_max >= -69.0
     if short and rest_max <= 5e-4:
         # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)
         # up to rest**2 / 2 <= 1.25e-7: no need to carry the sum as a pair.
-        return _scaled_exp(c_hi * n_float, c_lo * n_float, scale)
+        hi, lo = c_hi * n_float, c_lo * n_float
+        if plain:
+            e = jnp.exp(hi)
+            return jnp.float32(scale) * (e + e * lo)
+        return _scaled_exp(hi, lo, scale)
     if short:
         hi, lo = c_hi * n_float, None
     else:
@@ -202,6 +209,9 @@ def exp_times_int(
         hi, lo = _fast_two_sum(a, b)
     hi, err = _fast_two_sum(hi, c_lo * n_float)
     lo = err if lo is None else lo + err
+    if plain:
+        e = jnp.exp(hi)
+        return jnp.float32(scale) * (e + e * lo)
     return _scaled_exp(hi, lo, scale)
 
 
@@ -222,11 +232,14 @@ def ldexp_exact(x: jax.Array, k: Any) -> jax.Array:
     (``jnp.ldexp`` computes ``2 ** k`` with a float power.) Two exact factors cover any
     ``k`` in ``[-252, 254]``, clipped to it: beyond, a float32 result is 0 or inf anyway.
     """
+    concrete = is_concrete(k)
     k = jnp.clip(jnp.asarray(k, jnp.int32), -252, 254)
     k1 = k >> 1  # floor(k / 2), so both halves are in [-126, 127]
-    # The barrier hides constant factors from XLA, which would otherwise fold them with the
-    # constants of ``x`` (as in ``(n * (1 / T) * s0) * 2**j``) into one that leaves the range.
-    f1, f2 = lax.optimization_barrier((pow2(k1), pow2(k - k1)))
+    f1, f2 = pow2(k1), pow2(k - k1)
+    if concrete:
+        # The barrier hides constant factors from XLA, which would otherwise fold them with
+        # the constants of ``x`` (``(n * (1 / T) * s0) * 2**j``) into one out of the range.
+        f1, f2 = lax.optimization_barrier((f1, f2))
     return x * f1 * f2
 
 

@@ -80,7 +80,7 @@ class Exp(WarmupSchedule):
                 c = log / ds_hi
                 prod, prod_err = _two_prod(c, jnp.float32(ds_hi))
                 left = ((log - prod) - prod_err) - c * jnp.float32(ds - ds_hi)
-                c, rest = c, (left + rest) / ds_hi
+                rest = (left + rest) / ds_hi
             else:
                 c = log
             lr = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest, scale=self.start_lr)

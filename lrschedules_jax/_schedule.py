@@ -190,8 +190,8 @@ def exp_times_int(
         c_hi = lax.bitcast_convert_type(bits, jnp.float32)
         c_lo = (c32 - c_hi) + jnp.asarray(c_rest, jnp.float32)
     n_float = n.astype(jnp.float32)
-    # exp(c * n) >= 1e-30 for every n: it cannot flush to 0, nor can exp(hi) * lo matter when
-    # it does; then the plain product with a concrete scale is as accurate, and faster.
+    # exp(c * n) >= 1e-30 for every n: neither it nor exp(hi) * lo flushes to 0 where it
+    # matters, so the plain product with a concrete scale is as accurate, and faster.
     plain = is_concrete(c, scale) and float(c) * n_max >= -69.0
     if short and rest_max <= 5e-4:
         # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)

@@ -780,7 +780,8 @@ def _validate(config: Any, num_steps: Any, num_workers: Any) -> tuple[_Model, in
 
 
 def _check_float32_rates(parsed: _Model, workers: int) -> list[str]:
-    """Every positive rate is a normal float32 and stays finite after worker scaling."""
+    """Every positive rate is a normal float32 and stays finite after worker scaling; so is a
+    positive `warmup_start_factor` (docs/configuration.md, "Float32 bounds")."""
     values = parsed.model_dump()
     scale = worker_scale(parsed.scale_by_worker, workers)
     problems = []

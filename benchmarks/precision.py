@@ -249,6 +249,34 @@ CASES: list[Case] = [
     for label, config in entry.bench
 ]
 
+# Extreme rates and powers (issue 11): rates at the ends of float32's range, factors and slopes
+# below its smallest normal number, powers where a plain float32 x ** p loses accuracy.
+EXTREMES: list[tuple[str, str, Config | Callable[[int], Config]]] = [
+    ("wsd", "start_lr = stop_lr = 1e38", {"type": "wsd", "start_lr": 1e38, "stop_lr": 1e38}),
+    ("wsd", "start_lr 1e30, stop_lr 1e20", {"type": "wsd", "start_lr": 1e30, "stop_lr": 1e20}),
+    ("wsd", "linear, start_lr 3.4e38 (float32 max), stop_lr 1e38",
+     {"type": "wsd", "start_lr": float(np.finfo(np.float32).max), "stop_lr": 1e38,
+      "decay_type": "linear"}),
+    ("wsd", "linear, start_lr 3e-38, stop_lr 1.2e-38",
+     {"type": "wsd", "start_lr": 3e-38, "stop_lr": 1.2e-38, "decay_type": "linear"}),
+    ("exp", "smooth, start_lr 3.4e38, stop_lr 1e-30",
+     {"type": "exp", "start_lr": 3.4e38, "stop_lr": 1e-30, "smooth": True}),
+    ("step", "start_lr 1e30, gamma 1e-40, step_size N/1000",
+     lambda n: {"type": "step", "start_lr": 1e30, "gamma": 1e-40, "step_size": n // 1000}),
+    ("constant", "start_lr 1e-30, warmup 50 %",
+     {"type": "constant", "start_lr": 1e-30, "warmup_ratio": 0.5}),
+    ("polynomial", "power 15, stop_lr 0",
+     {"type": "polynomial", "start_lr": 1e-3, "power": 15.0, "stop_lr": 0.0}),
+    ("polynomial", "power 19, stop_lr 0",
+     {"type": "polynomial", "start_lr": 1e-3, "power": 19.0, "stop_lr": 0.0}),
+    ("polynomial", "power 1234.567, stop_lr_ratio 1e-2",
+     {"type": "polynomial", "start_lr": 1e-3, "power": 1234.567, "stop_lr_ratio": 1e-2}),
+]  # fmt: skip
+CASES += [
+    Case(name, label, config, TYPES[name].reference, TYPES[name].marks, OPTAX.get(name))
+    for name, label, config in EXTREMES
+]
+
 
 # --- Sampling and measuring. ---
 
@@ -424,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> dict[tuple[str, str, int], dict]:
         f"Max relative error over {min(counts):,} to {max(counts):,} sampled steps per case "
         f"(seed {args.seed}; random {args.random:,}, log-spaced {args.log:,}, "
         f"phase ends {args.tail:,}, boundaries +-{args.halo}). start_lr (max_lr for one_cycle "
-        f"and cyclic) = 1e-3 everywhere. "
+        f"and cyclic) = 1e-3 except in the rows that name other rates. "
         f"Target: {TARGET:.0e}.\n"
     )
     print(table(headers, rows, text_columns=2))

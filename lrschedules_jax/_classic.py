@@ -34,7 +34,17 @@ from ._model import (
     config_type,
     no_stop_hints,
 )
-from ._numerics import INT32_MAX, Factor, as_float, int_dtype, pow_fraction, ratio
+from ._numerics import (
+    INT32_MAX,
+    Factor,
+    as_float,
+    float32,
+    int_dtype,
+    is_concrete,
+    ldexp_exact,
+    pow_fraction,
+    ratio,
+)
 from ._schedule import Schedule, leaf, register_schedule, static
 from ._warmup import WarmupSchedule
 
@@ -113,7 +123,7 @@ class Step(WarmupSchedule):
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         k = t // self.step_size
-        return as_float(self.start_lr, dtype) * self.gamma.power(k, dtype)
+        return self.gamma.power(k, dtype, scale=self.start_lr)
 
 
 @register_schedule
@@ -146,7 +156,7 @@ class MultiStep(WarmupSchedule):
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         marks = jnp.asarray(self.milestones, dtype=int_dtype())
         k = jnp.searchsorted(marks, t, side="right").astype(int_dtype())
-        return as_float(self.start_lr, dtype) * self.gamma.power(k, dtype)
+        return self.gamma.power(k, dtype, scale=self.start_lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n = self.warmup_steps, self.num_steps
@@ -173,12 +183,25 @@ class Polynomial(WarmupSchedule):
 
     stop_lr: float = leaf(ge=0)
     power: float = leaf(gt=0)
+    # What a float32 ``power`` rounds away (a traced power is a float32 number): see pow_fraction.
+    power_lo: float = leaf(0.0, internal=True)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        def shape(remaining: jax.Array, length: int, dtype: Any) -> jax.Array:
-            return pow_fraction(remaining, length, self.power, dtype)
-
-        return self._anneal(t, dtype, shape)
+        if is_concrete(self.power) and float(self.power) == 1.0:
+            return self._anneal(t, dtype, ratio)  # exactly `linear`
+        length = self.decay_length
+        if length == 0:  # no decay phase (num_steps 0): start_lr, as _anneal gives
+            return self._anneal(t, dtype, ratio)
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)
+        if is_concrete(self.start_lr, self.stop_lr):
+            amplitude = float(self.start_lr) - float(self.stop_lr)
+        else:
+            amplitude = s0 - e
+        remaining = jnp.maximum(length - t, 0)
+        return e + pow_fraction(
+            remaining, length, self.power, dtype, scale=amplitude, power_lo=self.power_lo
+        )
 
 
 @register_schedule
@@ -292,11 +315,13 @@ class CosineRestarts(WarmupSchedule):
             extra = extra[i]
             length = jnp.asarray([float(n) for n in lengths], dtype)[i]
             frac = ((length_int - into).astype(dtype) + extra) / length
-        s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
-        peak = s0 * self.cycle_decay.power(i, dtype)
-        amplitude = jnp.maximum(peak - e, 0)
-        return e + amplitude * jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
+        shape = jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
+        # (peak - e) * shape with peak = start_lr * cycle_decay ** i, the peak never formed
+        # alone: it may flush to 0 where peak * shape is normal (stop_lr 0).
+        start = as_float(self.start_lr, dtype) * shape
+        peak_shape = self.cycle_decay.power(i, dtype, scale=start)
+        return e + jnp.maximum(peak_shape - e * shape, 0)
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
@@ -366,9 +391,19 @@ class OneCycle(Schedule):
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         n = self.num_steps
         peak = as_float(self.max_lr, dtype)
-        initial = peak / as_float(self.div_factor, dtype)
-        rates = {"max": peak, "initial": initial}
-        rates["min"] = initial / as_float(self.final_div_factor, dtype)
+        if is_concrete(self.max_lr, self.div_factor, self.final_div_factor):
+            initial_value = float(self.max_lr) / float(self.div_factor)
+            initial = as_float(initial_value, dtype)
+            low = as_float(initial_value / float(self.final_div_factor), dtype)
+        else:
+            initial = peak / as_float(self.div_factor, dtype)
+            # Not initial / final_div_factor: XLA rewrites (a / b) / c as a / (b * c), and
+            # b * c overflows to inf above 3.4e38. Dividing by the mantissa of c and applying
+            # its exponent exactly cannot be rewritten so.
+            mant, expo = jnp.frexp(as_float(self.final_div_factor, dtype))
+            low = initial / mant
+            low = jnp.ldexp(low, -expo) if dtype == jnp.float64 else ldexp_exact(low, -expo)
+        rates = {"max": peak, "initial": initial, "min": low}
         s = jnp.minimum(step, n - 1)
         phases = _one_cycle_phases(n, self.pct_start, self.three_phase)
         values = [self._phase(s, *phase, rates, dtype) for phase in phases]
@@ -458,12 +493,17 @@ class Cyclic(Schedule):
         rising = ratio(jnp.minimum(pos, up), up, dtype)
         falling = ratio(jnp.clip(down - (pos - up), 0, down), down, dtype)
         height = jnp.where(pos <= up, rising, falling)
-        if self.mode == "triangular2":
-            height = jnp.ldexp(height, -jnp.minimum(cycle, 200).astype(jnp.int32))
-        elif self.mode == "exp_range":
-            height = height * self.gamma.power(step, dtype)
         base = as_float(self.base_lr, dtype)
-        return base + (as_float(self.max_lr, dtype) - base) * height
+        amplitude = (as_float(self.max_lr, dtype) - base) * height
+        if self.mode == "triangular2":  # the amplitude, not the height, is halved: no underflow
+            halvings = -jnp.minimum(cycle, 300).astype(jnp.int32)
+            if dtype == jnp.float64:
+                amplitude = jnp.ldexp(amplitude, halvings)
+            else:
+                amplitude = ldexp_exact(amplitude, halvings)
+        if self.mode == "exp_range":
+            amplitude = self.gamma.power(step, dtype, scale=amplitude)
+        return base + amplitude
 
 
 # ---- The config models and builders ------------------------------------------------------------
@@ -574,6 +614,7 @@ class PolynomialConfig(WarmupKeys, StopKeys):
             **_warmup_args(r),
             stop_lr=r.resolved_stop_lr(),
             power=r.power,
+            power_lo=r.power - float32(r.power),  # for a traced power (pow_fraction)
         )
 
 

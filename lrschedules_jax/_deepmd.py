@@ -14,7 +14,16 @@ from pydantic import Field
 
 from ._jax import jax, jnp, lax
 from ._model import Rule, StopKeys, WarmupKeys, builder, config_type
-from ._numerics import INT32_MAX, Factor, as_float, exp_times_int, is_concrete, sin2_of_fraction
+from ._numerics import (
+    INT32_MAX,
+    Factor,
+    as_float,
+    exp_times_int,
+    float32,
+    is_concrete,
+    sin2_of_fraction,
+    two_prod,
+)
 from ._schedule import leaf, register_schedule, static
 from ._warmup import WarmupSchedule
 
@@ -75,13 +84,19 @@ class Exp(WarmupSchedule):
                 # Past n_floor the rate is below stop_lr: clamping n changes no value and
                 # bounds it, which lets exp_times_int skip work when the bound is small.
                 n, n_max = jnp.minimum(n, n_floor), n_floor
-            lr = as_float(self.start_lr, dtype) * exp_times_int(c, n, dtype, n_max=n_max)
+            lr = exp_times_int(c, n, dtype, n_max=n_max, scale=self.start_lr)
         else:  # traced: the float32 rate loses its rounding, which decay_rate.log_lo keeps
-            per = ds if self.smooth else 1
-            c = as_float(self.decay_rate.log, dtype) / per
-            rest = as_float(self.decay_rate.log_lo, dtype) / per
-            factor = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest)
-            lr = as_float(self.start_lr, dtype) * factor
+            log = as_float(self.decay_rate.log, dtype)
+            rest = as_float(self.decay_rate.log_lo, dtype)
+            if self.smooth:  # c = log / ds, and what its float32 division rounds away in rest
+                ds_hi = float32(ds)
+                c = log / ds_hi
+                prod, prod_err = two_prod(c, jnp.float32(ds_hi))
+                left = ((log - prod) - prod_err) - c * jnp.float32(ds - ds_hi)
+                rest = (left + rest) / ds_hi
+            else:
+                c = log
+            lr = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest, scale=self.start_lr)
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
 
     def _floor_index(self, c: float) -> int | None:
@@ -267,22 +282,21 @@ class WSD(WarmupSchedule):
         remaining = jnp.clip(length - t, 0, d)  # (1 - tau) * D, exact
         concrete = is_concrete(self.start_lr, self.stop_lr)  # then fold constants in float64
         if self.decay_type == "inverse_linear":
-            # 1 / (tau / e + (1 - tau) / s0) = 1 / (done / (e D) + remaining / (s0 D)).
-            inv_e, inv_s0 = (
-                (1 / (self.stop_lr * d), 1 / (self.start_lr * d))
-                if concrete
-                else (1 / (e * d), 1 / (s0 * d))
-            )
-            done = jnp.clip(t - stable, 0, d).astype(dtype)
-            lr = 1 / (
-                done * as_float(inv_e, dtype) + remaining.astype(dtype) * as_float(inv_s0, dtype)
-            )
+            # 1 / (tau / e + (1 - tau) / s0) = e * (D / (done + remaining * (e / s0))): no
+            # 1 / (s0 D), which flushes to 0 for s0 D above 8.5e37, and no e D, which can
+            # overflow. e / s0 may flush to 0, but only matters where done = 0 (lr = s0).
+            ratio_es = self.stop_lr / self.start_lr if concrete else e / s0
+            done = jnp.clip(t - stable, 0, d)
+            denominator = done.astype(dtype) + remaining.astype(dtype) * as_float(ratio_es, dtype)
+            lr = e * (as_float(d, dtype) / denominator)
+            lr = jnp.where(done == 0, s0, jnp.clip(lr, e, s0))
             lr = jnp.where(t >= length, e, lr)  # exactly stop_lr after the decay
         elif self.decay_type == "cosine":
             lr = e + (s0 - e) * sin2_of_fraction(remaining, d, dtype)  # e at remaining = 0
         else:
             slope = (self.start_lr - self.stop_lr) / d if concrete else (s0 - e) / d
             lr = e + remaining.astype(dtype) * as_float(slope, dtype)  # e at remaining = 0
+            lr = jnp.minimum(lr, s0)  # a sum that rounds past float32's maximum is s0
         return jnp.where(t < stable, s0, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:

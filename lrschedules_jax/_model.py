@@ -193,6 +193,12 @@ class WarmupKeys(StartKey):
                 f"(warmup_steps={steps!r}, warmup_ratio={v['warmup_ratio']!r})",
             )
 
+    def rates(self) -> dict[str, tuple[str, float]]:
+        rates = super().rates()
+        if self.warmup_start_factor:  # a traced schedule holds it as a float32 number
+            rates["warmup_start_factor"] = ("", self.warmup_start_factor)
+        return rates
+
     def warmup_steps_for(self, num_steps: int) -> int:
         """``warmup_steps``, or ``int(warmup_ratio * num_steps)``."""
         if self.warmup_ratio is not None:
@@ -535,7 +541,7 @@ def _check_float32_rates(parsed: Model, workers: int | None, problems: Problems)
             problems.add(
                 f"{SECTION}.{key}",
                 f"{what} must be 0 or at least {F32_TINY:.7g} (the smallest normal float32); "
-                f"got {rate!r}.",
+                f"got {rate!r}.".lstrip(),
             )
         elif value * scale > F32_MAX:
             problems.add(

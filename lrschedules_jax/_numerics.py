@@ -10,6 +10,7 @@ proxies of ``_jax``: importing this module does not import JAX.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import struct
 from typing import Any
@@ -22,12 +23,15 @@ __all__ = [
     "as_float",
     "as_step",
     "exp_times_int",
+    "float32",
     "float_dtype",
     "int_dtype",
     "is_concrete",
+    "ldexp_exact",
     "pow_fraction",
     "ratio",
     "sin2_of_fraction",
+    "two_prod",
 ]
 
 INT32_MAX = 2**31 - 1
@@ -36,7 +40,7 @@ _FLOAT_STEP_MAX = 2147483520.0
 _HALF_PI = math.pi / 2
 
 
-def _float32(x: float) -> float:
+def float32(x: float) -> float:
     """``x`` rounded to the nearest float32 (as a Python float), without NumPy."""
     return struct.unpack("f", struct.pack("f", x))[0]
 
@@ -100,7 +104,7 @@ def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
     return hi, a - hi
 
 
-def _two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     """``a * b == p + err`` exactly (Dekker), in float32."""
     p = a * b
     ah, al = _split(a)
@@ -121,9 +125,16 @@ def _fast_two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 
 def exp_times_int(
-    c: Any, n: jax.Array, dtype: Any, *, n_max: int = INT32_MAX, c_rest: Any = 0.0
+    c: Any,
+    n: jax.Array,
+    dtype: Any,
+    *,
+    n_max: int = INT32_MAX,
+    c_rest: Any = 0.0,
+    scale: Any = 1.0,
 ) -> jax.Array:
-    """``exp(c * n)`` for an integer array ``0 <= n <= n_max``, accurate to a few float32 ulps.
+    """``scale * exp(c * n)`` for an integer array ``0 <= n <= n_max`` and ``c <= 0``,
+    accurate to a few float32 ulps.
 
     In float32 a plain ``exp(c * n)`` loses ``|c * n| * 1.8e-7`` of relative accuracy (the
     rounding of ``c``, of ``n`` and of the product all land in the exponent): 3e-6 for a decay
@@ -131,15 +142,18 @@ def exp_times_int(
     ``n_max`` is small) and ``c_lo = c - c_hi`` (in float64 when ``c`` is a concrete number),
     ``n`` into 16-bit halves, so that ``c_hi * n`` is a sum of exact products; the exponent is
     carried as a float32 pair (two exact sums) and ``exp(hi + lo) = exp(hi) * (1 + lo)``.
-    A traced ``c`` is a float32 number; ``c_rest`` (a :class:`Factor`'s ``log_lo``) is what that
+    A traced ``c`` is a float32 number; ``c_rest`` (from :func:`log_leaves`) is what that
     float32 lost of the true ``c``, and is added to ``c_lo`` then (it is ignored for a concrete
     ``c``, which is exact already).
     The static bound ``n_max`` (default: any int32) lets short ranges skip the split of ``n``
     and, when ``|c_lo| * n_max <= 5e-4``, the pair too: ``exp(c_hi * n) * (1 + c_lo * n)``.
+    ``scale`` (a rate, a number or an array) multiplies the result without forming
+    ``exp(c * n)`` on its own, which would flush to 0 below 1.2e-38 where ``scale * exp(c * n)``
+    can still be a normal number (see ``_scaled_exp``).
     Under x64 the plain float64 product is already exact enough.
     """
     if dtype == jnp.float64:
-        return jnp.exp(jnp.asarray(c, dtype) * n.astype(dtype))
+        return jnp.asarray(scale, dtype) * jnp.exp(jnp.asarray(c, dtype) * n.astype(dtype))
     n = n.astype(jnp.int32)
     n_bits = max(int(n_max).bit_length(), 1)
     short = n_bits <= 16
@@ -157,11 +171,17 @@ def exp_times_int(
         c_hi = lax.bitcast_convert_type(bits, jnp.float32)
         c_lo = (c32 - c_hi) + jnp.asarray(c_rest, jnp.float32)
     n_float = n.astype(jnp.float32)
+    # exp(c * n) >= 1e-30 for every n: neither it nor exp(hi) * lo flushes to 0 where it
+    # matters, so the plain product with a concrete scale is as accurate, and faster.
+    plain = is_concrete(c, scale) and float(c) * n_max >= -69.0
     if short and rest_max <= 5e-4:
         # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)
         # up to rest**2 / 2 <= 1.25e-7: no need to carry the sum as a pair.
-        e = jnp.exp(c_hi * n_float)
-        return e + e * (c_lo * n_float)
+        hi, lo = c_hi * n_float, c_lo * n_float
+        if plain:
+            e = jnp.exp(hi)
+            return jnp.float32(scale) * (e + e * lo)
+        return _scaled_exp(hi, lo, scale)
     if short:
         hi, lo = c_hi * n_float, None
     else:
@@ -170,8 +190,61 @@ def exp_times_int(
         hi, lo = _fast_two_sum(a, b)
     hi, err = _fast_two_sum(hi, c_lo * n_float)
     lo = err if lo is None else lo + err
-    e = jnp.exp(hi)
-    return e + e * lo
+    if plain:
+        e = jnp.exp(hi)
+        return jnp.float32(scale) * (e + e * lo)
+    return _scaled_exp(hi, lo, scale)
+
+
+# ln 2 in two parts, the first with 14 significant bits: k * _LN2_HI is exact for |k| < 2**10.
+_LN2_HI = _round_to_bits(math.log(2), 14)
+_LN2_LO = math.log(2) - _LN2_HI
+
+
+def pow2(k: jax.Array) -> jax.Array:
+    """``2.0 ** k`` in float32, exactly, for an integer array ``-126 <= k <= 127``."""
+    biased = (k.astype(jnp.int32) + 127).astype(jnp.uint32) << 23
+    return lax.bitcast_convert_type(biased, jnp.float32)
+
+
+def ldexp_exact(x: jax.Array, k: Any) -> jax.Array:
+    """``x * 2.0 ** k`` in float32, exact unless the result leaves the normal range.
+
+    (``jnp.ldexp`` computes ``2 ** k`` with a float power.) Two exact factors cover any
+    ``k`` in ``[-252, 254]``, clipped to it: beyond, a float32 result is 0 or inf anyway.
+    """
+    concrete = is_concrete(k)
+    k = jnp.clip(jnp.asarray(k, jnp.int32), -252, 254)
+    k1 = k >> 1  # floor(k / 2), so both halves are in [-126, 127]
+    f1, f2 = pow2(k1), pow2(k - k1)
+    if concrete:
+        # The barrier hides constant factors from XLA, which would otherwise fold them with
+        # the constants of ``x`` (``(n * (1 / T) * s0) * 2**j``) into one out of the range.
+        f1, f2 = lax.optimization_barrier((f1, f2))
+    return x * f1 * f2
+
+
+def _scaled_exp(hi: jax.Array, lo: jax.Array, scale: Any) -> jax.Array:
+    """``scale * exp(hi + lo)`` for ``hi + lo <= 0`` (``|lo|`` small), in float32.
+
+    No intermediate leaves the normal range unless the result does: ``exp(hi + lo)`` alone
+    underflows below ``exp(-87.3)`` (XLA flushes the subnormal to 0) where ``scale * exp(...)``
+    may be a normal number for a ``scale`` up to 3.4e38. So ``hi = k ln 2 + r`` (Cody and
+    Waite: ``k`` an integer, ``|r| <= ln(2) / 2``), ``scale = m * 2**q`` (``m`` in
+    ``[0.5, 1)``), and the result is ``m * exp(r) * (1 + lo)`` times ``2 ** (k + q)``, applied
+    exactly by :func:`ldexp_exact`.
+    """
+    hi = jnp.maximum(hi, -450.0)  # below, the result is 0 for any float32 scale
+    k = jnp.round(hi * jnp.float32(1 / math.log(2)))
+    r = (hi - k * jnp.float32(_LN2_HI)) - k * jnp.float32(_LN2_LO)
+    y = jnp.exp(r)
+    y = y + y * lo
+    if is_concrete(scale):
+        m_value, q_value = math.frexp(float(scale))
+        m, q = jnp.float32(m_value), q_value
+    else:
+        m, q = jnp.frexp(jnp.asarray(scale, jnp.float32))
+    return ldexp_exact(m * y, k.astype(jnp.int32) + q)
 
 
 def sin2_of_fraction(num: jax.Array, den: int, dtype: Any) -> jax.Array:
@@ -184,44 +257,112 @@ def sin2_of_fraction(num: jax.Array, den: int, dtype: Any) -> jax.Array:
     return jnp.square(jnp.sin(num.astype(dtype) * as_float(_HALF_PI / den, dtype)))
 
 
-def pow_fraction(num: jax.Array, den: int, power: Any, dtype: Any) -> jax.Array:
-    """``(num / den) ** power`` for integers ``0 <= num <= den`` and ``power > 0``.
+def _two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a + b == s + err`` exactly, for any order of magnitude (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
 
-    A plain ``x ** p`` in float32 is ``exp(p * log(x))`` and loses ``|p log x|`` ulps, which is
-    many ulps at the end of a long decay (``x = 1 / T``). Here ``x = m * 2**k`` exactly with
-    ``m`` in ``[1, 2)`` and an integer ``k <= 0``: ``x ** p = m ** p * 2 ** (p k)``, where
-    ``p k`` is split exactly (Dekker) into an integer, applied with ``ldexp``, and a small
-    remainder. The error stays a few ulps for any ``x`` and ``p``, also when ``p`` is traced.
 
-    Where a factor leaves the normal float32 range (``m ** p`` overflows for ``p`` above about
-    128, and ``2 ** (p k)`` underflows deep in the tail, where ``x ** p`` may still be normal),
-    the exponents are added before a single ``ldexp``: ``x ** p = 2 ** (p k + p log2 m)``.
-    That loses about ``p log2 m`` ulps but never gives NaN, inf or a wrong 0. ``num == den``
-    gives exactly 1.
+def _pair(value: float) -> tuple[jax.Array, jax.Array]:
+    """A float64 number as two float32 numbers ``hi + lo``."""
+    hi = float32(value)
+    return jnp.float32(hi), jnp.float32(value - hi)
+
+
+@functools.cache
+def _log2_tables() -> tuple[Any, Any, Any, Any]:
+    """log2 on [0.75, 1.5) around the centres c = j / 128: log2(c) and 1 / c as float32 pairs."""
+    import numpy
+
+    centres = numpy.arange(96, 193) / 128.0
+    log2_c = numpy.log2(centres)
+    log2_hi = log2_c.astype(numpy.float32)
+    log2_lo = (log2_c - log2_hi.astype(numpy.float64)).astype(numpy.float32)
+    inv_hi = (1 / centres).astype(numpy.float32)
+    inv_lo = (1 / centres - inv_hi.astype(numpy.float64)).astype(numpy.float32)
+    return log2_hi, log2_lo, inv_hi, inv_lo
+
+
+def _log2_pair(x_hi: jax.Array, x_lo: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``log2(x_hi + x_lo)`` as a float32 pair, to about ``2**-40`` relative (``x_hi > 0``).
+
+    ``x_hi = m * 2**k`` with ``m`` in ``[0.75, 1.5)``; ``m = c (1 + u)`` with ``c`` the nearest
+    multiple of 1/128 (``|u| <= 2**-8``, ``u`` computed as a pair); ``log2(x) = k + log2(c) +
+    log(1 + u) / ln 2``, the series of ``log(1 + u)`` to ``u**5``. Near ``x = 1`` (``c = 1``,
+    ``k = 0``) every term is relative to ``u``: no cancellation.
     """
-    x = ratio(num, den, dtype)
-    if is_concrete(power) and float(power) == 1.0:
-        return x
-    p = as_float(power, dtype)
+    mant, expo = jnp.frexp(x_hi)  # mant in [0.5, 1)
+    low = mant < 0.75
+    m = jnp.where(low, 2 * mant, mant)
+    k = jnp.where(low, expo - 1, expo)
+    d_lo = ldexp_exact(x_lo, -k)  # x_lo in the scale of m (x_lo / x_hi <= 2**-23: never flushed)
+    index = jnp.round(m * 128.0).astype(jnp.int32)
+    c = index.astype(jnp.float32) / 128.0
+    row = index - 96
+    d = m - c  # exact (Sterbenz)
+    log2_hi, log2_lo, inv_hi_table, inv_lo_table = _log2_tables()
+    inv_hi, inv_lo = jnp.asarray(inv_hi_table)[row], jnp.asarray(inv_lo_table)[row]
+    u, u_err = two_prod(d, inv_hi)
+    u, u_lo = _two_sum(u, u_err + d * inv_lo + d_lo * inv_hi)  # u may be 0 and u_lo not
+    series = u * u * (-0.5 + u * (1 / 3 + u * (-0.25 + u * 0.2)))  # log(1 + u) - u
+    s_lo = u_lo + series
+    i_hi, i_lo = _pair(1 / math.log(2))
+    p_hi, p_err = two_prod(u, i_hi)  # (u + s_lo) / ln 2
+    p_lo = p_err + u * i_lo + s_lo * i_hi
+    hi, err1 = _two_sum(k.astype(jnp.float32), jnp.asarray(log2_hi)[row])
+    hi, err2 = _two_sum(hi, p_hi)
+    return _two_sum(hi, err1 + err2 + jnp.asarray(log2_lo)[row] + p_lo)
+
+
+def pow_fraction(
+    num: jax.Array, den: int, power: Any, dtype: Any, *, scale: Any = 1.0, power_lo: Any = 0.0
+) -> jax.Array:
+    """``scale * (num / den) ** power`` for integers ``0 <= num <= den`` and ``power > 0``.
+
+    A plain ``x ** p`` in float32 is ``exp2(p * log2(x))`` and loses ``|p log2 x|`` ulps
+    (1e-6 at power 7.5, 2.8e-6 at power 19): the rounding of ``x``, of ``log2 x`` and of ``p``
+    all land in the exponent. Here ``x`` is a float32 pair (``num`` split into exact parts,
+    ``1 / den`` a pair), ``log2 x`` a pair (:func:`_log2_pair`), ``p`` a pair (a concrete
+    ``power`` is split in float64; a traced one is a float32 number plus ``power_lo``), so
+    ``y = p log2 x`` is known to about ``2**-40 |y|``. Then ``y = n + g`` (``n`` an integer)
+    and ``scale = m 2**q``: the result is ``m * exp2(g)`` times ``2**(n + q)``, applied exactly,
+    so nothing underflows before the result does. ``num == den`` gives ``scale``, ``num == 0``
+    gives 0, for every ``power`` up to the largest float32.
+    """
     if dtype == jnp.float64:
-        return jnp.power(x, p)
-    p = jnp.minimum(p, 1e30)  # any float32 x < 1 to the power 1e30 is 0: keeps p * k finite
-    mant, expo = jnp.frexp(x)  # x = mant * 2**expo, mant in [0.5, 1); (0, 0) for x = 0
-    hi, lo = _two_prod(p, (expo - 1).astype(jnp.float32))  # p * k == hi + lo exactly
-    whole = jnp.floor(hi)
-    frac = (hi - whole) + lo
-    m_pow = jnp.power(2 * mant, p)
-    two_pow = jnp.ldexp(jnp.exp2(frac), jnp.maximum(whole, -200).astype(jnp.int32))
-    rest = frac + p * jnp.log2(2 * mant)  # x ** p = 2 ** (whole + rest)
-    rest_whole = jnp.floor(rest)
-    scale = jnp.clip(whole + rest_whole, -200, 0).astype(jnp.int32)
-    combined = jnp.minimum(jnp.ldexp(jnp.exp2(rest - rest_whole), scale), 1)
-    normal = jnp.isfinite(m_pow) & (whole >= -125)
-    value = jnp.where(normal, m_pow * two_pow, combined)
-    value = jnp.where(x > 0, value, 0)  # also when p flushes to 0 (0 ** 0 would be 1)
-    # XLA divides by a broadcast scalar through its reciprocal, so num / num may read
-    # 1 - 2**-24, which a large power amplifies: the start of the decay is exactly 1.
-    return jnp.where(num >= den, 1, value)
+        x = ratio(num, den, dtype)
+        return jnp.asarray(scale, dtype) * jnp.power(x, jnp.asarray(power, dtype))
+    if is_concrete(power):
+        p_hi, p_lo = _pair(float(power))
+    else:
+        p_hi = jnp.asarray(power, jnp.float32)
+        p_lo = jnp.asarray(power_lo, jnp.float32)
+    num = num.astype(jnp.int32)
+    n_hi = ((num >> 8) << 8).astype(jnp.float32)  # exact: 23 bits
+    n_lo = (num & 0xFF).astype(jnp.float32)
+    i_hi, i_lo = _pair(1 / den)
+    a, a_err = two_prod(n_hi, i_hi)
+    b, b_err = two_prod(n_lo, i_hi)
+    x_hi, ab_err = _two_sum(a, b)
+    x_hi, x_lo = _fast_two_sum(x_hi, (a_err + b_err + ab_err) + (n_hi + n_lo) * i_lo)
+    x_hi = jnp.where(num > 0, x_hi, 1.0)  # 0 ** p is handled at the end
+    l_hi, l_lo = _log2_pair(x_hi, jnp.where(num > 0, x_lo, 0.0))
+    y_hi, y_err = two_prod(p_hi, l_hi)
+    y_hi, y_lo = _two_sum(y_hi, y_err + p_hi * l_lo + p_lo * l_hi)
+    deep = ~(y_hi > -700.0) | ~jnp.isfinite(y_lo)  # far below any float32: 0 (no inf or NaN)
+    y_hi = jnp.where(deep, -700.0, y_hi)
+    y_lo = jnp.where(deep, 0.0, y_lo)
+    whole = jnp.floor(y_hi)
+    g = (y_hi - whole) + y_lo  # y_hi - whole is exact
+    if is_concrete(scale):
+        m_value, q_value = math.frexp(float(scale))
+        m, q = jnp.float32(m_value), q_value
+    else:
+        m, q = jnp.frexp(jnp.asarray(scale, jnp.float32))
+    value = ldexp_exact(m * jnp.exp2(g), whole.astype(jnp.int32) + q)
+    value = jnp.where(num > 0, value, 0.0)
+    return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -253,7 +394,7 @@ class Factor(LazyPytree):
         if not 0.0 < value <= 1.0:
             raise ValueError(f"A factor must be in (0, 1]; got {value!r}.")
         log = math.log(value)
-        return cls(log=log, log_lo=log - _float32(log))
+        return cls(log=log, log_lo=log - float32(log))
 
     @property
     def value(self) -> float:
@@ -263,8 +404,12 @@ class Factor(LazyPytree):
     def __float__(self) -> float:
         return self.value
 
-    def power(self, n: Any, dtype: Any, n_max: int = INT32_MAX) -> Any:
-        """``value ** n`` for an integer array ``0 <= n <= n_max``, accurate in float32."""
+    def power(self, n: Any, dtype: Any, n_max: int = INT32_MAX, scale: Any = 1.0) -> Any:
+        """``scale * value ** n`` for an integer array ``0 <= n <= n_max``, accurate in float32.
+
+        ``scale`` (a rate) is applied without forming ``value ** n`` alone, which flushes to 0
+        below 1.2e-38 where the product may still be a normal number.
+        """
         if is_concrete(self.log) and float(self.log) == 0.0:
-            return jnp.ones(n.shape, dtype)
-        return exp_times_int(self.log, n, dtype, n_max=n_max, c_rest=self.log_lo)
+            return jnp.broadcast_to(as_float(scale, dtype), n.shape)
+        return exp_times_int(self.log, n, dtype, n_max=n_max, c_rest=self.log_lo, scale=scale)

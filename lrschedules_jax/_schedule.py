@@ -13,13 +13,22 @@ phase arithmetic in integers and ends in one float expression.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import operator
 from typing import Any, ClassVar, TypeVar
 
 from ._errors import describe
 from ._jax import LazyPytree, jax, jnp, np
-from ._numerics import INT32_MAX, Factor, as_step, float_dtype, is_concrete
+from ._numerics import (
+    INT32_MAX,
+    Factor,
+    as_float,
+    as_step,
+    float_dtype,
+    is_concrete,
+    ldexp_exact,
+)
 
 __all__ = ["Schedule", "Shifted", "leaf", "register_schedule", "static"]
 
@@ -39,9 +48,12 @@ def static(default: Any = dataclasses.MISSING, **bounds: float) -> Any:
     return dataclasses.field(default=default, metadata={"static": True, "bounds": bounds})
 
 
-def leaf(default: Any = dataclasses.MISSING, **bounds: float) -> Any:
-    """A pytree leaf with bounds (``gt``, ``ge``, ``lt``, ``le``) checked when it is concrete."""
-    return dataclasses.field(default=default, metadata={"bounds": bounds})
+def leaf(default: Any = dataclasses.MISSING, *, internal: bool = False, **bounds: float) -> Any:
+    """A pytree leaf with bounds (``gt``, ``ge``, ``lt``, ``le``) checked when it is concrete.
+
+    An ``internal`` leaf is a derived number (not a key): ``to_config()`` leaves it out.
+    """
+    return dataclasses.field(default=default, metadata={"bounds": bounds, "internal": internal})
 
 
 def register_schedule(cls: type[_S]) -> type[_S]:
@@ -50,6 +62,11 @@ def register_schedule(cls: type[_S]) -> type[_S]:
     Fields made with :func:`static` are pytree metadata; every other field is a leaf.
     """
     return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+
+# The rate leaves of the schedules: every formula is homogeneous of degree 1 in them.
+RATE_FIELDS = ("start_lr", "stop_lr", "max_lr", "base_lr")
+_SMALL = -60  # a peak below 2**_SMALL is moved to [0.5, 1) before the formula
 
 
 def worker_scale(scale_by_worker: str, num_workers: int) -> float:
@@ -108,11 +125,33 @@ class Schedule(LazyPytree):
         Returns a strongly typed float32 array (float64 under x64) of the step's shape.
         """
         dtype = float_dtype()
-        lr = self._value(as_step(step), dtype)
         scale = worker_scale(self.scale_by_worker, self.num_workers)
-        if scale != 1.0:
-            lr = lr * jnp.asarray(scale, dtype)
-        return lr
+        rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
+        if dtype == jnp.float64 or not rates:
+            lr = self._value(as_step(step), dtype)
+            return lr if scale == 1.0 else lr * jnp.asarray(scale, dtype)
+        # Every formula is homogeneous in the rates: it runs on the rates times the worker
+        # scale (so no rate below 1.2e-38 is flushed to 0 before a scale that would make it
+        # normal). When every rate is below 2**-60, they are also multiplied by 2**-j (the peak
+        # in [0.5, 1)) and the result by 2**j, exactly: slopes such as start_lr / warmup_steps
+        # and differences of rates then stay normal float32 numbers. The result is clipped to
+        # the peak: a sum that rounds past float32's maximum is the peak.
+        if is_concrete(*rates.values()):
+            rates = {k: float(v) * scale for k, v in rates.items()}
+            top = math.frexp(max(rates.values()))[1]
+            j = top if top < _SMALL else 0
+            peak = max(rates.values())
+            scaled = {k: math.ldexp(v, -j) for k, v in rates.items()}
+        else:
+            rates = {k: as_float(v, dtype) * jnp.float32(scale) for k, v in rates.items()}
+            peak = functools.reduce(jnp.maximum, rates.values())
+            top = jnp.frexp(peak)[1]
+            j = jnp.where(top < _SMALL, top, 0)
+            scaled = {k: ldexp_exact(v, -j) for k, v in rates.items()}
+        lr = dataclasses.replace(self, **scaled)._value(as_step(step), dtype)  # type: ignore[arg-type]
+        if not is_concrete(j) or j != 0:
+            lr = ldexp_exact(lr, j)
+        return jnp.minimum(lr, as_float(peak, dtype))
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         raise NotImplementedError
@@ -134,7 +173,7 @@ class Schedule(LazyPytree):
         """
         config: dict[str, Any] = {"type": self.type_name}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            if f.name in ("num_steps", "num_workers"):
+            if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
                 continue
             config[f.name] = _to_json(getattr(self, f.name), f.name)
         return config

@@ -512,7 +512,8 @@ def shared_keys_st(draw: Any, num_steps: int, *, stop: str = "required") -> Conf
     elif warmup == "ratio":
         config["warmup_ratio"] = draw(st.floats(0.0, 1.0, exclude_max=True))
     if warmup != "none" and draw(st.booleans()):
-        config["warmup_start_factor"] = draw(st.floats(0.0, 1.0))
+        # 0 or a normal float32 (a subnormal factor is refused: docs/configuration.md)
+        config["warmup_start_factor"] = draw(st.floats(0.0, 1.0).map(lambda f: f * (f >= 2**-126)))
     config["scale_by_worker"] = draw(scale_st)
     return config
 

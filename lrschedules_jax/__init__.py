@@ -61,6 +61,9 @@ _LAZY = {
     "make_schedule": ".config",
     "validate": ".config",
     "load_input": ".io",
+    "inject": "._inject",
+    "current_lr": "._inject",
+    "current_hyperparams": "._inject",
 }
 _SUBMODULES = ("cli", "config", "io")
 
@@ -103,8 +106,11 @@ __all__ = [
     "constant",
     "cosine",
     "cosine_restarts",
+    "current_hyperparams",
+    "current_lr",
     "cyclic",
     "exp",
+    "inject",
     "inverse_sqrt",
     "json_schema",
     "linear",

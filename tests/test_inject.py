@@ -84,6 +84,27 @@ def test_bf16_rate_is_not_rounded_to_bf16():
     np.testing.assert_allclose(np.asarray(updates, np.float64), -lr * g64, rtol=2**-8)
 
 
+def test_bf16_adam_with_default_betas_is_float32_adam_rounded_once():
+    """b2 = 0.999 stays 0.999 (bf16 would round it to 1.0 and Adam would divide by zero)."""
+    params = jnp.zeros(3, jnp.bfloat16)
+    g = jnp.asarray([0.5, -1.0, 2.0], jnp.bfloat16)
+    tx = lrs.inject(optax.adam, learning_rate=1e-3)
+    state = tx.init(params)
+    assert float(state.hyperparams["b2"]) == float(np.float32(0.999))
+    updates, state = tx.update(g, state, params)
+    # first Adam step from float64: m = (1 - b1) g, v = (1 - b2) g^2, bias-corrected
+    g64 = np.asarray(g, np.float64)
+    m_hat, v_hat = g64, g64**2
+    expected = -1e-3 * m_hat / (np.sqrt(v_hat) + 1e-8)
+    np.testing.assert_allclose(np.asarray(updates, np.float64), expected, rtol=2**-8)
+    f32 = optax.adam(1e-3)
+    u32, _ = f32.update(g.astype(jnp.float32), f32.init(params.astype(jnp.float32)))
+    np.testing.assert_array_equal(np.asarray(updates), np.asarray(u32.astype(jnp.bfloat16)))
+    for _ in range(5):
+        updates, state = tx.update(g, state, params)
+        assert np.all(np.isfinite(np.asarray(updates, np.float32)))
+
+
 def test_bf16_scan_keeps_the_carry():
     """The state has the same dtypes after an update, so lax.scan accepts it as a carry."""
     params = jnp.ones(4, jnp.bfloat16)

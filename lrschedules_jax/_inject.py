@@ -82,7 +82,7 @@ def _as_hyperparam(value: Any, dtype: Any) -> Any:
     array = jnp.asarray(value)
     if jnp.issubdtype(array.dtype, jnp.floating):
         return array.astype(dtype)
-    return array  # integers stay integers, as in optax
+    return array  # an integer array stays an integer array
 
 
 def inject(
@@ -112,11 +112,12 @@ def inject(
     Args:
       optimizer_factory: an optax optimizer or transformation factory, e.g. ``optax.adam``.
       static_args: names of arguments that are callables but not schedules (``mask`` of
-        ``optax.adamw``, say), passed to the factory as they are. Booleans, strings and
-        ``None`` are always passed as they are.
+        ``optax.adamw``, say), passed to the factory as they are. Booleans, strings,
+        ``None``, integers (sizes, periods: Python code in the factory may branch on them),
+        dtypes and the factory's own callable defaults are always passed as they are.
       **hyperparameters: the factory's arguments, by name. Arguments left out take the
-        factory's defaults; numeric defaults are injected too (as optax does), so the state
-        holds every numeric hyperparameter and each can be set by hand in
+        factory's defaults; floating-point defaults are injected too (as optax does), so the
+        state holds every float hyperparameter and each can be set by hand in
         ``state.hyperparams``.
 
     Returns:
@@ -148,6 +149,7 @@ def inject(
         raise TypeError(
             f"`static_args` names {', '.join(f'`{n}`' for n in missing)}, which are not given."
         )
+    given = set(hyperparameters)
     try:
         signature = inspect.signature(optimizer_factory)
     except (TypeError, ValueError):  # pragma: no cover - callables without a signature
@@ -170,13 +172,18 @@ def inject(
     numeric: dict[str, Any] = {}
     other: dict[str, Any] = {}
     for name, value in hyperparameters.items():
-        if name in static or value is None or isinstance(value, (bool, str, np.bool_)):
+        if (
+            name in static
+            or value is None
+            or isinstance(value, (bool, str, np.bool_, type, np.dtype, int, np.integer))
+            or (callable(value) and name not in given)  # a default: `dtype=jnp.float32`...
+        ):
             other[name] = value
         elif isinstance(value, StatefulSchedule):
             schedules[name] = value
         elif callable(value):
             schedules[name] = WrappedSchedule(value)
-        elif isinstance(value, (int, float, np.number, np.ndarray, jax.Array)):
+        elif isinstance(value, (float, np.floating, np.ndarray, jax.Array)):
             numeric[name] = value
         else:
             other[name] = value

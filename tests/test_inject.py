@@ -327,6 +327,19 @@ def test_static_callable_is_passed_as_it_is():
     np.testing.assert_array_equal(np.asarray(updates["b"]), 0.0)
 
 
+def test_callable_defaults_dtypes_and_ints_are_not_injected():
+    # adafactor's `dtype_momentum=jnp.float32` default is callable (it must not be called as a
+    # schedule) and it branches in Python on `min_dim_size_to_factor` (an int: kept static)
+    tx = lrs.inject(optax.adafactor, learning_rate=sched(), min_dim_size_to_factor=2)
+    params = jnp.ones((2, 3))
+    state = tx.init(params)
+    assert "dtype_momentum" not in state.hyperparams
+    assert "min_dim_size_to_factor" not in state.hyperparams
+    assert state.hyperparams["decay_rate"].dtype == jnp.float32
+    _, state = jax.jit(tx.update)(jnp.ones((2, 3)), state, params)
+    np.testing.assert_allclose(float(lrs.current_lr(state)), cosine64(0), rtol=2e-6)
+
+
 def test_current_lr_needs_exactly_one_rate():
     params = jnp.zeros(2)
     with pytest.raises(ValueError, match="no learning rate"):

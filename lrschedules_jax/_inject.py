@@ -275,7 +275,7 @@ def current_hyperparams(opt_state: Any) -> dict[str, jax.Array]:
                     f"The state holds more than one injected `{name}`; pass the part of the "
                     "state that holds the one you want."
                 )
-            out[name] = value
+            out[name] = jnp.asarray(value)  # unwraps containers such as flax nnx's variables
     return out
 
 

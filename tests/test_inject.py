@@ -353,3 +353,21 @@ def test_current_lr_needs_exactly_one_rate():
         lrs.current_hyperparams(two.init(params))
     # a part of the state is fine
     assert math.isclose(float(lrs.current_lr(two.init(params)[1])), 0.2, rel_tol=1e-7)
+
+
+def test_flax_nnx_optimizer_state():
+    nnx = pytest.importorskip("flax.nnx")
+    model = nnx.Linear(2, 1, rngs=nnx.Rngs(0))
+    tx = optax.chain(
+        lrs.inject(optax.sgd, learning_rate=sched()), lrs.reduce_on_plateau(patience=0)
+    )
+    optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
+    x = jnp.ones((4, 2))
+    for k, loss in enumerate([1.0, 2.0, 3.0]):
+        grads = nnx.grad(lambda m: jnp.mean(m(x) ** 2))(model)
+        optimizer.update(model, grads, value=loss)
+        expected = cosine64(k) * 0.1**k  # patience 0: each bad update (2.0, 3.0) reduces
+        np.testing.assert_allclose(float(lrs.current_lr(optimizer.opt_state)), expected, rtol=2e-6)
+    hp = lrs.current_hyperparams(optimizer.opt_state)
+    assert isinstance(hp["learning_rate"], jax.Array)
+    np.testing.assert_allclose(float(hp["learning_rate"]), cosine64(2), rtol=2e-6)

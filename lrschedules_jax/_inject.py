@@ -113,8 +113,9 @@ def inject(
       optimizer_factory: an optax optimizer or transformation factory, e.g. ``optax.adam``.
       static_args: names of arguments that are callables but not schedules (``mask`` of
         ``optax.adamw``, say), passed to the factory as they are. Booleans, strings,
-        ``None``, integers (sizes, periods: Python code in the factory may branch on them),
-        dtypes and the factory's own callable defaults are always passed as they are.
+        ``None``, integers (sizes, periods: Python code in the factory may branch on them;
+        but an int given for an argument whose default is a float is a float), dtypes and
+        the factory's own callable defaults are always passed as they are.
       **hyperparameters: the factory's arguments, by name. Arguments left out take the
         factory's defaults; floating-point defaults are injected too (as optax does), so the
         state holds every float hyperparameter and each can be set by hand in
@@ -150,18 +151,22 @@ def inject(
             f"`static_args` names {', '.join(f'`{n}`' for n in missing)}, which are not given."
         )
     given = set(hyperparameters)
+    float_defaults: set[str] = set()  # an int given for these is a float (`weight_decay=0`)
     try:
         signature = inspect.signature(optimizer_factory)
     except (TypeError, ValueError):  # pragma: no cover - callables without a signature
         signature = None
     if signature is not None:
-        # Every argument with a numeric default is injected too, as optax does: the state
+        # Every argument with a float default is injected too, as optax does: the state
         # holds all of them, and a factory's own float defaults enter in float32 as well.
         try:
             bound = signature.bind(**hyperparameters)
         except TypeError as exc:
             name = getattr(optimizer_factory, "__name__", repr(optimizer_factory))
             raise TypeError(f"`{name}` cannot take these arguments: {exc}.") from None
+        float_defaults = {
+            n for n, p in signature.parameters.items() if isinstance(p.default, float)
+        }
         bound.apply_defaults()
         hyperparameters = dict(bound.arguments)
         for p in signature.parameters.values():  # **kwargs of the factory, flattened
@@ -172,6 +177,9 @@ def inject(
     numeric: dict[str, Any] = {}
     other: dict[str, Any] = {}
     for name, value in hyperparameters.items():
+        if name in float_defaults and isinstance(value, (int, np.integer)):
+            if not isinstance(value, (bool, np.bool_)):
+                value = float(value)
         if (
             name in static
             or value is None

@@ -340,6 +340,13 @@ def test_callable_defaults_dtypes_and_ints_are_not_injected():
     np.testing.assert_allclose(float(lrs.current_lr(state)), cosine64(0), rtol=2e-6)
 
 
+def test_an_int_for_a_float_argument_is_injected_as_a_float():
+    tx = lrs.inject(optax.adamw, learning_rate=sched(), weight_decay=0, b1=1)
+    hp = tx.init(jnp.zeros(2)).hyperparams
+    assert hp["weight_decay"].dtype == jnp.float32 and float(hp["weight_decay"]) == 0.0
+    assert float(hp["b1"]) == 1.0
+
+
 def test_current_lr_needs_exactly_one_rate():
     params = jnp.zeros(2)
     with pytest.raises(ValueError, match="no learning rate"):

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from ._errors import LegacyInputWarning as LegacyInputWarning
     from ._finder import LRRangeTestResult as LRRangeTestResult
     from ._finder import lr_range_test as lr_range_test
+    from ._inject import current_hyperparams as current_hyperparams
+    from ._inject import current_lr as current_lr
+    from ._inject import inject as inject
     from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
     from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
     from ._optax import with_global_step as with_global_step
@@ -74,6 +77,9 @@ _LAZY = {
     "validate": ".config",
     "load_input": ".io",
     "plot_schedule": ".plotting",
+    "inject": "._inject",
+    "current_lr": "._inject",
+    "current_hyperparams": "._inject",
 }
 _SUBMODULES = ("cli", "config", "io", "plotting")
 
@@ -117,8 +123,11 @@ __all__ = [
     "constant",
     "cosine",
     "cosine_restarts",
+    "current_hyperparams",
+    "current_lr",
     "cyclic",
     "exp",
+    "inject",
     "inverse_sqrt",
     "json_schema",
     "linear",

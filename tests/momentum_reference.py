@@ -1,0 +1,217 @@
+"""Float64 references for the momentum PyTorch's OneCycleLR and CyclicLR set (``cycle_momentum``).
+
+Written from the formulas (torch 2.13's ``OneCycleLR`` and ``CyclicLR``), not from the package.
+The value at step ``s`` is what the optimizer holds after ``s`` calls to ``scheduler.step()``:
+``param_groups[0]["momentum"]`` for SGD, ``param_groups[0]["betas"][0]`` for Adam (torch sets
+the same number in both).
+
+- one_cycle: the lr's phases (torch's float phase ends ``pct_start * N - 1``, ...) with the
+  momentum going the other way: ``max_momentum -> base_momentum`` while the lr rises,
+  ``base_momentum -> max_momentum`` while it falls (three_phase: rises back to
+  ``max_momentum`` in the 2nd phase and stays there in the 3rd). Each phase anneals with the
+  lr's strategy on the same fraction ``pct``. From step N on (torch refuses to step past N),
+  the final value ``max_momentum``, as our lr holds its final value.
+- cyclic: ``max_momentum - (max_momentum - base_momentum) * height(s)``, ``height`` the lr's
+  triangle times the mode's scale (``triangular2``: ``0.5 ** cycle``; ``exp_range``:
+  ``gamma ** s``), so the momentum is lowest where the lr peaks.
+
+Run ``/work/venv-peers/bin/python tests/momentum_reference.py`` (a Python with torch and NumPy)
+to compare these references with the real schedulers and to rewrite
+``tests/data/torch_momentum.json``, the recorded torch values ``test_momentum_reference.py``
+checks against when torch is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+
+import numpy as np
+
+ONE_CYCLE_DEFAULTS = {"base_momentum": 0.85, "max_momentum": 0.95}
+CYCLIC_DEFAULTS = {"base_momentum": 0.8, "max_momentum": 0.9}
+DATA = pathlib.Path(__file__).parent / "data" / "torch_momentum.json"
+
+
+def _anneal(start: float, end: float, q: float, strategy: str) -> float:
+    """From ``start`` (q = 0) to ``end`` (q = 1): half a cosine, or a straight line."""
+    if strategy == "cos":
+        return end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * q))
+    return start + (end - start) * q
+
+
+def ref_one_cycle_momentum(
+    steps,
+    *,
+    num_steps: int,
+    pct_start: float = 0.3,
+    anneal_strategy: str = "cos",
+    three_phase: bool = False,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
+) -> np.ndarray:
+    """The momentum of ``OneCycleLR(total_steps=num_steps, cycle_momentum=True)`` at ``steps``."""
+    n = num_steps
+    lo, hi = base_momentum, max_momentum
+    if three_phase:
+        phases = [
+            (float(pct_start * n) - 1, hi, lo),
+            (float(2 * pct_start * n) - 2, lo, hi),
+            (n - 1.0, hi, hi),
+        ]
+    else:
+        phases = [(float(pct_start * n) - 1, hi, lo), (n - 1.0, lo, hi)]
+    out = []
+    for s in np.maximum(np.asarray(steps, dtype=np.int64).ravel(), 0):
+        if s >= n:
+            out.append(hi)
+            continue
+        start = 0.0
+        for k, (end, a, b) in enumerate(phases):
+            if s <= end or k == len(phases) - 1:
+                if end == start:  # torch divides by zero here; the phase's end value
+                    out.append(b)
+                else:
+                    out.append(_anneal(a, b, (s - start) / (end - start), anneal_strategy))
+                break
+            start = end
+    return np.array(out, dtype=np.float64).reshape(np.shape(steps))
+
+
+def ref_cyclic_momentum(
+    steps,
+    *,
+    step_size_up: int = 2000,
+    step_size_down: int | None = None,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    base_momentum: float = 0.8,
+    max_momentum: float = 0.9,
+) -> np.ndarray:
+    """The momentum of ``CyclicLR(..., cycle_momentum=True)`` at ``steps`` (exact cycle position)."""
+    up = step_size_up
+    down = step_size_down if step_size_down is not None else up
+    total = up + down
+    s = np.maximum(np.asarray(steps, dtype=np.int64), 0)
+    cycle = s // total  # torch's cycle - 1
+    pos = s % total
+    height = np.where(pos <= up, pos / up, (total - pos) / down)
+    if mode == "triangular2":
+        height = height * 0.5 ** cycle.astype(np.float64)
+    elif mode == "exp_range":
+        height = height * gamma ** s.astype(np.float64)
+    return max_momentum - (max_momentum - base_momentum) * height
+
+
+# ---- the comparison with torch (run with a Python that has torch) ----------------------------
+
+# name: (kind, torch keyword arguments, number of steps); our keys are torch's, with
+# num_steps for total_steps and base_lr/max_lr given separately.
+CASES = {
+    "one_cycle-defaults": ("one_cycle", {"max_lr": 0.5, "total_steps": 1000}, 1000),
+    "one_cycle-three-linear": (
+        "one_cycle",
+        {
+            "max_lr": 0.5,
+            "total_steps": 333,
+            "pct_start": 0.29,
+            "three_phase": True,
+            "anneal_strategy": "linear",
+            "base_momentum": 0.7,
+            "max_momentum": 0.99,
+        },
+        333,
+    ),
+    "one_cycle-three-cos": (
+        "one_cycle",
+        {"max_lr": 0.5, "total_steps": 101, "pct_start": 0.25, "three_phase": True},
+        101,
+    ),
+    "one_cycle-pct1": ("one_cycle", {"max_lr": 0.5, "total_steps": 50, "pct_start": 1.0}, 50),
+    "one_cycle-pct0": ("one_cycle", {"max_lr": 0.5, "total_steps": 50, "pct_start": 0.0}, 50),
+    "cyclic-defaults-short": (
+        "cyclic",
+        {"base_lr": 0.1, "max_lr": 0.5, "step_size_up": 6},
+        40,
+    ),
+    "cyclic-tri2": (
+        "cyclic",
+        {
+            "base_lr": 0.1,
+            "max_lr": 0.5,
+            "step_size_up": 4,
+            "step_size_down": 7,
+            "mode": "triangular2",
+            "base_momentum": 0.6,
+            "max_momentum": 0.95,
+        },
+        60,
+    ),
+    "cyclic-exp_range": (
+        "cyclic",
+        {"base_lr": 0.1, "max_lr": 0.5, "step_size_up": 5, "mode": "exp_range", "gamma": 0.99},
+        60,
+    ),
+}
+
+
+def reference(kind: str, kw: dict, steps) -> np.ndarray:
+    """Our float64 reference for a case given with torch's keywords."""
+    kw = dict(kw)
+    if kind == "one_cycle":
+        kw["num_steps"] = kw.pop("total_steps")
+        kw.pop("max_lr")
+        return ref_one_cycle_momentum(steps, **kw)
+    kw.pop("base_lr")
+    kw.pop("max_lr")
+    return ref_cyclic_momentum(steps, **kw)
+
+
+def torch_momentum(kind: str, kw: dict, count: int, optimizer: str) -> list[float]:
+    """torch's momentum (SGD) or betas[0] (Adam) after 0, 1, ..., count - 1 scheduler steps."""
+    import torch
+
+    param = torch.nn.Parameter(torch.zeros(1))
+    if optimizer == "sgd":
+        opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
+    else:
+        opt = torch.optim.Adam([param], lr=0.1)
+    make = getattr(torch.optim.lr_scheduler, "OneCycleLR" if kind == "one_cycle" else "CyclicLR")
+    sched = make(opt, **kw)
+    out = []
+    for i in range(count):
+        group = opt.param_groups[0]
+        out.append(float(group["momentum"] if optimizer == "sgd" else group["betas"][0]))
+        if i < count - 1:
+            opt.step()
+            sched.step()
+    return out
+
+
+def main() -> None:
+    import warnings
+
+    import torch
+
+    warnings.simplefilter("ignore")
+    record = {"torch": torch.__version__, "cases": {}}
+    worst = 0.0
+    for name, (kind, kw, count) in CASES.items():
+        ref = reference(kind, kw, np.arange(count))
+        row = {"kind": kind, "kwargs": kw}
+        for optimizer in ("sgd", "adam"):
+            got = np.array(torch_momentum(kind, kw, count, optimizer))
+            err = float(np.max(np.abs(got - ref) / np.abs(ref)))
+            worst = max(worst, err)
+            print(f"{name:24s} {optimizer:5s} {count:5d} steps  max rel. diff {err:.2e}")
+            row[optimizer] = got.tolist()
+        if row["adam"] == row["sgd"]:  # torch sets the same number: store it once
+            row["adam"] = "same as sgd"
+        record["cases"][name] = row
+    DATA.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"torch {torch.__version__}: worst relative difference {worst:.2e}; wrote {DATA}")
+
+
+if __name__ == "__main__":
+    main()

@@ -73,10 +73,13 @@ def one_minus_sqrt(x: jax.Array, length: float, dtype: Any) -> jax.Array:
     Computed as ``(x / L) / (1 + sqrt((L - x) / L))``. With ``x = remaining`` it is the
     ``1-sqrt`` decay ``1 - sqrt(tau)`` (Hägele et al. 2024; HF ``decay_type="1-sqrt"``,
     ``tau = done / L``); with ``x = step`` it is HF's ``1-sqrt`` warmup ``1 - sqrt(1 - p)``.
-    ``length`` may be a real number (a scaled warmup); ``L - x`` is then rounded once.
+    ``length`` may be a real number (a scaled warmup): ``L - x`` is then the exact integer
+    ``floor(L) - x`` plus the fractional part of ``L``.
     """
-    rest = jnp.maximum(jnp.asarray(length, dtype) - x.astype(dtype), 0)
-    return _fraction(x, length, dtype) / (1 + jnp.sqrt(rest / jnp.asarray(length, dtype)))
+    whole = math.floor(length)  # L - x = (floor(L) - x) + frac(L): exact integer part
+    rest = (whole - x).astype(dtype) + jnp.asarray(length - whole, dtype)
+    rest = jnp.maximum(rest, 0) / jnp.asarray(length, dtype)
+    return _fraction(x, length, dtype) / (1 + jnp.sqrt(rest))
 
 
 def rex_factor(remaining: jax.Array, length: float, dtype: Any) -> jax.Array:

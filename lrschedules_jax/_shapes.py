@@ -24,6 +24,7 @@ Contents:
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -217,6 +218,7 @@ def _noise_bits(step: jax.Array, seed: int) -> jax.Array:
     return (words[:, 0] >> 8).reshape(step.shape)
 
 
+@functools.partial(jax.jit, static_argnames=("seed", "noise_type"))
 def lr_noise(
     step: jax.Array, *, seed: int, pct: Any, std: Any = 1.0, noise_type: str = "normal"
 ) -> jax.Array:

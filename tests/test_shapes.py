@@ -148,10 +148,11 @@ def _boundary_steps(first, mult):
 
 
 @pytest.mark.parametrize("mult", [1, 2, 3, 5])
-@pytest.mark.parametrize("first", [1, 2, 7, 10, 1000])
+@pytest.mark.parametrize("first", [1, 7, 1000])
 def test_restart_cycle_is_exact(first, mult, precision):
     t = _boundary_steps(first, mult)
-    i, done, remaining, length = _shapes.restart_cycle(_int_array(t), first, mult, _dtype())
+    cycle = jax.jit(lambda steps: _shapes.restart_cycle(steps, first, mult, _dtype()))
+    i, done, remaining, length = cycle(_int_array(t))
     want = [ref.cycle_of(v, first, mult) for v in t.tolist()]
     np.testing.assert_array_equal(np.asarray(i), [w[0] for w in want])
     np.testing.assert_array_equal(np.asarray(done), [w[1] for w in want])

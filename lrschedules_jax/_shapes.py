@@ -144,6 +144,13 @@ def decay_factor(kind: str, remaining: jax.Array, length: int, dtype: Any) -> ja
     ``(1 + cos(pi tau)) / 2``; ``"1-sqrt"``: ``1 - sqrt(tau)``; ``"rex"``:
     ``(1 - tau) / (1 - tau / 2)``. The rate is ``e + (s0 - e) h``, HF's
     ``min_lr_ratio + (1 - min_lr_ratio) * factor`` times the peak.
+
+    Examples:
+      >>> remaining = jnp.asarray([1000, 750, 500, 0])
+      >>> [round(float(v), 6) for v in decay_factor("1-sqrt", remaining, 1000, jnp.float32)]
+      [1.0, 0.5, 0.292893, 0.0]
+      >>> [round(float(v), 6) for v in decay_factor("rex", remaining, 1000, jnp.float32)]
+      [1.0, 0.857143, 0.666667, 0.0]
     """
     if kind == "linear":
         return _fraction(remaining, length, dtype)
@@ -231,6 +238,13 @@ def lr_noise(
     ``"uniform"``: ``(2 u - 1) * pct`` with ``u`` uniform on ``[0, 1)`` (24 bits), in
     ``[-pct, pct)`` as timm's. Always computed in float32 (also under x64), so a float32 and an
     x64 run get the same noise. ``pct`` and ``std`` may be traced (sweeps).
+
+    Examples:
+      >>> noise = lr_noise(jnp.arange(1000), seed=42, pct=0.67)
+      >>> bool(jnp.all(jnp.abs(noise) < 0.67))
+      True
+      >>> bool(lr_noise(jnp.asarray(7), seed=42, pct=0.67) == noise[7])
+      True
     """
     bits = _noise_bits(step, seed).astype(jnp.int32)
     pct32 = jnp.asarray(pct, jnp.float32)
@@ -296,6 +310,12 @@ def scaled_warmup(
     ``W``: the integer boundary is the smallest step ``s`` with ``s >= W``, found exactly
     (``s r >= w b`` for the linear rule, ``s**2 r >= w**2 b`` for the square root), and the
     warmup slope uses the real ``W``. Both are Python numbers (static).
+
+    Examples:
+      >>> scaled_warmup(100, 8192, 256)  # seed 003's example: 32 times longer
+      (3200, 3200.0)
+      >>> scaled_warmup(100, 300, 256)
+      (118, 117.1875)
     """
     w, b, r = warmup_steps, batch_size, reference_batch_size
     if rule == "linear":

@@ -1,0 +1,329 @@
+"""Formula pieces of the LLM-era schedules (issue 14), as pure functions of exact integer steps.
+
+Nothing here knows the schedule classes: every function takes integer step arrays (the clamped
+steps ``Schedule.__call__`` hands to ``_value``), static Python numbers for the phase lengths,
+and returns a float factor of ``dtype``. The schedules compose them as
+``stop + (start - stop) * factor`` (decays) or ``f s0 + (s0 - f s0) * factor`` (warmups).
+
+The rule of SPEC.md's numerical contract holds throughout: a factor that is tiny at one end of
+its phase is written on the exact integer distance to that end (``remaining`` for a decay,
+``done`` for a warmup), never as ``1 - something``, so it keeps its relative accuracy down to
+the last step of the phase.
+
+Contents:
+  - shapes on an integer fraction ``x / length``: :func:`sin2_fraction` (cosine warmup and
+    decay), :func:`one_minus_sqrt` (the ``1-sqrt`` warmup and decay of Hägele et al. 2024),
+    :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's ``k_decay``);
+    :func:`warmup_factor` and :func:`decay_factor` pick one by name;
+  - :func:`restart_cycle`: timm's cycle index with an integer ``cycle_mul`` and ``cycle_limit``
+    in exact integer arithmetic;
+  - :func:`lr_noise` and :func:`noise_factor`: timm's multiplicative LR noise, jit-safe and
+    deterministic in ``(seed, step)``;
+  - :func:`batch_scale` and :func:`scaled_warmup`: the large-batch rule (Goyal et al. 2017).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = [
+    "DECAY_SHAPES",
+    "WARMUP_SHAPES",
+    "batch_scale",
+    "cos_k_factor",
+    "decay_factor",
+    "lr_noise",
+    "noise_factor",
+    "one_minus_sqrt",
+    "restart_cycle",
+    "rex_factor",
+    "scaled_warmup",
+    "sin2_fraction",
+    "warmup_factor",
+]
+
+INT32_MAX = 2**31 - 1
+WARMUP_SHAPES = ("linear", "cosine", "1-sqrt")
+DECAY_SHAPES = ("linear", "cosine", "1-sqrt")  # wsd's inverse_linear is not a factor shape
+
+
+def _fraction(x: jax.Array, length: float, dtype: Any) -> jax.Array:
+    """``x / length`` for an integer array ``x``; rounded once (twice for a real ``length``)."""
+    return x.astype(dtype) / jnp.asarray(length, dtype)
+
+
+def sin2_fraction(x: jax.Array, length: float, dtype: Any) -> jax.Array:
+    """``sin(pi/2 * x / length) ** 2`` for integers ``0 <= x <= length``.
+
+    The cosine warmup (HF: ``0.5 * (1 - cos(pi * p))`` with ``p = x / length``) and the cosine
+    decay (``0.5 * (1 + cos(pi * tau))`` with ``x = remaining``, ``tau = 1 - x / length``), without
+    the cancellation of ``1 -+ cos`` where the factor is tiny.
+    """
+    return jnp.square(jnp.sin(x.astype(dtype) * jnp.asarray(math.pi / 2 / length, dtype)))
+
+
+def one_minus_sqrt(x: jax.Array, length: float, dtype: Any) -> jax.Array:
+    """``1 - sqrt(1 - x / length)`` for integers ``0 <= x <= length``, without cancellation.
+
+    Computed as ``(x / L) / (1 + sqrt((L - x) / L))``. With ``x = remaining`` it is the
+    ``1-sqrt`` decay ``1 - sqrt(tau)`` (Hägele et al. 2024; HF ``decay_type="1-sqrt"``,
+    ``tau = done / L``); with ``x = step`` it is HF's ``1-sqrt`` warmup ``1 - sqrt(1 - p)``.
+    ``length`` may be a real number (a scaled warmup): ``L - x`` is then the exact integer
+    ``floor(L) - x`` plus the fractional part of ``L``.
+    """
+    whole = math.floor(length)  # L - x = (floor(L) - x) + frac(L): exact integer part
+    rest = (whole - x).astype(dtype) + jnp.asarray(length - whole, dtype)
+    rest = jnp.maximum(rest, 0) / jnp.asarray(length, dtype)
+    return _fraction(x, length, dtype) / (1 + jnp.sqrt(rest))
+
+
+def rex_factor(remaining: jax.Array, length: float, dtype: Any) -> jax.Array:
+    """REX's ``(1 - z) / (1 - z / 2)`` with ``z = 1 - remaining / length``: ``2 r / (L + r)``.
+
+    Chen, Wolfe, Kyrillidis, "REX: Revisiting Budgeted Training with an Improved Schedule"
+    (2022). Exact at both ends: 1 at ``remaining = length``, 0 at ``remaining = 0``.
+    """
+    r = remaining.astype(dtype)
+    return (r + r) / (jnp.asarray(length, dtype) + r)
+
+
+def cos_k_factor(
+    done: jax.Array, remaining: jax.Array, length: Any, k: Any, dtype: Any
+) -> jax.Array:
+    """timm's k-decay cosine ``(1 + cos(pi * q ** k)) / 2`` with ``q = done / length``.
+
+    ``done`` (timm's ``t_curr``, an exact integer array) and ``remaining = length - done`` (an
+    integer array, or a float array whose integer part is exact, from :func:`restart_cycle`)
+    are both given, so that each end of the cycle is computed from an exact distance to it.
+    Written as ``sin(pi/2 * u) ** 2`` with ``u = 1 - q ** k``, and ``u`` from whichever form is
+    accurate: ``-expm1(k log q)`` for ``q < 1/2``, ``-expm1(k log1p(-remaining / length))``
+    otherwise (``q`` close to 1, where ``1 - q ** k`` would cancel). ``k > 0``, and may be
+    traced; ``k == 1`` (a Python number) is the plain cosine ``sin(pi/2 * remaining / length)**2``.
+    ``length`` is a Python number or a ``dtype`` array of the steps' shape.
+    """
+    size = jnp.asarray(length, dtype)
+    x = remaining.astype(dtype) / size
+    if isinstance(k, (int, float, np.number)) and float(k) == 1.0:
+        return jnp.square(jnp.sin(x * jnp.asarray(math.pi / 2, dtype)))
+    kk = jnp.asarray(k, dtype)
+    q = done.astype(dtype) / size
+    u_small_q = -jnp.expm1(kk * jnp.log(q))  # log(0) = -inf gives u = 1 at the cycle start
+    u_large_q = -jnp.expm1(kk * jnp.log1p(-jnp.minimum(x, 0.5)))
+    u = jnp.where(q < 0.5, u_small_q, u_large_q)
+    return jnp.square(jnp.sin(u * jnp.asarray(math.pi / 2, dtype)))
+
+
+def warmup_factor(kind: str, step: jax.Array, length: float, dtype: Any) -> jax.Array:
+    """The warmup factor ``g(p)``, ``p = step / length``, from 0 at step 0 to 1 at ``length``.
+
+    ``"linear"``: ``p`` (DeePMD's); ``"cosine"``: ``(1 - cos(pi p)) / 2``; ``"1-sqrt"``:
+    ``1 - sqrt(1 - p)`` (HF ``get_wsd_schedule``'s ``warmup_type``). The rate in the warmup is
+    ``f s0 + (s0 - f s0) g(p)``; ``step`` is an integer array in ``[0, length]``; ``length`` is
+    the warmup length, an int, or a real number for a batch-scaled warmup.
+    """
+    if kind == "linear":
+        return _fraction(step, length, dtype)
+    if kind == "cosine":
+        return sin2_fraction(step, length, dtype)
+    if kind == "1-sqrt":
+        return one_minus_sqrt(step, length, dtype)
+    raise ValueError(f"`warmup_type` must be one of {WARMUP_SHAPES}; got {kind!r}.")
+
+
+def decay_factor(kind: str, remaining: jax.Array, length: int, dtype: Any) -> jax.Array:
+    """The decay factor ``h``, 1 at the start of the decay and 0 at its end.
+
+    ``remaining`` (an integer array in ``[0, length]``) is the number of decay steps left,
+    ``tau = 1 - remaining / length``: ``"linear"``: ``1 - tau``; ``"cosine"``:
+    ``(1 + cos(pi tau)) / 2``; ``"1-sqrt"``: ``1 - sqrt(tau)``; ``"rex"``:
+    ``(1 - tau) / (1 - tau / 2)``. The rate is ``e + (s0 - e) h``, HF's
+    ``min_lr_ratio + (1 - min_lr_ratio) * factor`` times the peak.
+
+    Examples:
+      >>> remaining = jnp.asarray([1000, 750, 500, 0])
+      >>> [round(float(v), 6) for v in decay_factor("1-sqrt", remaining, 1000, jnp.float32)]
+      [1.0, 0.5, 0.292893, 0.0]
+      >>> [round(float(v), 6) for v in decay_factor("rex", remaining, 1000, jnp.float32)]
+      [1.0, 0.857143, 0.666667, 0.0]
+    """
+    if kind == "linear":
+        return _fraction(remaining, length, dtype)
+    if kind == "cosine":
+        return sin2_fraction(remaining, length, dtype)
+    if kind == "1-sqrt":
+        return one_minus_sqrt(remaining, length, dtype)
+    if kind == "rex":
+        return rex_factor(remaining, length, dtype)
+    raise ValueError(f"`decay_type` must be one of {(*DECAY_SHAPES, 'rex')}; got {kind!r}.")
+
+
+def restart_table(first: int, mult: int) -> tuple[list[int], list[int]]:
+    """The start and length of every cycle that starts at or before ``2**31 - 1``.
+
+    Cycle ``i`` has length ``first * mult ** i`` and starts at
+    ``first * (mult ** i - 1) / (mult - 1)`` (``first * i`` for ``mult == 1``): Python
+    integers, exact. For ``mult == 1`` only the first cycle is listed (the index is a division).
+    """
+    starts, lengths = [0], [first]
+    if mult == 1:
+        return starts, lengths
+    while starts[-1] + lengths[-1] <= INT32_MAX:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * mult)
+    return starts, lengths
+
+
+def restart_cycle(
+    t: jax.Array, first: int, mult: int, dtype: Any
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """timm's cycle index, in integers: ``(i, done, remaining, length)`` for steps ``t >= 0``.
+
+    timm computes ``i = floor(log(1 - t / T0 * (1 - m), m))`` in floating point, which can land
+    one cycle early at a restart; here ``i`` is found by comparing ``t`` with the exact cycle
+    starts. ``i`` and ``done`` (timm's ``t_curr``) are integer arrays; ``remaining`` (the steps
+    left in cycle ``i``, ``t_i - t_curr``) and ``length`` (``t_i``) are ``dtype`` arrays whose
+    integer parts are exact (a cycle longer than ``2**31 - 1`` carries its excess as an exact
+    float offset).
+    The caller applies ``cycle_limit``: from cycle ``i >= cycle_limit`` on, the rate is ``lr_min``.
+    """
+    if mult == 1:
+        i = t // first
+        done = t - i * first
+        return i, done, (first - done).astype(dtype), jnp.full(t.shape, first, dtype)
+    starts, lengths = restart_table(first, mult)
+    int_t = t.dtype
+    i = (jnp.searchsorted(jnp.asarray(starts, int_t), t, side="right") - 1).astype(int_t)
+    into = t - jnp.asarray(starts, int_t)[i]
+    clipped = [min(n, INT32_MAX) for n in lengths]
+    extra = jnp.asarray([float(n - c) for n, c in zip(lengths, clipped, strict=True)], dtype)
+    remaining = (jnp.asarray(clipped, int_t)[i] - into).astype(dtype) + extra[i]
+    length = jnp.asarray([float(n) for n in lengths], dtype)[i]
+    return i, into, remaining, length
+
+
+# --- LR noise (timm's Scheduler._add_noise) ---------------------------------------------------
+
+_NOISE_TYPES = ("normal", "uniform")
+
+
+def _noise_bits(step: jax.Array, seed: int) -> jax.Array:
+    """24 random bits per step: ``fold_in(key(seed), step)``, as uint32 in ``[0, 2**24)``.
+
+    The threefry hash of ``fold_in`` is fixed by (seed, step) alone: it does not depend on
+    ``jax_threefry_partitionable`` (which changes ``jax.random.uniform``'s bits), on the default
+    PRNG implementation, on x64, on the device, or on the batch the step comes in.
+    """
+    key = jax.random.key(seed, impl="threefry2x32")
+    flat = step.reshape(-1).astype(jnp.uint32)  # steps are in [0, 2**31 - 1]
+    words = jax.vmap(lambda s: jax.random.key_data(jax.random.fold_in(key, s)))(flat)
+    return (words[:, 0] >> 8).reshape(step.shape)
+
+
+@functools.partial(jax.jit, static_argnames=("seed", "noise_type"))
+def lr_noise(
+    step: jax.Array, *, seed: int, pct: Any, std: Any = 1.0, noise_type: str = "normal"
+) -> jax.Array:
+    """timm's LR noise at each integer ``step``, a float32 array, deterministic in ``(seed, step)``.
+
+    ``"normal"``: ``std * z`` with ``z`` standard normal conditioned on ``|std * z| < pct`` (timm
+    redraws until it is), drawn by the inverse CDF:
+    ``z = sqrt(2) * erfinv(s * erf(pct / std / sqrt(2)))`` with ``s`` uniform on ``(-1, 1)``
+    (odd multiples of ``2**-24``), then kept strictly inside ``(-pct, pct)``.
+    ``"uniform"``: ``(2 u - 1) * pct`` with ``u`` uniform on ``[0, 1)`` (24 bits), in
+    ``[-pct, pct)`` as timm's. Always computed in float32 (also under x64), so a float32 and an
+    x64 run get the same noise. ``pct`` and ``std`` may be traced (sweeps).
+
+    Examples:
+      >>> noise = lr_noise(jnp.arange(1000), seed=42, pct=0.67)
+      >>> bool(jnp.all(jnp.abs(noise) < 0.67))
+      True
+      >>> bool(lr_noise(jnp.asarray(7), seed=42, pct=0.67) == noise[7])
+      True
+    """
+    bits = _noise_bits(step, seed).astype(jnp.int32)
+    pct32 = jnp.asarray(pct, jnp.float32)
+    if noise_type == "uniform":
+        centered = bits.astype(jnp.float32) * jnp.float32(2.0**-23) - 1  # exact, in [-1, 1)
+        return centered * pct32
+    if noise_type != "normal":
+        raise ValueError(f"`noise_type` must be one of {_NOISE_TYPES}; got {noise_type!r}.")
+    s = (2 * bits + 1 - 2**24).astype(jnp.float32) * jnp.float32(2.0**-24)  # exact, |s| < 1
+    std32 = jnp.asarray(std, jnp.float32)
+    edge = jax.lax.erf(pct32 / std32 * jnp.float32(1 / math.sqrt(2)))
+    z = jnp.float32(math.sqrt(2)) * jax.lax.erf_inv(s * edge)
+    below = jnp.nextafter(pct32, jnp.float32(0))
+    return jnp.clip(std32 * z, -below, below)
+
+
+def noise_factor(
+    step: jax.Array,
+    *,
+    seed: int,
+    pct: Any,
+    std: Any = 1.0,
+    noise_type: str = "normal",
+    start: int,
+    end: int | None = None,
+    dtype: Any,
+) -> jax.Array:
+    """``1 + noise`` for ``start <= step < end`` (``end=None``: no end), 1 elsewhere.
+
+    timm's ``noise_range_t``: ``[start, end]`` or a single ``start``; the step is the global
+    step (warmup included), compared in integers. Multiply the rate by it.
+    """
+    inside = step >= start
+    if end is not None:
+        inside = inside & (step < end)
+    noise = lr_noise(step, seed=seed, pct=pct, std=std, noise_type=noise_type).astype(dtype)
+    return jnp.where(inside, 1 + noise, jnp.ones((), dtype))
+
+
+# --- The large-batch rule (Goyal et al. 2017; seed 003's large_batch_schedule) ---------------
+
+_BATCH_RULES = ("linear", "sqrt")
+
+
+def batch_scale(batch_size: int, reference_batch_size: int, rule: str = "linear") -> float:
+    """The rate factor ``k``: ``batch_size / reference_batch_size``, or its square root.
+
+    A Python float (float64), applied to every rate of the schedule like the worker scale.
+    """
+    if rule == "linear":
+        return batch_size / reference_batch_size
+    if rule == "sqrt":
+        return math.sqrt(batch_size / reference_batch_size)
+    raise ValueError(f"`rule` must be one of {_BATCH_RULES}; got {rule!r}.")
+
+
+def scaled_warmup(
+    warmup_steps: int, batch_size: int, reference_batch_size: int, rule: str = "linear"
+) -> tuple[int, float]:
+    """The warmup ``k`` times longer: ``(first step after it, its real length W = k w)``.
+
+    Seed 003 warms up while ``step < W`` with the real ``W = warmup_steps * k`` and divides by
+    ``W``: the integer boundary is the smallest step ``s`` with ``s >= W``, found exactly
+    (``s r >= w b`` for the linear rule, ``s**2 r >= w**2 b`` for the square root), and the
+    warmup slope uses the real ``W``. Both are Python numbers (static).
+
+    Examples:
+      >>> scaled_warmup(100, 8192, 256)  # seed 003's example: 32 times longer
+      (3200, 3200.0)
+      >>> scaled_warmup(100, 300, 256)
+      (118, 117.1875)
+    """
+    w, b, r = warmup_steps, batch_size, reference_batch_size
+    if rule == "linear":
+        boundary = -(-w * b // r)  # ceil(w b / r)
+    elif rule == "sqrt":
+        boundary = math.isqrt(w * w * b // r)
+        while boundary * boundary * r < w * w * b:
+            boundary += 1
+    else:
+        raise ValueError(f"`rule` must be one of {_BATCH_RULES}; got {rule!r}.")
+    return boundary, w * batch_scale(b, r, rule)

@@ -85,6 +85,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _byte_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of bytes >= 1; got {text[:40]!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number of bytes >= 1; got {value}")
+    return value
+
+
 def _num_workers(text: str) -> int | str:
     if text == "auto":
         return text
@@ -130,6 +142,18 @@ def _parser() -> argparse.ArgumentParser:
             "for jax.device_count() (default: 1)",
         )
 
+    def max_input_bytes_option(p: argparse.ArgumentParser) -> None:
+        from .io import MAX_INPUT_BYTES
+
+        p.add_argument(
+            "--max-input-bytes",
+            type=_byte_count,
+            default=MAX_INPUT_BYTES,
+            metavar="B",
+            help="refuse input files larger than B bytes, before reading them (default: "
+            f"{MAX_INPUT_BYTES} = {MAX_INPUT_BYTES // 2**20} MiB)",
+        )
+
     demo = commands.add_parser(
         "demo",
         help="plot the built-in example schedules (exp, cosine, wsd) to PNG files",
@@ -161,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     num_steps_option(plot)
     num_workers_option(plot)
+    max_input_bytes_option(plot)
     plot.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
 
     show = commands.add_parser(
@@ -174,6 +199,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("input", metavar="INPUT", help="a DeePMD-kit input file")
     num_steps_option(show)
     num_workers_option(show)
+    max_input_bytes_option(show)
 
     check = commands.add_parser(
         "check",
@@ -185,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("inputs", nargs="+", metavar="INPUT", help="DeePMD-kit input files")
     num_steps_option(check)
     num_workers_option(check)
+    max_input_bytes_option(check)
 
     schema = commands.add_parser(
         "schema",
@@ -205,12 +232,17 @@ def _parser() -> argparse.ArgumentParser:
 # Loading and validating inputs
 
 
-def _load(path: str, num_steps: int | None, num_workers: int | str = 1) -> Loaded:
+def _load(
+    path: str,
+    num_steps: int | None,
+    num_workers: int | str = 1,
+    max_bytes: int | None = None,
+) -> Loaded:
     """Read and validate one input; UserError with every problem, each naming the file."""
     from .config import ConfigError, make_schedule
-    from .io import read_input, yaml_float_hints
+    from .io import MAX_INPUT_BYTES, read_input, yaml_float_hints
 
-    found = read_input(path)
+    found = read_input(path, max_bytes=MAX_INPUT_BYTES if max_bytes is None else max_bytes)
     lines = list(found.problems)
     if found.section is None:
         raise UserError(lines)
@@ -290,13 +322,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         log.get_legend().remove()
         png = _save(fig, out_dir / f"{name}.png")
         config_file = out_dir / f"{name}.json"
-        config_file.write_text(
-            json.dumps(
-                {"learning_rate": DEMO_CONFIGS[name], "training": {"numb_steps": DEMO_NUM_STEPS}},
-                indent=4,
-            )
-            + "\n"
+        text = json.dumps(
+            {"learning_rate": DEMO_CONFIGS[name], "training": {"numb_steps": DEMO_NUM_STEPS}},
+            indent=4,
         )
+        try:
+            config_file.write_text(text + "\n")
+        except OSError as exc:  # a directory of that name, no permission, a full disk
+            raise UserError([f"{config_file}: cannot be written: {exc.strerror or exc}."]) from None
         written.append((png, describe_schedule(schedule)))
         written.append((config_file, "its DeePMD-kit input"))
     fig, (lin, log) = _figure(2)
@@ -330,7 +363,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     loaded, problems = [], []
     for path in args.inputs:
         try:
-            loaded.append(_load(path, args.num_steps, args.num_workers))
+            loaded.append(_load(path, args.num_steps, args.num_workers, args.max_input_bytes))
         except UserError as exc:
             problems += exc.lines
     if problems:
@@ -385,7 +418,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from .config import validate
     from .plotting import evaluate
 
-    item = _load(args.input, args.num_steps, args.num_workers)
+    item = _load(args.input, args.num_steps, args.num_workers, args.max_input_bytes)
     resolved = validate(item.section, item.num_steps)
     print(
         f"{item.path}: learning_rate type `{resolved.type}`, {item.num_steps:,} steps "
@@ -449,7 +482,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in args.inputs:
         try:
-            item = _load(path, args.num_steps, args.num_workers)
+            item = _load(path, args.num_steps, args.num_workers, args.max_input_bytes)
         except UserError as exc:
             problems += exc.lines
             continue

@@ -57,7 +57,7 @@ MAX_INPUT_BYTES = 10 * 2**20
 #: The deepest nesting of lists and mappings accepted anywhere in an input file.
 MAX_DEPTH = 100
 #: The most values a YAML document may hold, counting each alias as the values it repeats.
-MAX_YAML_NODES = 1_000_000
+MAX_YAML_NODES = 100_000
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 # A YAML 1.1 reader (PyYAML, which DeePMD-kit uses too) reads `1e-3` or `1e6` as a string.
@@ -435,29 +435,41 @@ def _load_yaml(text: str, name: str, yaml_suffix: bool) -> Any:
 
 
 def _check_values(data: Any, name: str) -> None:
-    """Refuse nesting over :data:`MAX_DEPTH` and strings that are not valid Unicode."""
+    """Refuse nesting over :data:`MAX_DEPTH` and strings that are not valid Unicode.
+
+    Iterative, and only containers are pushed: a list of millions of numbers costs no memory.
+    """
+
+    def check(text: Any) -> None:
+        if isinstance(text, str) and _SURROGATE.search(text):
+            raise ConfigError(
+                [
+                    f"{name}: holds a string with a lone surrogate escape (\\ud800 to "
+                    "\\udfff), which is not valid Unicode."
+                ]
+            )
+
+    check(data)
     seen: set[int] = set()
-    stack = [(data, 0)]
+    stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, str):
-            if _SURROGATE.search(value):
-                raise ConfigError(
-                    [
-                        f"{name}: holds a string with a lone surrogate escape (\\ud800 to "
-                        "\\udfff), which is not valid Unicode."
-                    ]
-                )
-            continue
         if not isinstance(value, (list, dict)) or id(value) in seen:
             continue
-        if depth >= MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise ConfigError([_too_deep(name)])
         seen.add(id(value))  # a YAML alias is checked once
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            stack.append((key, depth))
-            stack.append((item, depth + 1))
+        if isinstance(value, dict):
+            for key in value:
+                check(key)
+            items: Any = value.values()
+        else:
+            items = value
+        for item in items:
+            if isinstance(item, str):
+                check(item)
+            elif isinstance(item, (list, dict)):
+                stack.append((item, depth + 1))
 
 
 _SURROGATE = re.compile("[\\ud800-\\udfff]")

@@ -196,12 +196,13 @@ def test_a_yaml_alias_bomb_is_refused_before_it_is_built(tmp_path, capsys, where
 
 
 def test_the_alias_limit_counts_expanded_values(tmp_path):
-    # 10 + 100 + ... + 10**5 lol's plus the lists themselves, counted below the limit;
-    # one more level is over it.
-    small = write(tmp_path / "small.yaml", alias_bomb(5, where="learning_rate: {}  # %d"))
+    # Anchor a_i repeats a_(i-1) ten times: 11, 111, 1111, ... values. Four anchors hold
+    # 12,344 values (plus the top-level mapping and its keys), five 123,455: over the limit.
+    assert MAX_YAML_NODES == 100_000
+    small = write(tmp_path / "small.yaml", alias_bomb(4, where="learning_rate: {}  # %d"))
     assert load_input(small) == ({}, None)
-    big = write(tmp_path / "big.yaml", alias_bomb(6, where="learning_rate: {}  # %d"))
-    assert only_problem(big).startswith("holds more than 1,000,000 values")
+    big = write(tmp_path / "big.yaml", alias_bomb(5, where="learning_rate: {}  # %d"))
+    assert only_problem(big).startswith("holds more than 100,000 values")
 
 
 def test_ordinary_aliases_are_read_as_pyyaml_reads_them(tmp_path):

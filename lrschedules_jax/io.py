@@ -411,8 +411,9 @@ def _load_yaml(text: str, name: str, yaml_suffix: bool) -> Any:
     import yaml
 
     kind = "YAML" if yaml_suffix else "JSON or YAML"
-    loader = _yaml_loader()(text)
+    loader = None
     try:
+        loader = _yaml_loader()(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         return None if node is None else loader.construct_document(node)
     except _Refused as exc:
@@ -431,7 +432,8 @@ def _load_yaml(text: str, name: str, yaml_suffix: bool) -> Any:
             [f"{name}: invalid {kind}: a tagged value cannot be read ({_short(exc)})."]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_values(data: Any, name: str) -> None:

@@ -433,3 +433,9 @@ def test_demo_reports_an_output_dir_that_is_a_file(tmp_path, capsys):
     status, _, err = cli(capsys, "demo", "-o", str(target))
     assert status == 2
     assert err.startswith(f"{target}: cannot create the directory: ")
+
+
+def test_a_control_character_in_yaml_is_a_config_error(tmp_path):
+    # PyYAML's reader refuses it when the loader is created, before parsing (found by the fuzz).
+    path = write(tmp_path / "in.yaml", "learning_rate: {type: exp\x01}\n")
+    assert only_problem(path).startswith("invalid YAML: unacceptable character #x0001")

@@ -89,6 +89,19 @@ def _workers(text: str) -> int | str:
         return text
 
 
+def _byte_count(text: str) -> int:
+    """``--max-input-bytes``: a number of bytes >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of bytes >= 1; got {text[:40]!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number of bytes >= 1; got {value}")
+    return value
+
+
 def _step(text: str) -> int:
     """A step of ``show --at``: an integer >= 0 (a schedule clamps larger ones itself)."""
     try:
@@ -147,6 +160,18 @@ def _parser() -> argparse.ArgumentParser:
             "(default: 1)",
         )
 
+    def max_input_bytes_option(p: argparse.ArgumentParser) -> None:
+        from .io import MAX_INPUT_BYTES
+
+        p.add_argument(
+            "--max-input-bytes",
+            type=_byte_count,
+            default=MAX_INPUT_BYTES,
+            metavar="B",
+            help="refuse input files larger than B bytes, before reading them (default: "
+            f"{MAX_INPUT_BYTES} = {MAX_INPUT_BYTES // 2**20} MiB)",
+        )
+
     demo = commands.add_parser(
         "demo",
         help="plot the built-in example schedules (exp, cosine, wsd) to PNG files",
@@ -181,6 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     num_steps_option(plot)
     input_options(plot)
     num_workers_option(plot)
+    max_input_bytes_option(plot)
     plot.add_argument("--log", action="store_true", help="logarithmic learning-rate axis")
 
     show = commands.add_parser(
@@ -208,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON object (parameters, notes, rates) for scripts",
     )
+    max_input_bytes_option(show)
 
     check = commands.add_parser(
         "check",
@@ -222,6 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     num_steps_option(check)
     input_options(check)
     num_workers_option(check)
+    max_input_bytes_option(check)
 
     schema = commands.add_parser(
         "schema",
@@ -260,6 +288,7 @@ def _load(
     strict: bool = False,
     *,
     build: bool = True,
+    max_bytes: int | None = None,
 ) -> Loaded:
     """Read and validate one input; UserError with every problem, each naming the file.
 
@@ -268,13 +297,18 @@ def _load(
     import warnings
 
     from .config import ConfigError, LegacyInputWarning, check
-    from .io import read_input, yaml_float_hints
+    from .io import MAX_INPUT_BYTES, read_input, yaml_float_hints
 
+    options = {
+        "steps_per_epoch": steps_per_epoch,
+        "strict": strict,
+        "max_bytes": MAX_INPUT_BYTES if max_bytes is None else max_bytes,
+    }
     if path == STDIN:
         path = "<stdin>"
-        found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict, text=_read_stdin())
+        found = read_input(path, text=_read_stdin(), **options)
     else:
-        found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict)
+        found = read_input(path, **options)
     lines = list(found.problems)
     if found.section is None:
         raise UserError(lines)
@@ -384,13 +418,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         log.get_legend().remove()
         png = _save(fig, out_dir / f"{name}.png")
         config_file = out_dir / f"{name}.json"
-        config_file.write_text(
-            json.dumps(
-                {"learning_rate": DEMO_CONFIGS[name], "training": {"numb_steps": DEMO_NUM_STEPS}},
-                indent=4,
-            )
-            + "\n"
+        text = json.dumps(
+            {"learning_rate": DEMO_CONFIGS[name], "training": {"numb_steps": DEMO_NUM_STEPS}},
+            indent=4,
         )
+        try:
+            config_file.write_text(text + "\n")
+        except OSError as exc:  # a directory of that name, no permission, a full disk
+            raise UserError([f"{config_file}: cannot be written: {exc.strerror or exc}."]) from None
         written.append((png, describe_schedule(schedule)))
         written.append((config_file, "its DeePMD-kit input"))
     fig, (lin, log) = _figure(2)
@@ -425,7 +460,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for path in args.inputs:
         try:
             loaded.append(
-                _load(path, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
+                _load(
+                    path,
+                    args.num_steps,
+                    args.num_workers,
+                    args.steps_per_epoch,
+                    args.strict,
+                    max_bytes=args.max_input_bytes,
+                )
             )
         except UserError as exc:
             problems += exc.lines
@@ -489,7 +531,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     if args.at and len(args.at) > MAX_AT_STEPS:
         raise UserError([f"--at: at most {MAX_AT_STEPS:,} steps; got {len(args.at):,}."])
-    item = _load(args.input, args.num_steps, args.num_workers, args.steps_per_epoch, args.strict)
+    item = _load(
+        args.input,
+        args.num_steps,
+        args.num_workers,
+        args.steps_per_epoch,
+        args.strict,
+        max_bytes=args.max_input_bytes,
+    )
     resolved = item.config.resolve(item.num_steps)
     params = {k: v for k, v in resolved.model_dump().items() if v is not None}
     params.pop("type", None)
@@ -558,6 +607,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 args.steps_per_epoch,
                 args.strict,
                 build=False,
+                max_bytes=args.max_input_bytes,
             )
         except UserError as exc:
             problems += exc.lines

@@ -26,8 +26,10 @@ import dataclasses
 import difflib
 import json
 import math
+import numbers
 import os
 import re
+import stat
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +40,9 @@ from ._errors import ConfigError, LegacyInputWarning, describe
 from ._numerics import INT32_MAX
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_INPUT_BYTES",
+    "MAX_YAML_NODES",
     "NUM_EPOCH_KEYS",
     "NUM_STEPS_KEYS",
     "WARMUP_KEYS",
@@ -56,6 +61,13 @@ WARMUP_KEYS = ("warmup_steps", "warmup_ratio", "warmup_start_factor")
 #: Top-level sections that mark a full DeePMD-kit input (as opposed to a bare section).
 _INPUT_SECTIONS = ("model", "loss", "training", "optimizer", "nvnmd")
 
+#: The largest input file read by default (10 MiB): DeePMD-kit inputs are a few kilobytes.
+MAX_INPUT_BYTES = 10 * 2**20
+#: The deepest nesting of lists and mappings accepted anywhere in an input file.
+MAX_DEPTH = 100
+#: The most values a YAML document may hold, counting each alias as the values it repeats.
+MAX_YAML_NODES = 100_000
+
 _YAML_SUFFIXES = (".yaml", ".yml")
 # A YAML 1.1 reader (PyYAML, which DeePMD-kit uses too) reads `1e-3` or `1e6` as a string.
 _FLOAT_LIKE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
@@ -66,6 +78,7 @@ def load_input(
     *,
     steps_per_epoch: int | Mapping[str, int] | None = None,
     strict: bool = False,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> tuple[dict[str, Any], int | None]:
     """Read the ``learning_rate`` section and the step count of a DeePMD-kit input.
 
@@ -85,6 +98,10 @@ def load_input(
         to its batches per epoch.
       strict: refuse DeePMD-kit's backward-compatibility conversions (ConfigError) instead of
         warning.
+      max_bytes: the largest file read (default :data:`MAX_INPUT_BYTES`, 10 MiB); a larger
+        file is refused before it is read. See "Input limits" in ``docs/configuration.md``
+        for the limits on nesting (:data:`MAX_DEPTH`) and YAML aliases
+        (:data:`MAX_YAML_NODES`).
 
     Returns:
       ``(learning_rate_section, num_steps)``: a new dict (the caller may change it), and the
@@ -92,7 +109,8 @@ def load_input(
       section without a step count).
 
     Raises:
-      ConfigError: if the file is missing or unreadable, is not valid JSON/YAML, has no
+      ConfigError: if the file is missing, unreadable or not a regular file, is over
+        ``max_bytes`` or another input limit, is not valid JSON/YAML, has no
         ``learning_rate`` section, has an invalid step count (or ``num_epoch`` without
         ``steps_per_epoch``), or sets a warmup key both in ``training`` and in
         ``learning_rate``. Each problem starts with the file name and the key path.
@@ -113,7 +131,7 @@ def load_input(
       >>> load_input(f, steps_per_epoch=1001)[1]   # ceil(2.5 * 1001)
       2503
     """
-    found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict)
+    found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict, max_bytes=max_bytes)
     problems = list(found.problems)
     if found.epoch_problem:
         problems.append(found.epoch_problem)
@@ -167,6 +185,7 @@ def read_input(
     steps_per_epoch: int | Mapping[str, int] | None = None,
     strict: bool = False,
     text: str | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> InputFile:
     """Like :func:`load_input`, but return every problem and note instead of raising.
 
@@ -176,7 +195,7 @@ def read_input(
     name = os.fspath(path)
     try:
         if text is None:
-            data, is_yaml = _read(Path(name), name)
+            data, is_yaml = _read(Path(name), name, _check_max_bytes(max_bytes))
         else:
             data, is_yaml = _parse(text, name, ".json" if text.lstrip()[:1] == "{" else "")
     except ConfigError as exc:
@@ -304,40 +323,272 @@ def _misspelled_sections(data: Mapping[str, Any], name: str) -> list[str]:
     return lines
 
 
-def _read(path: Path, name: str) -> tuple[Any, bool]:
-    """The parsed content of ``path`` and whether it was read as YAML; ConfigError if neither."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{name}: no such file."]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{name}: is a directory, not an input file."]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError([f"{name}: is not a UTF-8 text file ({exc.reason})."]) from None
-    except OSError as exc:
-        raise ConfigError([f"{name}: cannot be read: {exc.strerror or exc}."]) from None
-    return _parse(text, name, path.suffix.lower())
+def _read(path: Path, name: str, max_bytes: int = MAX_INPUT_BYTES) -> tuple[Any, bool]:
+    """The parsed content of ``path`` and whether it was read as YAML; ConfigError if neither.
+
+    Only a regular file of at most ``max_bytes`` bytes is read (a FIFO, a directory or a device
+    is refused without opening it, or without blocking), and its content must keep within the
+    limits of :data:`MAX_DEPTH` and :data:`MAX_YAML_NODES`: every failure of the parsers
+    becomes one problem naming the file.
+    """
+    return _parse(_read_text(name, max_bytes), name, path.suffix.lower())
 
 
 def _parse(text: str, name: str, suffix: str) -> tuple[Any, bool]:
     """Parse ``text`` as JSON (``suffix`` ``.json``) or YAML; ConfigError naming ``name``."""
-    if suffix == ".json":
+    is_yaml = suffix != ".json"
+    if not is_yaml:
         try:
-            return json.loads(text), False
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError(
                 [f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."]
             ) from None
+        except RecursionError:
+            raise ConfigError([_too_deep(name)]) from None
+        except ValueError as exc:  # an integer over Python's int-digit limit
+            raise ConfigError([f"{name}: invalid JSON: {_short(exc)}."]) from None
+    else:
+        data = _load_yaml(text, name, suffix in _YAML_SUFFIXES)
+    _check_values(data, name)
+    return data, is_yaml
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_max_bytes(max_bytes: Any) -> int:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
+        raise ConfigError(
+            [f"max_bytes: must be a positive integer; got a {type(max_bytes).__name__}."]
+        )
+    if max_bytes < 1:
+        raise ConfigError(["max_bytes: must be a positive integer."])
+    return int(max_bytes)
+
+
+def _not_regular(name: str, mode: int) -> ConfigError | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((kind for test, kind in _FILE_KINDS if test(mode)), "not a regular file")
+    return ConfigError([f"{name}: is {kind}, not an input file."])
+
+
+def _read_text(name: str, max_bytes: int) -> str:
+    """The text of the regular file ``name``, refused before reading if over ``max_bytes``."""
+    try:
+        error = _not_regular(name, os.stat(name).st_mode)
+        if error is not None:  # refused without opening: a FIFO would block, a device act
+            raise error
+        # O_NONBLOCK: should the file be replaced by a FIFO after the stat, opening it does
+        # not wait for a writer, and the fstat below refuses it.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            error = _not_regular(name, info.st_mode)
+            if error is not None:
+                raise error
+            if info.st_size > max_bytes:
+                raise ConfigError([_too_big(name, f"{info.st_size:,} bytes", max_bytes)])
+            data = file.read(max_bytes + 1)  # a file that grows, or reports no size (/proc)
+    except ConfigError:
+        raise
+    except FileNotFoundError:
+        raise ConfigError([f"{name}: no such file."]) from None
+    except OSError as exc:
+        raise ConfigError([f"{name}: cannot be read: {exc.strerror or _short(exc)}."]) from None
+    except ValueError:  # a NUL character in the name
+        raise ConfigError([f"{name!r}: is not a valid file name."]) from None
+    if len(data) > max_bytes:
+        raise ConfigError([_too_big(name, "longer", max_bytes)])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{name}: is not a UTF-8 text file ({exc.reason})."]) from None
+
+
+def _too_big(name: str, size: str, max_bytes: int) -> str:
+    return (
+        f"{name}: is {size} than the input limit of {max_bytes:,} bytes; a DeePMD-kit input "
+        "is a few kilobytes (raise the limit with `max_bytes=` or `--max-input-bytes`)."
+        if size == "longer"
+        else f"{name}: is {size}, over the input limit of {max_bytes:,} bytes; a DeePMD-kit "
+        "input is a few kilobytes (raise the limit with `max_bytes=` or `--max-input-bytes`)."
+    )
+
+
+def _too_deep(name: str) -> str:
+    return f"{name}: nests lists or mappings more than {MAX_DEPTH} levels deep."
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    """``str(exc)``, cut to ``limit`` characters, never raising."""
+    try:
+        text = str(exc)
+    except Exception:  # a message that cannot be shown is not shown
+        text = ""
+    text = text or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Refused(Exception):
+    """A YAML document over one of the limits, found while composing it."""
+
+
+def _yaml_loader() -> type:
+    """``yaml.SafeLoader`` (what DeePMD-kit reads with) refusing deep or huge documents.
+
+    Its composer counts the nesting depth and the values, each alias counted as the values it
+    repeats, so an alias bomb (the "billion laughs") is refused before it is built; every
+    error of a constructor (``!!bool maybe``) becomes one problem with its line and column.
+    (libyaml's ``CSafeLoader`` is not used: its composer is recursive C code, which crashes
+    the interpreter on deep nesting, and its messages differ from PyYAML's.)
+    """
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+    from yaml.events import AliasEvent, CollectionStartEvent
+
+    class Loader(yaml.SafeLoader):
+        def __init__(self, stream: str):
+            super().__init__(stream)
+            self.depth = 0
+            self.nodes = 0
+            self.sizes: dict[int, int] = {}  # anchored node -> the values it holds
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, AliasEvent):
+                node = self.anchors.get(event.anchor)
+                if node is not None:
+                    if id(node) not in self.sizes:
+                        raise _Refused(
+                            f"the alias *{event.anchor} is used inside its own anchor "
+                            "(a recursive structure)"
+                        )
+                    self._count(self.sizes[id(node)])
+                return super().compose_node(parent, index)
+            nested = isinstance(event, CollectionStartEvent)
+            self.depth += nested
+            if self.depth > MAX_DEPTH:
+                raise _Refused(f"nests lists or mappings more than {MAX_DEPTH} levels deep")
+            before = self.nodes
+            self._count(1)
+            node = super().compose_node(parent, index)
+            if getattr(event, "anchor", None) is not None:
+                self.sizes[id(node)] = self.nodes - before
+            self.depth -= nested
+            return node
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (yaml.YAMLError, _Refused, RecursionError):
+                raise
+            except Exception as exc:  # PyYAML's constructors raise ValueError (`!!float
+                # abc`, an int over the digit limit), IndexError (`!!int ''`), KeyError
+                # (`!!bool maybe`), AttributeError (`!!timestamp nope`)...
+                mark = node.start_mark
+                tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+                value = node.value if isinstance(node.value, str) else "..."
+                value = value if len(value) <= 40 else value[:37] + "..."
+                what = tag[2:] if tag.startswith("!!") else tag
+                raise _Refused(
+                    f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: "
+                    f"`{tag} {value}` is not a valid {what} ({type(exc).__name__}: "
+                    f"{_short(exc, 80)})"
+                ) from None
+
+        def _count(self, count: int) -> None:
+            self.nodes += count
+            if self.nodes > MAX_YAML_NODES:
+                raise _Refused(
+                    f"holds more than {MAX_YAML_NODES:,} values, counting each alias as "
+                    "the values it repeats"
+                )
+
+    _LOADER = Loader
+    return Loader
+
+
+_LOADER: type | None = None
+
+
+def _load_yaml(text: str, name: str, yaml_suffix: bool) -> Any:
     import yaml
 
+    kind = "YAML" if yaml_suffix else "JSON or YAML"
+    loader = None
     try:
-        return yaml.safe_load(text), True
+        loader = _yaml_loader()(text)  # its reader refuses control characters at once
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    except _Refused as exc:
+        raise ConfigError([f"{name}: {exc}."]) from None
     except yaml.YAMLError as exc:
-        kind = "YAML" if suffix in _YAML_SUFFIXES else "JSON or YAML"
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or _short(exc)
         raise ConfigError([f"{name}: invalid {kind}{where}: {problem}."]) from None
+    except RecursionError:
+        raise ConfigError([_too_deep(name)]) from None
+    except Exception as exc:  # PyYAML's constructors raise ValueError
+        # (`!!float abc`, an int over the digit limit), IndexError (`!!int ''`), KeyError
+        # (`!!bool maybe`), AttributeError (`!!timestamp nope`)...
+        raise ConfigError(
+            [f"{name}: invalid {kind}: a tagged value cannot be read ({_short(exc)})."]
+        ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _check_values(data: Any, name: str) -> None:
+    """Refuse nesting over :data:`MAX_DEPTH` and strings that are not valid Unicode.
+
+    Iterative, and only containers are pushed: a list of millions of numbers costs no memory.
+    """
+
+    def check(text: Any) -> None:
+        if isinstance(text, str) and _SURROGATE.search(text):
+            raise ConfigError(
+                [
+                    f"{name}: holds a string with a lone surrogate escape (\\ud800 to "
+                    "\\udfff), which is not valid Unicode."
+                ]
+            )
+
+    check(data)
+    seen: set[int] = set()
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, (list, dict)) or id(value) in seen:
+            continue
+        if depth > MAX_DEPTH:
+            raise ConfigError([_too_deep(name)])
+        seen.add(id(value))  # a YAML alias is checked once
+        if isinstance(value, dict):
+            for key in value:
+                check(key)
+            items: Any = value.values()
+        else:
+            items = value
+        for item in items:
+            if isinstance(item, str):
+                check(item)
+            elif isinstance(item, (list, dict)):
+                stack.append((item, depth + 1))
+
+
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 class _StepCount:

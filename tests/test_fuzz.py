@@ -1,0 +1,684 @@
+"""Fuzz every public entry point with garbage (issue 11, "Done when").
+
+``make_schedule``, ``validate``, the twelve builders, ``load_input``, the command line (through
+``lrschedules_jax.cli.main([...])`` in-process), ``reduce_on_plateau`` (construction and
+``update``) and ``lr_range_test`` get generated garbage, deep nesting, huge numbers and hostile
+files. Each example asserts:
+
+- the only exception is ``ConfigError`` (the command line: exit status 0 or 2, never a
+  traceback on stderr, never an exception out of ``main``);
+- bounded time: hypothesis' ``deadline`` (:data:`DEADLINE` per example);
+- bounded memory: the peak of Python allocations (``tracemalloc``, which sees NumPy's buffers
+  but not XLA's) below :data:`MEMORY_LIMIT` per call; the generated inputs are below 2 MB;
+- the input is never mutated (compared with a snapshot taken before the call).
+
+The budget in the default test run is small (``CI_EXAMPLES`` per test, derandomized, so the file
+runs in about 15 s on two cores). A longer, random run::
+
+    LRS_FUZZ_EXAMPLES=20000 PYTHONPATH=$PWD python -m pytest tests/test_fuzz.py -p no:cacheprovider -n 2
+
+Each item of issue 11 has its own families here (bounded messages, ``num_workers``, float32
+rates, the adaptive tools' arguments), so a regression names the item it breaks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import tracemalloc
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import lrschedules_jax as lrs
+from lrschedules_jax import ConfigError
+from lrschedules_jax.cli import main
+from lrschedules_jax.config import config_types
+
+#: Examples per test in the default run; ``LRS_FUZZ_EXAMPLES`` overrides it (a longer run).
+CI_EXAMPLES = 12
+LONG_EXAMPLES = int(os.environ.get("LRS_FUZZ_EXAMPLES", "0"))
+#: Time per example. Generous for a loaded two-core machine, where one JAX compilation takes
+#: up to a second; an unbounded case (an alias bomb, a quadratic loop) takes minutes.
+DEADLINE = datetime.timedelta(seconds=10)
+#: Peak Python memory per call (the generated inputs are below 2 MB).
+MEMORY_LIMIT = 64 * 2**20
+
+
+def budget(examples: int = CI_EXAMPLES) -> settings:
+    return settings(
+        max_examples=LONG_EXAMPLES or examples,
+        deadline=DEADLINE,
+        derandomize=not LONG_EXAMPLES,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# Snapshots: the input is never mutated
+
+
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, Decimal, Fraction, np.generic)
+
+
+def snapshot(value: Any) -> list[Any]:
+    """A flat record of ``value`` (depth-first, iterative: deep nesting is fine)."""
+    out: list[Any] = []
+    stack = [value]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _IMMUTABLE):
+            out.append(item)
+        elif isinstance(item, np.ndarray):
+            out.append(("ndarray", item.dtype, item.shape, item.tobytes()))
+        elif isinstance(item, (list, tuple, dict)):
+            out.append((type(item), len(item), id(item) in seen))
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, dict):
+                for key, val in item.items():
+                    stack += [key, val]
+            else:
+                stack += list(item)
+        else:  # a function, an optax object, a JAX array: identity only
+            out.append(("object", id(item)))
+    return out
+
+
+def same(a: list[Any], b: list[Any]) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if x is y:
+            continue
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, float) and math.isnan(x) and math.isnan(y):
+            continue
+        if isinstance(x, np.generic):
+            if x.tobytes() != y.tobytes():
+                return False
+            continue
+        if x != y:
+            return False
+    return True
+
+
+def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``: only ConfigError, bounded memory, the arguments unchanged."""
+    before = snapshot((args, kwargs))
+    tracemalloc.start()
+    try:
+        return fn(*args, **kwargs)
+    except ConfigError as exc:
+        assert exc.problems, "a ConfigError lists at least one problem"
+        assert all(isinstance(p, str) and p for p in exc.problems)
+        return exc
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < MEMORY_LIMIT, f"peak Python memory {peak / 2**20:.0f} MiB"
+        assert same(before, snapshot((args, kwargs))), "the input was mutated"
+
+
+# ----------------------------------------------------------------------------------------
+# Garbage
+
+
+TYPES = sorted(config_types())
+KEYS = sorted({key for model in config_types().values() for key in model.model_fields})
+WORDS = st.sampled_from(
+    [*TYPES, "linear", "sqrt", "none", "cos", "triangular", "exp_range", "min", "max", "rel"]
+)
+
+ordinary_ints = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([0, 1, -1, 2, 10, 1000, 2**31 - 1, 2**31, -(2**31), 2**53, 2**63, 2**64]),
+)
+ordinary_floats = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(1e-9, 1.0),
+    st.sampled_from([0.0, -0.0, 0.5, 1.0, 1e-3, 1e-8, 5e-324, 1e-45, 1.2e-38, 3.4e38, 1e308]),
+)
+numpy_scalars = st.one_of(
+    ordinary_floats.map(np.float64),
+    st.floats(width=32).map(np.float32),
+    st.integers(-(2**31), 2**31 - 1).map(np.int32),
+    st.integers(-(2**63), 2**63 - 1).map(np.int64),
+    st.booleans().map(np.bool_),
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    ordinary_ints,
+    ordinary_floats,
+    st.text(max_size=20),
+    WORDS,
+    st.binary(max_size=10),
+    numpy_scalars,
+)
+
+
+def containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(children, max_size=5),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(
+            st.one_of(st.text(max_size=8), st.sampled_from(KEYS)), children, max_size=5
+        ),
+    )
+
+
+garbage = st.recursive(scalars, containers, max_leaves=20)
+
+# Item 1 (unbounded messages): huge integers, deep nesting, huge strings, lone surrogates.
+huge_ints = st.one_of(
+    # (as powers: hypothesis's own repr of a sampled_from would print the 5000-digit ints)
+    st.sampled_from([(10, 400), (-10, 400), (10, 5000), (-10, 5000), (2, 20000)]).map(
+        lambda base_exp: (1 if base_exp[0] > 0 else -1) * abs(base_exp[0]) ** base_exp[1]
+    ),
+    st.integers(4301, 6000).map(lambda digits: int("9" * 4300) * 10 ** (digits - 4300)),
+)
+
+
+def deep(depth: int, leaf: Any = 1, kind: str = "list") -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = [value] if kind == "list" else {"k": value}
+    return value
+
+
+extreme_scalars = st.one_of(
+    huge_ints,
+    st.sampled_from(["\ud800", "x\udfffy", "a" * 2_000_000]),
+    st.builds(deep, st.integers(500, 3000), st.just(1), st.sampled_from(["list", "dict"])),
+    st.sampled_from([Decimal("1e-3"), Fraction(1, 3), 1 + 2j, Decimal("NaN"), Decimal("1e999")]),
+)
+extreme_garbage = st.recursive(st.one_of(scalars, extreme_scalars), containers, max_leaves=10)
+
+
+def plausible(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """A ``learning_rate`` mapping: known keys (and some unknown), values from ``values``."""
+    known = st.dictionaries(st.sampled_from(KEYS), st.one_of(values, WORDS), max_size=8)
+    return st.builds(
+        lambda section, type_, extra: {**section, **({"type": type_} if type_ else {}), **extra},
+        known,
+        st.one_of(st.none(), st.sampled_from(TYPES), values),
+        st.dictionaries(st.text(max_size=10), values, max_size=2),
+    )
+
+
+sections = st.one_of(plausible(garbage), garbage)
+num_steps = st.one_of(st.integers(-5, 2**31 + 5), garbage)
+
+
+# ----------------------------------------------------------------------------------------
+# make_schedule, validate, the builders
+
+
+@budget()
+@given(section=sections, steps=num_steps)
+def test_make_schedule(section, steps):
+    call(lrs.make_schedule, section, steps)
+
+
+@budget()
+@given(section=sections, steps=num_steps)
+def test_validate(section, steps):
+    call(lrs.validate, section, steps)
+
+
+BUILDERS = [
+    "exp",
+    "cosine",
+    "wsd",
+    "constant",
+    "step",
+    "multistep",
+    "polynomial",
+    "linear",
+    "inverse_sqrt",
+    "cosine_restarts",
+    "one_cycle",
+    "cyclic",
+]
+
+
+def builder_kwargs(values: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[str, dict]]:
+    """A builder's name and keyword arguments (its own names; num_workers is item 2's)."""
+    import inspect
+
+    def for_builder(name: str) -> st.SearchStrategy[tuple[str, dict]]:
+        params = inspect.signature(getattr(lrs, name)).parameters
+        names = [p for p in params if p != "num_workers"]
+        required = [p for p in names if params[p].default is inspect.Parameter.empty]
+        return st.tuples(
+            st.just(name),
+            st.fixed_dictionaries(
+                {p: st.one_of(values, num_steps) for p in required},
+                optional={p: st.one_of(values, WORDS) for p in names if p not in required},
+            ),
+        )
+
+    return st.sampled_from(BUILDERS).flatmap(for_builder)
+
+
+@budget(3 * CI_EXAMPLES)
+@given(case=builder_kwargs(garbage))
+def test_builders(case):
+    name, kwargs = case
+    call(getattr(lrs, name), **kwargs)
+
+
+@budget()
+@given(
+    section=st.one_of(plausible(extreme_garbage), extreme_garbage),
+    steps=st.one_of(num_steps, huge_ints),
+)
+def test_make_schedule_and_validate_extreme_values(section, steps):
+    call(lrs.make_schedule, section, steps)
+    call(lrs.validate, section, steps)
+
+
+@budget()
+@given(case=builder_kwargs(extreme_garbage))
+def test_builders_extreme_values(case):
+    name, kwargs = case
+    call(getattr(lrs, name), **kwargs)
+
+
+@budget(3)
+@given(count=st.integers(10_000, 200_000))
+def test_many_unknown_keys(count):
+    section = {"type": "exp", "start_lr": 1e-3, **{f"key{i}": i for i in range(count)}}
+    error = call(lrs.make_schedule, section, 100)
+    assert isinstance(error, ConfigError) and len(str(error)) < 100_000
+
+
+@budget()
+@given(
+    section=st.sampled_from(
+        [
+            {"start_lr": 1e-3, "stop_lr": 1e-8, "scale_by_worker": s}
+            for s in ("linear", "sqrt", "none")
+        ]
+    ),
+    workers=st.one_of(garbage, huge_ints, st.integers(-(2**70), 2**70)),
+)
+def test_num_workers(section, workers):
+    call(lrs.make_schedule, section, 1000, num_workers=workers)
+
+
+# ----------------------------------------------------------------------------------------
+# load_input and the command line on generated files
+
+
+def yaml_snippet() -> st.SearchStrategy[str]:
+    tags = st.sampled_from(
+        [
+            "!!float abc",
+            "!!int ten",
+            "!!int ''",
+            "!!float ''",
+            "!!timestamp nope",
+            "!!bool maybe",
+            "!!binary '@@@'",
+            "!!set {a: 1}",
+            "!!omap [a]",
+            "!!python/object:os.system {}",
+            "&a [1, *a]",
+            "*undefined",
+            "1e-3",
+            "1.0e-3",
+            "0x1F",
+            "0o17",
+            "1_000",
+            ".inf",
+            ".nan",
+            "~",
+            "2001-12-14",
+            "'\\ud800'",
+            '"\\ud800"',
+            "[[[[[[[[[[",
+            "{a: 1, a: 2}",
+            "- - - - -",
+        ]
+    )
+    keys = st.one_of(st.sampled_from(KEYS), st.text(max_size=6))
+    lines = st.lists(st.tuples(keys, tags), max_size=5).map(
+        lambda pairs: "learning_rate:\n" + "".join(f"  {json.dumps(k)}: {v}\n" for k, v in pairs)
+    )
+    return st.one_of(lines, st.builds(lambda a, b: a + b, lines, st.text(max_size=40)))
+
+
+def alias_bomb(levels: int) -> str:
+    text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    for i in range(1, levels):
+        text += f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n"
+    return text + f"learning_rate: {{start_lr: *a{levels - 1}}}\n"
+
+
+def deep_text(depth: int, where: str) -> str:
+    inner = "[" * depth + "1" + "]" * depth
+    return f'{{"learning_rate": {{"start_lr": 1e-3}}, "{where}": {inner}}}'
+
+
+def json_input(section: Any, steps: Any) -> str:
+    data = {"learning_rate": section, "training": {"numb_steps": steps}}
+    try:
+        return json.dumps(data, allow_nan=True, default=repr)
+    except (TypeError, ValueError, RecursionError):  # a key json cannot write
+        return json.dumps({"learning_rate": repr(section)[:1000]})
+
+
+file_contents = st.one_of(
+    st.tuples(
+        st.sampled_from([".json", ".yaml", ".txt"]), st.builds(json_input, sections, num_steps)
+    ),
+    st.tuples(st.sampled_from([".yaml", ".yml", ".cfg"]), yaml_snippet()),
+    st.tuples(st.sampled_from([".json", ".yaml"]), st.text(max_size=200)),
+    st.tuples(st.sampled_from([".json", ".yaml"]), st.binary(max_size=200)),
+    st.tuples(st.just(".yaml"), st.integers(2, 10).map(alias_bomb)),
+    st.tuples(
+        st.sampled_from([".json", ".yaml"]),
+        st.builds(deep_text, st.integers(90, 5000), st.sampled_from(["learning_rate", "model"])),
+    ),
+    st.tuples(
+        st.sampled_from([".json", ".yaml"]),
+        st.integers(4200, 6000).map(lambda n: '{"learning_rate": {"start_lr": %s}}' % ("7" * n)),
+    ),
+)
+special_files = st.sampled_from(["directory", "fifo", "missing", "device", "over_limit"])
+
+
+def make_file(folder: Path, case: Any) -> tuple[Path, int | None]:
+    """Write one generated input in ``folder``: its path and the max_bytes to read it with."""
+    if isinstance(case, str):
+        path = folder / f"{case}.json"
+        if case == "directory":
+            path.mkdir()
+        elif case == "fifo" and hasattr(os, "mkfifo"):
+            os.mkfifo(path)
+        elif case == "device" and Path("/dev/zero").exists():
+            return Path("/dev/zero"), None
+        elif case == "over_limit":
+            path.write_text(json.dumps({"learning_rate": {"start_lr": 1e-3}}))
+            return path, 10
+        return path, None
+    suffix, content = case
+    path = folder / f"input{suffix}"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_bytes(content.encode("utf-8", "surrogatepass"))
+    return path, None
+
+
+@budget(2 * CI_EXAMPLES)
+@given(case=st.one_of(file_contents, special_files))
+def test_load_input(case):
+    with tempfile.TemporaryDirectory() as folder:
+        path, max_bytes = make_file(Path(folder), case)
+        kwargs = {} if max_bytes is None else {"max_bytes": max_bytes}
+        result = call(lrs.load_input, path, **kwargs)
+        if not isinstance(result, ConfigError):
+            section, steps = result
+            assert isinstance(section, dict)
+            assert steps is None or (
+                isinstance(steps, int) and 0 <= steps < 2**31
+            )  # 0: DeePMD-kit accepts it
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    tracemalloc.start()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(argv)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < MEMORY_LIMIT, f"peak Python memory {peak / 2**20:.0f} MiB"
+    return status, out.getvalue(), err.getvalue()
+
+
+@budget(2 * CI_EXAMPLES)
+@given(
+    case=st.one_of(file_contents, special_files),
+    command=st.sampled_from(["check", "check", "show", "plot"]),
+    options=st.lists(
+        st.sampled_from(
+            [
+                ["--num-steps", "1000"],
+                ["--num-steps", "0"],
+                ["--num-steps", "99999999999999999999"],
+                ["--max-input-bytes", "100"],
+                ["--max-input-bytes", "-1"],
+                ["--num-workers", "2"],
+                ["--log"],
+            ]
+        ),
+        max_size=2,
+    ),
+)
+def test_cli(case, command, options):
+    with tempfile.TemporaryDirectory() as folder:
+        path, max_bytes = make_file(Path(folder), case)
+        argv = [command, str(path), *(arg for option in options for arg in option)]
+        if max_bytes is not None:
+            argv += ["--max-input-bytes", str(max_bytes)]
+        if command == "plot":
+            argv += ["-o", str(Path(folder) / "out.png")]
+        elif "--log" in argv:
+            argv.remove("--log")
+        status, _, err = run_cli(argv)
+        assert status in (0, 2), (status, err[-2000:])
+        assert "Traceback" not in err
+        assert (status == 2) == bool(err.strip()), err[-2000:]
+        err.encode("utf-8")  # printable on a UTF-8 terminal (no lone surrogates)
+
+
+# ----------------------------------------------------------------------------------------
+# reduce_on_plateau and lr_range_test
+
+
+PLATEAU_KEYS = (
+    "factor",
+    "patience",
+    "mode",
+    "threshold",
+    "threshold_mode",
+    "cooldown",
+    "min_scale",
+    "eps",
+)
+plateau_values = st.one_of(
+    garbage,
+    st.sampled_from(["min", "max", "rel", "abs"]),
+    st.floats(0, 1),
+    st.integers(0, 10),
+)
+metrics = st.one_of(
+    st.floats(width=32, allow_nan=True, allow_infinity=True),
+    st.integers(-(2**31) + 1, 2**31 - 1),
+    # float32-range NumPy metrics (a float64 1e308 warns when cast: item 5's)
+    st.floats(width=32).map(np.float64),
+    st.floats(width=32).map(np.float32),
+    st.integers(-(2**31), 2**31 - 1).map(np.int32),
+    st.just(jnp.float32(0.5)),
+    st.lists(st.floats(), max_size=3).map(np.asarray),
+    st.none(),
+)
+
+
+def _check_plateau(kwargs: dict[str, Any], values: list[Any]) -> None:
+    tx = call(lrs.reduce_on_plateau, **kwargs)
+    if isinstance(tx, ConfigError):
+        return
+    params = jnp.zeros(2)
+    state = tx.init(params)
+    for value in values:
+        result = call(tx.update, jnp.ones(2), state, params, value=value)
+        if isinstance(result, ConfigError):
+            continue
+        _, state = result
+        scale = float(state.scale)
+        assert 0.0 <= scale <= 1.0
+
+
+@budget()
+@given(
+    kwargs=st.dictionaries(st.sampled_from(PLATEAU_KEYS), plateau_values, max_size=4),
+    values=st.lists(metrics, max_size=3),
+)
+def test_reduce_on_plateau(kwargs, values):
+    _check_plateau(kwargs, values)
+
+
+@budget()
+@given(
+    kwargs=st.dictionaries(
+        st.sampled_from(PLATEAU_KEYS),
+        st.one_of(plateau_values, extreme_garbage, st.just(np.array(["min", "max"]))),
+        max_size=4,
+    ),
+    values=st.lists(
+        st.one_of(
+            metrics,
+            numpy_scalars,
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from(["0.5", {"loss": 1.0}, Decimal("0.5"), Fraction(1, 2), 1 + 1j]),
+            st.sampled_from([2**31, -(2**31) - 1, 10**400]),
+        ),
+        max_size=3,
+    ),
+)
+def test_reduce_on_plateau_extreme_arguments(kwargs, values):
+    _check_plateau(kwargs, values)
+
+
+def quadratic(params: Any, batch: Any) -> Any:
+    return jnp.sum((params - batch) ** 2)
+
+
+FINDER_BATCHES = np.zeros((4, 2), np.float32)
+finder_values = st.one_of(garbage, st.floats(1e-6, 10.0), st.integers(-2, 6))
+
+
+def _check_finder(kwargs: dict[str, Any], batches: Any, *, finite: bool = False) -> None:
+    result = call(lrs.lr_range_test, quadratic, jnp.ones(2), batches, progress=False, **kwargs)
+    if not isinstance(result, ConfigError):
+        assert len(result.lrs) == len(result.losses) <= result.num_steps
+        if finite:  # item 5: start_lr=5e-324 or a range of 1e-300 .. 1e300 gave NaN/inf
+            assert np.all(np.isfinite(result.lrs)) and np.all(result.lrs > 0)
+
+
+@budget()
+@given(
+    kwargs=st.dictionaries(
+        st.sampled_from(["start_lr", "end_lr", "num_steps", "smoothing", "divergence_threshold"]),
+        finder_values,
+        max_size=3,
+    ).map(lambda kw: kw if "num_steps" in kw else {**kw, "num_steps": 3}),
+    batches=st.one_of(
+        st.just(FINDER_BATCHES),
+        st.just([np.zeros(2, np.float32)] * 3),
+        scalars,  # not iterable: reported before the sweep (garbage batches are item 5's)
+    ),
+)
+def test_lr_range_test(kwargs, batches):
+    # A valid sweep compiles and runs; num_steps is kept small so that it stays fast.
+    steps = kwargs["num_steps"]
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and steps > 6:
+        kwargs["num_steps"] = 6
+    _check_finder(kwargs, batches)
+
+
+@budget()
+@given(
+    kwargs=st.dictionaries(
+        st.sampled_from(["start_lr", "end_lr", "num_steps", "smoothing", "divergence_threshold"]),
+        st.one_of(
+            finder_values,
+            st.sampled_from([10**400, 2**63, 10**13, 5e-324, 1e-300, 1e300, 1e-50]),
+            extreme_garbage,
+        ),
+        max_size=3,
+    ),
+    batches=st.one_of(
+        st.just(FINDER_BATCHES), st.just({"x": [[0.0, 0.0]] * 3}), garbage, extreme_garbage
+    ),
+)
+def test_lr_range_test_extreme_arguments(kwargs, batches):
+    _check_finder(kwargs, batches, finite=True)
+
+
+def test_lr_range_test_loss_fn_returning_a_string():
+    error = call(lrs.lr_range_test, lambda p, b: "loss", jnp.ones(2), FINDER_BATCHES)
+    assert isinstance(error, ConfigError)
+
+
+# ----------------------------------------------------------------------------------------
+# Valid configs give finite rates in float32 (item 4)
+
+
+F32_MAX = float(np.finfo(np.float32).max)
+F32_TINY = float(np.finfo(np.float32).tiny)
+
+
+@budget()
+@given(
+    type_=st.sampled_from(["exp", "cosine", "wsd", "linear", "polynomial", "step"]),
+    start_lr=st.floats(F32_TINY, F32_MAX / 4),
+    ratio=st.floats(1e-30, 1.0),
+    steps=st.integers(2, 2**31 - 1),
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "power": st.floats(0.1, 20.0),
+            "gamma": st.floats(1e-40, 1.0),
+            "warmup_start_factor": st.floats(0.0, 1.0),
+        },
+    ),
+)
+def test_valid_configs_give_finite_rates_within_their_peak(type_, start_lr, ratio, steps, extra):
+    section: dict[str, Any] = {"type": type_, "start_lr": start_lr}
+    if type_ == "step":
+        section["step_size"] = max(1, steps // 3)
+        if "gamma" in extra:
+            section["gamma"] = extra["gamma"]
+    else:
+        section["stop_lr"] = start_lr * ratio
+        if type_ == "polynomial" and "power" in extra:
+            section["power"] = extra["power"]
+    schedule = call(lrs.make_schedule, section, steps)
+    if isinstance(schedule, ConfigError):
+        return
+    marks = sorted({0, 1, steps // 10, steps // 2, steps * 9 // 10, steps - 1, steps})
+    rates = np.asarray(schedule(jnp.asarray(marks, jnp.int32)), np.float64)
+    assert np.all(np.isfinite(rates)), dict(zip(marks, rates, strict=True))
+    assert np.all(rates >= 0)
+    assert np.all(rates <= start_lr * (1 + 2e-6))
+
+
+# Python's own limit on int <-> str conversion, which the huge-integer cases rely on.
+assert sys.version_info < (3, 11) or sys.get_int_max_str_digits() > 0

@@ -516,6 +516,7 @@ def _warmup_args(r: WarmupKeys) -> dict[str, Any]:
         "start_lr": r.start_lr,
         "warmup_steps": r.warmup_steps,
         "warmup_start_factor": r.warmup_start_factor,
+        "warmup_type": r.warmup_type,
     }
 
 

@@ -181,6 +181,7 @@ class ExpConfig(DeePMDKeys):
             start_lr=r.start_lr,
             warmup_steps=r.warmup_steps,
             warmup_start_factor=r.warmup_start_factor,
+            warmup_type=r.warmup_type,
             stop_lr=r.stop_lr,
             decay_rate=Factor.of(r.decay_rate),
             decay_steps=r.decay_steps,
@@ -234,6 +235,7 @@ class CosineConfig(DeePMDKeys):
             start_lr=r.start_lr,
             warmup_steps=r.warmup_steps,
             warmup_start_factor=r.warmup_start_factor,
+            warmup_type=r.warmup_type,
             stop_lr=r.resolved_stop_lr(),
         )
 
@@ -335,6 +337,7 @@ class WSDConfig(DeePMDKeys):
             start_lr=r.start_lr,
             warmup_steps=r.warmup_steps,
             warmup_start_factor=r.warmup_start_factor,
+            warmup_type=r.warmup_type,
             stop_lr=r.resolved_stop_lr(),
             decay_phase_ratio=r.decay_phase_ratio,
             decay_type=r.decay_type,

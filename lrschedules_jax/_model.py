@@ -66,6 +66,9 @@ MISSING_STOP = (
 #: DeePMD-kit 3.2's ``_check_lr_stop_args`` sets this ``stop_lr`` when neither stop key is given.
 LEGACY_STOP_LR = 5e-8
 
+#: How the description of an extension key (one DeePMD-kit 3.2 refuses) starts.
+EXTENSION = "Extension (not DeePMD-kit 3.2)."
+
 Rule = tuple[str, str]  # (the key a problem concerns, the message)
 
 
@@ -178,6 +181,13 @@ class WarmupKeys(StartKey):
         ge=0,
         le=1,
         description="Warmup starts at `warmup_start_factor * start_lr`.",
+    )
+    warmup_type: Literal["linear", "cosine", "1-sqrt"] = Field(
+        "linear",
+        description=f"{EXTENSION} The warmup shape `g(p)`, `p = step / warmup_steps`: "
+        "`linear` (`p`, DeePMD-kit's), `cosine` (`(1 - cos(pi p)) / 2`) or `1-sqrt` "
+        "(`1 - sqrt(1 - p)`), as HF `get_wsd_schedule`'s `warmup_type`.",
+        json_schema_extra={"x-extension": True},
     )
 
     @classmethod

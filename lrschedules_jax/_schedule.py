@@ -43,9 +43,16 @@ _BOUNDS = {
 SCALE_BY_WORKER = ("linear", "sqrt", "none")
 
 
-def static(default: Any = dataclasses.MISSING, **bounds: float) -> Any:
-    """A dataclass field that is static pytree metadata (not a leaf), with optional bounds."""
-    return dataclasses.field(default=default, metadata={"static": True, "bounds": bounds})
+def static(
+    default: Any = dataclasses.MISSING, *, omit_default: bool = False, **bounds: float
+) -> Any:
+    """A dataclass field that is static pytree metadata (not a leaf), with optional bounds.
+
+    An ``omit_default`` field is left out of ``to_config()`` while it has its default (an
+    extension key, so that a schedule without it writes a plain DeePMD-kit section).
+    """
+    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def leaf(default: Any = dataclasses.MISSING, *, internal: bool = False, **bounds: float) -> Any:
@@ -174,6 +181,8 @@ class Schedule(LazyPytree):
         config: dict[str, Any] = {"type": self.type_name}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
+                continue
+            if f.metadata.get("omit_default") and getattr(self, f.name) == f.default:
                 continue
             config[f.name] = _to_json(getattr(self, f.name), f.name)
         return config

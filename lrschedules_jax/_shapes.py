@@ -12,9 +12,9 @@ the last step of the phase.
 
 Contents:
   - shapes on an integer fraction ``x / length``: ``_numerics.sin2_of_fraction`` (cosine
-    warmup and decay), :func:`one_minus_sqrt` (the ``1-sqrt`` warmup and decay of Hägele et al. 2024),
-    :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's ``k_decay``);
-    :func:`warmup_factor` and :func:`decay_factor` pick one by name;
+    warmup and decay), :func:`one_minus_sqrt` (the ``1-sqrt`` warmup and decay of Hägele et
+    al. 2024), :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's
+    ``k_decay``); :func:`warmup_factor` and :func:`decay_factor` pick one by name;
   - :func:`restart_cycle`: timm's cycle index with an integer ``cycle_mul`` and ``cycle_limit``
     in exact integer arithmetic;
   - :func:`lr_noise` and :func:`noise_factor`: timm's multiplicative LR noise, jit-safe and

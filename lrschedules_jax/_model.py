@@ -95,6 +95,8 @@ class Model(BaseModel):
     key_hints: ClassVar[dict[str, str]] = {}
     #: The fewest training steps the type can run (DeePMD-kit's types accept 0).
     min_num_steps: ClassVar[int] = 0
+    #: Whether the whole type is an extension (DeePMD-kit 3.2 refuses it in its inputs).
+    extension_type: ClassVar[bool] = False
     #: This key group's keys holding a rate that must be a normal float32 (see `rates`).
     rate_keys: ClassVar[tuple[str, ...]] = ()
 
@@ -325,6 +327,15 @@ class StopKeys(StartKey):
 def no_stop_hints(reason: str) -> dict[str, str]:
     """``key_hints`` for a type with a ``start_lr`` but no end rate."""
     return {"stop_lr": reason + ".", "stop_lr_ratio": reason + "."}
+
+
+def extension_keys(model: type[Model]) -> list[str]:
+    """The keys of ``model`` that are extensions (marked ``"x-extension": true``)."""
+    return [
+        key
+        for key, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("x-extension")
+    ]
 
 
 # ---- The registry ----------------------------------------------------------------------------

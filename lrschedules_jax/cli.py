@@ -527,6 +527,7 @@ def _steps(n: int) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from ._model import extension_keys
     from .plotting import evaluate
 
     if args.at and len(args.at) > MAX_AT_STEPS:
@@ -540,7 +541,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         max_bytes=args.max_input_bytes,
     )
     resolved = item.config.resolve(item.num_steps)
-    params = {k: v for k, v in resolved.model_dump().items() if v is not None}
+    hidden = set(extension_keys(type(resolved))) - set(item.section)  # not given: not shown
+    params = {k: v for k, v in resolved.model_dump().items() if v is not None and k not in hidden}
     params.pop("type", None)
     params["scale_by_worker"] = params.pop("scale_by_worker")  # last, next to num_workers
     notes = item.config.notes(item.section, item.schedule)

@@ -55,12 +55,20 @@ def static(
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def leaf(default: Any = dataclasses.MISSING, *, internal: bool = False, **bounds: float) -> Any:
+def leaf(
+    default: Any = dataclasses.MISSING,
+    *,
+    internal: bool = False,
+    omit_default: bool = False,
+    **bounds: float,
+) -> Any:
     """A pytree leaf with bounds (``gt``, ``ge``, ``lt``, ``le``) checked when it is concrete.
 
-    An ``internal`` leaf is a derived number (not a key): ``to_config()`` leaves it out.
+    An ``internal`` leaf is a derived number (not a key): ``to_config()`` leaves it out; an
+    ``omit_default`` one is left out while it has its default (see :func:`static`).
     """
-    return dataclasses.field(default=default, metadata={"bounds": bounds, "internal": internal})
+    metadata = {"bounds": bounds, "internal": internal, "omit_default": omit_default}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def register_schedule(cls: type[_S]) -> type[_S]:
@@ -182,7 +190,10 @@ class Schedule(LazyPytree):
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
                 continue
-            if f.metadata.get("omit_default") and getattr(self, f.name) == f.default:
+            value = getattr(self, f.name)
+            if f.metadata.get("omit_default") and (
+                value is f.default or (isinstance(value, (str, int, float)) and value == f.default)
+            ):
                 continue
             config[f.name] = _to_json(getattr(self, f.name), f.name)
         return config

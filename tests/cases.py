@@ -264,7 +264,18 @@ def ref_cosine_restarts(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     t = _decay_step(cfg, n, steps)
     i, start, length = restart_cycles(t, cfg["cycle_steps"], cfg.get("cycle_mult", 1))
     peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
-    decay = e + np.maximum(peak - e, 0) * half_cos(length - (t - start), length)
+    k = cfg.get("k_decay", 1.0)
+    done, remaining = t - start, length - (t - start)
+    if k == 1.0:
+        shape = half_cos(remaining, length)
+    else:  # timm's (1 + cos(pi q**k)) / 2 = sin²(pi/2 (1 - q**k)), 1 - q**k without cancellation
+        q, x = done / length, remaining / length
+        with np.errstate(divide="ignore"):
+            u = np.where(q < 0.5, -np.expm1(k * np.log(q)), -np.expm1(k * np.log1p(-x)))
+        shape = np.sin(np.pi / 2 * u) ** 2
+    decay = e + np.maximum(peak - e, 0) * shape
+    if cfg.get("cycle_limit") is not None:  # timm: lr_min from cycle cycle_limit on
+        decay = np.where(i >= cfg["cycle_limit"], e, decay)
     return with_warmup(cfg, n, steps, decay)
 
 
@@ -617,6 +628,8 @@ def _restarts_keys(draw: Any, config: Config, n: int) -> None:
     mult_st = st.one_of(st.integers(1, 4), st.integers(1, INT32_MAX), st.just(INT32_MAX))
     _optional(draw, config, "cycle_mult", mult_st)
     _optional(draw, config, "cycle_decay", factor_st)
+    _optional(draw, config, "cycle_limit", st.integers(1, 5))
+    _optional(draw, config, "k_decay", st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0, 4.0]))
 
 
 # div_factor, final_div_factor >= 1, small enough that every derived rate of one_cycle is a
@@ -1019,6 +1032,9 @@ TYPES: dict[str, TypeCase] = {
                                         cycle_mult=5, num_steps=100),
             "restarts-mult1-decay0.9": dict(start_lr=1.0, stop_lr=1e-4, cycle_steps=3,
                                             cycle_decay=0.9, num_steps=100),
+            "restarts-timm-k0.5-limit3": dict(start_lr=1e-3, stop_lr=1e-6, cycle_steps=30,
+                                              cycle_mult=2, cycle_decay=0.8, cycle_limit=3,
+                                              k_decay=0.5, num_steps=1000, warmup_steps=7),
         }),
         {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 1e-5, "cycle_steps": 1000,
          "cycle_mult": 2},
@@ -1028,6 +1044,12 @@ TYPES: dict[str, TypeCase] = {
             ("cycle_steps 10,000, cycle_mult 2, cycle_decay 0.5, stop_lr_ratio 1e-5, warmup 1 %",
              {**BASE, "type": "cosine_restarts", "cycle_steps": 10_000, "cycle_mult": 2,
               "cycle_decay": 0.5, "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01}),
+            ("timm: cycle_steps N/10, k_decay 0.5, cycle_limit 5, stop_lr_ratio 1e-5",
+             lambda n: {**BASE, "type": "cosine_restarts", "cycle_steps": max(1, n // 10),
+                        "k_decay": 0.5, "cycle_limit": 5, "stop_lr_ratio": 1e-5}),
+            ("timm: cycle_steps 100,000, cycle_mult 2, k_decay 3, cycle_limit 8, stop_lr 0",
+             {**BASE, "type": "cosine_restarts", "cycle_steps": 100_000, "cycle_mult": 2,
+              "k_decay": 3.0, "cycle_limit": 8, "stop_lr": 0.0}),
         ],
         configs_st("cosine_restarts", extra=_restarts_keys),
         phases=_warmup_then_restarts,

@@ -23,8 +23,6 @@ import lrschedules_jax as lrs
 from lrschedules_jax import _shapes
 from tests import llm_reference as ref
 
-pytest.skip("wired in phase 2", allow_module_level=True)
-
 INT32_MAX = 2**31 - 1
 
 
@@ -461,7 +459,8 @@ def test_cosine_restarts_k_decay_and_limit_int32(k_decay, mult, precision, evalu
     want = ref.ref_cosine_restarts(steps, **keys)
     _check(sched, steps, want, precision, evaluate, "restarts")
     end = marks[limit]
-    np.testing.assert_array_equal(sched(jnp.asarray([end, end + 1, INT32_MAX])), np.float32(1e-9))
+    after = sched(jnp.asarray([end, end + 1, INT32_MAX]))
+    np.testing.assert_array_equal(after, np.asarray(1e-9, after.dtype))  # exactly stop_lr
 
 
 def test_cosine_restarts_defaults_unchanged():
@@ -774,3 +773,10 @@ def test_builders_take_the_new_keys():
         warmup_steps=10,
         batch_scaling={"batch_size": 512, "reference_batch_size": 256},
     )
+
+
+# Not wired yet (docs/llm_schedules.md, "What is left"): these tests are skipped by name.
+_PENDING = ("cooldown", "noise", "batch_scaling", "extension", "schema_marks", "builders_take")
+for _name, _test in list(globals().items()):
+    if _name.startswith("test_") and any(p in _name for p in _PENDING):
+        globals()[_name] = pytest.mark.skip(reason="not wired yet")(_test)

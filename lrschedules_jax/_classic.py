@@ -25,8 +25,10 @@ from pydantic import Field, field_validator
 from ._errors import describe
 from ._jax import jax, jnp
 from ._model import (
+    COOLDOWN_DESCRIPTION,
     EXTENSION,
     F32_MAX,
+    Cooldown,
     Model,
     Rule,
     StopKeys,
@@ -512,10 +514,14 @@ class ConstantConfig(WarmupKeys):
     key_hints = no_stop_hints("the rate stays at `start_lr`")
 
     type: Literal["constant"] = Field(description="The schedule type.")
+    cooldown: Cooldown | None = Field(
+        None, description=COOLDOWN_DESCRIPTION, json_schema_extra={"x-extension": True}
+    )
 
-    def build(self, num_steps: int, num_workers: int = 1) -> Constant:
+    def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
         r = self.resolve(num_steps)
-        return Constant(num_steps=num_steps, num_workers=num_workers, **_warmup_args(r))
+        plain = Constant(num_steps=num_steps, num_workers=num_workers, **_warmup_args(r))
+        return plain.cooled(self.cooldown)
 
 
 @config_type(Step)

@@ -13,7 +13,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ._jax import jax, jnp, lax
-from ._model import EXTENSION, Rule, StopKeys, WarmupKeys, builder, config_type
+from ._model import (
+    COOLDOWN_DESCRIPTION,
+    EXTENSION,
+    Cooldown,
+    Rule,
+    StopKeys,
+    WarmupKeys,
+    builder,
+    config_type,
+)
 from ._numerics import (
     INT32_MAX,
     Factor,
@@ -357,6 +366,9 @@ class WSDConfig(DeePMDKeys):
         f"2024) is an extension: {EXTENSION}",
         json_schema_extra={"x-extension-values": ["1-sqrt"]},
     )
+    cooldown: Cooldown | None = Field(
+        None, description=COOLDOWN_DESCRIPTION, json_schema_extra={"x-extension": True}
+    )
 
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
@@ -405,7 +417,7 @@ class WSDConfig(DeePMDKeys):
             decay_phase_ratio=0.1 if r.decay_phase_ratio is None else r.decay_phase_ratio,
             decay_phase_count=r.decay_phase_steps,
             decay_type=r.decay_type,
-        )
+        ).cooled(self.cooldown)
 
     def notes(self, section: Mapping[str, Any], schedule: Any) -> dict[str, str]:
         notes = super().notes(section, schedule)

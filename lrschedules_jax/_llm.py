@@ -10,13 +10,15 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from ._errors import Problems
 from ._jax import jax
 from ._model import EXTENSION, StopKeys, WarmupKeys, builder, config_type
-from ._schedule import leaf, register_schedule
+from ._numerics import INT32_MAX
+from ._schedule import Schedule, leaf, register_schedule
 from ._shapes import rex_factor
 from ._warmup import WarmupSchedule
 
-__all__ = ["REX", "REXConfig", "rex"]
+__all__ = ["REX", "REXConfig", "cooldown", "rex"]
 
 
 @register_schedule
@@ -65,3 +67,65 @@ class REXConfig(WarmupKeys, StopKeys):
 
 
 rex = builder(REXConfig)
+
+
+def cooldown(
+    schedule: Schedule,
+    at_step: int,
+    length: int,
+    *,
+    decay_type: str | None = None,
+    stop_lr: float | None = None,
+    stop_lr_ratio: float | None = None,
+) -> Schedule:
+    """``schedule.cooldown(...)``: a ``wsd`` equal to ``schedule`` up to ``at_step``, then a
+    decay over ``length`` steps (see :meth:`Schedule.cooldown`)."""
+    from .config import make_schedule
+
+    problems = Problems()
+    name = schedule.type_name
+    if name not in ("wsd", "constant"):
+        problems.add(
+            "cooldown.type",
+            f"a cooldown starts in a stable phase: only `wsd` and `constant` schedules have one; "
+            f"got `{name}`.",
+        )
+        raise problems.error()
+    at = problems.integer("cooldown.at_step", at_step, 0, INT32_MAX)
+    size = problems.integer("cooldown.length", length, 1, INT32_MAX)
+    w = schedule.warmup_steps  # type: ignore[attr-defined]
+    last = w + schedule.stable_steps if name == "wsd" else INT32_MAX  # type: ignore[attr-defined]
+    if at is not None and not w <= at <= last:
+        where = f"[{w}, {last}]" if name == "wsd" else f">= {w}"
+        problems.add(
+            "cooldown.at_step",
+            f"must be in the stable phase ({where}: after the warmup"
+            + (", before the decay" if name == "wsd" else "")
+            + f"); got {at}.",
+        )
+    if at is not None and size is not None and at + size > INT32_MAX:
+        problems.add(
+            "cooldown.length", f"at_step + length must be <= {INT32_MAX}; got {at + size}."
+        )
+    config = schedule.to_config()
+    for key in ("decay_phase_ratio", "decay_phase_steps", "stop_lr", "stop_lr_ratio"):
+        config.pop(key, None)
+    if stop_lr is not None or stop_lr_ratio is not None:
+        if stop_lr is not None:
+            config["stop_lr"] = stop_lr
+        if stop_lr_ratio is not None:
+            config["stop_lr_ratio"] = stop_lr_ratio
+    elif name == "wsd":
+        config["stop_lr"] = schedule.stop_lr  # type: ignore[attr-defined]
+    else:
+        problems.add(
+            "cooldown.stop_lr",
+            "a `constant` run has no stop rate: give `stop_lr` or `stop_lr_ratio` (> 0).",
+        )
+    if problems:
+        raise problems.error()
+    config["type"] = "wsd"
+    config["decay_phase_steps"] = size
+    if decay_type is not None:
+        config["decay_type"] = decay_type
+    return make_schedule(config, at + size, num_workers=schedule.num_workers)  # type: ignore[operator]

@@ -329,6 +329,44 @@ def no_stop_hints(reason: str) -> dict[str, str]:
     return {"stop_lr": reason + ".", "stop_lr_ratio": reason + "."}
 
 
+class Cooldown(BaseModel):
+    """The ``cooldown`` block of a ``wsd`` or ``constant`` section (an extension).
+
+    The section's schedule, ``.cooldown(at_step, length, ...)``: see
+    :meth:`~lrschedules_jax.Schedule.cooldown`.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+    at_step: int = Field(
+        ge=0, le=INT32_MAX, description="The step the decay starts at, in the stable phase."
+    )
+    length: int = Field(ge=1, le=INT32_MAX, description="The decay length in steps.")
+    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] | None = Field(
+        None, description="The decay shape (default: the section's, or wsd's default)."
+    )
+    stop_lr: float | None = Field(None, gt=0, description="The rate at the end of the decay.")
+    stop_lr_ratio: float | None = Field(
+        None, gt=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
+    )
+
+    def apply(self, schedule: Schedule) -> Schedule:
+        """``schedule.cooldown(...)`` with this block's keys."""
+        return schedule.cooldown(
+            self.at_step,
+            self.length,
+            decay_type=self.decay_type,
+            stop_lr=self.stop_lr,
+            stop_lr_ratio=self.stop_lr_ratio,
+        )
+
+
+COOLDOWN_DESCRIPTION = (
+    f"{EXTENSION} Fork a cooldown off this stable run: the schedule becomes the `wsd` equal to "
+    "it up to `at_step`, then decaying over `length` steps (`num_steps = at_step + length`)."
+)
+
+
 def extension_keys(model: type[Model]) -> list[str]:
     """The keys of ``model`` that are extensions (marked ``"x-extension": true``)."""
     return [

@@ -202,6 +202,51 @@ class Schedule(LazyPytree):
         """A copy with some fields replaced (no validation: use the builders for that)."""
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
+    def cooldown(
+        self,
+        at_step: int,
+        length: int,
+        *,
+        decay_type: str | None = None,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+    ) -> Schedule:
+        """A cooldown forked from this ``wsd`` or ``constant`` run at ``at_step`` (an extension).
+
+        The WSD workflow: train at a constant rate, and decay from any checkpoint of the stable
+        phase. The result is the ``wsd`` whose stable phase ends at ``at_step``: equal to this
+        schedule up to ``at_step``, then decaying over ``length`` steps (``num_steps = at_step +
+        length``, ``decay_phase_steps = length``); rates, warmup and worker scaling are this
+        schedule's. ``decay_type`` and the stop rate default to this ``wsd``'s; a ``constant``
+        needs ``stop_lr`` or ``stop_lr_ratio``.
+
+        Raises:
+          ConfigError: for another type, an ``at_step`` outside the stable phase
+            (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, or a
+            ``constant`` without a stop rate.
+
+        Examples:
+          >>> import lrschedules_jax as lrs
+          >>> run = lrs.constant(start_lr=1e-3, num_steps=10**6)
+          >>> cooled = run.cooldown(50_000, 5_000, decay_type="1-sqrt", stop_lr=1e-5)
+          >>> cooled.num_steps, round(float(cooled(50_000)), 9), round(float(cooled(55_000)), 9)
+          (55000, 0.001, 1e-05)
+        """
+        from ._llm import cooldown
+
+        return cooldown(
+            self,
+            at_step,
+            length,
+            decay_type=decay_type,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+        )
+
+    def cooled(self, block: Any) -> Schedule:
+        """This schedule, or its cooldown by a ``cooldown`` config block (None: itself)."""
+        return self if block is None else block.apply(self)
+
     def shifted(self, start_step: int) -> Shifted:
         """This schedule from global step ``start_step`` on: ``shifted(k)(s) == self(s + k)``.
 

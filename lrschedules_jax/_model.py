@@ -376,6 +376,31 @@ def extension_keys(model: type[Model]) -> list[str]:
     ]
 
 
+def extension_problems(section: Mapping[str, Any]) -> list[Rule]:
+    """``(key, what)`` for each extension a ``learning_rate`` section uses (a type, a key or
+    a value that DeePMD-kit 3.2 refuses)."""
+    from .config import config_types
+
+    name = section.get("type", "exp")
+    model = config_types().get(name) if isinstance(name, str) else None
+    if model is None:
+        return []
+    found: list[Rule] = []
+    if model.extension_type:
+        found.append(("type", f"the type `{name}`"))
+    marked = extension_keys(model)
+    for key, field in model.model_fields.items():
+        if key not in section:
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        values = extra.get("x-extension-values") or []
+        if key in marked:
+            found.append((key, f"the key `{key}`"))
+        elif isinstance(section[key], str) and section[key] in values:
+            found.append((key, f"the value {section[key]!r}"))
+    return found
+
+
 # ---- The registry ----------------------------------------------------------------------------
 
 _TYPES: dict[str, type[Model]] = {}

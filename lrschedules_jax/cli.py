@@ -148,6 +148,13 @@ def _parser() -> argparse.ArgumentParser:
             help="refuse DeePMD-kit's backward-compatibility defaults and conversions (a "
             "missing stop_lr, 0.x/1.x inputs, training.warmup_*) instead of noting them",
         )
+        p.add_argument(
+            "--extensions",
+            action="store_true",
+            help="accept this package's extensions (rex, warmup_type, decay_phase_steps, "
+            "1-sqrt, cycle_limit, k_decay, cooldown) in a DeePMD-kit input file, which "
+            "DeePMD-kit 3.2 would refuse (a bare learning_rate file accepts them anyway)",
+        )
 
     def num_workers_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -289,6 +296,7 @@ def _load(
     *,
     build: bool = True,
     max_bytes: int | None = None,
+    extensions: bool = False,
 ) -> Loaded:
     """Read and validate one input; UserError with every problem, each naming the file.
 
@@ -303,6 +311,7 @@ def _load(
         "steps_per_epoch": steps_per_epoch,
         "strict": strict,
         "max_bytes": MAX_INPUT_BYTES if max_bytes is None else max_bytes,
+        "extensions": extensions,
     }
     if path == STDIN:
         path = "<stdin>"
@@ -467,6 +476,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
                     args.steps_per_epoch,
                     args.strict,
                     max_bytes=args.max_input_bytes,
+                    extensions=getattr(args, "extensions", False),
                 )
             )
         except UserError as exc:
@@ -539,6 +549,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         args.steps_per_epoch,
         args.strict,
         max_bytes=args.max_input_bytes,
+        extensions=getattr(args, "extensions", False),
     )
     resolved = item.config.resolve(item.num_steps)
     hidden = set(extension_keys(type(resolved))) - set(item.section)  # not given: not shown
@@ -610,6 +621,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 args.strict,
                 build=False,
                 max_bytes=args.max_input_bytes,
+                extensions=getattr(args, "extensions", False),
             )
         except UserError as exc:
             problems += exc.lines

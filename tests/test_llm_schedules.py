@@ -683,6 +683,11 @@ EXTENSIONS = [  # (the extension key, a section using it)
     ("cooldown", {"type": "wsd", "cooldown": {"at_step": 500, "length": 50}}),
 ]
 EXTENSION_IDS = [f"{key}={json.dumps(section)}" for key, section in EXTENSIONS]
+_NOT_WIRED = ("noise_range_steps", "batch_scaling")  # see _PENDING at the end
+EXTENSIONS = [
+    pytest.param(*case, marks=[pytest.mark.skip(reason="not wired yet")] * (case[0] in _NOT_WIRED))
+    for case in EXTENSIONS
+]
 
 
 def _deepmd_input(tmp_path, section, name="input.json"):
@@ -776,7 +781,7 @@ def test_builders_take_the_new_keys():
 
 
 # Not wired yet (docs/llm_schedules.md, "What is left"): these tests are skipped by name.
-_PENDING = ("noise", "batch_scaling", "extension", "schema_marks", "builders_take")
+_PENDING = ("noise", "batch_scaling", "builders_take")
 for _name, _test in list(globals().items()):
     if _name.startswith("test_") and any(p in _name for p in _PENDING):
         globals()[_name] = pytest.mark.skip(reason="not wired yet")(_test)

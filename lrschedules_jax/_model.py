@@ -66,6 +66,8 @@ MISSING_STOP = (
 #: DeePMD-kit 3.2's ``_check_lr_stop_args`` sets this ``stop_lr`` when neither stop key is given.
 LEGACY_STOP_LR = 5e-8
 
+NOISE_KEYS = ("noise_range_steps", "noise_pct", "noise_std", "noise_type", "noise_seed")
+
 #: How the description of an extension key (one DeePMD-kit 3.2 refuses) starts.
 EXTENSION = "Extension (not DeePMD-kit 3.2)."
 
@@ -106,6 +108,43 @@ class Model(BaseModel):
         "multiplies every rate by `num_workers`, `sqrt` by its square root, `none` by 1.",
     )
 
+    noise_range_steps: int | list[int] | None = Field(
+        None,
+        description=f"{EXTENSION} timm's `noise_range_t`: multiplicative LR noise for the "
+        "global steps `start <= step < end` (`[start, end]`) or `step >= start` (a number), "
+        "`0 <= start < end <= 2**31 - 1`. Not given: no noise.",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_pct: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description=f"{EXTENSION} The noise bound, in (0, 1): `|noise| < noise_pct` "
+        "(default 0.67, timm's).",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_std: float | None = Field(
+        None,
+        gt=0,
+        description=f"{EXTENSION} The standard deviation of the `normal` noise before it is "
+        "bounded (default 1.0, timm's).",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_type: Literal["normal", "uniform"] | None = Field(
+        None,
+        description=f"{EXTENSION} `normal` (a normal conditioned on `|noise| < noise_pct`, "
+        "the default) or `uniform` (in `[-noise_pct, noise_pct)`).",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_seed: int | None = Field(
+        None,
+        ge=0,
+        lt=2**32,
+        description=f"{EXTENSION} The noise seed (default 42, timm's): the noise depends only "
+        "on (seed, step).",
+        json_schema_extra={"x-extension": True},
+    )
+
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Model:
         rules = list(self._rules(dict(self.__dict__), (info.context or {}).get("num_steps")))
@@ -118,7 +157,45 @@ class Model(BaseModel):
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
         """The cross-field problems of the valid values ``v`` (keys that failed are absent)."""
-        return iter(())
+        span = v.get("noise_range_steps")
+        if span is None:
+            if "noise_range_steps" in v:
+                for key in NOISE_KEYS[1:]:
+                    if v.get(key) is not None:
+                        yield key, "needs `noise_range_steps` (the steps the noise applies to)"
+            return
+        pair = span if isinstance(span, list) else [span]
+        if len(pair) not in (1, 2):
+            yield "noise_range_steps", f"must be a step or a pair [start, end]; got {span!r}"
+        elif not all(0 <= x <= INT32_MAX for x in pair):
+            yield "noise_range_steps", f"must be steps in [0, {INT32_MAX}]; got {span!r}"
+        elif len(pair) == 2 and pair[0] >= pair[1]:
+            yield "noise_range_steps", f"must have start < end; got {span!r}"
+
+    def noise(self) -> Any:
+        """The schedule's :class:`~lrschedules_jax._schedule.Noise`, or None."""
+        span = self.noise_range_steps
+        if span is None:
+            return None
+        from ._schedule import Noise
+
+        start, end = (span, None) if isinstance(span, int) else (span[0], span[-1])
+        return Noise(
+            start=start,
+            end=end if len(span if isinstance(span, list) else [span]) == 2 else None,
+            noise_type=self.noise_type or "normal",
+            seed=42 if self.noise_seed is None else self.noise_seed,
+            pct=0.67 if self.noise_pct is None else self.noise_pct,
+            std=1.0 if self.noise_std is None else self.noise_std,
+        )
+
+    def build_with_noise(self, num_steps: int, num_workers: int = 1) -> Schedule:
+        """:meth:`build`, with the noise keys applied."""
+        import dataclasses
+
+        schedule = self.build(num_steps, num_workers)
+        noise = self.noise()
+        return schedule if noise is None else dataclasses.replace(schedule, noise=noise)
 
     @classmethod
     def compat_defaults(cls, config: Mapping[str, Any]) -> dict[str, tuple[Any, str, str]]:
@@ -695,7 +772,7 @@ def builder(model: type[Model]) -> Callable[..., Any]:
         # (strict), and its scale_by_worker default applies to "auto" workers as written.
         config.setdefault("scale_by_worker", keys["scale_by_worker"].default)
         parsed, steps, workers = check(config, num_steps, num_workers, model, strict=True)
-        return parsed.build(steps, workers)
+        return parsed.build_with_noise(steps, workers)
 
     build.__name__ = build.__qualname__ = name
     build.__signature__ = signature  # type: ignore[attr-defined]

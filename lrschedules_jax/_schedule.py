@@ -94,6 +94,49 @@ def worker_scale(scale_by_worker: str, num_workers: int) -> float:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class Noise(LazyPytree):
+    """timm's multiplicative LR noise (an extension): ``lr * (1 + noise(seed, step))`` for
+    ``start <= step < end`` (``end`` None: no end), deterministic in ``(seed, step)``.
+
+    The range, type and seed are static; ``pct`` and ``std`` are leaves (sweepable). See
+    ``_shapes.lr_noise``.
+    """
+
+    start: int = static(ge=0, le=INT32_MAX)
+    end: int | None = static(None)
+    noise_type: str = static("normal")
+    seed: int = static(42)
+    pct: float = leaf(0.67, gt=0, lt=1)
+    std: float = leaf(1.0, gt=0)
+
+    def config(self) -> dict[str, Any]:
+        """The ``noise_*`` keys of a ``learning_rate`` section."""
+        span: Any = self.start if self.end is None else [self.start, self.end]
+        return {
+            "noise_range_steps": span,
+            "noise_pct": _to_json(self.pct, "noise_pct"),
+            "noise_std": _to_json(self.std, "noise_std"),
+            "noise_type": self.noise_type,
+            "noise_seed": self.seed,
+        }
+
+    def factor(self, step: jax.Array, dtype: Any) -> jax.Array:
+        """``1 + noise`` inside the range, exactly 1 outside."""
+        from ._shapes import noise_factor
+
+        return noise_factor(
+            step,
+            seed=self.seed,
+            pct=self.pct,
+            std=self.std,
+            noise_type=self.noise_type,
+            start=self.start,
+            end=self.end,
+            dtype=dtype,
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Schedule(LazyPytree):
     """A learning-rate schedule: a callable ``step -> lr`` and a JAX pytree.
 
@@ -112,6 +155,8 @@ class Schedule(LazyPytree):
     num_steps: int = static(ge=0, le=INT32_MAX)
     scale_by_worker: str = static()
     num_workers: int = static(1, ge=1, le=INT32_MAX)
+    #: timm's LR noise (an extension), or None: a pytree node without leaves then.
+    noise: Noise | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         """Check every concrete field against its declared bounds (ValueError if outside)."""
@@ -139,6 +184,12 @@ class Schedule(LazyPytree):
 
         Returns a strongly typed float32 array (float64 under x64) of the step's shape.
         """
+        if self.noise is None:
+            return self._rate(step)
+        return self._rate(step) * self.noise.factor(as_step(step), float_dtype())
+
+    def _rate(self, step: Any) -> jax.Array:
+        """The rate without noise (see ``__call__``)."""
         dtype = float_dtype()
         scale = worker_scale(self.scale_by_worker, self.num_workers)
         rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
@@ -191,6 +242,9 @@ class Schedule(LazyPytree):
             if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
                 continue
             value = getattr(self, f.name)
+            if isinstance(value, Noise):
+                config.update(value.config())
+                continue
             if f.metadata.get("omit_default") and (
                 value is f.default or (isinstance(value, (str, int, float)) and value == f.default)
             ):

@@ -28,10 +28,7 @@ import functools
 import math
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-
+from ._jax import jax, jnp, np  # lazy: importing this module does not import JAX
 from ._numerics import sin2_of_fraction
 
 __all__ = [
@@ -216,7 +213,6 @@ def _noise_bits(step: jax.Array, seed: int) -> jax.Array:
     return (words[:, 0] >> 8).reshape(step.shape)
 
 
-@functools.partial(jax.jit, static_argnames=("seed", "noise_type"))
 def lr_noise(
     step: jax.Array, *, seed: int, pct: Any, std: Any = 1.0, noise_type: str = "normal"
 ) -> jax.Array:
@@ -237,6 +233,16 @@ def lr_noise(
       >>> bool(lr_noise(jnp.asarray(7), seed=42, pct=0.67) == noise[7])
       True
     """
+    return _jitted_noise()(step, seed=seed, pct=pct, std=std, noise_type=noise_type)
+
+
+@functools.cache
+def _jitted_noise() -> Any:
+    """:func:`_lr_noise`, jitted once (at the first use: importing this module imports no JAX)."""
+    return jax.jit(_lr_noise, static_argnames=("seed", "noise_type"))
+
+
+def _lr_noise(step: jax.Array, *, seed: int, pct: Any, std: Any, noise_type: str) -> jax.Array:
     bits = _noise_bits(step, seed).astype(jnp.int32)
     pct32 = jnp.asarray(pct, jnp.float32)
     if noise_type == "uniform":

@@ -152,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
             "--extensions",
             action="store_true",
             help="accept this package's extensions (rex, warmup_type, decay_phase_steps, "
-            "1-sqrt, cycle_limit, k_decay, cooldown) in a DeePMD-kit input file, which "
+            "1-sqrt, cycle_limit, k_decay, cooldown, noise_*) in a DeePMD-kit input file, which "
             "DeePMD-kit 3.2 would refuse (a bare learning_rate file accepts them anyway)",
         )
 
@@ -362,7 +362,7 @@ def _load(
         raise UserError(lines)
     assert steps is not None and config is not None
     if build:
-        schedule = config.build(steps, workers)
+        schedule = config.build_with_noise(steps, workers)
     source = "--num-steps" if num_steps is not None else str(found.num_steps_key)
     return Loaded(path, found.section, steps, config, schedule, source, found.moved, tuple(notes))
 

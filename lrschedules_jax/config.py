@@ -165,7 +165,7 @@ def make_schedule(
       0.55
     """
     parsed, num_steps, workers = check(config, num_steps, num_workers, strict=strict)
-    return parsed.build(num_steps, workers)
+    return parsed.build_with_noise(num_steps, workers)
 
 
 def json_schema() -> dict[str, Any]:

@@ -156,6 +156,8 @@ def optax_linear(cfg: Config, n: int) -> Any:
 def optax_cosine_restarts(cfg: Config, n: int) -> Any:
     """``sgdr_schedule`` over every cycle that starts below 2**31; with ``cycle_mult`` 1 (and
     no ``cycle_decay``), ``cosine_decay_schedule`` on ``count % cycle_steps``."""
+    if cfg.get("k_decay", 1.0) != 1.0 or cfg.get("cycle_limit") is not None:
+        return None  # timm's options: optax has neither
     s0, e, w, _ = shared_keys(cfg, n)
     first, mult = cfg["cycle_steps"], cfg.get("cycle_mult", 1)
     decay = cfg.get("cycle_decay", 1.0)

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from ._inject import current_hyperparams as current_hyperparams
     from ._inject import current_lr as current_lr
     from ._inject import inject as inject
+    from ._llm import REX as REX
+    from ._llm import rex as rex
     from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
     from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
     from ._optax import with_global_step as with_global_step
@@ -61,6 +63,7 @@ _CLASSIC = (
 _LAZY = {
     **dict.fromkeys(_CLASSIC.split(), "._classic"),
     **dict.fromkeys("WSD Cosine Exp cosine exp wsd".split(), "._deepmd"),
+    **dict.fromkeys("REX rex".split(), "._llm"),
     "ConfigError": "._errors",
     "LegacyInputWarning": "._errors",
     "LRRangeTestResult": "._finder",
@@ -101,6 +104,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "REX",
     "WSD",
     "ConfigError",
     "Constant",
@@ -139,6 +143,7 @@ __all__ = [
     "plot_schedule",
     "polynomial",
     "reduce_on_plateau",
+    "rex",
     "scale_by_schedule_at_step",
     "step",
     "validate",

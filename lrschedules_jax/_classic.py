@@ -25,7 +25,10 @@ from pydantic import Field, field_validator
 from ._errors import describe
 from ._jax import jax, jnp
 from ._model import (
+    COOLDOWN_DESCRIPTION,
+    EXTENSION,
     F32_MAX,
+    Cooldown,
     Model,
     Rule,
     StopKeys,
@@ -46,6 +49,7 @@ from ._numerics import (
     ratio,
 )
 from ._schedule import Schedule, leaf, register_schedule, static
+from ._shapes import cos_k_factor, restart_cycle, restart_table
 from ._warmup import WarmupSchedule
 
 __all__ = [
@@ -256,15 +260,6 @@ class InverseSqrt(WarmupSchedule):
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
 
 
-def _restart_table(cycle_steps: int, cycle_mult: int) -> tuple[list[int], list[int]]:
-    """Start and length of every cycle that starts at or below ``INT32_MAX`` (exact ints)."""
-    starts, lengths = [0], [cycle_steps]
-    while starts[-1] + lengths[-1] <= INT32_MAX:
-        starts.append(starts[-1] + lengths[-1])
-        lengths.append(lengths[-1] * cycle_mult)
-    return starts, lengths
-
-
 @register_schedule
 class CosineRestarts(WarmupSchedule):
     """Cosine annealing with warm restarts (SGDR).
@@ -278,7 +273,9 @@ class CosineRestarts(WarmupSchedule):
     cycles go on past ``num_steps``. Equals torch's ``CosineAnnealingWarmRestarts(T_0=c,
     T_mult=m, eta_min=e)`` when ``d = 1``.
 
-    SGDR: cosine cycles from ``start_lr * cycle_decay ** i`` to ``stop_lr``, restarting.
+    SGDR: cosine cycles from ``start_lr * cycle_decay ** i`` to ``stop_lr``, restarting. As
+    timm's ``CosineLRScheduler``, ``k_decay = k`` runs each cycle as ``(1 + cos(pi q**k)) / 2``
+    (``q = t_i / L_i``), and from cycle ``cycle_limit`` on the rate stays at ``stop_lr``.
 
     Cycle ``i`` has length ``cycle_steps * cycle_mult ** i``; ``cycle_decay`` is stored as its
     logarithm. The cycle index is found by integer comparison with the exact cycle starts.
@@ -294,34 +291,24 @@ class CosineRestarts(WarmupSchedule):
     cycle_decay: Factor
     cycle_steps: int = static(ge=1, le=INT32_MAX)
     cycle_mult: int = static(ge=1, le=INT32_MAX)
+    #: timm's ``cycle_limit``: from cycle ``cycle_limit`` on the rate is ``stop_lr`` (None: never).
+    cycle_limit: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX)
+    #: timm's ``k_decay``: each cycle runs ``(1 + cos(pi q**k)) / 2``, ``q = t_i / L_i``.
+    k_decay: float = leaf(1.0, omit_default=True, gt=0)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        first, mult = self.cycle_steps, self.cycle_mult
-        if mult == 1:
-            i = t // first
-            remaining = first - (t - i * first)
-            frac = ratio(remaining, first, dtype)
-        else:
-            starts, lengths = _restart_table(first, mult)
-            # a cycle longer than INT32_MAX keeps its excess as an exact float offset
-            clipped = [min(n, INT32_MAX) for n in lengths]
-            i = jnp.searchsorted(jnp.asarray(starts, int_dtype()), t, side="right") - 1
-            i = i.astype(int_dtype())
-            into = t - jnp.asarray(starts, int_dtype())[i]
-            length_int = jnp.asarray(clipped, int_dtype())[i]
-            extra = jnp.asarray(
-                [float(n - c) for n, c in zip(lengths, clipped, strict=True)], dtype
-            )
-            extra = extra[i]
-            length = jnp.asarray([float(n) for n in lengths], dtype)[i]
-            frac = ((length_int - into).astype(dtype) + extra) / length
+        i, done, remaining, length = restart_cycle(t, self.cycle_steps, self.cycle_mult, dtype)
+        i = i.astype(int_dtype())
         e = as_float(self.stop_lr, dtype)
-        shape = jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * frac))
+        shape = cos_k_factor(done, remaining, length, self.k_decay, dtype)
         # (peak - e) * shape with peak = start_lr * cycle_decay ** i, the peak never formed
         # alone: it may flush to 0 where peak * shape is normal (stop_lr 0).
         start = as_float(self.start_lr, dtype) * shape
         peak_shape = self.cycle_decay.power(i, dtype, scale=start)
-        return e + jnp.maximum(peak_shape - e * shape, 0)
+        lr = e + jnp.maximum(peak_shape - e * shape, 0)
+        if self.cycle_limit is not None:
+            lr = jnp.where(i >= self.cycle_limit, e, lr)
+        return lr
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
@@ -329,7 +316,7 @@ class CosineRestarts(WarmupSchedule):
             count = (n - w - 1) // first  # restarts before num_steps
             starts = [first * k for k in range(1, count + 1)] if count <= 10 else []
         else:
-            starts = _restart_table(first, self.cycle_mult)[0][1:]
+            starts = restart_table(first, self.cycle_mult)[0][1:]
         restarts = [w + s for s in starts if w + s < n]
         if len(restarts) > 10:
             return {}
@@ -516,6 +503,7 @@ def _warmup_args(r: WarmupKeys) -> dict[str, Any]:
         "start_lr": r.start_lr,
         "warmup_steps": r.warmup_steps,
         "warmup_start_factor": r.warmup_start_factor,
+        "warmup_type": r.warmup_type,
     }
 
 
@@ -526,10 +514,14 @@ class ConstantConfig(WarmupKeys):
     key_hints = no_stop_hints("the rate stays at `start_lr`")
 
     type: Literal["constant"] = Field(description="The schedule type.")
+    cooldown: Cooldown | None = Field(
+        None, description=COOLDOWN_DESCRIPTION, json_schema_extra={"x-extension": True}
+    )
 
-    def build(self, num_steps: int, num_workers: int = 1) -> Constant:
+    def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
         r = self.resolve(num_steps)
-        return Constant(num_steps=num_steps, num_workers=num_workers, **_warmup_args(r))
+        plain = Constant(num_steps=num_steps, num_workers=num_workers, **_warmup_args(r))
+        return plain.cooled(self.cooldown)
 
 
 @config_type(Step)
@@ -694,6 +686,22 @@ class CosineRestartsConfig(WarmupKeys, StopKeys):
         description="Each cycle's peak is `cycle_decay` times the one before (the first is "
         "`start_lr`); a peak never goes below `stop_lr`.",
     )
+    cycle_limit: int | None = Field(
+        None,
+        ge=1,
+        le=INT32_MAX,
+        description=f"{EXTENSION} timm's `cycle_limit`: from cycle `cycle_limit` on (cycles "
+        "counted from 0) the rate stays at `stop_lr`. Not given: the cycles go on forever "
+        "(torch's SGDR).",
+        json_schema_extra={"x-extension": True},
+    )
+    k_decay: float = Field(
+        1.0,
+        gt=0,
+        description=f"{EXTENSION} timm's `k_decay`: each cycle runs "
+        "`(1 + cos(pi * q**k_decay)) / 2` with `q` the fraction of the cycle done.",
+        json_schema_extra={"x-extension": True},
+    )
 
     def build(self, num_steps: int, num_workers: int = 1) -> CosineRestarts:
         r = self.resolve(num_steps)
@@ -705,6 +713,8 @@ class CosineRestartsConfig(WarmupKeys, StopKeys):
             cycle_decay=Factor.of(r.cycle_decay),
             cycle_steps=r.cycle_steps,
             cycle_mult=r.cycle_mult,
+            cycle_limit=r.cycle_limit,
+            k_decay=r.k_decay,
         )
 
 

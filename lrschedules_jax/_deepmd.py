@@ -13,7 +13,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ._jax import jax, jnp, lax
-from ._model import Rule, StopKeys, WarmupKeys, builder, config_type
+from ._model import (
+    COOLDOWN_DESCRIPTION,
+    EXTENSION,
+    Cooldown,
+    Rule,
+    StopKeys,
+    WarmupKeys,
+    builder,
+    config_type,
+)
 from ._numerics import (
     INT32_MAX,
     Factor,
@@ -25,6 +34,7 @@ from ._numerics import (
     two_prod,
 )
 from ._schedule import leaf, register_schedule, static
+from ._shapes import one_minus_sqrt
 from ._warmup import WarmupSchedule
 
 __all__ = [
@@ -40,6 +50,7 @@ __all__ = [
 ]
 
 _EXP_MIN_STOP = 1e-10
+WSD_DECAY_TYPES = ("inverse_linear", "cosine", "linear", "1-sqrt")
 
 
 def _type_field(name: str) -> Any:
@@ -181,6 +192,7 @@ class ExpConfig(DeePMDKeys):
             start_lr=r.start_lr,
             warmup_steps=r.warmup_steps,
             warmup_start_factor=r.warmup_start_factor,
+            warmup_type=r.warmup_type,
             stop_lr=r.stop_lr,
             decay_rate=Factor.of(r.decay_rate),
             decay_steps=r.decay_steps,
@@ -234,6 +246,7 @@ class CosineConfig(DeePMDKeys):
             start_lr=r.start_lr,
             warmup_steps=r.warmup_steps,
             warmup_start_factor=r.warmup_start_factor,
+            warmup_type=r.warmup_type,
             stop_lr=r.resolved_stop_lr(),
         )
 
@@ -247,8 +260,11 @@ class WSD(WarmupSchedule):
       \\tau = \\mathrm{clip}((t - S) / D, 0, 1)
 
     ``lr = start_lr`` for ``t < S``; then, by ``decay_type``, ``1 / (tau / e + (1 - tau) / s0)``
-    (``inverse_linear``), ``e + (s0 - e) (1 + cos(pi tau)) / 2`` (``cosine``) or
-    ``s0 + (e - s0) tau`` (``linear``); ``stop_lr`` from ``t >= T`` on.
+    (``inverse_linear``), ``e + (s0 - e) (1 + cos(pi tau)) / 2`` (``cosine``),
+    ``s0 + (e - s0) tau`` (``linear``) or ``e + (s0 - e) (1 - sqrt(tau))`` (``1-sqrt``, Hägele
+    et al. 2024; an extension); ``stop_lr`` from ``t >= T`` on. ``decay_phase_steps`` (an
+    extension) gives ``D`` as a count instead (``1 <= D <= T``), as HF ``get_wsd_schedule``'s
+    ``num_decay_steps``.
 
     Examples:
       >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
@@ -259,16 +275,33 @@ class WSD(WarmupSchedule):
     stop_lr: float = leaf(gt=0)
     decay_phase_ratio: float = static(gt=0, le=1)
     decay_type: str = static()
+    #: ``D`` as a count (the ``decay_phase_steps`` key); None: from ``decay_phase_ratio``.
+    decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX)
 
     def _check(self) -> None:
         super()._check()
-        if self.decay_type not in ("inverse_linear", "cosine", "linear"):
+        if self.decay_type not in WSD_DECAY_TYPES:
             raise ValueError(f"WSD: unknown `decay_type` {self.decay_type!r}.")
+        if self.decay_phase_count is not None and self.decay_phase_count > self.decay_length:
+            raise ValueError(
+                f"WSD: `decay_phase_steps` must be at most num_steps - warmup_steps "
+                f"({self.decay_length}); got {self.decay_phase_count}."
+            )
 
     @property
     def decay_phase_steps(self) -> int:
-        """``D = max(1, min(int(decay_phase_ratio * num_steps), T))``."""
+        """``D``: ``decay_phase_steps`` if given, else
+        ``max(1, min(int(decay_phase_ratio * num_steps), T))``."""
+        if self.decay_phase_count is not None:
+            return self.decay_phase_count
         return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
+
+    def to_config(self) -> dict[str, Any]:
+        config = super().to_config()
+        if self.decay_phase_count is not None:  # the key the section was written with
+            del config["decay_phase_ratio"]
+            config["decay_phase_steps"] = config.pop("decay_phase_count")
+        return config
 
     @property
     def stable_steps(self) -> int:
@@ -293,6 +326,8 @@ class WSD(WarmupSchedule):
             lr = jnp.where(t >= length, e, lr)  # exactly stop_lr after the decay
         elif self.decay_type == "cosine":
             lr = e + (s0 - e) * sin2_of_fraction(remaining, d, dtype)  # e at remaining = 0
+        elif self.decay_type == "1-sqrt":
+            lr = e + (s0 - e) * one_minus_sqrt(remaining, d, dtype)  # e at remaining = 0
         else:
             slope = (self.start_lr - self.stop_lr) / d if concrete else (s0 - e) / d
             lr = e + remaining.astype(dtype) * as_float(slope, dtype)  # e at remaining = 0
@@ -308,15 +343,31 @@ class WSDConfig(DeePMDKeys):
     """``wsd``: warmup, a stable phase at `start_lr`, then a final decay to `stop_lr`."""
 
     type: Literal["wsd"] = Field(description="The schedule type.")
-    decay_phase_ratio: float = Field(
-        0.1,
+    decay_phase_ratio: float | None = Field(
+        None,
         gt=0,
         le=1,
         description="The final decay phase as a fraction of the total `num_steps`: "
-        "`D = max(1, min(int(decay_phase_ratio * num_steps), num_steps - warmup_steps))`.",
+        "`D = max(1, min(int(decay_phase_ratio * num_steps), num_steps - warmup_steps))`. "
+        "0.1 when neither it nor `decay_phase_steps` is given.",
     )
-    decay_type: Literal["inverse_linear", "cosine", "linear"] = Field(
-        "inverse_linear", description="The shape of the final decay."
+    decay_phase_steps: int | None = Field(
+        None,
+        ge=1,
+        le=INT32_MAX,
+        description=f"{EXTENSION} The final decay phase `D` as a count (HF "
+        "`get_wsd_schedule`'s `num_decay_steps`), `1 <= D <= num_steps - warmup_steps`. "
+        "Excludes `decay_phase_ratio`.",
+        json_schema_extra={"x-extension": True},
+    )
+    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] = Field(
+        "inverse_linear",
+        description="The shape of the final decay. `1-sqrt` (`1 - sqrt(tau)`, Hägele et al. "
+        f"2024) is an extension: {EXTENSION}",
+        json_schema_extra={"x-extension-values": ["1-sqrt"]},
+    )
+    cooldown: Cooldown | None = Field(
+        None, description=COOLDOWN_DESCRIPTION, json_schema_extra={"x-extension": True}
     )
 
     @classmethod
@@ -325,6 +376,32 @@ class WSDConfig(DeePMDKeys):
         for key in ("stop_lr", "stop_lr_ratio"):
             if v.get(key) is not None and v[key] <= 0:
                 yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
+        count, ratio = v.get("decay_phase_steps"), v.get("decay_phase_ratio")
+        if count is None:
+            return
+        if ratio is not None:
+            yield (
+                "decay_phase_steps",
+                f"`decay_phase_steps` and `decay_phase_ratio` are mutually exclusive; got both "
+                f"(decay_phase_steps={count!r}, decay_phase_ratio={ratio!r})",
+            )
+        elif num_steps is not None:
+            w = v.get("warmup_steps") or 0
+            if v.get("warmup_ratio") is not None:
+                w = int(v["warmup_ratio"] * num_steps)
+            length = num_steps - w
+            if w < num_steps or w == 0:  # else the warmup rule reports it
+                if count > length:
+                    yield (
+                        "decay_phase_steps",
+                        f"must be at most num_steps - warmup_steps ({length}); got {count}",
+                    )
+
+    def resolve(self, num_steps: int) -> WSDConfig:
+        base = super().resolve(num_steps)
+        if base.decay_phase_steps is None and base.decay_phase_ratio is None:
+            return base.model_copy(update={"decay_phase_ratio": 0.1})
+        return base
 
     def build(self, num_steps: int, num_workers: int = 1) -> WSD:
         r = self.resolve(num_steps)
@@ -335,14 +412,17 @@ class WSDConfig(DeePMDKeys):
             start_lr=r.start_lr,
             warmup_steps=r.warmup_steps,
             warmup_start_factor=r.warmup_start_factor,
+            warmup_type=r.warmup_type,
             stop_lr=r.resolved_stop_lr(),
-            decay_phase_ratio=r.decay_phase_ratio,
+            decay_phase_ratio=0.1 if r.decay_phase_ratio is None else r.decay_phase_ratio,
+            decay_phase_count=r.decay_phase_steps,
             decay_type=r.decay_type,
-        )
+        ).cooled(self.cooldown)
 
     def notes(self, section: Mapping[str, Any], schedule: Any) -> dict[str, str]:
         notes = super().notes(section, schedule)
-        notes["decay_phase_ratio"] = (
+        key = "decay_phase_ratio" if self.decay_phase_steps is None else "decay_phase_steps"
+        notes[key] = (
             f"decay phase {schedule.decay_phase_steps:,} steps, "
             f"stable {schedule.stable_steps:,} steps"
         )

@@ -66,6 +66,11 @@ MISSING_STOP = (
 #: DeePMD-kit 3.2's ``_check_lr_stop_args`` sets this ``stop_lr`` when neither stop key is given.
 LEGACY_STOP_LR = 5e-8
 
+NOISE_KEYS = ("noise_range_steps", "noise_pct", "noise_std", "noise_type", "noise_seed")
+
+#: How the description of an extension key (one DeePMD-kit 3.2 refuses) starts.
+EXTENSION = "Extension (not DeePMD-kit 3.2)."
+
 Rule = tuple[str, str]  # (the key a problem concerns, the message)
 
 
@@ -92,6 +97,8 @@ class Model(BaseModel):
     key_hints: ClassVar[dict[str, str]] = {}
     #: The fewest training steps the type can run (DeePMD-kit's types accept 0).
     min_num_steps: ClassVar[int] = 0
+    #: Whether the whole type is an extension (DeePMD-kit 3.2 refuses it in its inputs).
+    extension_type: ClassVar[bool] = False
     #: This key group's keys holding a rate that must be a normal float32 (see `rates`).
     rate_keys: ClassVar[tuple[str, ...]] = ()
 
@@ -99,6 +106,43 @@ class Model(BaseModel):
         "linear",
         description="How the rate grows with the number of data-parallel workers: `linear` "
         "multiplies every rate by `num_workers`, `sqrt` by its square root, `none` by 1.",
+    )
+
+    noise_range_steps: int | list[int] | None = Field(
+        None,
+        description=f"{EXTENSION} timm's `noise_range_t`: multiplicative LR noise for the "
+        "global steps `start <= step < end` (`[start, end]`) or `step >= start` (a number), "
+        "`0 <= start < end <= 2**31 - 1`. Not given: no noise.",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_pct: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description=f"{EXTENSION} The noise bound, in (0, 1): `|noise| < noise_pct` "
+        "(default 0.67, timm's).",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_std: float | None = Field(
+        None,
+        gt=0,
+        description=f"{EXTENSION} The standard deviation of the `normal` noise before it is "
+        "bounded (default 1.0, timm's).",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_type: Literal["normal", "uniform"] | None = Field(
+        None,
+        description=f"{EXTENSION} `normal` (a normal conditioned on `|noise| < noise_pct`, "
+        "the default) or `uniform` (in `[-noise_pct, noise_pct)`).",
+        json_schema_extra={"x-extension": True},
+    )
+    noise_seed: int | None = Field(
+        None,
+        ge=0,
+        lt=2**32,
+        description=f"{EXTENSION} The noise seed (default 42, timm's): the noise depends only "
+        "on (seed, step).",
+        json_schema_extra={"x-extension": True},
     )
 
     @model_validator(mode="after")
@@ -113,7 +157,45 @@ class Model(BaseModel):
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
         """The cross-field problems of the valid values ``v`` (keys that failed are absent)."""
-        return iter(())
+        span = v.get("noise_range_steps")
+        if span is None:
+            if "noise_range_steps" in v:
+                for key in NOISE_KEYS[1:]:
+                    if v.get(key) is not None:
+                        yield key, "needs `noise_range_steps` (the steps the noise applies to)"
+            return
+        pair = span if isinstance(span, list) else [span]
+        if len(pair) not in (1, 2):
+            yield "noise_range_steps", f"must be a step or a pair [start, end]; got {span!r}"
+        elif not all(0 <= x <= INT32_MAX for x in pair):
+            yield "noise_range_steps", f"must be steps in [0, {INT32_MAX}]; got {span!r}"
+        elif len(pair) == 2 and pair[0] >= pair[1]:
+            yield "noise_range_steps", f"must have start < end; got {span!r}"
+
+    def noise(self) -> Any:
+        """The schedule's :class:`~lrschedules_jax._schedule.Noise`, or None."""
+        span = self.noise_range_steps
+        if span is None:
+            return None
+        from ._schedule import Noise
+
+        start, end = (span, None) if isinstance(span, int) else (span[0], span[-1])
+        return Noise(
+            start=start,
+            end=end if len(span if isinstance(span, list) else [span]) == 2 else None,
+            noise_type=self.noise_type or "normal",
+            seed=42 if self.noise_seed is None else self.noise_seed,
+            pct=0.67 if self.noise_pct is None else self.noise_pct,
+            std=1.0 if self.noise_std is None else self.noise_std,
+        )
+
+    def build_with_noise(self, num_steps: int, num_workers: int = 1) -> Schedule:
+        """:meth:`build`, with the noise keys applied."""
+        import dataclasses
+
+        schedule = self.build(num_steps, num_workers)
+        noise = self.noise()
+        return schedule if noise is None else dataclasses.replace(schedule, noise=noise)
 
     @classmethod
     def compat_defaults(cls, config: Mapping[str, Any]) -> dict[str, tuple[Any, str, str]]:
@@ -178,6 +260,13 @@ class WarmupKeys(StartKey):
         ge=0,
         le=1,
         description="Warmup starts at `warmup_start_factor * start_lr`.",
+    )
+    warmup_type: Literal["linear", "cosine", "1-sqrt"] = Field(
+        "linear",
+        description=f"{EXTENSION} The warmup shape `g(p)`, `p = step / warmup_steps`: "
+        "`linear` (`p`, DeePMD-kit's), `cosine` (`(1 - cos(pi p)) / 2`) or `1-sqrt` "
+        "(`1 - sqrt(1 - p)`), as HF `get_wsd_schedule`'s `warmup_type`.",
+        json_schema_extra={"x-extension": True},
     )
 
     @classmethod
@@ -315,6 +404,78 @@ class StopKeys(StartKey):
 def no_stop_hints(reason: str) -> dict[str, str]:
     """``key_hints`` for a type with a ``start_lr`` but no end rate."""
     return {"stop_lr": reason + ".", "stop_lr_ratio": reason + "."}
+
+
+class Cooldown(BaseModel):
+    """The ``cooldown`` block of a ``wsd`` or ``constant`` section (an extension).
+
+    The section's schedule, ``.cooldown(at_step, length, ...)``: see
+    :meth:`~lrschedules_jax.Schedule.cooldown`.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+    at_step: int = Field(
+        ge=0, le=INT32_MAX, description="The step the decay starts at, in the stable phase."
+    )
+    length: int = Field(ge=1, le=INT32_MAX, description="The decay length in steps.")
+    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] | None = Field(
+        None, description="The decay shape (default: the section's, or wsd's default)."
+    )
+    stop_lr: float | None = Field(None, gt=0, description="The rate at the end of the decay.")
+    stop_lr_ratio: float | None = Field(
+        None, gt=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
+    )
+
+    def apply(self, schedule: Schedule) -> Schedule:
+        """``schedule.cooldown(...)`` with this block's keys."""
+        return schedule.cooldown(
+            self.at_step,
+            self.length,
+            decay_type=self.decay_type,
+            stop_lr=self.stop_lr,
+            stop_lr_ratio=self.stop_lr_ratio,
+        )
+
+
+COOLDOWN_DESCRIPTION = (
+    f"{EXTENSION} Fork a cooldown off this stable run: the schedule becomes the `wsd` equal to "
+    "it up to `at_step`, then decaying over `length` steps (`num_steps = at_step + length`)."
+)
+
+
+def extension_keys(model: type[Model]) -> list[str]:
+    """The keys of ``model`` that are extensions (marked ``"x-extension": true``)."""
+    return [
+        key
+        for key, field in model.model_fields.items()
+        if isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("x-extension")
+    ]
+
+
+def extension_problems(section: Mapping[str, Any]) -> list[Rule]:
+    """``(key, what)`` for each extension a ``learning_rate`` section uses (a type, a key or
+    a value that DeePMD-kit 3.2 refuses)."""
+    from .config import config_types
+
+    name = section.get("type", "exp")
+    model = config_types().get(name) if isinstance(name, str) else None
+    if model is None:
+        return []
+    found: list[Rule] = []
+    if model.extension_type:
+        found.append(("type", f"the type `{name}`"))
+    marked = extension_keys(model)
+    for key, field in model.model_fields.items():
+        if key not in section:
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        values = extra.get("x-extension-values") or []
+        if key in marked:
+            found.append((key, f"the key `{key}`"))
+        elif isinstance(section[key], str) and section[key] in values:
+            found.append((key, f"the value {section[key]!r}"))
+    return found
 
 
 # ---- The registry ----------------------------------------------------------------------------
@@ -611,7 +772,7 @@ def builder(model: type[Model]) -> Callable[..., Any]:
         # (strict), and its scale_by_worker default applies to "auto" workers as written.
         config.setdefault("scale_by_worker", keys["scale_by_worker"].default)
         parsed, steps, workers = check(config, num_steps, num_workers, model, strict=True)
-        return parsed.build(steps, workers)
+        return parsed.build_with_noise(steps, workers)
 
     build.__name__ = build.__qualname__ = name
     build.__signature__ = signature  # type: ignore[attr-defined]

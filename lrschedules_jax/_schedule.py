@@ -44,17 +44,32 @@ _BOUNDS = {
 SCALE_BY_WORKER = ("linear", "sqrt", "none")
 
 
-def static(default: Any = dataclasses.MISSING, **bounds: float) -> Any:
-    """A dataclass field that is static pytree metadata (not a leaf), with optional bounds."""
-    return dataclasses.field(default=default, metadata={"static": True, "bounds": bounds})
+def static(
+    default: Any = dataclasses.MISSING, *, omit_default: bool = False, **bounds: float
+) -> Any:
+    """A dataclass field that is static pytree metadata (not a leaf), with optional bounds.
+
+    An ``omit_default`` field is left out of ``to_config()`` while it has its default (an
+    extension key, so that a schedule without it writes a plain DeePMD-kit section).
+    """
+    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
-def leaf(default: Any = dataclasses.MISSING, *, internal: bool = False, **bounds: float) -> Any:
+def leaf(
+    default: Any = dataclasses.MISSING,
+    *,
+    internal: bool = False,
+    omit_default: bool = False,
+    **bounds: float,
+) -> Any:
     """A pytree leaf with bounds (``gt``, ``ge``, ``lt``, ``le``) checked when it is concrete.
 
-    An ``internal`` leaf is a derived number (not a key): ``to_config()`` leaves it out.
+    An ``internal`` leaf is a derived number (not a key): ``to_config()`` leaves it out; an
+    ``omit_default`` one is left out while it has its default (see :func:`static`).
     """
-    return dataclasses.field(default=default, metadata={"bounds": bounds, "internal": internal})
+    metadata = {"bounds": bounds, "internal": internal, "omit_default": omit_default}
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def register_schedule(cls: type[_S]) -> type[_S]:
@@ -80,6 +95,49 @@ def worker_scale(scale_by_worker: str, num_workers: int) -> float:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class Noise(LazyPytree):
+    """timm's multiplicative LR noise (an extension): ``lr * (1 + noise(seed, step))`` for
+    ``start <= step < end`` (``end`` None: no end), deterministic in ``(seed, step)``.
+
+    The range, type and seed are static; ``pct`` and ``std`` are leaves (sweepable). See
+    ``_shapes.lr_noise``.
+    """
+
+    start: int = static(ge=0, le=INT32_MAX)
+    end: int | None = static(None)
+    noise_type: str = static("normal")
+    seed: int = static(42)
+    pct: float = leaf(0.67, gt=0, lt=1)
+    std: float = leaf(1.0, gt=0)
+
+    def config(self) -> dict[str, Any]:
+        """The ``noise_*`` keys of a ``learning_rate`` section."""
+        span: Any = self.start if self.end is None else [self.start, self.end]
+        return {
+            "noise_range_steps": span,
+            "noise_pct": _to_json(self.pct, "noise_pct"),
+            "noise_std": _to_json(self.std, "noise_std"),
+            "noise_type": self.noise_type,
+            "noise_seed": self.seed,
+        }
+
+    def factor(self, step: jax.Array, dtype: Any) -> jax.Array:
+        """``1 + noise`` inside the range, exactly 1 outside."""
+        from ._shapes import noise_factor
+
+        return noise_factor(
+            step,
+            seed=self.seed,
+            pct=self.pct,
+            std=self.std,
+            noise_type=self.noise_type,
+            start=self.start,
+            end=self.end,
+            dtype=dtype,
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Schedule(LazyPytree):
     """A learning-rate schedule: a callable ``step -> lr`` and a JAX pytree.
 
@@ -98,6 +156,8 @@ class Schedule(LazyPytree):
     num_steps: int = static(ge=0, le=INT32_MAX)
     scale_by_worker: str = static()
     num_workers: int = static(1, ge=1, le=INT32_MAX)
+    #: timm's LR noise (an extension), or None: a pytree node without leaves then.
+    noise: Noise | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
     def __post_init__(self) -> None:
         """Check every concrete field against its declared bounds (ValueError if outside)."""
@@ -140,6 +200,12 @@ class Schedule(LazyPytree):
 
     def _evaluate(self, step: Any) -> jax.Array:
         """What ``__call__`` computes, as JAX operations (traced or eager)."""
+        if self.noise is None:
+            return self._rate(step)
+        return self._rate(step) * self.noise.factor(as_step(step), float_dtype())
+
+    def _rate(self, step: Any) -> jax.Array:
+        """The rate without noise (see ``__call__``)."""
         dtype = float_dtype()
         scale = worker_scale(self.scale_by_worker, self.num_workers)
         rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
@@ -191,12 +257,65 @@ class Schedule(LazyPytree):
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
                 continue
+            value = getattr(self, f.name)
+            if isinstance(value, Noise):
+                config.update(value.config())
+                continue
+            if f.metadata.get("omit_default") and (
+                value is f.default or (isinstance(value, (str, int, float)) and value == f.default)
+            ):
+                continue
             config[f.name] = _to_json(getattr(self, f.name), f.name)
         return config
 
     def replace(self: _S, **changes: Any) -> _S:
         """A copy with some fields replaced (no validation: use the builders for that)."""
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    def cooldown(
+        self,
+        at_step: int,
+        length: int,
+        *,
+        decay_type: str | None = None,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+    ) -> Schedule:
+        """A cooldown forked from this ``wsd`` or ``constant`` run at ``at_step`` (an extension).
+
+        The WSD workflow: train at a constant rate, and decay from any checkpoint of the stable
+        phase. The result is the ``wsd`` whose stable phase ends at ``at_step``: equal to this
+        schedule up to ``at_step``, then decaying over ``length`` steps (``num_steps = at_step +
+        length``, ``decay_phase_steps = length``); rates, warmup and worker scaling are this
+        schedule's. ``decay_type`` and the stop rate default to this ``wsd``'s; a ``constant``
+        needs ``stop_lr`` or ``stop_lr_ratio``.
+
+        Raises:
+          ConfigError: for another type, an ``at_step`` outside the stable phase
+            (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, or a
+            ``constant`` without a stop rate.
+
+        Examples:
+          >>> import lrschedules_jax as lrs
+          >>> run = lrs.constant(start_lr=1e-3, num_steps=10**6)
+          >>> cooled = run.cooldown(50_000, 5_000, decay_type="1-sqrt", stop_lr=1e-5)
+          >>> cooled.num_steps, round(float(cooled(50_000)), 9), round(float(cooled(55_000)), 9)
+          (55000, 0.001, 1e-05)
+        """
+        from ._llm import cooldown
+
+        return cooldown(
+            self,
+            at_step,
+            length,
+            decay_type=decay_type,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+        )
+
+    def cooled(self, block: Any) -> Schedule:
+        """This schedule, or its cooldown by a ``cooldown`` config block (None: itself)."""
+        return self if block is None else block.apply(self)
 
     def shifted(self, start_step: int) -> Shifted:
         """This schedule from global step ``start_step`` on: ``shifted(k)(s) == self(s + k)``.

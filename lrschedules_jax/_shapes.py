@@ -11,10 +11,10 @@ its phase is written on the exact integer distance to that end (``remaining`` fo
 the last step of the phase.
 
 Contents:
-  - shapes on an integer fraction ``x / length``: :func:`sin2_fraction` (cosine warmup and
-    decay), :func:`one_minus_sqrt` (the ``1-sqrt`` warmup and decay of Hägele et al. 2024),
-    :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's ``k_decay``);
-    :func:`warmup_factor` and :func:`decay_factor` pick one by name;
+  - shapes on an integer fraction ``x / length``: ``_numerics.sin2_of_fraction`` (cosine
+    warmup and decay), :func:`one_minus_sqrt` (the ``1-sqrt`` warmup and decay of Hägele et
+    al. 2024), :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's
+    ``k_decay``); :func:`warmup_factor` and :func:`decay_factor` pick one by name;
   - :func:`restart_cycle`: timm's cycle index with an integer ``cycle_mul`` and ``cycle_limit``
     in exact integer arithmetic;
   - :func:`lr_noise` and :func:`noise_factor`: timm's multiplicative LR noise, jit-safe and
@@ -28,9 +28,8 @@ import functools
 import math
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
+from ._jax import jax, jnp, np  # lazy: importing this module does not import JAX
+from ._numerics import sin2_of_fraction
 
 __all__ = [
     "DECAY_SHAPES",
@@ -44,7 +43,6 @@ __all__ = [
     "restart_cycle",
     "rex_factor",
     "scaled_warmup",
-    "sin2_fraction",
     "warmup_factor",
 ]
 
@@ -56,16 +54,6 @@ DECAY_SHAPES = ("linear", "cosine", "1-sqrt")  # wsd's inverse_linear is not a f
 def _fraction(x: jax.Array, length: float, dtype: Any) -> jax.Array:
     """``x / length`` for an integer array ``x``; rounded once (twice for a real ``length``)."""
     return x.astype(dtype) / jnp.asarray(length, dtype)
-
-
-def sin2_fraction(x: jax.Array, length: float, dtype: Any) -> jax.Array:
-    """``sin(pi/2 * x / length) ** 2`` for integers ``0 <= x <= length``.
-
-    The cosine warmup (HF: ``0.5 * (1 - cos(pi * p))`` with ``p = x / length``) and the cosine
-    decay (``0.5 * (1 + cos(pi * tau))`` with ``x = remaining``, ``tau = 1 - x / length``), without
-    the cancellation of ``1 -+ cos`` where the factor is tiny.
-    """
-    return jnp.square(jnp.sin(x.astype(dtype) * jnp.asarray(math.pi / 2 / length, dtype)))
 
 
 def one_minus_sqrt(x: jax.Array, length: float, dtype: Any) -> jax.Array:
@@ -130,7 +118,7 @@ def warmup_factor(kind: str, step: jax.Array, length: float, dtype: Any) -> jax.
     if kind == "linear":
         return _fraction(step, length, dtype)
     if kind == "cosine":
-        return sin2_fraction(step, length, dtype)
+        return sin2_of_fraction(step, length, dtype)
     if kind == "1-sqrt":
         return one_minus_sqrt(step, length, dtype)
     raise ValueError(f"`warmup_type` must be one of {WARMUP_SHAPES}; got {kind!r}.")
@@ -155,7 +143,7 @@ def decay_factor(kind: str, remaining: jax.Array, length: int, dtype: Any) -> ja
     if kind == "linear":
         return _fraction(remaining, length, dtype)
     if kind == "cosine":
-        return sin2_fraction(remaining, length, dtype)
+        return sin2_of_fraction(remaining, length, dtype)
     if kind == "1-sqrt":
         return one_minus_sqrt(remaining, length, dtype)
     if kind == "rex":
@@ -225,7 +213,6 @@ def _noise_bits(step: jax.Array, seed: int) -> jax.Array:
     return (words[:, 0] >> 8).reshape(step.shape)
 
 
-@functools.partial(jax.jit, static_argnames=("seed", "noise_type"))
 def lr_noise(
     step: jax.Array, *, seed: int, pct: Any, std: Any = 1.0, noise_type: str = "normal"
 ) -> jax.Array:
@@ -246,6 +233,16 @@ def lr_noise(
       >>> bool(lr_noise(jnp.asarray(7), seed=42, pct=0.67) == noise[7])
       True
     """
+    return _jitted_noise()(step, seed=seed, pct=pct, std=std, noise_type=noise_type)
+
+
+@functools.cache
+def _jitted_noise() -> Any:
+    """:func:`_lr_noise`, jitted once (at the first use: importing this module imports no JAX)."""
+    return jax.jit(_lr_noise, static_argnames=("seed", "noise_type"))
+
+
+def _lr_noise(step: jax.Array, *, seed: int, pct: Any, std: Any, noise_type: str) -> jax.Array:
     bits = _noise_bits(step, seed).astype(jnp.int32)
     pct32 = jnp.asarray(pct, jnp.float32)
     if noise_type == "uniform":

@@ -9,17 +9,21 @@ from typing import Any
 from ._jax import jax, jnp
 from ._numerics import INT32_MAX, as_float, is_concrete
 from ._schedule import Schedule, leaf, static
+from ._shapes import WARMUP_SHAPES, warmup_factor
 
 __all__ = ["WarmupSchedule"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WarmupSchedule(Schedule):
-    """A schedule with an optional linear warmup to ``start_lr`` before its decay.
+    """A schedule with an optional warmup to ``start_lr`` before its decay.
 
     .. math::
-      \\mathrm{lr}(s) = f s_0 + (s_0 - f s_0) \\frac{s}{w} \\quad (0 \\le s < w),
+      \\mathrm{lr}(s) = f s_0 + (s_0 - f s_0)\\, g(s / w) \\quad (0 \\le s < w),
       \\qquad \\mathrm{lr}(s) = \\mathrm{decay}(s - w) \\quad (s \\ge w)
+
+    with ``g(p) = p`` (``warmup_type="linear"``, DeePMD-kit's), ``(1 - cos(pi p)) / 2``
+    (``"cosine"``) or ``1 - sqrt(1 - p)`` (``"1-sqrt"``), HF ``get_wsd_schedule``'s shapes.
 
     Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``.
 
@@ -27,13 +31,19 @@ class WarmupSchedule(Schedule):
       start_lr: the peak rate, reached at the end of warmup.
       warmup_steps: the number of warmup steps ``w``.
       warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
+      warmup_type: the warmup shape ``g``: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
     """
 
     start_lr: float = leaf(gt=0)
     warmup_steps: int = static(ge=0, le=INT32_MAX)
     warmup_start_factor: float = leaf(ge=0, le=1)
+    warmup_type: str = static("linear", omit_default=True)
 
     def _check(self) -> None:
+        if self.warmup_type not in WARMUP_SHAPES:
+            raise ValueError(
+                f"`warmup_type` must be one of {WARMUP_SHAPES}; got {self.warmup_type!r}."
+            )
         if self.warmup_steps and self.warmup_steps >= self.num_steps:
             raise ValueError(
                 f"`warmup_steps` must be smaller than `num_steps` ({self.num_steps}); "
@@ -50,8 +60,19 @@ class WarmupSchedule(Schedule):
         decay = self._decay(jnp.maximum(step - w, 0), dtype)
         if w == 0:
             return decay
-        # lr = a + b * step: scalar work once, one multiply-add per step.
         s0, f = self.start_lr, self.warmup_start_factor
+        if self.warmup_type != "linear":  # a + (s0 - a) * g(step / w)
+            if is_concrete(s0, f):
+                a = s0 * f
+                b = s0 - a
+            else:
+                s0, f = as_float(s0, dtype), as_float(f, dtype)
+                a = s0 * f
+                b = s0 - a
+            g = warmup_factor(self.warmup_type, jnp.minimum(step, w), w, dtype)
+            warm = as_float(a, dtype) + as_float(b, dtype) * g
+            return jnp.where(step < w, warm, decay)
+        # lr = a + b * step: scalar work once, one multiply-add per step.
         if is_concrete(s0, f):
             a = s0 * f
             b = (s0 - a) / w

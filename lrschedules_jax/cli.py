@@ -148,6 +148,13 @@ def _parser() -> argparse.ArgumentParser:
             help="refuse DeePMD-kit's backward-compatibility defaults and conversions (a "
             "missing stop_lr, 0.x/1.x inputs, training.warmup_*) instead of noting them",
         )
+        p.add_argument(
+            "--extensions",
+            action="store_true",
+            help="accept this package's extensions (rex, warmup_type, decay_phase_steps, "
+            "1-sqrt, cycle_limit, k_decay, cooldown, noise_*) in a DeePMD-kit input file, which "
+            "DeePMD-kit 3.2 would refuse (a bare learning_rate file accepts them anyway)",
+        )
 
     def num_workers_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -289,6 +296,7 @@ def _load(
     *,
     build: bool = True,
     max_bytes: int | None = None,
+    extensions: bool = False,
 ) -> Loaded:
     """Read and validate one input; UserError with every problem, each naming the file.
 
@@ -303,6 +311,7 @@ def _load(
         "steps_per_epoch": steps_per_epoch,
         "strict": strict,
         "max_bytes": MAX_INPUT_BYTES if max_bytes is None else max_bytes,
+        "extensions": extensions,
     }
     if path == STDIN:
         path = "<stdin>"
@@ -353,7 +362,7 @@ def _load(
         raise UserError(lines)
     assert steps is not None and config is not None
     if build:
-        schedule = config.build(steps, workers)
+        schedule = config.build_with_noise(steps, workers)
     source = "--num-steps" if num_steps is not None else str(found.num_steps_key)
     return Loaded(path, found.section, steps, config, schedule, source, found.moved, tuple(notes))
 
@@ -467,6 +476,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
                     args.steps_per_epoch,
                     args.strict,
                     max_bytes=args.max_input_bytes,
+                    extensions=getattr(args, "extensions", False),
                 )
             )
         except UserError as exc:
@@ -527,6 +537,7 @@ def _steps(n: int) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from ._model import extension_keys
     from .plotting import evaluate
 
     if args.at and len(args.at) > MAX_AT_STEPS:
@@ -538,9 +549,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         args.steps_per_epoch,
         args.strict,
         max_bytes=args.max_input_bytes,
+        extensions=getattr(args, "extensions", False),
     )
     resolved = item.config.resolve(item.num_steps)
-    params = {k: v for k, v in resolved.model_dump().items() if v is not None}
+    hidden = set(extension_keys(type(resolved))) - set(item.section)  # not given: not shown
+    params = {k: v for k, v in resolved.model_dump().items() if v is not None and k not in hidden}
     params.pop("type", None)
     params["scale_by_worker"] = params.pop("scale_by_worker")  # last, next to num_workers
     notes = item.config.notes(item.section, item.schedule)
@@ -608,6 +621,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 args.strict,
                 build=False,
                 max_bytes=args.max_input_bytes,
+                extensions=getattr(args, "extensions", False),
             )
         except UserError as exc:
             problems += exc.lines

@@ -60,7 +60,7 @@ __all__ = [
 
 #: The modules defining the types, in the registry's order (DeePMD-kit's first). A config is
 #: checked after loading only the modules up to the one defining its type.
-_TYPE_MODULES = ("._deepmd", "._classic")
+_TYPE_MODULES = ("._deepmd", "._classic", "._llm")
 _CLASSIC_CONFIGS = (
     "ConstantConfig CosineRestartsConfig CyclicConfig InverseSqrtConfig LinearConfig "
     "MultiStepConfig OneCycleConfig PolynomialConfig StepConfig"
@@ -165,7 +165,7 @@ def make_schedule(
       0.55
     """
     parsed, num_steps, workers = check(config, num_steps, num_workers, strict=strict)
-    return parsed.build(num_steps, workers)
+    return parsed.build_with_noise(num_steps, workers)
 
 
 def json_schema() -> dict[str, Any]:

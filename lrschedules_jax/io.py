@@ -79,6 +79,7 @@ def load_input(
     steps_per_epoch: int | Mapping[str, int] | None = None,
     strict: bool = False,
     max_bytes: int = MAX_INPUT_BYTES,
+    extensions: bool = False,
 ) -> tuple[dict[str, Any], int | None]:
     """Read the ``learning_rate`` section and the step count of a DeePMD-kit input.
 
@@ -102,6 +103,11 @@ def load_input(
         file is refused before it is read. See "Input limits" in ``docs/configuration.md``
         for the limits on nesting (:data:`MAX_DEPTH`) and YAML aliases
         (:data:`MAX_YAML_NODES`).
+      extensions: accept this package's extensions (``rex``, ``warmup_type``,
+        ``decay_phase_steps``, ``decay_type: "1-sqrt"``, ``cycle_limit``, ``k_decay``,
+        ``cooldown``, the ``noise_*`` keys) in a DeePMD-kit input file (one with ``model``
+        or ``training``), which DeePMD-kit 3.2 refuses; without it they are errors there. A
+        bare ``learning_rate`` file accepts them anyway.
 
     Returns:
       ``(learning_rate_section, num_steps)``: a new dict (the caller may change it), and the
@@ -131,7 +137,13 @@ def load_input(
       >>> load_input(f, steps_per_epoch=1001)[1]   # ceil(2.5 * 1001)
       2503
     """
-    found = read_input(path, steps_per_epoch=steps_per_epoch, strict=strict, max_bytes=max_bytes)
+    found = read_input(
+        path,
+        steps_per_epoch=steps_per_epoch,
+        strict=strict,
+        max_bytes=max_bytes,
+        extensions=extensions,
+    )
     problems = list(found.problems)
     if found.epoch_problem:
         problems.append(found.epoch_problem)
@@ -186,6 +198,7 @@ def read_input(
     strict: bool = False,
     text: str | None = None,
     max_bytes: int = MAX_INPUT_BYTES,
+    extensions: bool = False,
 ) -> InputFile:
     """Like :func:`load_input`, but return every problem and note instead of raising.
 
@@ -201,6 +214,18 @@ def read_input(
     except ConfigError as exc:
         return InputFile(name, problems=tuple(exc.problems))
     found = _interpret(data, name, is_yaml, steps_per_epoch)
+    deepmd = isinstance(data, Mapping) and any(k in data for k in ("model", "training"))
+    if deepmd and not extensions and found.section is not None:
+        from ._model import extension_problems
+
+        refused = tuple(
+            f"{name}: {SECTION}.{key}: {what} is an extension of lrschedules-jax, not "
+            "DeePMD-kit 3.2, which refuses it in its input files. To use it, load with "
+            "`load_input(path, extensions=True)` (command line: `--extensions`), or keep it in a "
+            f"bare `{SECTION}` file."
+            for key, what in extension_problems(found.section)
+        )
+        found = dataclasses.replace(found, problems=found.problems + refused)
     if strict and found.notes:
         refused = tuple(
             f"{note} Strict mode refuses this backward-compatibility step: write the "

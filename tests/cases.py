@@ -73,12 +73,21 @@ def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
 
 
 def with_warmup(cfg: Config, n: int, steps: np.ndarray, decay: np.ndarray) -> np.ndarray:
-    """``f*s0 + (s0 - f*s0) * step / w`` below w, the decay (evaluated on t = step - w) after."""
+    """``f*s0 + (s0 - f*s0) * g(step / w)`` below w (``g`` by ``warmup_type``: ``p``,
+    ``(1 - cos(pi p)) / 2``, ``1 - sqrt(1 - p)``), the decay (on t = step - w) after."""
     s0, _, w, f = shared_keys(cfg, n)
     decay = np.asarray(decay, dtype=np.float64)
     if w == 0:
         return decay
-    warm = f * s0 + (s0 - f * s0) * steps.astype(np.float64) / w
+    p = np.minimum(steps, w).astype(np.float64) / w
+    kind = cfg.get("warmup_type", "linear")
+    if kind == "cosine":  # HF's (1 - cos(pi p)) / 2, written without cancellation
+        g = np.sin(np.pi / 2 * p) ** 2
+    elif kind == "1-sqrt":  # HF's 1 - sqrt(1 - p)
+        g = p / (1 + np.sqrt(1 - p))
+    else:
+        g = p
+    warm = f * s0 + (s0 - f * s0) * g
     return np.where(steps < w, warm, decay)
 
 
@@ -132,7 +141,10 @@ def ref_cosine(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
 def wsd_params(cfg: Config, n: int) -> tuple[int, int]:
     """D and S: decay-phase and stable lengths."""
     length = n - warmup_of(cfg, n)
-    d = max(1, min(int(cfg.get("decay_phase_ratio", 0.1) * n), length))
+    if cfg.get("decay_phase_steps") is not None:
+        d = cfg["decay_phase_steps"]
+    else:
+        d = max(1, min(int(cfg.get("decay_phase_ratio", 0.1) * n), length))
     return d, length - d
 
 
@@ -148,10 +160,23 @@ def ref_wsd(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
         decay = 1.0 / (tau / e + (remaining / d) / s0)
     elif kind == "cosine":
         decay = e + (s0 - e) * half_cos(remaining, d)
+    elif kind == "1-sqrt":  # 1 - sqrt(tau), Hägele et al. 2024
+        decay = e + (s0 - e) * (1 - np.sqrt(tau))
     else:
         decay = e + (s0 - e) * (remaining / d)
     decay = np.where(t < stable, s0, np.where(t >= length, e, decay))
     return with_warmup(cfg, n, steps, decay)
+
+
+def ref_rex(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """REX (Chen et al. 2022): ``e + (s0 - e) (1 - z) / (1 - z / 2)``, ``z = t / T``."""
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    if length == 0:
+        return with_warmup(cfg, n, steps, np.full(t.shape, s0))
+    z = np.minimum(t, length) / length
+    return with_warmup(cfg, n, steps, e + (s0 - e) * (1 - z) / (1 - z / 2))
 
 
 # --- references: SPEC 3, the classic types (PyTorch's closed forms) ----------------------------
@@ -239,7 +264,18 @@ def ref_cosine_restarts(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     t = _decay_step(cfg, n, steps)
     i, start, length = restart_cycles(t, cfg["cycle_steps"], cfg.get("cycle_mult", 1))
     peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
-    decay = e + np.maximum(peak - e, 0) * half_cos(length - (t - start), length)
+    k = cfg.get("k_decay", 1.0)
+    done, remaining = t - start, length - (t - start)
+    if k == 1.0:
+        shape = half_cos(remaining, length)
+    else:  # timm's (1 + cos(pi q**k)) / 2 = sin²(pi/2 (1 - q**k)), 1 - q**k without cancellation
+        q, x = done / length, remaining / length
+        with np.errstate(divide="ignore"):
+            u = np.where(q < 0.5, -np.expm1(k * np.log(q)), -np.expm1(k * np.log1p(-x)))
+        shape = np.sin(np.pi / 2 * u) ** 2
+    decay = e + np.maximum(peak - e, 0) * shape
+    if cfg.get("cycle_limit") is not None:  # timm: lr_min from cycle cycle_limit on
+        decay = np.where(i >= cfg["cycle_limit"], e, decay)
     return with_warmup(cfg, n, steps, decay)
 
 
@@ -554,7 +590,12 @@ def _wsd_keys(draw: Any, config: Config, n: int) -> None:
     config["decay_phase_ratio"] = draw(
         st.one_of(st.floats(0.0, 1.0, exclude_min=True), st.sampled_from([1.0, 0.1, 1e-9]))
     )
-    config["decay_type"] = draw(st.sampled_from(["inverse_linear", "cosine", "linear"]))
+    config["decay_type"] = draw(st.sampled_from(["inverse_linear", "cosine", "linear", "1-sqrt"]))
+    _optional(draw, config, "warmup_type", st.sampled_from(["linear", "cosine", "1-sqrt"]))
+
+
+def _rex_keys(draw: Any, config: Config, n: int) -> None:
+    _optional(draw, config, "warmup_type", st.sampled_from(["linear", "cosine", "1-sqrt"]))
 
 
 def _step_keys(draw: Any, config: Config, n: int) -> None:
@@ -587,6 +628,8 @@ def _restarts_keys(draw: Any, config: Config, n: int) -> None:
     mult_st = st.one_of(st.integers(1, 4), st.integers(1, INT32_MAX), st.just(INT32_MAX))
     _optional(draw, config, "cycle_mult", mult_st)
     _optional(draw, config, "cycle_decay", factor_st)
+    _optional(draw, config, "cycle_limit", st.integers(1, 5))
+    _optional(draw, config, "k_decay", st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0, 4.0]))
 
 
 # div_factor, final_div_factor >= 1, small enough that every derived rate of one_cycle is a
@@ -825,6 +868,10 @@ TYPES: dict[str, TypeCase] = {
                 {"type": "wsd"},
                 {"type": "wsd", "decay_type": "cosine", "decay_phase_ratio": 0.3},
                 {"type": "wsd", "decay_type": "linear", "decay_phase_ratio": 1.0},
+                {"type": "wsd", "decay_type": "1-sqrt", "decay_phase_ratio": 0.5,
+                 "warmup_type": "cosine"},
+                {"type": "wsd", "decay_type": "1-sqrt", "decay_phase_steps": 3,
+                 "warmup_type": "1-sqrt"},
             ]
         ),
         {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5},
@@ -836,8 +883,28 @@ TYPES: dict[str, TypeCase] = {
             ("linear, warmup 1 %",
              {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "linear",
               "warmup_ratio": 0.01}),
+            ("1-sqrt, decay_phase_ratio 0.2, 1-sqrt warmup 1 %",
+             {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "1-sqrt",
+              "decay_phase_ratio": 0.2, "warmup_ratio": 0.01, "warmup_type": "1-sqrt"}),
+            ("1-sqrt, decay_phase_steps N/3, cosine warmup 1 %",
+             lambda n: {**BASE, "type": "wsd", "stop_lr_ratio": 1e-5, "decay_type": "1-sqrt",
+                        "decay_phase_steps": n // 3, "warmup_ratio": 0.01,
+                        "warmup_type": "cosine"}),
         ],
         configs_st("wsd", stop="positive", extra=_wsd_keys),
+    ),
+    "rex": TypeCase(
+        ref_rex,
+        warmup_marks,
+        _deepmd_grid([{"type": "rex"}, {"type": "rex", "warmup_type": "1-sqrt"}]),
+        {"type": "rex", "start_lr": 1e-3, "stop_lr": 1e-5},
+        [
+            ("stop_lr 0", {**BASE, "type": "rex", "stop_lr": 0.0}),
+            ("stop_lr_ratio 1e-5, cosine warmup 1 % from 0.1",
+             {**BASE, "type": "rex", "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01,
+              "warmup_type": "cosine", "warmup_start_factor": 0.1}),
+        ],
+        configs_st("rex", extra=_rex_keys),
     ),
     "constant": TypeCase(
         ref_constant,
@@ -965,6 +1032,9 @@ TYPES: dict[str, TypeCase] = {
                                         cycle_mult=5, num_steps=100),
             "restarts-mult1-decay0.9": dict(start_lr=1.0, stop_lr=1e-4, cycle_steps=3,
                                             cycle_decay=0.9, num_steps=100),
+            "restarts-timm-k0.5-limit3": dict(start_lr=1e-3, stop_lr=1e-6, cycle_steps=30,
+                                              cycle_mult=2, cycle_decay=0.8, cycle_limit=3,
+                                              k_decay=0.5, num_steps=1000, warmup_steps=7),
         }),
         {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 1e-5, "cycle_steps": 1000,
          "cycle_mult": 2},
@@ -974,6 +1044,12 @@ TYPES: dict[str, TypeCase] = {
             ("cycle_steps 10,000, cycle_mult 2, cycle_decay 0.5, stop_lr_ratio 1e-5, warmup 1 %",
              {**BASE, "type": "cosine_restarts", "cycle_steps": 10_000, "cycle_mult": 2,
               "cycle_decay": 0.5, "stop_lr_ratio": 1e-5, "warmup_ratio": 0.01}),
+            ("timm: cycle_steps N/10, k_decay 0.5, cycle_limit 5, stop_lr_ratio 1e-5",
+             lambda n: {**BASE, "type": "cosine_restarts", "cycle_steps": max(1, n // 10),
+                        "k_decay": 0.5, "cycle_limit": 5, "stop_lr_ratio": 1e-5}),
+            ("timm: cycle_steps 100,000, cycle_mult 2, k_decay 3, cycle_limit 8, stop_lr 0",
+             {**BASE, "type": "cosine_restarts", "cycle_steps": 100_000, "cycle_mult": 2,
+              "k_decay": 3.0, "cycle_limit": 8, "stop_lr": 0.0}),
         ],
         configs_st("cosine_restarts", extra=_restarts_keys),
         phases=_warmup_then_restarts,

@@ -255,7 +255,9 @@ def _problems(exc: ConfigError) -> list[str]:
 def _assert_names(exc: ConfigError, paths: list[str]) -> None:
     problems = _problems(exc)
     for path in paths:
-        assert any(p.startswith((f"{path}:", f"{path}[")) for p in problems), (path, problems)
+        # a block key (cooldown) reports the problem on its nested key path
+        prefixes = (f"{path}:", f"{path}[", f"{path}.")
+        assert any(p.startswith(prefixes) for p in problems), (path, problems)
 
 
 def _same(a: Any, b: Any) -> bool:

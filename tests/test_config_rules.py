@@ -89,6 +89,7 @@ def test_stop_kinds_of_the_types():
         "polynomial",
         "linear",
         "cosine_restarts",
+        "rex",
     }
     assert STOP_OPTIONAL_TYPES == ["inverse_sqrt"]
     assert set(NO_STOP_TYPES) == {"constant", "step", "multistep"}

@@ -20,6 +20,7 @@ here (a test fails until every registered type has one).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -129,8 +130,16 @@ def test_continuous_at_warmup_end(name, data):
     before, at = (float(x) for x in sched(np.asarray([w - 1, w])))
     # The warmup line reaches the peak at w; the decay starts there.
     assert at == pytest.approx(peak, rel=2e-6)
-    # The last warmup step is one increment below the peak (up to rounding of the rates).
-    increment = peak * (1 - resolved.warmup_start_factor) / w
+    # The last warmup step is one increment below the peak (up to rounding of the rates):
+    # (1 - f) * peak * (1 - g((w - 1) / w)), g the warmup shape.
+    kind = getattr(resolved, "warmup_type", "linear")
+    if kind == "cosine":  # 1 - sin²(pi/2 (w-1)/w) = sin²(pi / 2w)
+        last = math.sin(math.pi / (2 * w)) ** 2
+    elif kind == "1-sqrt":  # 1 - (1 - sqrt(1/w))
+        last = math.sqrt(1 / w)
+    else:
+        last = 1 / w
+    increment = peak * (1 - resolved.warmup_start_factor) * last
     assert abs((at - before) - increment) <= 1e-5 * increment + 4 * ULPS * peak
 
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from ._classic import one_cycle as one_cycle
     from ._classic import polynomial as polynomial
     from ._classic import step as step
+    from ._compose import Product as Product
+    from ._compose import Sequential as Sequential
+    from ._compose import product as product
+    from ._compose import sequence as sequence
     from ._deepmd import WSD as WSD
     from ._deepmd import Cosine as Cosine
     from ._deepmd import Exp as Exp
@@ -61,6 +65,7 @@ _CLASSIC = (
 _LAZY = {
     **dict.fromkeys(_CLASSIC.split(), "._classic"),
     **dict.fromkeys("WSD Cosine Exp cosine exp wsd".split(), "._deepmd"),
+    **dict.fromkeys("Product Sequential product sequence".split(), "._compose"),
     "ConfigError": "._errors",
     "LegacyInputWarning": "._errors",
     "LRRangeTestResult": "._finder",
@@ -115,9 +120,11 @@ __all__ = [
     "MultiStep",
     "OneCycle",
     "Polynomial",
+    "Product",
     "ReduceOnPlateauState",
     "ScaleByScheduleAtStepState",
     "Schedule",
+    "Sequential",
     "Shifted",
     "Step",
     "constant",
@@ -138,8 +145,10 @@ __all__ = [
     "one_cycle",
     "plot_schedule",
     "polynomial",
+    "product",
     "reduce_on_plateau",
     "scale_by_schedule_at_step",
+    "sequence",
     "step",
     "validate",
     "with_global_step",

@@ -60,7 +60,7 @@ __all__ = [
 
 #: The modules defining the types, in the registry's order (DeePMD-kit's first). A config is
 #: checked after loading only the modules up to the one defining its type.
-_TYPE_MODULES = ("._deepmd", "._classic")
+_TYPE_MODULES = ("._deepmd", "._classic", "._compose")
 _CLASSIC_CONFIGS = (
     "ConstantConfig CosineRestartsConfig CyclicConfig InverseSqrtConfig LinearConfig "
     "MultiStepConfig OneCycleConfig PolynomialConfig StepConfig"

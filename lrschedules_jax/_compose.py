@@ -24,11 +24,6 @@ from ._schedule import Schedule, register_schedule, static
 
 __all__ = ["Product", "Sequential", "product", "sequence"]
 
-# Steps of the problems of a part: ``learning_rate.x`` becomes ``learning_rate.phases[1].x``.
-_NO_SCALE = (
-    "Not a key of a composite: each phase (factor) scales itself with its own `scale_by_worker`."
-)
-
 
 def _part_problems(problems: Problems, sub: Problems, path: str, steps_key: str) -> None:
     """Add the problems of a part, re-rooted at ``path`` (``learning_rate.phases[1]``)."""
@@ -127,8 +122,29 @@ class Sequential(Schedule):
         return {"type": "sequence", "phases": phases}
 
 
-def sequence(schedules: Sequence[Schedule], *, boundaries: Sequence[int]) -> Sequential:
+def _from_keys(model: type[Model], config: dict[str, Any], num_steps: Any, workers: Any) -> Any:
+    from ._model import check
+
+    if num_steps is None:
+        raise TypeError("missing a required keyword-only argument: 'num_steps'")
+    parsed, steps, workers = check(config, num_steps, workers, model, strict=True)
+    return parsed.build(steps, workers)
+
+
+def sequence(
+    schedules: Sequence[Schedule] | None = None,
+    *,
+    boundaries: Sequence[int] | None = None,
+    phases: list[dict[str, Any]] | None = None,
+    num_steps: int | None = None,
+    scale_by_worker: str = "linear",
+    num_workers: int | str = 1,
+) -> Sequential:
     """Schedules one after the other: ``schedules[i]`` read at ``step - boundaries[i-1]``.
+
+    Two forms: ``sequence([s1, s2, ...], boundaries=[b1, ...])`` over built schedules, or
+    the keys of the JSON type, ``sequence(phases=[...], num_steps=N)`` (validated as
+    ``make_schedule`` does, with ``scale_by_worker`` the phases' default and ``num_workers``).
 
     As optax's ``join_schedules(schedules, boundaries)`` and PyTorch's
     ``SequentialLR(schedulers, milestones)``, but the result is a schedule (a pytree with
@@ -160,6 +176,13 @@ def sequence(schedules: Sequence[Schedule], *, boundaries: Sequence[int]) -> Seq
       >>> s.num_steps, float(s(99)), float(s(150))
       (200, 0.0010000000474974513, 0.0002500000118743628)
     """
+    if phases is not None:
+        if schedules is not None or boundaries is not None:
+            raise TypeError("give `schedules` and `boundaries`, or `phases`, not both.")
+        config = {"type": "sequence", "phases": phases, "scale_by_worker": scale_by_worker}
+        return _from_keys(SequenceConfig, config, num_steps, num_workers)  # type: ignore[no-any-return]
+    if schedules is None or boundaries is None:
+        raise TypeError("`sequence` needs `schedules` and `boundaries` (or `phases`).")
     schedules = tuple(schedules)
     boundaries = tuple(boundaries)
     if not schedules:
@@ -188,11 +211,12 @@ def sequence(schedules: Sequence[Schedule], *, boundaries: Sequence[int]) -> Seq
     if len(workers) > 1:
         raise ValueError(f"every schedule must have the same `num_workers`; got {sorted(workers)}.")
     total = min(previous + schedules[-1].num_steps, INT32_MAX)
+    modes = {s.scale_by_worker for s in schedules}
     return Sequential(
         phases=schedules,
         starts=boundaries,
         num_steps=total,
-        scale_by_worker="none",
+        scale_by_worker=modes.pop() if len(modes) == 1 else "none",
         num_workers=schedules[0].num_workers,
     )
 
@@ -210,7 +234,11 @@ class SequenceConfig(Model):
         "`steps`, its length (every phase but the last; the last runs to `num_steps`). A phase "
         "is built with its length as its `num_steps` and read at `step - its start`.",
     )
-    scale_by_worker: Literal["none"] = Field("none", description=_NO_SCALE)
+    scale_by_worker: Literal["linear", "sqrt", "none"] = Field(
+        "linear",
+        description="The `scale_by_worker` of every phase that does not give its own (each "
+        "phase scales itself).",
+    )
 
     _parts: list[Model] = PrivateAttr(default_factory=list)
     _lengths: list[int] = PrivateAttr(default_factory=list)
@@ -243,7 +271,8 @@ class SequenceConfig(Model):
         lengths[-1] = num_steps - used
         parts = []
         for i, (phase, length) in enumerate(zip(self.phases, lengths, strict=True)):
-            config = {k: v for k, v in phase.items() if k != "steps"}
+            config = {"scale_by_worker": self.scale_by_worker}
+            config.update((k, v) for k, v in phase.items() if k != "steps")
             path = f"{SECTION}.phases[{i}]"
             parts.append(_parse_part(config, length, workers, problems, path, strict))  # type: ignore[arg-type]
         self._parts = parts  # type: ignore[assignment]
@@ -260,7 +289,7 @@ class SequenceConfig(Model):
             phases=tuple(phases),
             starts=tuple(starts),
             num_steps=num_steps,
-            scale_by_worker="none",
+            scale_by_worker=self.scale_by_worker,
             num_workers=num_workers,
         )
 
@@ -335,8 +364,17 @@ def _scaling(s: Schedule) -> bool:
     return s.num_workers > 1 and s.scale_by_worker != "none"
 
 
-def product(*factors: Schedule | float) -> Product:
+def product(
+    *factors: Schedule | float,
+    num_steps: int | None = None,
+    scale_by_worker: str = "linear",
+    num_workers: int | str = 1,
+    **keys: Any,
+) -> Product:
     """The product of schedules and numbers (what ``s * x`` and ``x * s`` return).
+
+    Two forms: ``product(s1, 0.5, s2)`` over built schedules, or the keys of the JSON type,
+    ``product(factors=[...], num_steps=N)`` (validated as ``make_schedule`` does).
 
     Products flatten (``(a * b) * c`` has three factors) and the numbers multiply into one
     constant. ``num_steps`` is the largest of the factors'.
@@ -347,6 +385,11 @@ def product(*factors: Schedule | float) -> Product:
         ``num_workers``, or two factors that scale with the workers (the rate would be scaled
         twice: build the others with ``scale_by_worker="none"``).
     """
+    if keys:
+        if set(keys) != {"factors"} or factors:
+            raise TypeError(f"unexpected arguments: {sorted(keys)}; give factors or `factors=`.")
+        config = {"type": "product", "factors": keys["factors"], "scale_by_worker": scale_by_worker}
+        return _from_keys(ProductConfig, config, num_steps, num_workers)  # type: ignore[no-any-return]
     schedules: list[Schedule] = []
     constant = 1.0
     for f in factors:
@@ -371,11 +414,12 @@ def product(*factors: Schedule | float) -> Product:
             "two factors scale with the workers (the rate would be scaled twice); build every "
             'factor but one with scale_by_worker="none".'
         )
+    scaling = [s.scale_by_worker for s in schedules if s.scale_by_worker != "none"]
     return Product(
         factors=tuple(schedules),
         constant=constant,
         num_steps=max(s.num_steps for s in schedules),
-        scale_by_worker="none",
+        scale_by_worker=scaling[0] if scaling else "none",
         num_workers=schedules[0].num_workers,
     )
 
@@ -391,7 +435,11 @@ class ProductConfig(Model):
         "`num_steps`, and numbers >= 0, multiplied together. At most one factor may scale with "
         "the workers (`scale_by_worker` other than `none`).",
     )
-    scale_by_worker: Literal["none"] = Field("none", description=_NO_SCALE)
+    scale_by_worker: Literal["linear", "sqrt", "none"] = Field(
+        "linear",
+        description="The `scale_by_worker` of the first schedule factor if it does not give its "
+        "own; the other factors default to `none` (the rate is scaled once).",
+    )
 
     _parts: list[Model] = PrivateAttr(default_factory=list)
 
@@ -406,7 +454,9 @@ class ProductConfig(Model):
                     problems.add(path, f"a number factor must be >= 0; got {describe(factor)}.")
                 parts.append(factor)
             elif num_steps is not None:
-                parts.append(_parse_part(factor, num_steps, workers, problems, path, strict))
+                first = not any(isinstance(p, Model) or p is None for p in parts)
+                config = {"scale_by_worker": self.scale_by_worker if first else "none", **factor}
+                parts.append(_parse_part(config, num_steps, workers, problems, path, strict))
         if not any(isinstance(p, Model) or p is None for p in parts):
             problems.add(f"{SECTION}.factors", "must hold at least one schedule (a mapping).")
         scaling = [

@@ -227,7 +227,7 @@ class SequenceConfig(Model):
 
     key_hints: ClassVar[dict[str, str]] = {"steps": "each phase has its `steps`."}
 
-    type: Literal["sequence"]
+    type: Literal["sequence"] = Field(description="The schedule type.")
     phases: list[dict[str, Any]] = Field(
         min_length=1,
         description="The phases in order: each a `learning_rate` mapping of any type plus "
@@ -428,7 +428,7 @@ def product(
 class ProductConfig(Model):
     """``product``: the product of schedules (each any type) and numbers."""
 
-    type: Literal["product"]
+    type: Literal["product"] = Field(description="The schedule type.")
     factors: list[Union[dict[str, Any], float]] = Field(  # noqa: UP007
         min_length=1,
         description="The factors: `learning_rate` mappings of any type, each built with "

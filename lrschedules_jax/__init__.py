@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from .config import json_schema as json_schema
     from .config import make_schedule as make_schedule
     from .config import validate as validate
+    from .extend import register_type as register_type
     from .io import load_input as load_input
     from .plotting import plot_schedule as plot_schedule
 
@@ -78,6 +79,7 @@ _LAZY = {
     "Schedule": "._schedule",
     "Shifted": "._schedule",
     "json_schema": ".config",
+    "register_type": ".extend",
     "make_schedule": ".config",
     "validate": ".config",
     "load_input": ".io",
@@ -86,7 +88,7 @@ _LAZY = {
     "current_lr": "._inject",
     "current_hyperparams": "._inject",
 }
-_SUBMODULES = ("cli", "config", "io", "plotting")
+_SUBMODULES = ("cli", "config", "extend", "io", "plotting")
 
 
 def __getattr__(name: str) -> Any:
@@ -147,6 +149,7 @@ __all__ = [
     "polynomial",
     "product",
     "reduce_on_plateau",
+    "register_type",
     "scale_by_schedule_at_step",
     "sequence",
     "step",

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from ._errors import LegacyInputWarning as LegacyInputWarning
     from ._finder import LRRangeTestResult as LRRangeTestResult
     from ._finder import lr_range_test as lr_range_test
+    from ._hyper import Ramp as Ramp
+    from ._hyper import hyperparameter as hyperparameter
     from ._inject import current_hyperparams as current_hyperparams
     from ._inject import current_lr as current_lr
     from ._inject import inject as inject
@@ -70,6 +72,8 @@ _LAZY = {
     "ConfigError": "._errors",
     "LegacyInputWarning": "._errors",
     "LRRangeTestResult": "._finder",
+    "Ramp": "._hyper",
+    "hyperparameter": "._hyper",
     "lr_range_test": "._finder",
     "ScaleByScheduleAtStepState": "._optax",
     "scale_by_schedule_at_step": "._optax",
@@ -123,6 +127,7 @@ __all__ = [
     "OneCycle",
     "Polynomial",
     "Product",
+    "Ramp",
     "ReduceOnPlateauState",
     "ScaleByScheduleAtStepState",
     "Schedule",
@@ -136,6 +141,7 @@ __all__ = [
     "current_lr",
     "cyclic",
     "exp",
+    "hyperparameter",
     "inject",
     "inverse_sqrt",
     "json_schema",

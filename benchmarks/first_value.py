@@ -65,6 +65,59 @@ LIBRARIES = {
 }
 
 
+# The first call alone, eager (``schedule(0)``) or jitted, after import and build (and one tiny
+# JAX operation, so that JAX's own start-up is not counted in either).
+CALL_CHILD = """
+import json, time
+import jax, jax.numpy as jnp
+{imports}
+jnp.zeros(1).block_until_ready()
+schedule = {build}
+t0 = time.perf_counter()
+value = {call}.block_until_ready()
+print(json.dumps([time.perf_counter() - t0, float(value)]))
+"""
+CALLS = {"eager": "schedule(0)", "jit": "jax.jit(schedule)(0)"}
+
+
+def run_call_child(library: str, call: str) -> float:
+    code = CALL_CHILD.format(call=CALLS[call], **LIBRARIES[library])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=Path(REPO),
+    )
+    seconds, value = json.loads(out.stdout.strip().splitlines()[-1])
+    assert value == 0.0, value
+    return seconds
+
+
+def first_call_table(repeats: int) -> dict[str, float]:
+    """Median first eager call and first jitted call, fresh processes, for both libraries."""
+    keys = [(name, call) for name in LIBRARIES for call in CALLS]
+    times: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
+    for _ in range(repeats):
+        for key in keys:
+            times[key].append(run_call_child(*key))
+    med = {key: median(values) for key, values in times.items()}
+    rows = [
+        [
+            name,
+            f"{med[name, 'eager'] * 1e3:.0f} ms",
+            f"{med[name, 'jit'] * 1e3:.0f} ms",
+            f"{med[name, 'eager'] / med[name, 'jit']:.2f}",
+        ]
+        for name in LIBRARIES
+    ]
+    print(f"First call after the build, medians of {repeats} fresh processes each:\n")
+    print(table(["library", "eager schedule(0)", "jax.jit(schedule)(0)", "eager / jit"], rows))
+    print()
+    return {f"{name} {call}": value for (name, call), value in med.items()}
+
+
 def run_child(library: str) -> list[float]:
     code = CHILD.format(**LIBRARIES[library])
     env = dict(os.environ)
@@ -127,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, list[float]]:
     )
     print(table(["piece", ours, theirs, "ratio"], rows))
     print()
+    first_call_table(args.repeats)
     return {name: [totals[name], no_jax[name], *med[name]] for name in names}
 
 

@@ -26,6 +26,7 @@ from ._numerics import (
     as_float,
     as_step,
     float_dtype,
+    int_dtype,
     is_concrete,
     ldexp_exact,
 )
@@ -123,7 +124,22 @@ class Schedule(LazyPytree):
         """The learning rate at ``step`` (an int, or an integer array of any shape).
 
         Returns a strongly typed float32 array (float64 under x64) of the step's shape.
+
+        Called eagerly (outside ``jit``, ``vmap`` or ``grad``, with concrete hyperparameters),
+        the schedule runs one compiled function, cached per schedule: the first eager call
+        costs what a first jitted call costs (one compilation, instead of one per primitive),
+        and the hyperparameters stay folded in float64 as in a jitted closure. Under a
+        transformation it is traced like any JAX function.
         """
+        if _traced(self, step):
+            return self._evaluate(step)
+        compiled = _compiled(self)
+        if compiled is None:  # a schedule holding arrays (a stacked sweep): traced eagerly
+            return self._evaluate(step)
+        return compiled(_host_step(step))
+
+    def _evaluate(self, step: Any) -> jax.Array:
+        """What ``__call__`` computes, as JAX operations (traced or eager)."""
         dtype = float_dtype()
         scale = worker_scale(self.scale_by_worker, self.num_workers)
         rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
@@ -264,14 +280,14 @@ class Shifted(Schedule):
     schedule: Schedule
     start_step: int = static(0, ge=-INT32_MAX, le=INT32_MAX)
 
-    def __call__(self, step: Any) -> jax.Array:
+    def _evaluate(self, step: Any) -> jax.Array:
         step = as_step(step)
         k = self.start_step
         if k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
             step = jnp.minimum(step, INT32_MAX - k) + k
         elif k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
             step = step + k
-        return self.schedule(step)
+        return self.schedule._evaluate(step)
 
     def shifted(self, start_step: int) -> Shifted:
         outer = Schedule.shifted(self, start_step)  # validates start_step
@@ -310,3 +326,36 @@ def _to_json(value: Any, name: str) -> Any:
             "`to_config()` needs a single schedule."
         )
     return array.item()
+
+
+def _traced(*trees: Any) -> bool:
+    """Whether any leaf is a tracer (inside ``jit``, ``vmap``, ``grad``...)."""
+    return any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(trees))
+
+
+#: How many schedules keep a compiled eager function (the least recently used goes first).
+COMPILED_CACHE_SIZE = 256
+
+
+@functools.lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compiled_for(schedule: Schedule) -> Any:
+    return jax.jit(schedule._evaluate)
+
+
+def _compiled(schedule: Schedule) -> Any:
+    """The jitted ``schedule._evaluate`` (equal schedules share it), or None if unhashable."""
+    try:
+        return _compiled_for(schedule)
+    except TypeError:  # a field holds an array
+        return None
+
+
+def _host_step(step: Any) -> Any:
+    """``step`` clamped on the host where that is exact, so the compiled function sees int32."""
+    if isinstance(step, (bool, np.bool_)):
+        raise TypeError(f"A step must be an integer, got the boolean {step!r}.")
+    if isinstance(step, (int, np.integer)):
+        return np.asarray(min(max(int(step), 0), INT32_MAX), dtype=int_dtype())
+    if isinstance(step, np.ndarray) and np.issubdtype(step.dtype, np.integer):
+        return np.clip(step, 0, INT32_MAX)
+    return step

@@ -9,25 +9,13 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from cases import TYPES
 from pydantic_core import PydanticUndefined
 
 import lrschedules_jax as lrs
 from lrschedules_jax.config import config_types
 
-ALL_BUILDERS = [
-    "exp",
-    "cosine",
-    "wsd",
-    "constant",
-    "step",
-    "multistep",
-    "polynomial",
-    "linear",
-    "inverse_sqrt",
-    "cosine_restarts",
-    "one_cycle",
-    "cyclic",
-]
+ALL_BUILDERS = list(TYPES)  # every type of the case table has a builder
 
 
 @pytest.mark.parametrize("name", ALL_BUILDERS)

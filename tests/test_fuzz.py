@@ -247,20 +247,7 @@ def test_validate(section, steps):
     call(lrs.validate, section, steps)
 
 
-BUILDERS = [
-    "exp",
-    "cosine",
-    "wsd",
-    "constant",
-    "step",
-    "multistep",
-    "polynomial",
-    "linear",
-    "inverse_sqrt",
-    "cosine_restarts",
-    "one_cycle",
-    "cyclic",
-]
+BUILDERS = TYPES  # every registered type has a builder
 
 
 def builder_kwargs(values: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[str, dict]]:

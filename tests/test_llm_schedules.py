@@ -16,12 +16,12 @@ import re
 
 import jax
 import jax.numpy as jnp
+import llm_reference as ref
 import numpy as np
 import pytest
 
 import lrschedules_jax as lrs
 from lrschedules_jax import _shapes
-from tests import llm_reference as ref
 
 pytest.skip("wired in phase 2", allow_module_level=True)
 

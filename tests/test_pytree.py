@@ -273,3 +273,64 @@ def test_int32_max_is_the_last_step():
     sched = lrs.linear(start_lr=1.0, stop_lr=0.0, num_steps=INT32_MAX)
     assert float(sched(INT32_MAX)) == 0.0
     assert float(sched(INT32_MAX - 1)) == pytest.approx(1 / INT32_MAX, rel=2e-6)
+
+
+# --- Eager calls: one compiled function per schedule (issue 15, fast first use) ---------------
+
+
+def _cosine_reference(steps: np.ndarray, s0: float, e: float, n: int, w: int) -> np.ndarray:
+    """SPEC's cosine with a linear warmup from 0, in float64."""
+    steps = np.clip(np.asarray(steps, dtype=np.float64), 0, None)
+    t = np.clip(steps - w, 0, n - w)
+    decay = e + (s0 - e) * 0.5 * (1 + np.cos(np.pi * t / (n - w)))
+    return np.where(steps < w, s0 * steps / w, decay)
+
+
+def test_eager_calls_run_one_compiled_function(monkeypatch):
+    n, w = 987_653, 1_234  # a schedule no other test builds: its cache entry is new
+    sched = lrs.cosine(start_lr=1e-3, stop_lr=1e-6, num_steps=n, warmup_steps=w)
+    traces = []
+    original = type(sched)._value
+
+    def counting(self, step, dtype):
+        traces.append(step.shape)
+        return original(self, step, dtype)
+
+    monkeypatch.setattr(type(sched), "_value", counting)
+    steps = [0, 1, w - 1, w, w + 1, n // 2, n - 1, n, n + 5, 2**31 - 1]
+    eager = np.asarray([float(sched(s)) for s in steps])
+    assert len(traces) == 1  # one trace (and compile) for every Python-int step
+    equal = lrs.cosine(start_lr=1e-3, stop_lr=1e-6, num_steps=n, warmup_steps=w)
+    float(equal(7))
+    assert len(traces) == 1  # an equal schedule shares the compiled function
+    np.testing.assert_allclose(eager, _cosine_reference(steps, 1e-3, 1e-6, n, w), rtol=2e-6)
+    jitted = np.asarray([float(jax.jit(sched)(s)) for s in steps])
+    np.testing.assert_array_equal(eager, jitted)  # the same program as a jitted closure
+
+
+@pytest.mark.parametrize(
+    ("step", "expected_step"),
+    [(-5, 0), (2**40, 2**31 - 1), (np.int64(2**40), 2**31 - 1), (7.9, 7), (np.uint32(9), 9)],
+)
+def test_eager_steps_are_clamped_as_under_jit(step, expected_step):
+    sched = lrs.cosine(start_lr=1.0, stop_lr=0.1, num_steps=100, warmup_steps=10)
+    assert float(sched(step)) == float(jax.jit(sched)(expected_step))
+
+
+def test_eager_step_arrays_and_errors():
+    sched = lrs.cosine(start_lr=1.0, stop_lr=0.1, num_steps=100, warmup_steps=10)
+    steps = np.array([[-3, 0, 5], [50, 100, 2**31 - 1]], dtype=np.int64)
+    got = np.asarray(sched(steps))
+    assert got.shape == (2, 3) and got.dtype == np.float32
+    np.testing.assert_allclose(got, _cosine_reference(steps, 1.0, 0.1, 100, 10), rtol=2e-6)
+    with pytest.raises(TypeError, match="boolean"):
+        sched(True)
+
+
+def test_eager_call_of_a_stacked_schedule_is_traced_eagerly():
+    scheds = [lrs.cosine(start_lr=s0, stop_lr=1e-3, num_steps=100) for s0 in (0.1, 0.2)]
+    stacked = jax.tree.map(lambda *x: jnp.stack(x), *scheds)
+    got = np.asarray(jax.vmap(lambda s: s(50))(stacked))
+    np.testing.assert_allclose(got, [float(s(50)) for s in scheds], rtol=2e-6)
+    one = jax.tree.map(lambda x: x[1], stacked)  # leaves are arrays: unhashable, no cache
+    np.testing.assert_allclose(float(one(50)), float(scheds[1](50)), rtol=2e-6)

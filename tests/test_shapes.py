@@ -8,11 +8,11 @@ import math
 
 import jax
 import jax.numpy as jnp
+import llm_reference as ref
 import numpy as np
 import pytest
 
 from lrschedules_jax import _shapes
-from tests import llm_reference as ref
 
 INT32_MAX = 2**31 - 1
 LENGTHS = [1, 2, 7, 1000, 2**20 + 3, 2**24 + 1, 2**31 - 1]

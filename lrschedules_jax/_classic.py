@@ -596,7 +596,7 @@ class Momentum(Schedule):
             num_workers=schedule.num_workers,
         )
 
-    def __call__(self, step: Any) -> jax.Array:
+    def _evaluate(self, step: Any) -> jax.Array:
         return self.schedule._momentum(as_step(step), float_dtype())  # type: ignore[attr-defined]
 
     def boundaries(self) -> dict[str, int]:

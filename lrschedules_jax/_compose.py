@@ -79,12 +79,12 @@ class Sequential(Schedule):
     phases: tuple[Schedule, ...]
     starts: tuple[int, ...] = static(())
 
-    def __call__(self, step: Any) -> Any:
+    def _evaluate(self, step: Any) -> Any:
         step = as_step(step)
-        value = self.phases[0](step)
+        value = self.phases[0]._evaluate(step)
         for start, phase in zip(self.starts, self.phases[1:], strict=True):
             # step - start >= -(2**31 - 1): no overflow; the phase clamps a negative step at 0
-            value = jnp.where(step >= start, phase(step - start), value)
+            value = jnp.where(step >= start, phase._evaluate(step - start), value)
         return value
 
     def boundaries(self) -> dict[str, int]:
@@ -321,11 +321,11 @@ class Product(Schedule):
     factors: tuple[Schedule, ...]
     constant: Any = 1.0
 
-    def __call__(self, step: Any) -> Any:
+    def _evaluate(self, step: Any) -> Any:
         step = as_step(step)
-        value = self.factors[0](step)
+        value = self.factors[0]._evaluate(step)
         for factor in self.factors[1:]:
-            value = value * factor(step)
+            value = value * factor._evaluate(step)
         if isinstance(self.constant, float) and self.constant == 1.0:
             return value
         return value * jnp.asarray(self.constant, float_dtype())

@@ -74,7 +74,7 @@ class Ramp(Schedule):
     stop_value: float = leaf()
     kind: str = static("linear")
 
-    def __call__(self, step: Any) -> Any:
+    def _evaluate(self, step: Any) -> Any:
         dtype = float_dtype()
         a, b = as_float(self.start_value, dtype), as_float(self.stop_value, dtype)
         step = as_step(step)

@@ -11,7 +11,7 @@ with full key paths, plotted with their boundaries), and nest: a phase or a fact
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal, Union
 
 from pydantic import Field, PrivateAttr
@@ -131,7 +131,7 @@ def _from_keys(model: type[Model], config: dict[str, Any], num_steps: Any, worke
     return parsed.build(steps, workers)
 
 
-def sequence(
+def _sequence(
     schedules: Sequence[Schedule] | None = None,
     *,
     boundaries: Sequence[int] | None = None,
@@ -364,7 +364,7 @@ def _scaling(s: Schedule) -> bool:
     return s.num_workers > 1 and s.scale_by_worker != "none"
 
 
-def product(
+def _product(
     *factors: Schedule | float,
     num_steps: int | None = None,
     scale_by_worker: str = "linear",
@@ -474,5 +474,28 @@ class ProductConfig(Model):
             p.build(num_steps, num_workers) if isinstance(p, Model) else float(p)
             for p in self._parts
         ]
-        result = product(*built)
+        result = _product(*built)
         return result.replace(num_steps=num_steps)
+
+
+def _dual(python_form: Callable[..., Any], model: type[Model]) -> Callable[..., Any]:
+    """``name(...)``: the builder from the keys (its signature, as every type's), or the
+    Python form over built schedules when called with positional arguments or
+    ``boundaries=``."""
+    from ._model import builder
+
+    keys = builder(model)
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        if args or "boundaries" in kwargs or "schedules" in kwargs:
+            return python_form(*args, **kwargs)
+        return keys(**kwargs)
+
+    build.__name__ = build.__qualname__ = model.type_name
+    build.__signature__ = keys.__signature__  # type: ignore[attr-defined]
+    build.__doc__ = (python_form.__doc__ or "") + "\n\nFrom the keys:\n\n" + (keys.__doc__ or "")
+    return build
+
+
+sequence = _dual(_sequence, SequenceConfig)
+product = _dual(_product, ProductConfig)

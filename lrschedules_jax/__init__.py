@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from ._classic import one_cycle as one_cycle
     from ._classic import polynomial as polynomial
     from ._classic import step as step
+    from ._compose import Product as Product
+    from ._compose import Sequential as Sequential
+    from ._compose import product as product
+    from ._compose import sequence as sequence
     from ._deepmd import WSD as WSD
     from ._deepmd import Cosine as Cosine
     from ._deepmd import Exp as Exp
@@ -38,6 +42,8 @@ if TYPE_CHECKING:
     from ._errors import LegacyInputWarning as LegacyInputWarning
     from ._finder import LRRangeTestResult as LRRangeTestResult
     from ._finder import lr_range_test as lr_range_test
+    from ._hyper import Ramp as Ramp
+    from ._hyper import hyperparameter as hyperparameter
     from ._inject import current_hyperparams as current_hyperparams
     from ._inject import current_lr as current_lr
     from ._inject import inject as inject
@@ -53,6 +59,7 @@ if TYPE_CHECKING:
     from .config import json_schema as json_schema
     from .config import make_schedule as make_schedule
     from .config import validate as validate
+    from .extend import register_type as register_type
     from .io import load_input as load_input
     from .plotting import plot_schedule as plot_schedule
 
@@ -64,9 +71,12 @@ _LAZY = {
     **dict.fromkeys(_CLASSIC.split(), "._classic"),
     **dict.fromkeys("WSD Cosine Exp cosine exp wsd".split(), "._deepmd"),
     **dict.fromkeys("REX rex".split(), "._llm"),
+    **dict.fromkeys("Product Sequential product sequence".split(), "._compose"),
     "ConfigError": "._errors",
     "LegacyInputWarning": "._errors",
     "LRRangeTestResult": "._finder",
+    "Ramp": "._hyper",
+    "hyperparameter": "._hyper",
     "lr_range_test": "._finder",
     "ScaleByScheduleAtStepState": "._optax",
     "scale_by_schedule_at_step": "._optax",
@@ -76,6 +86,7 @@ _LAZY = {
     "Schedule": "._schedule",
     "Shifted": "._schedule",
     "json_schema": ".config",
+    "register_type": ".extend",
     "make_schedule": ".config",
     "validate": ".config",
     "load_input": ".io",
@@ -84,7 +95,7 @@ _LAZY = {
     "current_lr": "._inject",
     "current_hyperparams": "._inject",
 }
-_SUBMODULES = ("cli", "config", "io", "plotting")
+_SUBMODULES = ("cli", "config", "extend", "io", "plotting")
 
 
 def __getattr__(name: str) -> Any:
@@ -119,9 +130,12 @@ __all__ = [
     "MultiStep",
     "OneCycle",
     "Polynomial",
+    "Product",
+    "Ramp",
     "ReduceOnPlateauState",
     "ScaleByScheduleAtStepState",
     "Schedule",
+    "Sequential",
     "Shifted",
     "Step",
     "constant",
@@ -131,6 +145,7 @@ __all__ = [
     "current_lr",
     "cyclic",
     "exp",
+    "hyperparameter",
     "inject",
     "inverse_sqrt",
     "json_schema",
@@ -142,9 +157,12 @@ __all__ = [
     "one_cycle",
     "plot_schedule",
     "polynomial",
+    "product",
     "reduce_on_plateau",
+    "register_type",
     "rex",
     "scale_by_schedule_at_step",
+    "sequence",
     "step",
     "validate",
     "with_global_step",

@@ -41,7 +41,9 @@ from ._numerics import (
     INT32_MAX,
     Factor,
     as_float,
+    as_step,
     float32,
+    float_dtype,
     int_dtype,
     is_concrete,
     ldexp_exact,
@@ -374,9 +376,34 @@ class OneCycle(Schedule):
     pct_start: float = static(ge=0, le=1)
     anneal_strategy: str = static()
     three_phase: bool = static()
+    cycle_momentum: bool = static(True)
+    base_momentum: float = leaf(0.85, ge=0, lt=1)
+    max_momentum: float = leaf(0.95, ge=0, lt=1)
+
+    def momentum_schedule(self) -> Momentum:
+        """The momentum torch's ``OneCycleLR(cycle_momentum=True)`` sets at every step.
+
+        SGD's ``momentum`` or Adam's ``b1``: ``max_momentum`` down to ``base_momentum`` while
+        the rate rises, back up while it falls (``three_phase``: back up in the second phase,
+        constant ``max_momentum`` in the third), with the rate's phases and anneal strategy;
+        ``max_momentum`` from ``num_steps`` on. Never scaled by the workers.
+
+        Raises:
+          ValueError: if ``cycle_momentum`` is false.
+
+        Examples:
+          >>> s = one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5, anneal_strategy="linear")
+          >>> m = s.momentum_schedule()
+          >>> [round(float(m(k)), 6) for k in (0, 49, 99)]
+          [0.95, 0.85, 0.95]
+        """
+        return Momentum.of(self)
+
+    def _momentum(self, step: jax.Array, dtype: Any) -> jax.Array:
+        low, high = as_float(self.base_momentum, dtype), as_float(self.max_momentum, dtype)
+        return self._curve(step, {"initial": high, "max": low, "min": high}, dtype)
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
-        n = self.num_steps
         peak = as_float(self.max_lr, dtype)
         if is_concrete(self.max_lr, self.div_factor, self.final_div_factor):
             initial_value = float(self.max_lr) / float(self.div_factor)
@@ -390,7 +417,11 @@ class OneCycle(Schedule):
             mant, expo = jnp.frexp(as_float(self.final_div_factor, dtype))
             low = initial / mant
             low = jnp.ldexp(low, -expo) if dtype == jnp.float64 else ldexp_exact(low, -expo)
-        rates = {"max": peak, "initial": initial, "min": low}
+        return self._curve(step, {"max": peak, "initial": initial, "min": low}, dtype)
+
+    def _curve(self, step: jax.Array, rates: dict[str, jax.Array], dtype: Any) -> jax.Array:
+        """The phases between the values ``rates`` (``initial``, ``max``, ``min``)."""
+        n = self.num_steps
         s = jnp.minimum(step, n - 1)
         phases = _one_cycle_phases(n, self.pct_start, self.three_phase)
         values = [self._phase(s, *phase, rates, dtype) for phase in phases]
@@ -447,8 +478,8 @@ class Cyclic(Schedule):
     where ``h`` rises linearly from 0 to 1 over ``step_size_up`` steps and falls back over
     ``step_size_down`` steps, and ``sigma`` is 1 (``triangular``), ``1 / 2 ** (cycle - 1)``
     (``triangular2``) or ``gamma ** s`` (``exp_range``). The cycles go on past ``num_steps``.
-    Equals torch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma,
-    cycle_momentum=False)``.
+    Equals torch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma)``;
+    :meth:`momentum_schedule` is the momentum it sets.
 
     torch's ``CyclicLR``: triangles between ``base_lr`` and ``max_lr``, scaled by ``mode``.
 
@@ -468,8 +499,37 @@ class Cyclic(Schedule):
     step_size_up: int = static(ge=1, le=INT32_MAX)
     step_size_down: int = static(ge=1, le=INT32_MAX)
     mode: str = static()
+    cycle_momentum: bool = static(True)
+    base_momentum: float = leaf(0.8, ge=0, lt=1)
+    max_momentum: float = leaf(0.9, ge=0, lt=1)
+
+    def momentum_schedule(self) -> Momentum:
+        """The momentum torch's ``CyclicLR(cycle_momentum=True)`` sets at every step.
+
+        ``max_momentum - (max_momentum - base_momentum) * height * scale``: lowest where the
+        rate peaks, with the rate's exact cycle position and mode scale. Never scaled by the
+        workers.
+
+        Raises:
+          ValueError: if ``cycle_momentum`` is false.
+
+        Examples:
+          >>> s = cyclic(base_lr=0.1, max_lr=1.0, step_size_up=4, step_size_down=6, num_steps=20)
+          >>> [round(float(s.momentum_schedule()(k)), 6) for k in (0, 2, 4, 7, 10)]
+          [0.9, 0.85, 0.8, 0.85, 0.9]
+        """
+        return Momentum.of(self)
+
+    def _momentum(self, step: jax.Array, dtype: Any) -> jax.Array:
+        high = as_float(self.max_momentum, dtype)
+        return high - self._swing(step, high - as_float(self.base_momentum, dtype), dtype)
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
+        base = as_float(self.base_lr, dtype)
+        return base + self._swing(step, as_float(self.max_lr, dtype) - base, dtype)
+
+    def _swing(self, step: jax.Array, span: jax.Array, dtype: Any) -> jax.Array:
+        """``span * height * scale``: the cycle's height times the mode's amplitude factor."""
         up, down = self.step_size_up, self.step_size_down
         total = up + down
         if total > INT32_MAX:  # the first cycle outlasts every int32 step
@@ -480,8 +540,7 @@ class Cyclic(Schedule):
         rising = ratio(jnp.minimum(pos, up), up, dtype)
         falling = ratio(jnp.clip(down - (pos - up), 0, down), down, dtype)
         height = jnp.where(pos <= up, rising, falling)
-        base = as_float(self.base_lr, dtype)
-        amplitude = (as_float(self.max_lr, dtype) - base) * height
+        amplitude = span * height
         if self.mode == "triangular2":  # the amplitude, not the height, is halved: no underflow
             halvings = -jnp.minimum(cycle, 300).astype(jnp.int32)
             if dtype == jnp.float64:
@@ -490,7 +549,51 @@ class Cyclic(Schedule):
                 amplitude = ldexp_exact(amplitude, halvings)
         if self.mode == "exp_range":
             amplitude = self.gamma.power(step, dtype, scale=amplitude)
-        return base + amplitude
+        return amplitude
+
+
+@register_schedule
+class Momentum(Schedule):
+    """The momentum of a ``one_cycle`` or ``cyclic`` schedule: its ``momentum_schedule()``.
+
+    A schedule of the same steps (a pytree, jits, plots) for SGD's ``momentum`` or Adam's
+    ``b1``, e.g. ``lrs.inject(optax.adam, learning_rate=s, b1=s.momentum_schedule())``. It is
+    not a ``learning_rate`` type: save the rate's config and call ``momentum_schedule()`` on
+    the rebuilt schedule.
+
+    Attributes:
+      schedule: the ``OneCycle`` or ``Cyclic`` schedule whose momentum this is.
+    """
+
+    type_name: ClassVar[str] = "momentum"
+
+    schedule: Schedule
+
+    @classmethod
+    def of(cls, schedule: OneCycle | Cyclic) -> Momentum:
+        if not schedule.cycle_momentum:
+            raise ValueError(
+                f"this `{schedule.type_name}` schedule has cycle_momentum=False (PyTorch then "
+                "leaves the optimizer's momentum alone): build it with cycle_momentum=True."
+            )
+        return cls(
+            schedule=schedule,
+            num_steps=schedule.num_steps,
+            scale_by_worker="none",
+            num_workers=schedule.num_workers,
+        )
+
+    def _evaluate(self, step: Any) -> jax.Array:
+        return self.schedule._momentum(as_step(step), float_dtype())  # type: ignore[attr-defined]
+
+    def boundaries(self) -> dict[str, int]:
+        return self.schedule.boundaries()
+
+    def to_config(self) -> dict[str, Any]:
+        raise ValueError(
+            "a momentum schedule is not a `learning_rate` type: save `.schedule.to_config()` "
+            "and call `momentum_schedule()` on the schedule it rebuilds."
+        )
 
 
 # ---- The config models and builders ------------------------------------------------------------
@@ -725,6 +828,12 @@ _ONE_CYCLE_WARMUP = (
 )
 
 
+def _momentum_rules(v: dict[str, Any]) -> Iterator[Rule]:
+    low, high = v.get("base_momentum"), v.get("max_momentum")
+    if low is not None and high is not None and low > high:
+        yield "max_momentum", f"must be at least `base_momentum` ({low!r}); got {high!r}"
+
+
 @config_type(OneCycle)
 class OneCycleConfig(Model):
     """``one_cycle``: the 1cycle policy (torch `OneCycleLR(total_steps=num_steps)`)."""
@@ -765,6 +874,18 @@ class OneCycleConfig(Model):
         description="Fall back to `max_lr / div_factor` as fast as the rate rose, then anneal "
         "to the minimum in a third phase (the original paper's policy).",
     )
+    cycle_momentum: bool = Field(
+        True,
+        description="Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` "
+        "(Adam) cycling inversely to the rate, as PyTorch's `cycle_momentum`. It never changes "
+        "the rate.",
+    )
+    base_momentum: float = Field(
+        0.85, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
+    )
+    max_momentum: float = Field(
+        0.95, ge=0, lt=1, description="The highest momentum, at the start and the end."
+    )
 
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
@@ -776,6 +897,7 @@ class OneCycleConfig(Model):
                 f"must be at most 0.5 with `three_phase` (the first two phases take "
                 f"`2 * pct_start` of the steps); got {pct!r}",
             )
+        yield from _momentum_rules(v)
 
     def rates(self) -> dict[str, tuple[str, float]]:
         lowest = self.max_lr / self.div_factor / self.final_div_factor
@@ -792,6 +914,9 @@ class OneCycleConfig(Model):
             pct_start=self.pct_start,
             anneal_strategy=self.anneal_strategy,
             three_phase=self.three_phase,
+            cycle_momentum=self.cycle_momentum,
+            base_momentum=self.base_momentum,
+            max_momentum=self.max_momentum,
         )
 
 
@@ -801,7 +926,7 @@ _CYCLIC_RANGE = "it cycles between `base_lr` and `max_lr`"
 
 @config_type(Cyclic)
 class CyclicConfig(Model):
-    """``cyclic``: cyclical learning rates (torch `CyclicLR(cycle_momentum=False)`)."""
+    """``cyclic``: cyclical learning rates (torch `CyclicLR`)."""
 
     key_hints: ClassVar[dict[str, str]] = {
         "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`.",
@@ -835,6 +960,18 @@ class CyclicConfig(Model):
     gamma: float = Field(
         1.0, gt=0, le=1, description="The `exp_range` factor per step (only for `exp_range`)."
     )
+    cycle_momentum: bool = Field(
+        True,
+        description="Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` "
+        "(Adam) cycling inversely to the rate, as PyTorch's `cycle_momentum`. It never changes "
+        "the rate.",
+    )
+    base_momentum: float = Field(
+        0.8, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
+    )
+    max_momentum: float = Field(
+        0.9, ge=0, lt=1, description="The highest momentum, where the rate is `base_lr`."
+    )
 
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
@@ -842,6 +979,7 @@ class CyclicConfig(Model):
         base, top = v.get("base_lr"), v.get("max_lr")
         if base is not None and top is not None and top < base:
             yield "max_lr", f"must be at least `base_lr` ({base!r}); got {top!r}"
+        yield from _momentum_rules(v)
         gamma, mode = v.get("gamma"), v.get("mode")
         if gamma is not None and gamma != 1.0 and mode is not None and mode != "exp_range":
             yield "gamma", f"is used only by `mode` `exp_range` (mode is `{mode}`); got {gamma!r}"
@@ -857,6 +995,9 @@ class CyclicConfig(Model):
             step_size_up=self.step_size_up,
             step_size_down=self.step_size_down or self.step_size_up,
             mode=self.mode,
+            cycle_momentum=self.cycle_momentum,
+            base_momentum=self.base_momentum,
+            max_momentum=self.max_momentum,
         )
 
     def resolve(self, num_steps: int) -> CyclicConfig:

@@ -230,6 +230,15 @@ class Model(BaseModel):
         """Where the derived values shown by ``lrschedules-jax show`` come from, by key."""
         return {}
 
+    def check_parts(
+        self, num_steps: int | None, workers: int | None, problems: Problems, strict: bool
+    ) -> None:
+        """Validate the parts of a composite type (``sequence``, ``product``): none by default.
+
+        Called by :func:`parse` once the type's own keys are valid; adds each problem with its
+        full key path (``learning_rate.phases[1].stop_lr``).
+        """
+
 
 class StartKey(Model):
     """``start_lr``: the peak, which the warmup reaches and the stop keys refer to."""
@@ -686,6 +695,7 @@ def parse(
     if parsed is None or unknown:
         return None
     _check_float32_rates(parsed, workers, problems)
+    parsed.check_parts(num_steps, workers, problems, strict)
     if problems:
         return None
     for note in notes:  # only for a config that is used

@@ -317,6 +317,24 @@ class Schedule(LazyPytree):
         """This schedule, or its cooldown by a ``cooldown`` config block (None: itself)."""
         return self if block is None else block.apply(self)
 
+    def __mul__(self, other: Any) -> Any:
+        """``s * x`` (a number >= 0 or a schedule): a :class:`~lrschedules_jax.Product`."""
+        from ._compose import product
+
+        if not isinstance(other, (Schedule, int, float, np.integer, np.floating)) or isinstance(
+            other, bool
+        ):
+            return NotImplemented
+        return product(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        """``x * s``: the same product as ``s * x``."""
+        from ._compose import product
+
+        if not isinstance(other, (int, float, np.integer, np.floating)) or isinstance(other, bool):
+            return NotImplemented
+        return product(other, self)
+
     def shifted(self, start_step: int) -> Shifted:
         """This schedule from global step ``start_step`` on: ``shifted(k)(s) == self(s + k)``.
 

@@ -518,6 +518,9 @@ def _fmt(value: Any) -> str:
 def milestones(schedule: Any) -> list[tuple[str, int]]:
     """``show``'s milestones: start, the phase boundaries, 10/25/50/75/90 %, the end.
 
+    A ``sequence``'s phase start (``phases[1]``) also lists the step before it (``before
+    phases[1]``): the value on each side of a jump.
+
     Returns ``(names, step)`` pairs sorted by step; names of one step are joined.
     """
     n = schedule.num_steps
@@ -525,6 +528,8 @@ def milestones(schedule: Any) -> list[tuple[str, int]]:
     for name, step in schedule.boundaries().items():
         if name != "end":
             by_step.setdefault(step, []).append(name)
+        if name.endswith("]") and step > 0:  # a sequence's phase start: the value may jump
+            by_step.setdefault(step - 1, []).append(f"before {name}")
     for percent in MILESTONE_PERCENTS:
         by_step.setdefault(n * percent // 100, []).append(f"{percent} %")
     by_step.setdefault(n, []).append("end")

@@ -60,19 +60,33 @@ __all__ = [
 
 #: The modules defining the types, in the registry's order (DeePMD-kit's first). A config is
 #: checked after loading only the modules up to the one defining its type.
-_TYPE_MODULES = ("._deepmd", "._classic", "._llm")
+_TYPE_MODULES = ("._deepmd", "._classic", "._llm", "._compose")
 _CLASSIC_CONFIGS = (
     "ConstantConfig CosineRestartsConfig CyclicConfig InverseSqrtConfig LinearConfig "
     "MultiStepConfig OneCycleConfig PolynomialConfig StepConfig"
 ).split()
 
 
+#: The entry point group of packages that register their own types (``lrschedules_jax.extend``).
+ENTRY_POINTS = "lrschedules_jax.types"
+_plugins_loaded = False
+
+
 def _load_types(name: Any = None) -> None:
-    """Import the type modules until ``name`` is registered (all of them for None)."""
+    """Import the type modules until ``name`` is registered (all of them for None), then the
+    modules of the ``lrschedules_jax.types`` entry points (once) if it is still unknown."""
+    global _plugins_loaded
     for module in _TYPE_MODULES:
         if isinstance(name, str) and name in registered_types():
             return
         importlib.import_module(module, __package__)
+    if _plugins_loaded or (isinstance(name, str) and name in registered_types()):
+        return
+    _plugins_loaded = True
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINTS):
+        entry.load()  # the module registers its types with extend.register_type
 
 
 def __getattr__(name: str) -> Any:

@@ -127,6 +127,17 @@ def describe_schedule(schedule: Schedule) -> str:
       >>> describe_schedule(s)
       'exp 0.001 → 1e-06, decay_steps 5000, warmup 100'
     """
+    if schedule.type_name == "sequence":  # the phases, each with the step it starts at
+        starts = (0, *schedule.starts)  # type: ignore[attr-defined]
+        phases = schedule.phases  # type: ignore[attr-defined]
+        return "sequence: " + " | ".join(
+            f"{describe_schedule(p)} from {b:,}" if b else describe_schedule(p)
+            for b, p in zip(starts, phases, strict=True)
+        )
+    if schedule.type_name == "product":
+        constant = float(schedule.constant)  # type: ignore[attr-defined]
+        factors = [f"({describe_schedule(f)})" for f in schedule.factors]  # type: ignore[attr-defined]
+        return " * ".join(([f"{constant:g}"] if constant != 1.0 else []) + factors)
     config = schedule.to_config()
     kind = config.pop("type")
     peak = next((config.pop(k) for k in ("start_lr", "max_lr") if k in config), None)

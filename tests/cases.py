@@ -1125,6 +1125,286 @@ TYPES: dict[str, TypeCase] = {
     ),
 }  # fmt: skip
 
+# fmt: off
+
+# --- composites (issue 13): sequence and product, over the table's own references ----------------
+
+
+def _phase_lengths(cfg: Config, n: int) -> list[int]:
+    """Each phase's length: its ``steps``, the last one ``n`` minus the others."""
+    lengths = [p["steps"] for p in cfg["phases"][:-1]]
+    return [*lengths, n - sum(lengths)]
+
+
+def _part(cfg: Config) -> Config:
+    return {k: v for k, v in cfg.items() if k != "steps"}
+
+
+def ref_sequence(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``phase_i(step - b_i)`` for ``b_i <= step < b_{i+1}`` (SequentialLR with milestones)."""
+    s = np.clip(steps, 0, INT32_MAX)
+    out = np.zeros(s.shape)
+    begin = 0
+    for phase, length in zip(cfg["phases"], _phase_lengths(cfg, n), strict=True):
+        local = np.maximum(s - begin, 0)
+        out = np.where(s >= begin, reference(_part(phase), length, local), out)
+        begin += length
+    return out
+
+
+def ref_product(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """The product of the factors' references and the numbers (ChainedScheduler)."""
+    out = np.ones(np.shape(steps))
+    for factor in cfg["factors"]:
+        out = out * (reference(factor, n, steps) if isinstance(factor, dict) else factor)
+    return out
+
+
+def _shift_marks(marks: Marks, begin: int, end: int) -> Marks:
+    def inside(values: list[int]) -> list[int]:
+        return [min(begin + v, INT32_MAX) for v in values if begin + v <= end]
+
+    phases = [(begin + a, min(begin + b, end)) for a, b in marks.phases if begin + a < end]
+    return Marks(inside(marks.bounds), inside(marks.stairs), phases)
+
+
+def sequence_marks(cfg: Config, n: int) -> Marks:
+    bounds, stairs, phases = [0], [], []
+    begin = 0
+    lengths = _phase_lengths(cfg, n)
+    for i, (phase, length) in enumerate(zip(cfg["phases"], lengths, strict=True)):
+        end = begin + length if i < len(lengths) - 1 else INT32_MAX
+        part = _part(phase)
+        m = _shift_marks(TYPES[part.get("type", "exp")].marks(part, length), begin, end)
+        bounds += [begin, *m.bounds]
+        stairs += m.stairs
+        phases += m.phases
+        begin += length
+    return Marks(sorted(set(bounds)), sorted(set(stairs))[:MAX_MARKS], phases)
+
+
+def product_marks(cfg: Config, n: int) -> Marks:
+    bounds, stairs, phases = [0, n], [], []
+    for factor in cfg["factors"]:
+        if isinstance(factor, dict):
+            m = TYPES[factor.get("type", "exp")].marks(factor, n)
+            bounds += m.bounds
+            stairs += m.stairs
+            phases += m.phases
+    return Marks(sorted(set(bounds)), sorted(set(stairs))[:MAX_MARKS], phases)
+
+
+def _peak_of(cfg: Config, n: int) -> float:
+    from lrschedules_jax import validate  # the peak reads the resolved config, as every type's
+
+    part = _part(cfg)
+    return TYPES[part.get("type", "exp")].peak(validate(part, n))
+
+
+def _sequence_peak(resolved: Any) -> float:
+    phases = resolved.phases
+    return max(_peak_of(p, p.get("steps", INT32_MAX)) for p in phases)
+
+
+def _product_peak(resolved: Any) -> float:
+    out = 1.0
+    for factor in resolved.factors:
+        out *= _peak_of(factor, INT32_MAX) if isinstance(factor, dict) else factor
+    return out
+
+
+def _anywhere(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    return [(0, INT32_MAX, ANY)]
+
+
+def _sequence_property_marks(resolved: Any, num_steps: int) -> list[int]:
+    return sequence_marks(resolved.model_dump(), num_steps).bounds
+
+
+# Phases the strategies draw from: the table's examples that run at most 10**6 steps.
+_PARTS = [
+    (cfg, n) for case in list(TYPES.values()) for _, cfg, n in case.examples if 1 <= n <= 10**6
+]
+
+
+@st.composite
+def sequence_st(draw: Any) -> tuple[Config, int, int]:
+    parts = draw(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=3))
+    phases = [{"steps": n, **cfg} for cfg, n in parts[:-1]] + [dict(parts[-1][0])]
+    if len(phases) == 3 and draw(st.booleans()):  # the first two as a nested sequence
+        inner = {"type": "sequence", "phases": [phases[0], _part(phases[1])]}
+        phases = [{"steps": parts[0][1] + parts[1][1], **inner}, phases[2]]
+    return {"type": "sequence", "phases": phases}, sum(n for _, n in parts), 1
+
+
+@st.composite
+def product_st(draw: Any) -> tuple[Config, int, int]:
+    n = draw(st.integers(10, 10**6))
+    main = {"type": "cosine", "start_lr": draw(start_lr_st), "stop_lr_ratio": draw(ratio_st)}
+    second = draw(
+        st.sampled_from(
+            [
+                {"type": "step", "start_lr": 1.0, "step_size": max(1, n // 7), "gamma": 0.5},
+                {"type": "constant", "start_lr": 2.0, "warmup_ratio": 0.25},
+                {"type": "cyclic", "base_lr": 0.5, "max_lr": 1.0, "step_size_up": max(1, n // 5)},
+            ]
+        )
+    )
+    factors: list[Any] = [main, {**second, "scale_by_worker": "none"}]
+    if draw(st.booleans()):
+        factors.insert(draw(st.integers(0, 2)), draw(st.sampled_from([0.5, 0.3, 3.0])))
+    return {"type": "product", "factors": factors}, n, 1
+
+
+_WARM = {"type": "constant", "start_lr": 1e-3, "warmup_ratio": 0.5}
+_RESTARTS = {
+    "type": "cosine_restarts",
+    "start_lr": 1e-3,
+    "stop_lr": 1e-5,
+    "cycle_steps": 7,
+    "cycle_mult": 2,
+}
+_TAIL = {"type": "cosine", "start_lr": 5e-4, "stop_lr": 1e-6}
+
+TYPES["sequence"] = TypeCase(
+    ref_sequence,
+    sequence_marks,
+    [
+        (
+            "sequence-nested-restarts",
+            {
+                "type": "sequence",
+                "phases": [
+                    {
+                        "steps": 60,
+                        "type": "sequence",
+                        "phases": [{"steps": 10, **_WARM}, _RESTARTS],
+                    },
+                    {"steps": 100, **_RESTARTS},
+                    _TAIL,
+                ],
+            },
+            300,
+        ),
+        (
+            "sequence-warmup-cosine",
+            {"type": "sequence", "phases": [{"steps": 100, **_WARM}, _TAIL]},
+            1000,
+        ),
+        ("sequence-one", {"type": "sequence", "phases": [_TAIL]}, 10),
+        (
+            "sequence-jump-exp",
+            {
+                "type": "sequence",
+                "phases": [
+                    {"steps": 3, "type": "step", "start_lr": 1.0, "step_size": 1, "gamma": 0.5},
+                    {"type": "exp", "start_lr": 2.0, "stop_lr": 1e-3, "decay_steps": 10},
+                ],
+            },
+            1000,
+        ),
+        (
+            "sequence-late",
+            {
+                "type": "sequence",
+                "phases": [
+                    {"steps": INT32_MAX - 5, "type": "linear", "start_lr": 1.0, "stop_lr": 0.5},
+                    {"type": "cosine", "start_lr": 0.25, "stop_lr": 0.0},
+                ],
+            },
+            INT32_MAX,
+        ),
+    ],
+    {"type": "sequence", "phases": [{"steps": 100, **_WARM, "warmup_start_factor": 0.1}, _TAIL]},
+    [
+        (
+            "constant warmup N/10, restarts N/2 (cycle N/100, mult 2), cosine",
+            lambda n: {
+                "type": "sequence",
+                "phases": [
+                    {"steps": max(2, n // 10), **_WARM},
+                    {"steps": max(1, n // 2), **_RESTARTS, "cycle_steps": max(1, n // 100)},
+                    _TAIL,
+                ],
+            },
+        ),
+    ],
+    sequence_st(),
+    peak=_sequence_peak,
+    phases=_anywhere,
+    property_marks=_sequence_property_marks,
+    continuous_at_warmup_end=False,
+)
+TYPES["product"] = TypeCase(
+    ref_product,
+    product_marks,
+    [
+        (
+            "product-cosine-step-const",
+            {
+                "type": "product",
+                "factors": [
+                    0.5,
+                    {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-6},
+                    {
+                        "type": "step",
+                        "start_lr": 1.0,
+                        "step_size": 100,
+                        "gamma": 0.5,
+                        "scale_by_worker": "none",
+                    },
+                ],
+            },
+            1000,
+        ),
+        (
+            "product-restarts-warmup",
+            {
+                "type": "product",
+                "factors": [
+                    {**_RESTARTS, "scale_by_worker": "linear"},
+                    {**_WARM, "start_lr": 1.0, "scale_by_worker": "none"},
+                ],
+            },
+            500,
+        ),
+        (
+            "product-of-sequence",
+            {
+                "type": "product",
+                "factors": [{"type": "sequence", "phases": [{"steps": 100, **_WARM}, _TAIL]}, 3.0],
+            },
+            1000,
+        ),
+    ],
+    {"type": "product", "factors": [{"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5}, 0.5]},
+    [
+        (
+            "cosine x step (gamma 0.5, N/4) x 0.3",
+            lambda n: {
+                "type": "product",
+                "factors": [
+                    {**BASE, "type": "cosine", "stop_lr": 1e-6},
+                    {
+                        "type": "step",
+                        "start_lr": 1.0,
+                        "step_size": max(1, n // 4),
+                        "gamma": 0.5,
+                        "scale_by_worker": "none",
+                    },
+                    0.3,
+                ],
+            },
+        ),
+    ],
+    product_st(),
+    peak=_product_peak,
+    phases=_anywhere,
+    continuous_at_warmup_end=False,
+)
+
+# fmt: on
+
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
 # One example per type, its richest options (the jit, dtype and vmap tests compile each once).

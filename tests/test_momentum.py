@@ -1,0 +1,87 @@
+"""``momentum_schedule()`` of ``one_cycle`` and ``cyclic`` (issue 13, item 4) against PyTorch.
+
+Against the torch 2.13 values recorded in tests/data/torch_momentum.json (SGD's ``momentum``
+and Adam's ``betas[0]`` after each ``scheduler.step()``, by tests/momentum_reference.py) at
+every step, and against its float64 references past the end and at large steps.
+"""
+
+import json
+
+import jax
+import numpy as np
+import optax
+import pytest
+from momentum_reference import CASES, DATA, reference
+
+import lrschedules_jax as lrs
+from lrschedules_jax import ConfigError, make_schedule
+
+DTYPE_PROMOTION = "standard"  # optax's adam (b1 ** count) relies on standard promotion
+RECORDED = json.loads(DATA.read_text())["cases"]
+
+
+def _ours(kind, kw):
+    """Our config for a case given with torch's keywords (``total_steps`` is ``num_steps``)."""
+    kw = dict(kw)
+    n = kw.pop("total_steps", None)
+    return {"type": kind, **kw}, n
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_equals_torch_at_every_step(name):
+    kind, kw, count = CASES[name]
+    config, n = _ours(kind, kw)
+    s = make_schedule(config, n or count)
+    got = np.asarray(s.momentum_schedule()(np.arange(count)), np.float64)
+    row = RECORDED[name]
+    sgd = np.asarray(row["sgd"])
+    adam = sgd if row["adam"] == "same as sgd" else np.asarray(row["adam"])
+    np.testing.assert_allclose(got, sgd, rtol=2e-7, atol=0)
+    np.testing.assert_allclose(got, adam, rtol=2e-7, atol=0)
+    # past the end and far away: the float64 reference (torch refuses to step past one_cycle's
+    # end; cyclic goes on cycling)
+    far = np.array([count, count + 1, 10**6 + 3, 2**31 - 1])
+    np.testing.assert_allclose(
+        np.asarray(s.momentum_schedule()(far), np.float64), reference(kind, kw, far), rtol=2e-7
+    )
+
+
+def test_defaults_rules_and_config():
+    one = lrs.one_cycle(max_lr=1.0, num_steps=100)
+    assert (one.cycle_momentum, one.base_momentum, one.max_momentum) == (True, 0.85, 0.95)
+    cyc = lrs.cyclic(base_lr=0.1, max_lr=1.0, num_steps=100)
+    assert (cyc.cycle_momentum, cyc.base_momentum, cyc.max_momentum) == (True, 0.8, 0.9)
+    config = {"type": "cyclic", "base_lr": 0.1, "max_lr": 1.0, "base_momentum": 0.5,
+              "max_momentum": 0.99, "step_size_up": 3}  # fmt: skip
+    s = make_schedule(config, 100)
+    assert make_schedule(s.to_config(), 100).momentum_schedule()(7) == s.momentum_schedule()(7)
+    with pytest.raises(ConfigError) as info:
+        make_schedule({**config, "base_momentum": 0.95, "max_momentum": 1.0}, 100)
+    text = str(info.value)
+    assert "learning_rate.max_momentum: must be < 1; got 1.0." in text
+    with pytest.raises(ConfigError, match=r"learning_rate\.max_momentum: must be at least"):
+        make_schedule({**config, "base_momentum": 0.95, "max_momentum": 0.9}, 100)
+    off = make_schedule({**config, "cycle_momentum": False}, 100)
+    with pytest.raises(ValueError, match="cycle_momentum=False"):
+        off.momentum_schedule()
+    # the momentum never changes the rate, nor is it scaled by the workers
+    steps = np.arange(0, 100, 3)
+    np.testing.assert_array_equal(np.asarray(off(steps)), np.asarray(s(steps)))
+    four = make_schedule(config, 100, num_workers=4)
+    np.testing.assert_array_equal(
+        np.asarray(four.momentum_schedule()(steps)), np.asarray(s.momentum_schedule()(steps))
+    )
+    with pytest.raises(ValueError, match="not a `learning_rate` type"):
+        s.momentum_schedule().to_config()
+
+
+def test_injected_as_adam_b1():
+    s = lrs.one_cycle(max_lr=1e-2, num_steps=50)
+    m = s.momentum_schedule()
+    tx = lrs.inject(optax.adam, learning_rate=s, b1=m)
+    params = np.zeros(3, np.float32)
+    state = tx.init(params)
+    update = jax.jit(tx.update)
+    for k in range(5):
+        _, state = update(np.ones(3, np.float32), state, params)
+        assert float(lrs.current_hyperparams(state)["b1"]) == float(m(k))

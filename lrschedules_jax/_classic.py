@@ -599,17 +599,6 @@ class Momentum(Schedule):
 # ---- The config models and builders ------------------------------------------------------------
 
 
-def _warmup_args(r: WarmupKeys) -> dict[str, Any]:
-    """The shared warmup fields of a resolved config, by the schedule's field names."""
-    return {
-        "scale_by_worker": r.scale_by_worker,
-        "start_lr": r.start_lr,
-        "warmup_steps": r.warmup_steps,
-        "warmup_start_factor": r.warmup_start_factor,
-        "warmup_type": r.warmup_type,
-    }
-
-
 @config_type(Constant)
 class ConstantConfig(WarmupKeys):
     """``constant``: `start_lr` after the warmup (optax `constant_schedule`)."""
@@ -623,7 +612,7 @@ class ConstantConfig(WarmupKeys):
 
     def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
         r = self.resolve(num_steps)
-        plain = Constant(num_steps=num_steps, num_workers=num_workers, **_warmup_args(r))
+        plain = Constant(num_steps=num_steps, num_workers=num_workers, **r.warmup_args())
         return plain.cooled(self.cooldown)
 
 
@@ -648,7 +637,7 @@ class StepConfig(WarmupKeys):
         return Step(
             num_steps=num_steps,
             num_workers=num_workers,
-            **_warmup_args(r),
+            **r.warmup_args(),
             gamma=Factor.of(r.gamma),
             step_size=r.step_size,
         )
@@ -685,7 +674,7 @@ class MultiStepConfig(WarmupKeys):
         return MultiStep(
             num_steps=num_steps,
             num_workers=num_workers,
-            **_warmup_args(r),
+            **r.warmup_args(),
             gamma=Factor.of(r.gamma),
             milestones=tuple(r.milestones),
         )
@@ -706,7 +695,7 @@ class PolynomialConfig(WarmupKeys, StopKeys):
         return Polynomial(
             num_steps=num_steps,
             num_workers=num_workers,
-            **_warmup_args(r),
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
             power=r.power,
             power_lo=r.power - float32(r.power),  # for a traced power (pow_fraction)
@@ -724,7 +713,7 @@ class LinearConfig(WarmupKeys, StopKeys):
         return Linear(
             num_steps=num_steps,
             num_workers=num_workers,
-            **_warmup_args(r),
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
         )
 
@@ -760,7 +749,7 @@ class InverseSqrtConfig(WarmupKeys, StopKeys):
         return InverseSqrt(
             num_steps=num_steps,
             num_workers=num_workers,
-            **_warmup_args(r),
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
             timescale=r.timescale,
         )
@@ -811,7 +800,7 @@ class CosineRestartsConfig(WarmupKeys, StopKeys):
         return CosineRestarts(
             num_steps=num_steps,
             num_workers=num_workers,
-            **_warmup_args(r),
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
             cycle_decay=Factor.of(r.cycle_decay),
             cycle_steps=r.cycle_steps,

@@ -188,11 +188,7 @@ class ExpConfig(DeePMDKeys):
         return Exp(
             num_steps=num_steps,
             num_workers=num_workers,
-            scale_by_worker=r.scale_by_worker,
-            start_lr=r.start_lr,
-            warmup_steps=r.warmup_steps,
-            warmup_start_factor=r.warmup_start_factor,
-            warmup_type=r.warmup_type,
+            **r.warmup_args(),
             stop_lr=r.stop_lr,
             decay_rate=Factor.of(r.decay_rate),
             decay_steps=r.decay_steps,
@@ -242,11 +238,7 @@ class CosineConfig(DeePMDKeys):
         return Cosine(
             num_steps=num_steps,
             num_workers=num_workers,
-            scale_by_worker=r.scale_by_worker,
-            start_lr=r.start_lr,
-            warmup_steps=r.warmup_steps,
-            warmup_start_factor=r.warmup_start_factor,
-            warmup_type=r.warmup_type,
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
         )
 
@@ -408,11 +400,7 @@ class WSDConfig(DeePMDKeys):
         return WSD(
             num_steps=num_steps,
             num_workers=num_workers,
-            scale_by_worker=r.scale_by_worker,
-            start_lr=r.start_lr,
-            warmup_steps=r.warmup_steps,
-            warmup_start_factor=r.warmup_start_factor,
-            warmup_type=r.warmup_type,
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
             decay_phase_ratio=0.1 if r.decay_phase_ratio is None else r.decay_phase_ratio,
             decay_phase_count=r.decay_phase_steps,

@@ -57,11 +57,7 @@ class REXConfig(WarmupKeys, StopKeys):
         return REX(
             num_steps=num_steps,
             num_workers=num_workers,
-            scale_by_worker=r.scale_by_worker,
-            start_lr=r.start_lr,
-            warmup_steps=r.warmup_steps,
-            warmup_start_factor=r.warmup_start_factor,
-            warmup_type=r.warmup_type,
+            **r.warmup_args(),
             stop_lr=r.resolved_stop_lr(),
         )
 

@@ -297,6 +297,16 @@ class WarmupKeys(StartKey):
             rates["warmup_start_factor"] = ("", self.warmup_start_factor)
         return rates
 
+    def warmup_args(self) -> dict[str, Any]:
+        """The shared fields of the schedule (a resolved config's warmup, peak and scaling)."""
+        return {
+            "scale_by_worker": self.scale_by_worker,
+            "start_lr": self.start_lr,
+            "warmup_steps": self.warmup_steps,
+            "warmup_start_factor": self.warmup_start_factor,
+            "warmup_type": self.warmup_type,
+        }
+
     def warmup_steps_for(self, num_steps: int) -> int:
         """``warmup_steps``, or ``int(warmup_ratio * num_steps)``."""
         if self.warmup_ratio is not None:

@@ -461,8 +461,15 @@ def _compiled_for(schedule: Schedule) -> Any:
     return jax.jit(schedule._evaluate)
 
 
+#: Whether eager calls run the compiled function (tests that evaluate hundreds of distinct
+#: schedules once each turn it off: op-by-op dispatch shares JAX's per-primitive caches).
+EAGER_COMPILE = True
+
+
 def _compiled(schedule: Schedule) -> Any:
     """The jitted ``schedule._evaluate`` (equal schedules share it), or None if unhashable."""
+    if not EAGER_COMPILE:
+        return None
     try:
         return _compiled_for(schedule)
     except TypeError:  # a field holds an array

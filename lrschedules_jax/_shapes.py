@@ -107,6 +107,15 @@ def cos_k_factor(
     return jnp.square(jnp.sin(u * jnp.asarray(math.pi / 2, dtype)))
 
 
+# The shapes on an exact integer fraction ``x / length`` (0 at x = 0, 1 at x = length).
+_SHAPES = {
+    "linear": _fraction,
+    "cosine": sin2_of_fraction,
+    "1-sqrt": one_minus_sqrt,
+    "rex": rex_factor,
+}
+
+
 def warmup_factor(kind: str, step: jax.Array, length: float, dtype: Any) -> jax.Array:
     """The warmup factor ``g(p)``, ``p = step / length``, from 0 at step 0 to 1 at ``length``.
 
@@ -115,13 +124,9 @@ def warmup_factor(kind: str, step: jax.Array, length: float, dtype: Any) -> jax.
     ``f s0 + (s0 - f s0) g(p)``; ``step`` is an integer array in ``[0, length]``; ``length`` is
     the warmup length, an int, or a real number for a batch-scaled warmup.
     """
-    if kind == "linear":
-        return _fraction(step, length, dtype)
-    if kind == "cosine":
-        return sin2_of_fraction(step, length, dtype)
-    if kind == "1-sqrt":
-        return one_minus_sqrt(step, length, dtype)
-    raise ValueError(f"`warmup_type` must be one of {WARMUP_SHAPES}; got {kind!r}.")
+    if kind not in WARMUP_SHAPES:
+        raise ValueError(f"`warmup_type` must be one of {WARMUP_SHAPES}; got {kind!r}.")
+    return _SHAPES[kind](step, length, dtype)
 
 
 def decay_factor(kind: str, remaining: jax.Array, length: int, dtype: Any) -> jax.Array:
@@ -140,15 +145,9 @@ def decay_factor(kind: str, remaining: jax.Array, length: int, dtype: Any) -> ja
       >>> [round(float(v), 6) for v in decay_factor("rex", remaining, 1000, jnp.float32)]
       [1.0, 0.857143, 0.666667, 0.0]
     """
-    if kind == "linear":
-        return _fraction(remaining, length, dtype)
-    if kind == "cosine":
-        return sin2_of_fraction(remaining, length, dtype)
-    if kind == "1-sqrt":
-        return one_minus_sqrt(remaining, length, dtype)
-    if kind == "rex":
-        return rex_factor(remaining, length, dtype)
-    raise ValueError(f"`decay_type` must be one of {(*DECAY_SHAPES, 'rex')}; got {kind!r}.")
+    if kind not in (*DECAY_SHAPES, "rex"):
+        raise ValueError(f"`decay_type` must be one of {(*DECAY_SHAPES, 'rex')}; got {kind!r}.")
+    return _SHAPES[kind](remaining, length, dtype)
 
 
 def restart_table(first: int, mult: int) -> tuple[list[int], list[int]]:

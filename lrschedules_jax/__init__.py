@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from ._plateau import reduce_on_plateau as reduce_on_plateau
     from ._schedule import Schedule as Schedule
     from ._schedule import Shifted as Shifted
+    from ._stack import stack as stack
+    from ._stack import unstack as unstack
     from .config import json_schema as json_schema
     from .config import make_schedule as make_schedule
     from .config import validate as validate
@@ -85,6 +87,8 @@ _LAZY = {
     "reduce_on_plateau": "._plateau",
     "Schedule": "._schedule",
     "Shifted": "._schedule",
+    "stack": "._stack",
+    "unstack": "._stack",
     "json_schema": ".config",
     "register_type": ".extend",
     "make_schedule": ".config",
@@ -163,7 +167,9 @@ __all__ = [
     "rex",
     "scale_by_schedule_at_step",
     "sequence",
+    "stack",
     "step",
+    "unstack",
     "validate",
     "with_global_step",
     "wsd",

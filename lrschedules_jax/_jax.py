@@ -13,7 +13,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LazyPytree", "ensure_pytree", "jax", "jnp", "lax", "np"]
+__all__ = ["LazyPytree", "array_types", "ensure_pytree", "jax", "jnp", "lax", "np"]
 
 
 class _LazyModule:
@@ -40,17 +40,52 @@ np: Any = _LazyModule("numpy")
 _REGISTERED: set[type] = set()
 
 
+def array_types() -> tuple[type, ...]:
+    """The types of array values (NumPy and JAX arrays, tracers), as opposed to static numbers."""
+    import numpy
+
+    return (numpy.ndarray, jax.Array, jax.core.Tracer)
+
+
 def ensure_pytree(cls: type) -> None:
-    """Register the dataclass ``cls`` as a pytree once: ``static`` fields are metadata."""
+    """Register the dataclass ``cls`` as a pytree once: ``static`` fields are metadata.
+
+    A ``static(sweep=True)`` field (a step count, a phase ratio) is metadata while it holds a
+    Python number, and a leaf while it holds an array: ``lrs.stack`` makes it an array when the
+    stacked schedules differ in it, and under ``vmap`` it is then a traced scalar. Classes
+    without such fields use JAX's dataclass registration as is.
+    """
     if cls in _REGISTERED:
         return
     fields = dataclasses.fields(cls)
-    jax.tree_util.register_dataclass(
-        cls,
-        data_fields=[f.name for f in fields if not f.metadata.get("static")],
-        meta_fields=[f.name for f in fields if f.metadata.get("static")],
-    )
+    data = tuple(f.name for f in fields if not f.metadata.get("static"))
+    meta = tuple(f.name for f in fields if f.metadata.get("static"))
+    sweep = tuple(f.name for f in fields if f.metadata.get("sweep"))
     _REGISTERED.add(cls)
+    if not sweep:
+        jax.tree_util.register_dataclass(cls, data_fields=list(data), meta_fields=list(meta))
+        return
+    keys = {name: jax.tree_util.GetAttrKey(name) for name in data + sweep}
+    arrays = array_types()
+
+    def flatten(obj: Any) -> tuple[list[Any], tuple[Any, ...]]:
+        swept = tuple(n for n in sweep if isinstance(getattr(obj, n), arrays))
+        children = [getattr(obj, n) for n in data + swept]
+        return children, (swept, tuple(getattr(obj, n) for n in meta if n not in swept))
+
+    def flatten_with_keys(obj: Any) -> tuple[list[Any], tuple[Any, ...]]:
+        children, aux = flatten(obj)
+        return list(zip([keys[n] for n in data + aux[0]], children, strict=True)), aux
+
+    def unflatten(aux: tuple[Any, ...], children: Any) -> Any:
+        swept, values = aux
+        obj = object.__new__(cls)
+        state = obj.__dict__
+        state.update(zip(data + swept, children, strict=True))
+        state.update(zip([n for n in meta if n not in swept], values, strict=True))
+        return obj
+
+    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
 
 
 class LazyPytree:

@@ -247,12 +247,16 @@ def _scaled_exp(hi: jax.Array, lo: jax.Array, scale: Any) -> jax.Array:
     return ldexp_exact(m * y, k.astype(jnp.int32) + q)
 
 
-def sin2_of_fraction(num: jax.Array, den: int, dtype: Any) -> jax.Array:
+def sin2_of_fraction(num: jax.Array, den: Any, dtype: Any) -> jax.Array:
     """``sin(pi/2 * num/den) ** 2``: the cosine-annealing factor ``(1 + cos(pi * (1 - q))) / 2``.
 
     Written on the *remaining* fraction ``q = num/den`` so that the end of a decay, where the
     factor is tiny, keeps full relative accuracy (``1 + cos(x)`` near ``x = pi`` would cancel).
     """
+    if not is_concrete(den):  # a traced length (a stacked sweep): two roundings, not one
+        return jnp.square(
+            jnp.sin(num.astype(dtype) / den.astype(dtype) * as_float(_HALF_PI, dtype))
+        )
     # One multiply by the constant pi / (2 den) (rounded once) instead of a division per step.
     return jnp.square(jnp.sin(num.astype(dtype) * as_float(_HALF_PI / den, dtype)))
 

@@ -19,7 +19,7 @@ import operator
 from typing import Any, ClassVar, TypeVar
 
 from ._errors import describe
-from ._jax import LazyPytree, jax, jnp, np
+from ._jax import LazyPytree, array_types, jax, jnp, np
 from ._numerics import (
     INT32_MAX,
     Factor,
@@ -45,14 +45,21 @@ SCALE_BY_WORKER = ("linear", "sqrt", "none")
 
 
 def static(
-    default: Any = dataclasses.MISSING, *, omit_default: bool = False, **bounds: float
+    default: Any = dataclasses.MISSING,
+    *,
+    omit_default: bool = False,
+    sweep: bool = False,
+    **bounds: float,
 ) -> Any:
     """A dataclass field that is static pytree metadata (not a leaf), with optional bounds.
 
     An ``omit_default`` field is left out of ``to_config()`` while it has its default (an
     extension key, so that a schedule without it writes a plain DeePMD-kit section).
+    A ``sweep`` field (a step count, a phase ratio) may differ between schedules that
+    :func:`~lrschedules_jax.stack` stacks: it then holds an array (a leaf), and the type's
+    formula takes it traced. A field without ``sweep`` is a mode: stacking refuses to mix values.
     """
-    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default}
+    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default, "sweep": sweep}
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -153,7 +160,7 @@ class Schedule(LazyPytree):
 
     type_name: ClassVar[str] = ""
 
-    num_steps: int = static(ge=0, le=INT32_MAX)
+    num_steps: int = static(ge=0, le=INT32_MAX, sweep=True)
     scale_by_worker: str = static()
     num_workers: int = static(1, ge=1, le=INT32_MAX)
     #: timm's LR noise (an extension), or None: a pytree node without leaves then.
@@ -165,8 +172,10 @@ class Schedule(LazyPytree):
             raise ValueError(
                 f"`scale_by_worker` must be one of {SCALE_BY_WORKER}; got {self.scale_by_worker!r}."
             )
+        swept = False
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            swept = swept or (f.metadata.get("sweep", False) and isinstance(value, array_types()))
             for bound, limit in f.metadata.get("bounds", {}).items():
                 if isinstance(value, bool) or not is_concrete(value):
                     continue
@@ -175,7 +184,8 @@ class Schedule(LazyPytree):
                     raise ValueError(
                         f"{type(self).__name__}: `{f.name}` must be {op} {limit}; got {value!r}."
                     )
-        self._check()
+        if not swept:  # the cross-field checks compare step counts in Python
+            self._check()
 
     def _check(self) -> None:
         """Cross-field checks of a type (ValueError); the bounds are checked already."""
@@ -192,9 +202,13 @@ class Schedule(LazyPytree):
         transformation it is traced like any JAX function.
         """
         if _traced(self, step):
+            if stack_size(self) is not None:  # a stacked schedule closed over in a jit
+                return jax.vmap(lambda s: s(step))(self)
             return self._evaluate(step)
+        if stack_size(self) is not None:  # a stacked sweep: one row per schedule
+            return jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))(self, step)
         compiled = _compiled(self)
-        if compiled is None:  # a schedule holding arrays (a stacked sweep): traced eagerly
+        if compiled is None:  # a schedule holding arrays: traced eagerly
             return self._evaluate(step)
         return compiled(_host_step(step))
 
@@ -230,7 +244,7 @@ class Schedule(LazyPytree):
             top = jnp.frexp(peak)[1]
             j = jnp.where(top < _SMALL, top, 0)
             scaled = {k: ldexp_exact(v, -j) for k, v in rates.items()}
-        lr = dataclasses.replace(self, **scaled)._value(as_step(step), dtype)  # type: ignore[arg-type]
+        lr = self._with(**scaled)._value(as_step(step), dtype)
         if not is_concrete(j) or j != 0:
             lr = ldexp_exact(lr, j)
         return jnp.minimum(lr, as_float(peak, dtype))
@@ -267,6 +281,26 @@ class Schedule(LazyPytree):
                 continue
             config[f.name] = _to_json(getattr(self, f.name), f.name)
         return config
+
+    def _with(self: _S, **changes: Any) -> _S:
+        """A copy with some fields replaced, without ``__post_init__`` (for traced values)."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__, **changes)
+        return new
+
+    def __getitem__(self, index: int) -> Schedule:
+        """Schedule ``index`` of a stacked sweep (:func:`~lrschedules_jax.stack`).
+
+        Its fields are Python numbers again: it equals the schedule that was stacked, and
+        ``to_config()`` works on it.
+
+        Raises:
+          TypeError: if this schedule is not stacked.
+          IndexError: if ``index`` is out of range.
+        """
+        from ._stack import take
+
+        return take(self, index)
 
     def replace(self: _S, **changes: Any) -> _S:
         """A copy with some fields replaced (no validation: use the builders for that)."""
@@ -450,6 +484,20 @@ def _to_json(value: Any, name: str) -> Any:
 def _traced(*trees: Any) -> bool:
     """Whether any leaf is a tracer (inside ``jit``, ``vmap``, ``grad``...)."""
     return any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(trees))
+
+
+def stack_size(tree: Any) -> int | None:
+    """The number of schedules in a stacked sweep (the leading axis of its leaves), or None.
+
+    Every float hyperparameter of one schedule is a scalar (only integer fields such as
+    ``milestones`` are vectors), so a float leaf with a leading axis marks a stack. Inside
+    ``vmap`` the leaves are scalars: the schedule being evaluated is one row.
+    """
+    for x in jax.tree.leaves(tree):
+        shape = getattr(x, "shape", ())
+        if len(shape) >= 1 and np.issubdtype(x.dtype, np.floating):
+            return int(shape[0])
+    return None
 
 
 #: How many schedules keep a compiled eager function (the least recently used goes first).

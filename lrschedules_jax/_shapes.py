@@ -65,8 +65,11 @@ def one_minus_sqrt(x: jax.Array, length: float, dtype: Any) -> jax.Array:
     ``length`` may be a real number (a scaled warmup): ``L - x`` is then the exact integer
     ``floor(L) - x`` plus the fractional part of ``L``.
     """
-    whole = math.floor(length)  # L - x = (floor(L) - x) + frac(L): exact integer part
-    rest = (whole - x).astype(dtype) + jnp.asarray(length - whole, dtype)
+    if isinstance(length, (int, float)):
+        whole = math.floor(length)  # L - x = (floor(L) - x) + frac(L): exact integer part
+        rest = (whole - x).astype(dtype) + jnp.asarray(length - whole, dtype)
+    else:  # a traced integer length (a stacked sweep)
+        rest = (length - x).astype(dtype)
     rest = jnp.maximum(rest, 0) / jnp.asarray(length, dtype)
     return _fraction(x, length, dtype) / (1 + jnp.sqrt(rest))
 

@@ -35,7 +35,7 @@ class WarmupSchedule(Schedule):
     """
 
     start_lr: float = leaf(gt=0)
-    warmup_steps: int = static(ge=0, le=INT32_MAX)
+    warmup_steps: int = static(ge=0, le=INT32_MAX, sweep=True)
     warmup_start_factor: float = leaf(ge=0, le=1)
     warmup_type: str = static("linear", omit_default=True)
 
@@ -57,9 +57,13 @@ class WarmupSchedule(Schedule):
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         w = self.warmup_steps
+        if not is_concrete(w):  # traced (a stacked sweep)
+            w = jnp.asarray(w).astype(step.dtype)
         decay = self._decay(jnp.maximum(step - w, 0), dtype)
-        if w == 0:
+        if is_concrete(w) and w == 0:
             return decay
+        # The length the warmup divides by (a traced w may be 0: no step is below it then).
+        length = w if is_concrete(w) else jnp.maximum(w, 1)
         s0, f = self.start_lr, self.warmup_start_factor
         if self.warmup_type != "linear":  # a + (s0 - a) * g(step / w)
             if is_concrete(s0, f):
@@ -69,17 +73,17 @@ class WarmupSchedule(Schedule):
                 s0, f = as_float(s0, dtype), as_float(f, dtype)
                 a = s0 * f
                 b = s0 - a
-            g = warmup_factor(self.warmup_type, jnp.minimum(step, w), w, dtype)
+            g = warmup_factor(self.warmup_type, jnp.minimum(step, length), length, dtype)
             warm = as_float(a, dtype) + as_float(b, dtype) * g
             return jnp.where(step < w, warm, decay)
         # lr = a + b * step: scalar work once, one multiply-add per step.
-        if is_concrete(s0, f):
+        if is_concrete(s0, f, length):
             a = s0 * f
-            b = (s0 - a) / w
+            b = (s0 - a) / length
         else:
             s0, f = as_float(s0, dtype), as_float(f, dtype)
             a = s0 * f
-            b = (s0 - a) / as_float(w, dtype)
+            b = (s0 - a) / as_float(length, dtype)
         warm = as_float(a, dtype) + as_float(b, dtype) * step.astype(dtype)
         return jnp.where(step < w, warm, decay)
 
@@ -96,10 +100,15 @@ class WarmupSchedule(Schedule):
         """
         length = self.decay_length
         s0 = as_float(self.start_lr, dtype)
-        if length == 0:
+        if is_concrete(length) and length == 0:
             return jnp.full(t.shape, s0, dtype)
         e = as_float(self.stop_lr, dtype)  # type: ignore[attr-defined]
-        return e + (s0 - e) * shape(jnp.maximum(length - t, 0), length, dtype)
+        if is_concrete(length):
+            return e + (s0 - e) * shape(jnp.maximum(length - t, 0), length, dtype)
+        length = jnp.asarray(length).astype(t.dtype)  # traced (a stacked sweep)
+        remaining = jnp.maximum(length - t, 0)
+        lr = e + (s0 - e) * shape(remaining, jnp.maximum(length, 1), dtype)
+        return jnp.where(length == 0, s0, lr)
 
     def boundaries(self) -> dict[str, int]:
         marks = {"warmup end": self.warmup_steps} if self.warmup_steps else {}

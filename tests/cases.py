@@ -1405,6 +1405,204 @@ TYPES["product"] = TypeCase(
 
 # fmt: on
 
+# --- stacked sweeps (lrs.stack) ---------------------------------------------------------------
+# Per type, groups of (config, num_steps) that differ in step counts and float hyperparameters
+# but not in modes: each group is stacked into one schedule and evaluated under one jit(vmap).
+
+
+def grid(base: Config, num_steps: list[int], **choices: list[Any]) -> list[tuple[Config, int]]:
+    """Every combination of ``choices`` (key -> values) and ``num_steps`` over ``base``; a
+    combination whose warmup does not fit (``warmup_steps >= N``) is left out."""
+    out = []
+    keys = list(choices)
+    for n in num_steps:
+        for combo in itertools.product(*(choices[k] for k in keys)):
+            config = {**base, **dict(zip(keys, combo, strict=True))}
+            if config.get("warmup_steps", 0) and config["warmup_steps"] >= n:
+                continue
+            out.append((config, n))
+    return out
+
+
+_SWEEP_N = [1000, 10**6, INT32_MAX]
+_WARMUPS = {"warmup_steps": [0, 7, 900]}
+_SEQ_PHASE = {"type": "cosine", "start_lr": 5e-4, "stop_lr": 1e-6}
+
+SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
+    "exp": [
+        grid(
+            {"type": "exp", "stop_lr": 1e-8},
+            _SWEEP_N,
+            start_lr=[1e-3, 1e-2],
+            decay_steps=[3, 997, 5000],
+            **_WARMUPS,
+        ),
+        grid(
+            {"type": "exp", "stop_lr": 1e-8, "smooth": True, "start_lr": 1e-3},
+            _SWEEP_N,
+            decay_steps=[1, 997],
+            **_WARMUPS,
+        ),
+        grid(
+            {"type": "exp", "stop_lr": 1e-8, "decay_rate": 0.95, "start_lr": 1e-3},
+            _SWEEP_N,
+            decay_steps=[50, 5000],
+            **_WARMUPS,
+        ),
+    ],
+    "cosine": [
+        grid(
+            {"type": "cosine", "stop_lr": 1e-8},
+            _SWEEP_N,
+            start_lr=[1e-3, 2.0],
+            warmup_steps=[0, 7, 900],
+        )
+    ],
+    "wsd": [
+        grid(
+            {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-6, "decay_type": kind},
+            _SWEEP_N,
+            decay_phase_ratio=[0.1, 0.5, 1.0],
+            **_WARMUPS,
+        )
+        for kind in ("inverse_linear", "cosine", "linear", "1-sqrt")
+    ]
+    + [
+        grid(
+            {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-6},
+            [1000, 10**6],
+            decay_phase_steps=[1, 99],
+            **_WARMUPS,
+        ),
+    ],
+    "rex": [grid({"type": "rex", "start_lr": 1e-3, "stop_lr": 0.0}, _SWEEP_N, **_WARMUPS)],
+    "constant": [
+        grid(
+            {"type": "constant"},
+            _SWEEP_N,
+            start_lr=[1e-3, 0.5],
+            warmup_start_factor=[0.0, 0.1],
+            **_WARMUPS,
+        )
+    ],
+    "step": [
+        grid(
+            {"type": "step", "start_lr": 1e-3, "gamma": 0.5},
+            _SWEEP_N,
+            step_size=[1, 1000, 10**8],
+            **_WARMUPS,
+        )
+    ],
+    "multistep": [
+        grid(
+            {"type": "multistep", "start_lr": 1e-3, "gamma": 0.3},
+            _SWEEP_N,
+            milestones=[[1, 500], [100, 2 * 10**9]],
+            **_WARMUPS,
+        )
+    ],
+    "polynomial": [
+        grid(
+            {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5},
+            _SWEEP_N,
+            power=[0.5, 3.0],
+            **_WARMUPS,
+        )
+    ],
+    "linear": [grid({"type": "linear", "start_lr": 1e-3, "stop_lr": 0.0}, _SWEEP_N, **_WARMUPS)],
+    "inverse_sqrt": [
+        grid(
+            {"type": "inverse_sqrt", "start_lr": 1e-3, "stop_lr": 1e-5},
+            _SWEEP_N,
+            timescale=[1, 50, 10**6],
+            **_WARMUPS,
+        )
+    ],
+    "cosine_restarts": [
+        grid(
+            {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 1e-6, "cycle_decay": 0.5},
+            _SWEEP_N,
+            cycle_steps=[1, 7, 10**6],
+            cycle_mult=[1, 2, 3],
+            **_WARMUPS,
+        ),
+        grid(
+            {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 1e-6, "k_decay": 0.5},
+            [1000, 10**6],
+            cycle_steps=[7, 1000],
+            cycle_mult=[1, 2],
+            cycle_limit=[1, 3],
+        ),
+    ],
+    "one_cycle": [
+        grid(
+            {"type": "one_cycle", "max_lr": 1.0, "three_phase": three},
+            [997, 10**6, INT32_MAX],
+            pct_start=[0.1, 0.3, 0.45],
+        )
+        for three in (False, True)
+    ],
+    "cyclic": [
+        grid(
+            {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "mode": mode},
+            [1000, 10**6],
+            step_size_up=[1, 5, 2000],
+            step_size_down=[3, 10**6],
+        )
+        for mode in ("triangular", "triangular2")
+    ]
+    + [
+        grid(
+            {
+                "type": "cyclic",
+                "base_lr": 1e-4,
+                "max_lr": 1e-2,
+                "mode": "exp_range",
+                "gamma": 0.99994,
+            },
+            [1000, 10**6],
+            step_size_up=[1, 5, 2000],
+        )
+    ],
+    "sequence": [
+        [
+            (
+                {
+                    "type": "sequence",
+                    "phases": [
+                        {"steps": b, "type": "constant", "start_lr": 1e-3, "warmup_steps": w},
+                        _SEQ_PHASE,
+                    ],
+                },
+                n,
+            )
+            for b, w, n in [(10, 5, 1000), (100, 0, 1000), (500, 99, 10**6), (10**6, 7, INT32_MAX)]
+        ]
+    ],
+    "product": [
+        [
+            (
+                {
+                    "type": "product",
+                    "factors": [
+                        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-6, "warmup_steps": w},
+                        {
+                            "type": "step",
+                            "start_lr": 1.0,
+                            "step_size": k,
+                            "gamma": 0.5,
+                            "scale_by_worker": "none",
+                        },
+                        0.5,
+                    ],
+                },
+                n,
+            )
+            for w, k, n in [(0, 100, 1000), (10, 7, 1000), (900, 10**5, 10**6)]
+        ]
+    ],
+}
+
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
 # One example per type, its richest options (the jit, dtype and vmap tests compile each once).

@@ -687,11 +687,6 @@ EXTENSIONS = [  # (the extension key, a section using it)
     ("cooldown", {"type": "wsd", "cooldown": {"at_step": 500, "length": 50}}),
 ]
 EXTENSION_IDS = [f"{key}={json.dumps(section)}" for key, section in EXTENSIONS]
-_NOT_WIRED = ("batch_scaling",)  # see _PENDING at the end
-EXTENSIONS = [
-    pytest.param(*case, marks=[pytest.mark.skip(reason="not wired yet")] * (case[0] in _NOT_WIRED))
-    for case in EXTENSIONS
-]
 
 
 def _deepmd_input(tmp_path, section, name="input.json"):
@@ -782,10 +777,3 @@ def test_builders_take_the_new_keys():
         warmup_steps=10,
         batch_scaling={"batch_size": 512, "reference_batch_size": 256},
     )
-
-
-# Not wired yet (docs/llm_schedules.md, "What is left"): these tests are skipped by name.
-_PENDING = ("batch_scaling", "builders_take")
-for _name, _test in list(globals().items()):
-    if _name.startswith("test_") and any(p in _name for p in _PENDING):
-        globals()[_name] = pytest.mark.skip(reason="not wired yet")(_test)

@@ -126,7 +126,8 @@ class WarmupSchedule(Schedule):
         block = self.batch_scaling
         if block is None:
             return super().to_config()
-        config = dataclasses.replace(self, batch_scaling=None).to_config()
+        plain = dataclasses.replace(self, batch_scaling=None)
+        config = super(WarmupSchedule, plain).to_config()  # the fields, as without the block
         config["warmup_steps"] = block.warmup_steps
         return {**config, "batch_scaling": block.config()}
 

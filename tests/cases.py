@@ -6,7 +6,8 @@ An entry (``TypeCase``) holds, for its type:
 - ``reference(config, num_steps, steps)``: an independent float64 NumPy evaluation of the
   formula of SPEC.md sections 2-3 (PyTorch's closed forms for the classic types), written from
   the formulas and never from the package. It resolves the derived values itself
-  (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate).
+  (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate,
+  and the ``batch_scaling`` block: ``k``, the scaled warmup's real length and integer end).
 - ``marks(config, num_steps)``: the steps worth sampling around, as ``Marks`` (phase
   boundaries, stairs/restarts/milestones/cycle marks, and the phases whose two ends matter).
 - ``examples``: valid ``(id, config, num_steps)`` the value, pytree and round-trip tests run.

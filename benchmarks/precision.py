@@ -124,6 +124,8 @@ def optax_wsd(cfg: Config, n: int) -> Any:
 
 
 def optax_constant(cfg: Config, n: int) -> Any:
+    if cfg.get("batch_scaling"):
+        return None  # optax has no large-batch rule
     s0, _, _, _ = shared_keys(cfg, n)
     return _after_warmup(cfg, n, optax.constant_schedule(s0))
 

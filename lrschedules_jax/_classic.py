@@ -738,7 +738,8 @@ class InverseSqrtConfig(WarmupKeys, StopKeys):
         base = super().resolve(num_steps)
         update: dict[str, Any] = {}
         if base.timescale is None:
-            update["timescale"] = base.warmup_steps if base.warmup_steps > 0 else 10000
+            w = base.warmup_end()  # B of a batch-scaled warmup
+            update["timescale"] = w if w > 0 else 10000
         if base.stop_lr is None:
             update["stop_lr"] = 0.0
         return base.model_copy(update=update)
@@ -811,6 +812,10 @@ class CosineRestartsConfig(WarmupKeys, StopKeys):
 
 
 _ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
+_NO_BATCH_SCALING = (
+    "the large-batch rule is for the types with a warmup (`warmup_steps`); scale `max_lr` "
+    "(and `base_lr`) by the batch ratio yourself."
+)
 _ONE_CYCLE_WARMUP = (
     "it warms up by itself from `max_lr / div_factor` to `max_lr` over its first "
     "`pct_start * num_steps` steps: set `pct_start` and `div_factor`."
@@ -835,6 +840,7 @@ class OneCycleConfig(Model):
         "warmup_steps": _ONE_CYCLE_WARMUP,
         "warmup_ratio": _ONE_CYCLE_WARMUP,
         "warmup_start_factor": _ONE_CYCLE_WARMUP,
+        "batch_scaling": _NO_BATCH_SCALING,
     }
 
     type: Literal["one_cycle"] = Field(description="The schedule type.")
@@ -924,6 +930,7 @@ class CyclicConfig(Model):
         "warmup_steps": _CYCLIC_WARMUP,
         "warmup_ratio": _CYCLIC_WARMUP,
         "warmup_start_factor": _CYCLIC_WARMUP,
+        "batch_scaling": _NO_BATCH_SCALING,
     }
     rate_keys = ("max_lr", "base_lr")
 

@@ -170,7 +170,7 @@ class ExpConfig(DeePMDKeys):
 
     def resolve(self, num_steps: int) -> ExpConfig:
         base = super().resolve(num_steps)
-        length = num_steps - base.warmup_steps
+        length = num_steps - base.warmup_end()  # B of a batch-scaled warmup
         decay_steps, decay_rate = base.decay_steps, base.decay_rate
         if decay_rate is None:
             if decay_steps >= length:
@@ -378,9 +378,7 @@ class WSDConfig(DeePMDKeys):
                 f"(decay_phase_steps={count!r}, decay_phase_ratio={ratio!r})",
             )
         elif num_steps is not None:
-            w = v.get("warmup_steps") or 0
-            if v.get("warmup_ratio") is not None:
-                w = int(v["warmup_ratio"] * num_steps)
+            w = cls.raw_warmup_end(v, num_steps)  # B of a batch-scaled warmup
             length = num_steps - w
             if w < num_steps or w == 0:  # else the warmup rule reports it
                 if count > length:

@@ -38,6 +38,7 @@ from ._schedule import Schedule, worker_scale
 
 __all__ = [
     "SECTION",
+    "BatchScalingKeys",
     "Model",
     "StartKey",
     "StopKeys",
@@ -240,6 +241,53 @@ class Model(BaseModel):
         """
 
 
+class BatchScalingKeys(BaseModel):
+    """The ``batch_scaling`` block of a type with a warmup: the large-batch rule (an extension).
+
+    Goyal et al. 2017, as seed 003's ``large_batch_schedule`` writes it: every rate times
+    ``k = batch_size / reference_batch_size`` (``rule="linear"``) or its square root
+    (``"sqrt"``), and with ``scale_warmup`` the warmup ``k`` times longer (a real length
+    ``W = k w`` whose integer end ``B = ceil(W)`` is found exactly).
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+    batch_size: int = Field(gt=0, description="The batch size trained with.")
+    reference_batch_size: int = Field(
+        gt=0, description="The batch size the rates (and `warmup_steps`) were tuned for."
+    )
+    rule: Literal["linear", "sqrt"] = Field(
+        "linear",
+        description="`linear`: `k = batch_size / reference_batch_size`; `sqrt`: its square root.",
+    )
+    scale_warmup: bool = Field(
+        False,
+        description="Make the warmup `k` times longer: it covers the steps `step < k * "
+        "warmup_steps` (a real length; its integer end is `ceil(k * warmup_steps)`).",
+    )
+
+    def factor(self) -> float:
+        """The rate factor ``k`` (a Python float)."""
+        from ._shapes import batch_scale
+
+        return batch_scale(self.batch_size, self.reference_batch_size, self.rule)
+
+    def warmup_end(self, warmup_steps: int) -> int:
+        """The first step after the warmup: ``ceil(k w)`` with ``scale_warmup``, else ``w``."""
+        if not self.scale_warmup or not warmup_steps:
+            return warmup_steps
+        from ._shapes import scaled_warmup
+
+        return scaled_warmup(warmup_steps, self.batch_size, self.reference_batch_size, self.rule)[0]
+
+
+BATCH_SCALING_DESCRIPTION = (
+    f"{EXTENSION} The large-batch rule (Goyal et al. 2017): every rate times `k = batch_size "
+    "/ reference_batch_size` (or its square root), and optionally the warmup `k` times longer. "
+    "The factor multiplies the worker scale."
+)
+
+
 class StartKey(Model):
     """``start_lr``: the peak, which the warmup reaches and the stop keys refer to."""
 
@@ -278,12 +326,27 @@ class WarmupKeys(StartKey):
         json_schema_extra={"x-extension": True},
     )
 
+    batch_scaling: BatchScalingKeys | None = Field(
+        None, description=BATCH_SCALING_DESCRIPTION, json_schema_extra={"x-extension": True}
+    )
+
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
         yield from super()._rules(v, num_steps)
         steps = v.get("warmup_steps") or 0
         if num_steps is not None and steps > 0 and steps >= num_steps:
             yield "warmup_steps", f"must be smaller than `num_steps` ({num_steps}); got {steps}"
+        block = v.get("batch_scaling")
+        if num_steps is not None and isinstance(block, BatchScalingKeys) and block.scale_warmup:
+            w = cls.raw_warmup_steps(v, num_steps)
+            end = block.warmup_end(w)
+            if 0 < w < num_steps <= end:
+                yield (
+                    "batch_scaling.scale_warmup",
+                    f"the scaled warmup ceil(k * warmup_steps) = {end} (k = "
+                    f"{block.factor():.10g}, warmup_steps = {w}) must be smaller than "
+                    f"`num_steps` ({num_steps})",
+                )
         if v.get("warmup_ratio") is not None and steps:
             yield (
                 "warmup_ratio",
@@ -298,20 +361,55 @@ class WarmupKeys(StartKey):
         return rates
 
     def warmup_args(self) -> dict[str, Any]:
-        """The shared fields of the schedule (a resolved config's warmup, peak and scaling)."""
-        return {
+        """The shared fields of the schedule (a resolved config's warmup, peak and scaling).
+
+        With a ``batch_scaling`` block, the schedule's ``warmup_steps`` is the integer end
+        ``B`` of the warmup it runs (``ceil(k w)`` with ``scale_warmup``), and its
+        ``batch_scaling`` records the block and the ``w`` written.
+        """
+        args = {
             "scale_by_worker": self.scale_by_worker,
             "start_lr": self.start_lr,
-            "warmup_steps": self.warmup_steps,
+            "warmup_steps": self.warmup_end(),
             "warmup_start_factor": self.warmup_start_factor,
             "warmup_type": self.warmup_type,
         }
+        block = self.batch_scaling
+        if block is not None:
+            from ._warmup import BatchScaling
+
+            args["batch_scaling"] = BatchScaling(
+                **block.model_dump(), warmup_steps=self.warmup_steps
+            )
+        return args
 
     def warmup_steps_for(self, num_steps: int) -> int:
         """``warmup_steps``, or ``int(warmup_ratio * num_steps)``."""
         if self.warmup_ratio is not None:
             return int(self.warmup_ratio * num_steps)
         return self.warmup_steps
+
+    def warmup_end(self, num_steps: int | None = None) -> int:
+        """The first step after the warmup actually run: ``B``, the ``warmup_steps`` the
+        derived defaults read (``ceil(k w)`` with ``batch_scaling.scale_warmup``, else
+        ``w``). ``num_steps`` resolves a ``warmup_ratio`` (a resolved config needs none)."""
+        w = self.warmup_steps if num_steps is None else self.warmup_steps_for(num_steps)
+        return w if self.batch_scaling is None else self.batch_scaling.warmup_end(w)
+
+    @staticmethod
+    def raw_warmup_steps(v: Mapping[str, Any], num_steps: int) -> int:
+        """``w`` from the raw valid values ``v`` of :meth:`Model._rules` (``warmup_ratio``
+        applied)."""
+        if v.get("warmup_ratio") is not None:
+            return int(v["warmup_ratio"] * num_steps)
+        return v.get("warmup_steps") or 0
+
+    @classmethod
+    def raw_warmup_end(cls, v: Mapping[str, Any], num_steps: int) -> int:
+        """``B`` from the raw valid values ``v`` (see :meth:`warmup_end`)."""
+        w = cls.raw_warmup_steps(v, num_steps)
+        block = v.get("batch_scaling")
+        return block.warmup_end(w) if isinstance(block, BatchScalingKeys) else w
 
     def resolve(self, num_steps: int) -> WarmupKeys:
         resolved = super().resolve(num_steps)
@@ -575,12 +673,24 @@ def _problem(error: Any, prefix: str = SECTION) -> str:
     if kind in _BOUNDS:
         name, op = _BOUNDS[kind]
         return f"{path}: must be {op} {_bound(ctx[name])}; got {describe(value)}."
+    if kind == "extra_forbidden":  # an unknown key in a nested block
+        block = loc[-2] if len(loc) > 1 else SECTION
+        return f"{path}: `{key}` is not a key of `{block}`; got {describe(value)}."
+    if kind == "model_type":  # a nested block that is not a mapping
+        return (
+            f"{path}: must be a mapping of keys to values; got {describe(value, with_type=True)}."
+        )
     if kind == "literal_error":
         line = f"{path}: must be one of {ctx['expected']}; got {describe(value)}"
         options = re.findall(r"'([^']*)'", str(ctx["expected"]))
         close = difflib.get_close_matches(value, options, n=1) if isinstance(value, str) else []
         return f"{line}; did you mean `{close[0]}`?" if close else f"{line}."
     return f"{path}: {error['msg']}; got {describe(value)}."
+
+
+def _order(order: dict[str, int], key: str) -> int:
+    """The position of the key a rule concerns (``block.key``: its block's)."""
+    return order[key.split(".")[0]]
 
 
 def _rule_line(key: str, message: str) -> str:
@@ -683,7 +793,7 @@ def parse(
         failed = set()
         for error in exc.errors(include_url=False):
             if error["type"] == "config_rules":  # every field valid, rules broken
-                lines += [(order[k], _rule_line(k, m)) for k, m in error["ctx"]["rules"]]
+                lines += [(_order(order, k), _rule_line(k, m)) for k, m in error["ctx"]["rules"]]
                 continue
             head = error["loc"][0] if error["loc"] else ""
             failed.add(head)
@@ -694,7 +804,9 @@ def parse(
                 for key, field in fields.items()
                 if key not in failed and (key in known or not field.is_required())
             }
-            lines += [(order[k], _rule_line(k, m)) for k, m in model._rules(values, num_steps)]
+            lines += [
+                (_order(order, k), _rule_line(k, m)) for k, m in model._rules(values, num_steps)
+            ]
     for _, line in sorted(lines, key=lambda item: item[0]):
         problems.add("", line)
     for key in unknown:
@@ -716,6 +828,11 @@ def parse(
 def _check_float32_rates(parsed: Model, workers: int | None, problems: Problems) -> None:
     """Every positive rate is a normal float32 and stays finite after worker scaling."""
     scale = worker_scale(parsed.scale_by_worker, workers) if workers is not None else 1.0
+    what_scale = "worker scale"
+    block = getattr(parsed, "batch_scaling", None)
+    if isinstance(block, BatchScalingKeys):
+        scale *= block.factor()  # the large-batch factor multiplies the worker scale
+        what_scale = "worker scale times the batch factor"
     for key, (what, rate) in parsed.rates().items():
         value = getattr(parsed, key)
         if 0 < rate < F32_TINY:
@@ -727,7 +844,7 @@ def _check_float32_rates(parsed: Model, workers: int | None, problems: Problems)
         elif value * scale > F32_MAX:
             problems.add(
                 f"{SECTION}.{key}",
-                f"times the worker scale ({scale:g}) must be at most {F32_MAX:.7g} (the largest "
+                f"times the {what_scale} ({scale:g}) must be at most {F32_MAX:.7g} (the largest "
                 f"float32); got {value!r}.",
             )
 

@@ -221,7 +221,7 @@ class Schedule(LazyPytree):
     def _rate(self, step: Any) -> jax.Array:
         """The rate without noise (see ``__call__``)."""
         dtype = float_dtype()
-        scale = worker_scale(self.scale_by_worker, self.num_workers)
+        scale = self.rate_scale
         rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
         if dtype == jnp.float64 or not rates:
             lr = self._value(as_step(step), dtype)
@@ -256,6 +256,12 @@ class Schedule(LazyPytree):
     def worker_scale(self) -> float:
         """The factor every rate is multiplied by for ``num_workers`` workers."""
         return worker_scale(self.scale_by_worker, self.num_workers)
+
+    @property
+    def rate_scale(self) -> float:
+        """The factor every rate is multiplied by: the worker scale (times the large-batch
+        factor of a schedule with ``batch_scaling``)."""
+        return self.worker_scale
 
     def boundaries(self) -> dict[str, int]:
         """The steps where the schedule changes phase, by name (for plots and tables)."""

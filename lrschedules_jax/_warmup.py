@@ -9,9 +9,50 @@ from typing import Any
 from ._jax import jax, jnp
 from ._numerics import INT32_MAX, as_float, is_concrete
 from ._schedule import Schedule, leaf, static
-from ._shapes import WARMUP_SHAPES, warmup_factor
+from ._shapes import WARMUP_SHAPES, batch_scale, scaled_warmup, warmup_factor
 
-__all__ = ["WarmupSchedule"]
+__all__ = ["BatchScaling", "WarmupSchedule"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BatchScaling:
+    """The large-batch rule of a schedule (its ``batch_scaling`` block; an extension).
+
+    Static (hashable, not a pytree): every rate times :attr:`factor` ``k``, and with
+    ``scale_warmup`` the warmup over the real length ``W = k w``, ending at the integer
+    ``B = ceil(W)`` (the schedule's ``warmup_steps``). See docs/llm_schedules.md §2.7.
+
+    Attributes:
+      batch_size, reference_batch_size, rule, scale_warmup: the block's keys.
+      warmup_steps: the ``warmup_steps`` ``w`` the section wrote (``to_config`` writes it back).
+    """
+
+    batch_size: int
+    reference_batch_size: int
+    rule: str = "linear"
+    scale_warmup: bool = False
+    warmup_steps: int = 0
+
+    @property
+    def factor(self) -> float:
+        """``k``: ``batch_size / reference_batch_size``, or its square root."""
+        return batch_scale(self.batch_size, self.reference_batch_size, self.rule)
+
+    def warmup(self) -> tuple[int, float]:
+        """``(B, W)``: the integer end of the warmup and its real length."""
+        w = self.warmup_steps
+        if not self.scale_warmup or not w:
+            return w, float(w)
+        return scaled_warmup(w, self.batch_size, self.reference_batch_size, self.rule)
+
+    def config(self) -> dict[str, Any]:
+        """The ``batch_scaling`` block of a ``learning_rate`` section."""
+        return {
+            "batch_size": self.batch_size,
+            "reference_batch_size": self.reference_batch_size,
+            "rule": self.rule,
+            "scale_warmup": self.scale_warmup,
+        }
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -27,28 +68,68 @@ class WarmupSchedule(Schedule):
 
     Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``.
 
+    With a ``batch_scaling`` block (the large-batch rule), every rate is multiplied by its
+    factor ``k`` (with the worker scale, see :attr:`rate_scale`); with ``scale_warmup``,
+    ``warmup_steps`` is the integer end ``B = ceil(k w)`` of the warmup and ``p = s / W`` uses
+    its real length ``W = k w`` (:attr:`warmup_length`).
+
     Attributes:
       start_lr: the peak rate, reached at the end of warmup.
       warmup_steps: the number of warmup steps ``w``.
       warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
       warmup_type: the warmup shape ``g``: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+      batch_scaling: the large-batch rule (:class:`BatchScaling`), or None.
     """
 
     start_lr: float = leaf(gt=0)
     warmup_steps: int = static(ge=0, le=INT32_MAX, sweep=True)
     warmup_start_factor: float = leaf(ge=0, le=1)
     warmup_type: str = static("linear", omit_default=True)
+    #: The large-batch rule (static metadata), or None.
+    batch_scaling: BatchScaling | None = dataclasses.field(
+        default=None, metadata={"static": True, "omit_default": True}
+    )
 
     def _check(self) -> None:
         if self.warmup_type not in WARMUP_SHAPES:
             raise ValueError(
                 f"`warmup_type` must be one of {WARMUP_SHAPES}; got {self.warmup_type!r}."
             )
+        block = self.batch_scaling
+        if block is not None and block.warmup()[0] != self.warmup_steps:
+            raise ValueError(
+                f"`warmup_steps` must be the end of the batch-scaled warmup "
+                f"({block.warmup()[0]}); got {self.warmup_steps}."
+            )
         if self.warmup_steps and self.warmup_steps >= self.num_steps:
             raise ValueError(
                 f"`warmup_steps` must be smaller than `num_steps` ({self.num_steps}); "
                 f"got {self.warmup_steps}."
             )
+
+    @property
+    def warmup_length(self) -> float:
+        """The warmup length ``p = step / length`` divides by: ``warmup_steps``, or the real
+        ``W = k w`` of a batch-scaled warmup."""
+        block = self.batch_scaling
+        return self.warmup_steps if block is None else block.warmup()[1]
+
+    @property
+    def rate_scale(self) -> float:
+        """The worker scale times the large-batch factor ``k`` (1 without ``batch_scaling``)."""
+        block = self.batch_scaling
+        return self.worker_scale if block is None else self.worker_scale * block.factor
+
+    def to_config(self) -> dict[str, Any]:
+        """See :meth:`Schedule.to_config`; writes the ``warmup_steps`` of the section
+        (``w``, not ``B``) and the ``batch_scaling`` block back."""
+        block = self.batch_scaling
+        if block is None:
+            return super().to_config()
+        plain = dataclasses.replace(self, batch_scaling=None)
+        config = super(WarmupSchedule, plain).to_config()  # the fields, as without the block
+        config["warmup_steps"] = block.warmup_steps
+        return {**config, "batch_scaling": block.config()}
 
     @property
     def decay_length(self) -> int:
@@ -62,8 +143,9 @@ class WarmupSchedule(Schedule):
         decay = self._decay(jnp.maximum(step - w, 0), dtype)
         if is_concrete(w) and w == 0:
             return decay
-        # The length the warmup divides by (a traced w may be 0: no step is below it then).
-        length = w if is_concrete(w) else jnp.maximum(w, 1)
+        # The length the warmup divides by: w, the real k w of a batch-scaled warmup, or a
+        # traced w (a stacked sweep; it may be 0, where no step is below it).
+        length = self.warmup_length if is_concrete(w) else jnp.maximum(w, 1)
         s0, f = self.start_lr, self.warmup_start_factor
         if self.warmup_type != "linear":  # a + (s0 - a) * g(step / w)
             if is_concrete(s0, f):
@@ -73,7 +155,7 @@ class WarmupSchedule(Schedule):
                 s0, f = as_float(s0, dtype), as_float(f, dtype)
                 a = s0 * f
                 b = s0 - a
-            g = warmup_factor(self.warmup_type, jnp.minimum(step, length), length, dtype)
+            g = warmup_factor(self.warmup_type, jnp.minimum(step, w), length, dtype)
             warm = as_float(a, dtype) + as_float(b, dtype) * g
             return jnp.where(step < w, warm, decay)
         # lr = a + b * step: scalar work once, one multiply-add per step.

@@ -152,7 +152,8 @@ def _parser() -> argparse.ArgumentParser:
             "--extensions",
             action="store_true",
             help="accept this package's extensions (rex, warmup_type, decay_phase_steps, "
-            "1-sqrt, cycle_limit, k_decay, cooldown, noise_*) in a DeePMD-kit input file, which "
+            "1-sqrt, cycle_limit, k_decay, cooldown, noise_*, batch_scaling) in a DeePMD-kit "
+            "input file, which "
             "DeePMD-kit 3.2 would refuse (a bare learning_rate file accepts them anyway)",
         )
 

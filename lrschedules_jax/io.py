@@ -105,9 +105,9 @@ def load_input(
         (:data:`MAX_YAML_NODES`).
       extensions: accept this package's extensions (``rex``, ``warmup_type``,
         ``decay_phase_steps``, ``decay_type: "1-sqrt"``, ``cycle_limit``, ``k_decay``,
-        ``cooldown``, the ``noise_*`` keys) in a DeePMD-kit input file (one with ``model``
-        or ``training``), which DeePMD-kit 3.2 refuses; without it they are errors there. A
-        bare ``learning_rate`` file accepts them anyway.
+        ``cooldown``, the ``noise_*`` keys, ``batch_scaling``) in a DeePMD-kit input file
+        (one with ``model`` or ``training``), which DeePMD-kit 3.2 refuses; without it they
+        are errors there. A bare ``learning_rate`` file accepts them anyway.
 
     Returns:
       ``(learning_rate_section, num_steps)``: a new dict (the caller may change it), and the

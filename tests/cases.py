@@ -6,7 +6,8 @@ An entry (``TypeCase``) holds, for its type:
 - ``reference(config, num_steps, steps)``: an independent float64 NumPy evaluation of the
   formula of SPEC.md sections 2-3 (PyTorch's closed forms for the classic types), written from
   the formulas and never from the package. It resolves the derived values itself
-  (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate).
+  (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate,
+  and the ``batch_scaling`` block: ``k``, the scaled warmup's real length and integer end).
 - ``marks(config, num_steps)``: the steps worth sampling around, as ``Marks`` (phase
   boundaries, stairs/restarts/milestones/cycle marks, and the phases whose two ends matter).
 - ``examples``: valid ``(id, config, num_steps)`` the value, pytree and round-trip tests run.
@@ -51,11 +52,46 @@ class Marks(NamedTuple):
 # --- shared keys (SPEC 2) --------------------------------------------------------------------
 
 
-def warmup_of(cfg: Config, n: int) -> int:
+def written_warmup(cfg: Config, n: int) -> int:
     """``warmup_steps``, or ``int(warmup_ratio * N)``; 0 for the types without warmup keys."""
     if cfg.get("warmup_ratio") is not None:
         return int(cfg["warmup_ratio"] * n)
     return cfg.get("warmup_steps", 0)
+
+
+def batch_factor(cfg: Config) -> float:
+    """The large-batch rule's rate factor ``k`` (docs/llm_schedules.md §2.7); 1 without it."""
+    block = cfg.get("batch_scaling")
+    if not block:
+        return 1.0
+    ratio = block["batch_size"] / block["reference_batch_size"]
+    return math.sqrt(ratio) if block.get("rule", "linear") == "sqrt" else ratio
+
+
+def warmup_length(cfg: Config, n: int) -> float:
+    """The real warmup length the fraction divides by: ``w``, or ``k w`` with ``scale_warmup``."""
+    w = written_warmup(cfg, n)
+    scaled = (cfg.get("batch_scaling") or {}).get("scale_warmup", False)
+    return w * batch_factor(cfg) if scaled else float(w)
+
+
+def warmup_of(cfg: Config, n: int) -> int:
+    """The first step after the warmup: ``w``, or with ``batch_scaling.scale_warmup`` the
+    smallest integer ``>= k w``, found by counting (integer comparisons, no rounding)."""
+    w = written_warmup(cfg, n)
+    block = cfg.get("batch_scaling") or {}
+    if not block.get("scale_warmup") or not w:
+        return w
+    b, r = block["batch_size"], block["reference_batch_size"]
+    below = int(warmup_length(cfg, n)) - 2  # a float guess, then exact integer steps up
+    end = max(below, 0)
+    if block.get("rule", "linear") == "sqrt":
+        while end * end * r < w * w * b:
+            end += 1
+    else:
+        while end * r < w * b:
+            end += 1
+    return end
 
 
 def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
@@ -74,21 +110,27 @@ def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
 
 def with_warmup(cfg: Config, n: int, steps: np.ndarray, decay: np.ndarray) -> np.ndarray:
     """``f*s0 + (s0 - f*s0) * g(step / w)`` below w (``g`` by ``warmup_type``: ``p``,
-    ``(1 - cos(pi p)) / 2``, ``1 - sqrt(1 - p)``), the decay (on t = step - w) after."""
+    ``(1 - cos(pi p)) / 2``, ``1 - sqrt(1 - p)``), the decay (on t = step - w) after.
+
+    With a ``batch_scaling`` block (docs/llm_schedules.md §2.7) everything is multiplied by
+    ``k``, and with ``scale_warmup`` the warmup covers ``step < B = ceil(k w)`` with
+    ``p = step / (k w)`` (the real length), the decay starting at ``B``.
+    """
     s0, _, w, f = shared_keys(cfg, n)
+    k = batch_factor(cfg)
     decay = np.asarray(decay, dtype=np.float64)
     if w == 0:
-        return decay
-    p = np.minimum(steps, w).astype(np.float64) / w
+        return k * decay
+    p = np.minimum(steps, w).astype(np.float64) / warmup_length(cfg, n)
     kind = cfg.get("warmup_type", "linear")
     if kind == "cosine":  # HF's (1 - cos(pi p)) / 2, written without cancellation
         g = np.sin(np.pi / 2 * p) ** 2
     elif kind == "1-sqrt":  # HF's 1 - sqrt(1 - p)
-        g = p / (1 + np.sqrt(1 - p))
+        g = p / (1 + np.sqrt(np.maximum(1 - p, 0)))
     else:
         g = p
     warm = f * s0 + (s0 - f * s0) * g
-    return np.where(steps < w, warm, decay)
+    return k * np.where(steps < w, warm, decay)
 
 
 def half_cos(remaining: np.ndarray, length: int) -> np.ndarray:
@@ -913,12 +955,26 @@ TYPES: dict[str, TypeCase] = {
             "constant-warmup": dict(start_lr=2e-3, num_steps=1000, warmup_steps=100,
                                     warmup_start_factor=0.1),
             "constant": dict(start_lr=1e-3, num_steps=1000),
+            "constant-batch-scaled": dict(
+                start_lr=2e-3, num_steps=1000, warmup_steps=100, warmup_start_factor=0.1,
+                warmup_type="cosine",
+                batch_scaling={"batch_size": 300, "reference_batch_size": 256,
+                               "scale_warmup": True}),
         }),
         {"type": "constant", "start_lr": 1e-3},
         [
             ("start_lr 1e-3", {**BASE, "type": "constant"}),
             ("warmup 1 % from 0.1",
              {**BASE, "type": "constant", "warmup_ratio": 0.01, "warmup_start_factor": 0.1}),
+            ("batch_scaling 8192/256 (seed 003), warmup 0.1 % scaled",
+             {**BASE, "type": "constant", "warmup_ratio": 0.001,
+              "batch_scaling": {"batch_size": 8192, "reference_batch_size": 256,
+                                "scale_warmup": True}}),
+            ("batch_scaling sqrt 300/256, 1-sqrt warmup 1 % scaled from 0.1",
+             {**BASE, "type": "constant", "warmup_ratio": 0.01, "warmup_start_factor": 0.1,
+              "warmup_type": "1-sqrt",
+              "batch_scaling": {"batch_size": 300, "reference_batch_size": 256,
+                                "rule": "sqrt", "scale_warmup": True}}),
         ],
         configs_st("constant", stop="none"),
     ),
@@ -1006,6 +1062,10 @@ TYPES: dict[str, TypeCase] = {
                                        num_steps=100_000),
             "inverse_sqrt": dict(start_lr=1e-3, num_steps=100_000),
             "inverse_sqrt-warmup": dict(start_lr=1e-3, warmup_steps=4000, num_steps=100_000),
+            "inverse_sqrt-batch-scaled": dict(  # timescale defaults to B = ceil(k w) = 4243
+                start_lr=1e-3, stop_lr=1e-6, warmup_steps=3000, num_steps=100_000,
+                batch_scaling={"batch_size": 512, "reference_batch_size": 256, "rule": "sqrt",
+                               "scale_warmup": True}),
         }),
         {"type": "inverse_sqrt", "start_lr": 1e-3, "timescale": 1000},
         [

@@ -668,6 +668,93 @@ def test_batch_scaling_refused_without_a_warmup_type():
         )
 
 
+def _warmup_types():
+    from lrschedules_jax.config import config_types
+
+    return sorted(n for n, m in config_types().items() if "batch_scaling" in m.model_fields)
+
+
+@pytest.mark.parametrize("rule", ["linear", "sqrt"])
+@pytest.mark.parametrize("type_name", _warmup_types())
+def test_batch_scaling_on_every_warmup_type(type_name, rule):
+    """Each type's float64 reference of tests/cases.py (written from docs/llm_schedules.md
+    2.7: k times the rate, the warmup over the real k w, the decay from B) at every phase mark;
+    ``exp`` derives its decay length and rate from N - B, ``inverse_sqrt`` its timescale."""
+    from cases import TYPES, assert_close, sample_steps, warmup_of
+
+    block = {"batch_size": 300, "reference_batch_size": 256, "rule": rule, "scale_warmup": True}
+    config = {
+        **TYPES[type_name].base,
+        "warmup_steps": 333,
+        "warmup_start_factor": 0.25,
+        "batch_scaling": block,
+    }
+    config.pop("timescale", None)  # inverse_sqrt: the default, B
+    n = 10_000
+    sched = lrs.make_schedule(config, n, num_workers=3)
+    boundary = ref.warmup_boundary(333, 300, 256, rule)
+    assert warmup_of(config, n) == boundary == sched.boundaries()["warmup end"]
+    assert sched.rate_scale == pytest.approx(3 * ref.batch_factor(300, 256, rule), rel=1e-15)
+    steps = sample_steps(config, n, TYPES[type_name].marks, random=300, log=50)
+    want = TYPES[type_name].reference(config, n, steps) * 3
+    assert_close(np.asarray(sched(jnp.asarray(steps, jnp.int32)), np.float64), want)
+    again = lrs.make_schedule(sched.to_config(), n, num_workers=3)
+    assert again == sched and again.to_config() == sched.to_config()
+    assert sched.to_config()["warmup_steps"] == 333
+    assert sched.to_config()["batch_scaling"] == block
+
+
+def test_batch_scaling_derived_defaults_read_the_scaled_warmup():
+    block = {"batch_size": 1024, "reference_batch_size": 256, "scale_warmup": True}
+    # exp: T = N - B decides DeePMD-kit's decay_steps replacement and the derived rate
+    exp = lrs.validate(
+        {"start_lr": 1e-3, "stop_lr": 1e-6, "warmup_steps": 100, "batch_scaling": block}, 1200
+    )
+    assert exp.warmup_steps == 100  # the key as written
+    assert exp.decay_steps == 9  # T = 1200 - 400 = 800: 800 // 100 + 1 (with T = 1100: 100)
+    rate = math.exp(math.log(1e-6 / 1e-3) / (800 / 9))
+    assert exp.decay_rate == pytest.approx(rate, rel=1e-14)
+    inv = lrs.validate({"type": "inverse_sqrt", "start_lr": 1.0, "warmup_steps": 100,
+                        "batch_scaling": block}, 2000)  # fmt: skip
+    assert inv.timescale == 400
+    # wsd: decay_phase_steps is bounded by N - B, not N - w
+    wsd = {"type": "wsd", "start_lr": 1.0, "stop_lr": 0.1, "warmup_steps": 100,
+           "batch_scaling": block}  # fmt: skip
+    lrs.make_schedule({**wsd, "decay_phase_steps": 1600}, 2000)
+    with pytest.raises(lrs.ConfigError, match=r"learning_rate\.decay_phase_steps.*\(1600\)"):
+        lrs.make_schedule({**wsd, "decay_phase_steps": 1601}, 2000)
+
+
+def test_batch_scaling_without_scale_warmup_keeps_the_warmup():
+    block = {"batch_size": 100, "reference_batch_size": 400}  # k = 1/4, warmup as written
+    sched = lrs.constant(start_lr=1.0, warmup_steps=10, num_steps=100, batch_scaling=block)
+    assert sched.boundaries()["warmup end"] == 10
+    got = np.asarray(sched(jnp.arange(0, 12)), np.float64)
+    np.testing.assert_allclose(got, 0.25 * np.minimum(np.arange(0, 12), 10) / 10, rtol=2e-7)
+
+
+def test_batch_scaling_cooldown_and_jit_keep_the_block():
+    block = {"batch_size": 512, "reference_batch_size": 256, "rule": "linear", "scale_warmup": True}
+    run = lrs.constant(start_lr=1e-3, warmup_steps=10, num_steps=10**6, batch_scaling=block)
+    cooled = run.cooldown(100, 50, stop_lr=1e-5)  # every rate times k = 2, the stop rate too
+    assert cooled.to_config()["batch_scaling"] == block
+    assert float(cooled(15)) == pytest.approx(2e-3 * 15 / 20, rel=2e-6)
+    assert float(cooled(150)) == pytest.approx(2e-5, rel=2e-6)
+    steps = np.arange(0, 200)
+    want = 2e-3 * np.minimum(steps, 20) / 20  # the schedule a traced pytree argument
+    got = jax.jit(lambda s, t: s(t))(run, jnp.asarray(steps))
+    _assert_close(got, want, 2e-6, "jit")
+
+
+def test_batch_scaling_rate_overflow_is_reported():
+    with pytest.raises(lrs.ConfigError, match=r"learning_rate\.start_lr: .*batch factor"):
+        lrs.constant(
+            start_lr=1e37,
+            num_steps=10,
+            batch_scaling={"batch_size": 1000, "reference_batch_size": 1},
+        )
+
+
 # --- extensions: DeePMD-kit inputs stay DeePMD-kit inputs ----------------------------------------
 
 EXTENSIONS = [  # (the extension key, a section using it)
@@ -687,11 +774,6 @@ EXTENSIONS = [  # (the extension key, a section using it)
     ("cooldown", {"type": "wsd", "cooldown": {"at_step": 500, "length": 50}}),
 ]
 EXTENSION_IDS = [f"{key}={json.dumps(section)}" for key, section in EXTENSIONS]
-_NOT_WIRED = ("batch_scaling",)  # see _PENDING at the end
-EXTENSIONS = [
-    pytest.param(*case, marks=[pytest.mark.skip(reason="not wired yet")] * (case[0] in _NOT_WIRED))
-    for case in EXTENSIONS
-]
 
 
 def _deepmd_input(tmp_path, section, name="input.json"):
@@ -782,10 +864,3 @@ def test_builders_take_the_new_keys():
         warmup_steps=10,
         batch_scaling={"batch_size": 512, "reference_batch_size": 256},
     )
-
-
-# Not wired yet (docs/llm_schedules.md, "What is left"): these tests are skipped by name.
-_PENDING = ("batch_scaling", "builders_take")
-for _name, _test in list(globals().items()):
-    if _name.startswith("test_") and any(p in _name for p in _PENDING):
-        globals()[_name] = pytest.mark.skip(reason="not wired yet")(_test)

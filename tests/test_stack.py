@@ -17,7 +17,6 @@ import lrschedules_jax as lrs
 _NOT_YET = {
     "exp",
     "wsd",
-    "rex",
     "step",
     "multistep",
     "polynomial",

@@ -1440,7 +1440,7 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
         grid(
             {"type": "exp", "stop_lr": 1e-8, "smooth": True, "start_lr": 1e-3},
             _SWEEP_N,
-            decay_steps=[1, 997],
+            decay_steps=[1, 997, 2**25 + 3],
             **_WARMUPS,
         ),
         grid(

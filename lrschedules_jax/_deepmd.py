@@ -280,7 +280,10 @@ class WSD(WarmupSchedule):
     ``s0 + (e - s0) tau`` (``linear``) or ``e + (s0 - e) (1 - sqrt(tau))`` (``1-sqrt``, Hägele
     et al. 2024; an extension); ``stop_lr`` from ``t >= T`` on. ``decay_phase_steps`` (an
     extension) gives ``D`` as a count instead (``1 <= D <= T``), as HF ``get_wsd_schedule``'s
-    ``num_decay_steps``.
+    ``num_decay_steps``. ``D`` is computed on the host when the schedule is made (the
+    ``decay_phase`` field), so in a stack (:func:`~lrschedules_jax.stack`) where ``num_steps``,
+    ``warmup_steps``, ``decay_phase_ratio`` or ``decay_phase_steps`` differ, ``T``, ``D`` and
+    ``S`` are traced integers and the formula is the same.
 
     Examples:
       >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
@@ -289,10 +292,26 @@ class WSD(WarmupSchedule):
     """
 
     stop_lr: float = leaf(gt=0)
-    decay_phase_ratio: float = static(gt=0, le=1)
+    decay_phase_ratio: float = static(gt=0, le=1, sweep=True)
     decay_type: str = static()
     #: ``D`` as a count (the ``decay_phase_steps`` key); None: from ``decay_phase_ratio``.
-    decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX)
+    decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
+    #: ``D`` itself, derived on the host when the schedule is made (``int(ratio * N)`` has no
+    #: exact in-graph form), so that a stack sweeps it like any count. Not a key.
+    decay_phase: int = static(0, internal=True, sweep=True)
+
+    def __post_init__(self) -> None:
+        counts = (self.num_steps, self.warmup_steps, self.decay_phase_ratio)
+        if is_concrete(*counts) and (
+            self.decay_phase_count is None or is_concrete(self.decay_phase_count)
+        ):
+            object.__setattr__(self, "decay_phase", self._derive_decay_phase())
+        super().__post_init__()
+
+    def _derive_decay_phase(self) -> int:
+        if self.decay_phase_count is not None:
+            return self.decay_phase_count
+        return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
 
     def _check(self) -> None:
         super()._check()
@@ -308,9 +327,7 @@ class WSD(WarmupSchedule):
     def decay_phase_steps(self) -> int:
         """``D``: ``decay_phase_steps`` if given, else
         ``max(1, min(int(decay_phase_ratio * num_steps), T))``."""
-        if self.decay_phase_count is not None:
-            return self.decay_phase_count
-        return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
+        return self.decay_phase
 
     def to_config(self) -> dict[str, Any]:
         config = super().to_config()
@@ -325,7 +342,10 @@ class WSD(WarmupSchedule):
         return self.decay_length - self.decay_phase_steps
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        length, d, stable = self.decay_length, self.decay_phase_steps, self.stable_steps
+        length, d, stable = self.decay_length, self.decay_phase, self.stable_steps
+        if not is_concrete(length, d):  # traced (a stacked sweep); D >= 1 in every row
+            length, d = (jnp.asarray(x).astype(t.dtype) for x in (length, d))
+            stable = length - d
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
         remaining = jnp.clip(length - t, 0, d)  # (1 - tau) * D, exact
@@ -345,7 +365,10 @@ class WSD(WarmupSchedule):
         elif self.decay_type == "1-sqrt":
             lr = e + (s0 - e) * one_minus_sqrt(remaining, d, dtype)  # e at remaining = 0
         else:
-            slope = (self.start_lr - self.stop_lr) / d if concrete else (s0 - e) / d
+            if concrete and is_concrete(d):
+                slope = (self.start_lr - self.stop_lr) / d
+            else:
+                slope = (s0 - e) / as_float(d, dtype)
             lr = e + remaining.astype(dtype) * as_float(slope, dtype)  # e at remaining = 0
             lr = jnp.minimum(lr, s0)  # a sum that rounds past float32's maximum is s0
         return jnp.where(t < stable, s0, lr)

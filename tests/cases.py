@@ -1470,7 +1470,7 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
     + [
         grid(
             {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-6},
-            [1000, 10**6],
+            _SWEEP_N,
             decay_phase_steps=[1, 99],
             **_WARMUPS,
         ),

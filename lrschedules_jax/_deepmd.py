@@ -57,6 +57,19 @@ def _type_field(name: str) -> Any:
     return Field(name, description="The schedule type.")
 
 
+def _float32_pair(n: Any) -> tuple[jax.Array, jax.Array]:
+    """A count ``0 <= n <= 2**31 - 1`` (a Python int or an integer array) as float32
+    ``hi + lo``: ``hi`` the nearest float32, ``lo = n - hi`` exact."""
+    if is_concrete(n):
+        hi = float32(n)
+        return jnp.float32(hi), jnp.float32(n - hi)
+    n = jnp.asarray(n).astype(jnp.int32)
+    hi = n.astype(jnp.float32)
+    top = ((n >> 8) << 8).astype(jnp.float32)  # exact: 23 significant bits
+    # top - hi and its sum with the low 8 bits are integers below 2**24: both exact.
+    return hi, (top - hi) + (n & 0xFF).astype(jnp.float32)
+
+
 @register_schedule
 class Exp(WarmupSchedule):
     """DeePMD-kit's exponential decay (the default ``learning_rate`` type).
@@ -70,7 +83,11 @@ class Exp(WarmupSchedule):
     ``decay_steps >= T``, ``decay_steps`` becomes ``100 if T // 10 > 100 else T // 100 + 1``,
     as DeePMD-kit does. ``stop_lr`` is a floor, also with an explicit ``decay_rate``. The
     decay rate is a :class:`~lrschedules_jax._numerics.Factor` (its logarithm), so that rates
-    close to 1 keep their precision in float32 and in stacked sweeps.
+    close to 1 keep their precision in float32 and in stacked sweeps. In a stack
+    (:func:`~lrschedules_jax.stack`) ``decay_steps`` may differ between rows and is traced:
+    the stairs are an integer division, and the smooth exponent ``log(r) / d`` is a float32
+    division whose rounding (and that of ``d`` above ``2**24``) is carried into
+    ``exp_times_int``; the rate itself was derived on the host when each schedule was made.
 
     Examples:
       >>> sched = exp(start_lr=1e-3, stop_lr=1e-5, decay_steps=5000, num_steps=10000)
@@ -80,15 +97,20 @@ class Exp(WarmupSchedule):
 
     stop_lr: float = leaf(ge=0)
     decay_rate: Factor
-    decay_steps: int = static(ge=1, le=INT32_MAX)
+    decay_steps: int = static(ge=1, le=INT32_MAX, sweep=True)
     smooth: bool = static()
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        ds = self.decay_steps
+        ds, w = self.decay_steps, self.warmup_steps
+        if not is_concrete(ds):  # traced (a stacked sweep)
+            ds = jnp.asarray(ds).astype(t.dtype)
         # t >= 0, so the truncating division is the floor division (and cheaper).
         n = t if self.smooth else lax.div(t, jnp.asarray(ds, t.dtype))
-        n_max = (INT32_MAX - self.warmup_steps) // (1 if self.smooth else ds)
-        if is_concrete(self.decay_rate.log):
+        if is_concrete(w, ds):
+            n_max = (INT32_MAX - w) // (1 if self.smooth else ds)
+        else:  # a bound valid for every row of a sweep
+            n_max = INT32_MAX
+        if is_concrete(self.decay_rate.log) and (is_concrete(ds) or not self.smooth):
             c = self.decay_rate.log / ds if self.smooth else float(self.decay_rate.log)
             n_floor = self._floor_index(c)
             if n_floor is not None and n_floor < n_max:
@@ -99,11 +121,13 @@ class Exp(WarmupSchedule):
         else:  # traced: the float32 rate loses its rounding, which decay_rate.log_lo keeps
             log = as_float(self.decay_rate.log, dtype)
             rest = as_float(self.decay_rate.log_lo, dtype)
-            if self.smooth:  # c = log / ds, and what its float32 division rounds away in rest
-                ds_hi = float32(ds)
+            if self.smooth and dtype == jnp.float64:
+                c = log / as_float(ds, dtype)  # exp_times_int needs no rest in float64
+            elif self.smooth:  # c = log / ds, and what its float32 division rounds away in rest
+                ds_hi, ds_lo = _float32_pair(ds)
                 c = log / ds_hi
-                prod, prod_err = two_prod(c, jnp.float32(ds_hi))
-                left = ((log - prod) - prod_err) - c * jnp.float32(ds - ds_hi)
+                prod, prod_err = two_prod(c, ds_hi)
+                left = ((log - prod) - prod_err) - c * ds_lo
                 rest = (left + rest) / ds_hi
             else:
                 c = log
@@ -256,7 +280,10 @@ class WSD(WarmupSchedule):
     ``s0 + (e - s0) tau`` (``linear``) or ``e + (s0 - e) (1 - sqrt(tau))`` (``1-sqrt``, Hägele
     et al. 2024; an extension); ``stop_lr`` from ``t >= T`` on. ``decay_phase_steps`` (an
     extension) gives ``D`` as a count instead (``1 <= D <= T``), as HF ``get_wsd_schedule``'s
-    ``num_decay_steps``.
+    ``num_decay_steps``. ``D`` is computed on the host when the schedule is made (the
+    ``decay_phase`` field), so in a stack (:func:`~lrschedules_jax.stack`) where ``num_steps``,
+    ``warmup_steps``, ``decay_phase_ratio`` or ``decay_phase_steps`` differ, ``T``, ``D`` and
+    ``S`` are traced integers and the formula is the same.
 
     Examples:
       >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
@@ -265,10 +292,26 @@ class WSD(WarmupSchedule):
     """
 
     stop_lr: float = leaf(gt=0)
-    decay_phase_ratio: float = static(gt=0, le=1)
+    decay_phase_ratio: float = static(gt=0, le=1, sweep=True)
     decay_type: str = static()
     #: ``D`` as a count (the ``decay_phase_steps`` key); None: from ``decay_phase_ratio``.
-    decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX)
+    decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
+    #: ``D`` itself, derived on the host when the schedule is made (``int(ratio * N)`` has no
+    #: exact in-graph form), so that a stack sweeps it like any count. Not a key.
+    decay_phase: int = static(0, internal=True, sweep=True)
+
+    def __post_init__(self) -> None:
+        counts = (self.num_steps, self.warmup_steps, self.decay_phase_ratio)
+        if is_concrete(*counts) and (
+            self.decay_phase_count is None or is_concrete(self.decay_phase_count)
+        ):
+            object.__setattr__(self, "decay_phase", self._derive_decay_phase())
+        super().__post_init__()
+
+    def _derive_decay_phase(self) -> int:
+        if self.decay_phase_count is not None:
+            return self.decay_phase_count
+        return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
 
     def _check(self) -> None:
         super()._check()
@@ -284,9 +327,7 @@ class WSD(WarmupSchedule):
     def decay_phase_steps(self) -> int:
         """``D``: ``decay_phase_steps`` if given, else
         ``max(1, min(int(decay_phase_ratio * num_steps), T))``."""
-        if self.decay_phase_count is not None:
-            return self.decay_phase_count
-        return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
+        return self.decay_phase
 
     def to_config(self) -> dict[str, Any]:
         config = super().to_config()
@@ -301,7 +342,10 @@ class WSD(WarmupSchedule):
         return self.decay_length - self.decay_phase_steps
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        length, d, stable = self.decay_length, self.decay_phase_steps, self.stable_steps
+        length, d, stable = self.decay_length, self.decay_phase, self.stable_steps
+        if not is_concrete(length, d):  # traced (a stacked sweep); D >= 1 in every row
+            length, d = (jnp.asarray(x).astype(t.dtype) for x in (length, d))
+            stable = length - d
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
         remaining = jnp.clip(length - t, 0, d)  # (1 - tau) * D, exact
@@ -321,7 +365,10 @@ class WSD(WarmupSchedule):
         elif self.decay_type == "1-sqrt":
             lr = e + (s0 - e) * one_minus_sqrt(remaining, d, dtype)  # e at remaining = 0
         else:
-            slope = (self.start_lr - self.stop_lr) / d if concrete else (s0 - e) / d
+            if concrete and is_concrete(d):
+                slope = (self.start_lr - self.stop_lr) / d
+            else:
+                slope = (s0 - e) / as_float(d, dtype)
             lr = e + remaining.astype(dtype) * as_float(slope, dtype)  # e at remaining = 0
             lr = jnp.minimum(lr, s0)  # a sum that rounds past float32's maximum is s0
         return jnp.where(t < stable, s0, lr)

@@ -47,19 +47,27 @@ SCALE_BY_WORKER = ("linear", "sqrt", "none")
 def static(
     default: Any = dataclasses.MISSING,
     *,
+    internal: bool = False,
     omit_default: bool = False,
     sweep: bool = False,
     **bounds: float,
 ) -> Any:
     """A dataclass field that is static pytree metadata (not a leaf), with optional bounds.
 
-    An ``omit_default`` field is left out of ``to_config()`` while it has its default (an
+    An ``internal`` field is a derived count (not a key), left out of ``to_config()``; an
+    ``omit_default`` one is left out while it has its default (an
     extension key, so that a schedule without it writes a plain DeePMD-kit section).
     A ``sweep`` field (a step count, a phase ratio) may differ between schedules that
     :func:`~lrschedules_jax.stack` stacks: it then holds an array (a leaf), and the type's
     formula takes it traced. A field without ``sweep`` is a mode: stacking refuses to mix values.
     """
-    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default, "sweep": sweep}
+    metadata = {
+        "static": True,
+        "bounds": bounds,
+        "internal": internal,
+        "omit_default": omit_default,
+        "sweep": sweep,
+    }
     return dataclasses.field(default=default, metadata=metadata)
 
 

@@ -1500,7 +1500,7 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
         grid(
             {"type": "exp", "stop_lr": 1e-8, "smooth": True, "start_lr": 1e-3},
             _SWEEP_N,
-            decay_steps=[1, 997],
+            decay_steps=[1, 997, 2**25 + 3],
             **_WARMUPS,
         ),
         grid(
@@ -1530,7 +1530,7 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
     + [
         grid(
             {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-6},
-            [1000, 10**6],
+            _SWEEP_N,
             decay_phase_steps=[1, 99],
             **_WARMUPS,
         ),

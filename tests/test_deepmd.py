@@ -16,3 +16,36 @@ def test_pytree_leaves_and_static_fields():
     assert jax.tree.unflatten(treedef, leaves) == sched
     exp = lrs.exp(start_lr=1e-3, stop_lr=1e-5, num_steps=1000)
     assert len(jax.tree.leaves(exp)) == 5  # + the log of the decay rate and its float32 rounding
+
+
+def test_wsd_decay_phase_is_derived_on_the_host():
+    """D = max(1, min(int(ratio * N), T)) is computed in float64 when the schedule is made
+    (int(0.29 * 100) = 28, where float32 would give 29), kept by replace() and stack(), and
+    left out of to_config()."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    def make(ratio, n):
+        return lrs.wsd(
+            start_lr=1e-3,
+            stop_lr=1e-5,
+            num_steps=n,
+            warmup_steps=0,
+            decay_phase_ratio=ratio,
+            decay_type="linear",
+        )
+
+    a, b = make(0.29, 100), make(0.5, 300)
+    assert (a.decay_phase_steps, a.stable_steps) == (28, 72)
+    assert "decay_phase" not in a.to_config()
+    assert a.replace(num_steps=300, decay_phase_ratio=0.5) == b
+    assert b.decay_phase_steps == 150
+    stacked = lrs.stack([a, b])
+    np.testing.assert_array_equal(stacked.decay_phase_steps, [28, 150])
+    steps = np.arange(0, 302)
+    got = np.asarray(jax.jit(jax.vmap(lambda s: s(jnp.asarray(steps))))(stacked), np.float64)
+    for row, (n, d) in enumerate([(100, 28), (300, 150)]):
+        # float64 reference: start_lr until S = N - D, then linear to stop_lr at N.
+        remaining = np.clip(n - steps, 0, d)
+        want = np.where(steps < n - d, 1e-3, 1e-5 + (1e-3 - 1e-5) * remaining / d)
+        np.testing.assert_allclose(got[row], want, rtol=2e-6)

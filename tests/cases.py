@@ -1541,6 +1541,15 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
             pct_start=[0.1, 0.3, 0.45],
         )
         for three in (False, True)
+    ]
+    + [  # short runs, phases of length 0 or below one step, both anneal strategies
+        grid(
+            {"type": "one_cycle", "max_lr": 1e-3, "anneal_strategy": kind, "three_phase": three},
+            [1, 2, 10, 1001, INT32_MAX - 1],
+            pct_start=[0.0, 0.005, 0.25, 1 / 3, 0.5] + [0.75, 1.0] * (not three),
+        )
+        for kind in ("cos", "linear")
+        for three in (False, True)
     ],
     "cyclic": [
         grid(

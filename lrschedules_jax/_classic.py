@@ -559,8 +559,8 @@ class Cyclic(Schedule):
     base_lr: float = leaf(ge=0)
     max_lr: float = leaf(gt=0)
     gamma: Factor
-    step_size_up: int = static(ge=1, le=INT32_MAX)
-    step_size_down: int = static(ge=1, le=INT32_MAX)
+    step_size_up: int = static(ge=1, le=INT32_MAX, sweep=True)
+    step_size_down: int = static(ge=1, le=INT32_MAX, sweep=True)
     mode: str = static()
     cycle_momentum: bool = static(True)
     base_momentum: float = leaf(0.8, ge=0, lt=1)
@@ -592,12 +592,22 @@ class Cyclic(Schedule):
         return base + self._swing(step, as_float(self.max_lr, dtype) - base, dtype)
 
     def _swing(self, step: jax.Array, span: jax.Array, dtype: Any) -> jax.Array:
-        """``span * height * scale``: the cycle's height times the mode's amplitude factor."""
+        """``span * height * scale``: the cycle's height times the mode's amplitude factor.
+
+        Traced step sizes (a stacked sweep) take the same integer arithmetic, with the cycle
+        index 0 selected where ``up + down`` exceeds every int32 step (without forming it).
+        """
         up, down = self.step_size_up, self.step_size_down
-        total = up + down
-        if total > INT32_MAX:  # the first cycle outlasts every int32 step
+        if not is_concrete(up, down):
+            up, down = (jnp.asarray(x).astype(step.dtype) for x in (up, down))
+            fits = up <= INT32_MAX - down
+            total = jnp.where(fits, up + down, 1)
+            cycle = jnp.where(fits, step // total, 0)
+            pos = step - cycle * total
+        elif up + down > INT32_MAX:  # the first cycle outlasts every int32 step
             cycle, pos = jnp.zeros_like(step), step
         else:
+            total = up + down
             cycle = step // total
             pos = step - cycle * total
         rising = ratio(jnp.minimum(pos, up), up, dtype)

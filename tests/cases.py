@@ -1555,8 +1555,8 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
         grid(
             {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "mode": mode},
             [1000, 10**6],
-            step_size_up=[1, 5, 2000],
-            step_size_down=[3, 10**6],
+            step_size_up=[1, 5, 2000, 2 * 10**9],
+            step_size_down=[3, 10**6, 2 * 10**9],  # up + down above 2**31 - 1: one cycle
         )
         for mode in ("triangular", "triangular2")
     ]

@@ -24,7 +24,6 @@ _NOT_YET = {
     "linear",
     "inverse_sqrt",
     "cosine_restarts",
-    "cyclic",
     "sequence",
     "product",
 }

@@ -15,6 +15,7 @@ in stacked sweeps.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from ._errors import describe
-from ._jax import jax, jnp
+from ._jax import jax, jnp, np
 from ._model import (
     COOLDOWN_DESCRIPTION,
     EXTENSION,
@@ -342,6 +343,16 @@ def _one_cycle_phases(
     ]
 
 
+def _derived() -> Any:
+    """A count computed from other fields in ``__post_init__`` (not a key, not an argument).
+
+    Static and sweepable like the counts it comes from: ``stack`` makes it an array when the
+    stacked schedules differ in it, so a formula can take it traced.
+    """
+    metadata = {"static": True, "sweep": True, "internal": True}
+    return dataclasses.field(init=False, repr=False, metadata=metadata)
+
+
 @register_schedule
 class OneCycle(Schedule):
     """The 1cycle policy (Smith): up from ``max_lr / div_factor`` to ``max_lr``, then down.
@@ -373,12 +384,27 @@ class OneCycle(Schedule):
     max_lr: float = leaf(gt=0)
     div_factor: float = leaf(ge=1)
     final_div_factor: float = leaf(ge=1)
-    pct_start: float = static(ge=0, le=1)
+    pct_start: float = static(ge=0, le=1, sweep=True)
     anneal_strategy: str = static()
     three_phase: bool = static()
     cycle_momentum: bool = static(True)
     base_momentum: float = leaf(0.85, ge=0, lt=1)
     max_momentum: float = leaf(0.95, ge=0, lt=1)
+    #: ``P = pct_start * num_steps`` (float64, as torch computes it), where the first phase
+    #: ends (at ``P - 1``) and every other end comes from: its integer part and its fraction.
+    rise_whole: int = _derived()
+    rise_frac: float = _derived()
+
+    def __post_init__(self) -> None:
+        if is_concrete(self.pct_start, self.num_steps):
+            p = float(self.pct_start * self.num_steps)
+            whole: Any = math.floor(p)
+        else:  # arrays: a stacked schedule given to replace()
+            p = np.asarray(self.pct_start, np.float64) * np.asarray(self.num_steps, np.float64)
+            whole = np.floor(p).astype(np.int32)
+        object.__setattr__(self, "rise_whole", whole)
+        object.__setattr__(self, "rise_frac", p - whole)  # exact
+        super().__post_init__()
 
     def momentum_schedule(self) -> Momentum:
         """The momentum torch's ``OneCycleLR(cycle_momentum=True)`` sets at every step.
@@ -422,34 +448,70 @@ class OneCycle(Schedule):
     def _curve(self, step: jax.Array, rates: dict[str, jax.Array], dtype: Any) -> jax.Array:
         """The phases between the values ``rates`` (``initial``, ``max``, ``min``)."""
         n = self.num_steps
+        if not is_concrete(n):  # traced (a stacked sweep)
+            n = jnp.asarray(n).astype(step.dtype)
         s = jnp.minimum(step, n - 1)
-        phases = _one_cycle_phases(n, self.pct_start, self.three_phase)
+        phases = self._phases(step.dtype, dtype)
         values = [self._phase(s, *phase, rates, dtype) for phase in phases]
-        conditions = [s <= math.floor(end) for _, end, _, _ in phases[:-1]]
+        conditions = [s <= last for last, *_ in phases[:-1]]
         lr = jnp.select(conditions, values[:-1], values[-1]) if conditions else values[-1]
         return jnp.where(step >= n, rates["min"], lr)
+
+    def _phases(self, int_type: Any, dtype: Any) -> list[tuple[Any, Any, Any, str, str]]:
+        """Every phase as ``(last, end - last, length, from, to)``: ``last = floor(end)``.
+
+        With concrete counts, from torch's float64 phase ends. Traced (a stacked sweep), from
+        ``P = rise_whole + rise_frac`` in integer arithmetic and the float fraction: the first
+        end is ``P - 1``, the second ``2 P - 2`` (``three_phase``), the last ``N - 1``.
+        """
+        if is_concrete(self.num_steps, self.pct_start):
+            phases = _one_cycle_phases(self.num_steps, self.pct_start, self.three_phase)
+            return [
+                (math.floor(end), end - math.floor(end), end - start, a, b)
+                for start, end, a, b in phases
+            ]
+        n = jnp.asarray(self.num_steps).astype(int_type)
+        whole = jnp.asarray(self.rise_whole).astype(int_type)
+        frac = as_float(self.rise_frac, dtype)
+        rise = (whole - 1).astype(dtype) + frac  # P - 1
+        out = [(whole - 1, frac, rise, "initial", "max")]
+        if self.three_phase:  # 2 P - 2 = (2 whole - 2 + carry) + (2 frac - carry)
+            carry = frac >= 0.5
+            last = 2 * whole - 2 + carry.astype(int_type)
+            out.append((last, 2 * frac - carry.astype(dtype), rise, "max", "initial"))
+            tail = (n - 2 * whole).astype(dtype) + (1 - 2 * frac)  # N + 1 - 2 P
+        else:
+            tail = (n - whole).astype(dtype) - frac  # N - P
+        out.append((n - 1, jnp.zeros((), dtype), tail, out[-1][-1], "min"))
+        return out
 
     def _phase(
         self,
         s: jax.Array,
-        start: float,
-        end: float,
+        last: Any,
+        end_frac: Any,
+        length: Any,
         a: str,
         b: str,
         rates: dict[str, jax.Array],
         dtype: Any,
     ) -> jax.Array:
-        length = end - start
-        if length <= 0 or math.floor(end) < 0:  # no step lies strictly inside: its end value
+        """One phase from ``a`` to ``b``, ending at ``last + end_frac``, over ``length`` steps.
+
+        Where no step lies strictly inside (``length <= 0`` or an end below 0), its end value
+        ``b``; traced, the same by ``jnp.where`` (the length divided by is then 1).
+        """
+        concrete = is_concrete(last, length)
+        if concrete and (length <= 0 or last < 0):
             return jnp.broadcast_to(rates[b], s.shape)
+        inside = None if concrete else (length > 0) & (last >= 0)
+        if not concrete:
+            length = jnp.where(inside, length, 1)
         rising = (a, b) == ("initial", "max")
-        if rising:
-            base = max(math.floor(start), 0)  # done = (s - base) + (base - start), exactly
-            done = jnp.maximum(s - base, 0).astype(dtype) + as_float(base - start, dtype)
-            frac = done / as_float(length, dtype)
-        else:
-            last = math.floor(end)  # remaining = (last - s) + (end - last), exactly
-            remaining = jnp.maximum(last - s, 0).astype(dtype) + as_float(end - last, dtype)
+        if rising:  # the first phase starts at step 0: done = s
+            frac = s.astype(dtype) / as_float(length, dtype)
+        else:  # remaining = (last - s) + (end - last), exactly
+            remaining = jnp.maximum(last - s, 0).astype(dtype) + as_float(end_frac, dtype)
             frac = remaining / as_float(length, dtype)
         frac = jnp.minimum(frac, 1)
         if self.anneal_strategy == "cos":
@@ -457,7 +519,8 @@ class OneCycle(Schedule):
         else:
             shape = frac
         lo, hi = (rates[a], rates[b]) if rising else (rates[b], rates[a])
-        return lo + (hi - lo) * shape
+        lr = lo + (hi - lo) * shape
+        return lr if inside is None else jnp.where(inside, lr, rates[b])
 
     def boundaries(self) -> dict[str, int]:
         phases = _one_cycle_phases(self.num_steps, self.pct_start, self.three_phase)
@@ -496,8 +559,8 @@ class Cyclic(Schedule):
     base_lr: float = leaf(ge=0)
     max_lr: float = leaf(gt=0)
     gamma: Factor
-    step_size_up: int = static(ge=1, le=INT32_MAX)
-    step_size_down: int = static(ge=1, le=INT32_MAX)
+    step_size_up: int = static(ge=1, le=INT32_MAX, sweep=True)
+    step_size_down: int = static(ge=1, le=INT32_MAX, sweep=True)
     mode: str = static()
     cycle_momentum: bool = static(True)
     base_momentum: float = leaf(0.8, ge=0, lt=1)
@@ -529,12 +592,22 @@ class Cyclic(Schedule):
         return base + self._swing(step, as_float(self.max_lr, dtype) - base, dtype)
 
     def _swing(self, step: jax.Array, span: jax.Array, dtype: Any) -> jax.Array:
-        """``span * height * scale``: the cycle's height times the mode's amplitude factor."""
+        """``span * height * scale``: the cycle's height times the mode's amplitude factor.
+
+        Traced step sizes (a stacked sweep) take the same integer arithmetic, with the cycle
+        index 0 selected where ``up + down`` exceeds every int32 step (without forming it).
+        """
         up, down = self.step_size_up, self.step_size_down
-        total = up + down
-        if total > INT32_MAX:  # the first cycle outlasts every int32 step
+        if not is_concrete(up, down):
+            up, down = (jnp.asarray(x).astype(step.dtype) for x in (up, down))
+            fits = up <= INT32_MAX - down
+            total = jnp.where(fits, up + down, 1)
+            cycle = jnp.where(fits, step // total, 0)
+            pos = step - cycle * total
+        elif up + down > INT32_MAX:  # the first cycle outlasts every int32 step
             cycle, pos = jnp.zeros_like(step), step
         else:
+            total = up + down
             cycle = step // total
             pos = step - cycle * total
         rising = ratio(jnp.minimum(pos, up), up, dtype)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from ._errors import Problems, as_real, describe, key_text
 from ._jax import jnp
-from ._numerics import INT32_MAX, as_float, as_step, float_dtype
+from ._numerics import INT32_MAX, as_float, as_step, float_dtype, is_concrete
 from ._schedule import Schedule, leaf, register_schedule, static
 
 __all__ = ["BOUNDS", "Ramp", "hyperparameter"]
@@ -58,7 +58,9 @@ class Ramp(Schedule):
       \\; \\sin^2(\\pi q / 2) \\;\\text{(cosine)}, \\; 0 \\;\\text{(constant)}
 
     with ``T = num_steps``, ``t = min(s, T)`` and ``r = t`` when rising, ``T - t`` when
-    falling: ``stop_value`` from ``T`` on. Made by :func:`hyperparameter`.
+    falling: ``stop_value`` from ``T`` on. Made by :func:`hyperparameter`. Ramps of one kind
+    stack (``lrs.stack``) with different ``num_steps``: ``T`` is then traced, and ``T = 0``
+    selects ``stop_value``.
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -81,14 +83,18 @@ class Ramp(Schedule):
         if self.kind == "constant":
             return jnp.broadcast_to(a, step.shape)
         n = self.num_steps
-        if n == 0:
+        if is_concrete(n) and n == 0:
             return jnp.broadcast_to(b, step.shape)
+        if not is_concrete(n):  # traced (a stacked sweep): N = 0 selects stop_value
+            n = jnp.asarray(n).astype(step.dtype)
         t = jnp.minimum(step, n)
         r = jnp.where(b >= a, t, n - t)  # exact integers: the distance to the lowest value
-        q = r.astype(dtype) / jnp.asarray(n, dtype)
+        length = n if is_concrete(n) else jnp.maximum(n, 1)
+        q = r.astype(dtype) / jnp.asarray(length, dtype)
         if self.kind == "cosine":
             q = jnp.square(jnp.sin(jnp.asarray(math.pi / 2, dtype) * q))
-        return jnp.minimum(a, b) + jnp.abs(b - a) * q
+        v = jnp.minimum(a, b) + jnp.abs(b - a) * q
+        return v if is_concrete(n) else jnp.where(n == 0, b, v)
 
     def boundaries(self) -> dict[str, int]:
         return {"end": self.num_steps}

@@ -1601,13 +1601,22 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
             pct_start=[0.1, 0.3, 0.45],
         )
         for three in (False, True)
+    ]
+    + [  # short runs, phases of length 0 or below one step, both anneal strategies
+        grid(
+            {"type": "one_cycle", "max_lr": 1e-3, "anneal_strategy": kind, "three_phase": three},
+            [1, 2, 10, 1001, INT32_MAX - 1],
+            pct_start=[0.0, 0.005, 0.25, 1 / 3, 0.5] + [0.75, 1.0] * (not three),
+        )
+        for kind in ("cos", "linear")
+        for three in (False, True)
     ],
     "cyclic": [
         grid(
             {"type": "cyclic", "base_lr": 1e-4, "max_lr": 1e-2, "mode": mode},
             [1000, 10**6],
-            step_size_up=[1, 5, 2000],
-            step_size_down=[3, 10**6],
+            step_size_up=[1, 5, 2000, 2 * 10**9],
+            step_size_down=[3, 10**6, 2 * 10**9],  # up + down above 2**31 - 1: one cycle
         )
         for mode in ("triangular", "triangular2")
     ]

@@ -24,10 +24,11 @@ def ref(kind, a, b, n, steps):
         return np.full(t.shape, a)
     if n == 0:
         return np.full(t.shape, b)
-    x = t / n
-    # (1 - cos(pi x)) / 2, written as sin(pi x / 2) ** 2 to keep float64 accurate near x = 0
+    # (1 - cos(pi x)) / 2, written as sin(pi x / 2) ** 2 to keep float64 accurate near x = 0;
+    # a falling ramp on the remaining fraction 1 - x, so that an end at 0 does not cancel
+    x = t / n if b >= a else (n - t) / n
     f = x if kind == "linear" else np.sin(np.pi / 2 * x) ** 2
-    return a + (b - a) * f
+    return min(a, b) + abs(b - a) * f
 
 
 CASES = [
@@ -95,3 +96,22 @@ def test_rising_b1_in_adam_equals_adam_with_each_steps_b1():
         assert math.isclose(float(lrs.current_hyperparams(state)["b1"]), beta, rel_tol=2e-7)
         mu = beta * mu + (1 - beta) * grad
         np.testing.assert_allclose(np.asarray(state.inner_state[0].mu), mu, rtol=2e-6)
+
+
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+def test_stacked_ramps(kind):
+    """Ramps that differ in num_steps (0 included) and direction, stacked: every row, with its
+    num_steps traced under one jit(vmap), is the float64 reference; unstacking gives them back."""
+    rows = [(a, b, n) for n in (0, 1, 7, 1000, 2**31 - 1) for a, b in ((0.85, 0.95), (0.05, 0.0))]
+    ramps = [
+        lrs.hyperparameter({"type": kind, "start_value": a, "stop_value": b}, n, name="momentum")
+        for a, b, n in rows
+    ]
+    stacked = lrs.stack(ramps)
+    assert stacked.num_steps.dtype == np.int32
+    steps = np.unique(np.r_[0, 1, 3, 6, 7, 8, 500, 999, 1000, 1001, 2**30, 2**31 - 2, 2**31 - 1])
+    got = np.asarray(jax.jit(jax.vmap(lambda s: s(steps)))(stacked), np.float64)
+    for row, (a, b, n) in enumerate(rows):
+        np.testing.assert_allclose(got[row], ref(kind, a, b, n, steps), rtol=2e-6, atol=0)
+        np.testing.assert_allclose(got[row], np.asarray(ramps[row](steps)), rtol=2e-6, atol=0)
+    assert lrs.unstack(stacked) == ramps

@@ -85,3 +85,43 @@ def test_injected_as_adam_b1():
     for k in range(5):
         _, state = update(np.ones(3, np.float32), state, params)
         assert float(lrs.current_hyperparams(state)["b1"]) == float(m(k))
+
+
+# Groups that differ in their step counts (and one_cycle's pct_start), not in modes.
+_STACKED = {
+    **{
+        f"one_cycle-{a}-three{t}": [
+            ({"max_lr": 1.0, "pct_start": p, "anneal_strategy": a, "three_phase": t}, n)
+            for p in (0.0, 0.25, 1 / 3, 0.5)
+            for n in (10, 997, 2**31 - 2)
+        ]
+        for a in ("cos", "linear")
+        for t in (False, True)
+    },
+    **{
+        f"cyclic-{m}": [
+            ({"base_lr": 0.1, "max_lr": 1.0, "step_size_up": u, "step_size_down": d, "mode": m}, 9)
+            for u in (1, 7, 2000)
+            for d in (3, 10**6, 2 * 10**9)
+        ]
+        for m in ("triangular", "triangular2")
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(_STACKED))
+def test_stacked_momentum(name):
+    """The momentum of every row of a stacked sweep, its counts traced under one jit(vmap), is
+    the float64 reference; stacking the momentum schedules gives the same numbers."""
+    kind = name.split("-")[0]
+    group = _STACKED[name]
+    schedules = [make_schedule({"type": kind, **c}, n) for c, n in group]
+    stacked = lrs.stack(schedules)
+    steps = np.unique(np.r_[np.arange(40), 995, 996, 997, 998, 10**6, 2**31 - 3, 2**31 - 1])
+    got = np.asarray(jax.jit(jax.vmap(lambda s: s.momentum_schedule()(steps)))(stacked), np.float64)
+    again = np.asarray(lrs.stack([s.momentum_schedule() for s in schedules])(steps), np.float64)
+    np.testing.assert_array_equal(again, got)
+    for row, (config, n) in enumerate(group):
+        torch_kw = {**config, "total_steps": n} if kind == "one_cycle" else config
+        want = reference(kind, torch_kw, steps)
+        np.testing.assert_allclose(got[row], want, rtol=2e-6, atol=0, err_msg=str(config))

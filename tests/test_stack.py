@@ -21,8 +21,6 @@ _NOT_YET = {
     "linear",
     "inverse_sqrt",
     "cosine_restarts",
-    "one_cycle",
-    "cyclic",
     "sequence",
     "product",
 }

@@ -15,7 +15,6 @@ in stacked sweeps.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from collections.abc import Iterator
@@ -51,7 +50,7 @@ from ._numerics import (
     pow_fraction,
     ratio,
 )
-from ._schedule import Schedule, leaf, register_schedule, static
+from ._schedule import Schedule, derived, leaf, register_schedule, static
 from ._shapes import cos_k_factor, restart_cycle, restart_table
 from ._warmup import WarmupSchedule
 
@@ -343,16 +342,6 @@ def _one_cycle_phases(
     ]
 
 
-def _derived() -> Any:
-    """A count computed from other fields in ``__post_init__`` (not a key, not an argument).
-
-    Static and sweepable like the counts it comes from: ``stack`` makes it an array when the
-    stacked schedules differ in it, so a formula can take it traced.
-    """
-    metadata = {"static": True, "sweep": True, "internal": True}
-    return dataclasses.field(init=False, repr=False, metadata=metadata)
-
-
 @register_schedule
 class OneCycle(Schedule):
     """The 1cycle policy (Smith): up from ``max_lr / div_factor`` to ``max_lr``, then down.
@@ -392,8 +381,8 @@ class OneCycle(Schedule):
     max_momentum: float = leaf(0.95, ge=0, lt=1)
     #: ``P = pct_start * num_steps`` (float64, as torch computes it), where the first phase
     #: ends (at ``P - 1``) and every other end comes from: its integer part and its fraction.
-    rise_whole: int = _derived()
-    rise_frac: float = _derived()
+    rise_whole: int = derived()
+    rise_frac: float = derived()
 
     def __post_init__(self) -> None:
         if is_concrete(self.pct_start, self.num_steps):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ._jax import jax, jnp, lax
+from ._jax import jax, jnp, lax, np
 from ._model import (
     COOLDOWN_DESCRIPTION,
     EXTENSION,
@@ -33,7 +33,7 @@ from ._numerics import (
     sin2_of_fraction,
     two_prod,
 )
-from ._schedule import leaf, register_schedule, static
+from ._schedule import derived, leaf, register_schedule, static
 from ._shapes import one_minus_sqrt
 from ._warmup import WarmupSchedule
 
@@ -298,20 +298,21 @@ class WSD(WarmupSchedule):
     decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
     #: ``D`` itself, derived on the host when the schedule is made (``int(ratio * N)`` has no
     #: exact in-graph form), so that a stack sweeps it like any count. Not a key.
-    decay_phase: int = static(0, internal=True, sweep=True)
+    decay_phase: int = derived()
 
     def __post_init__(self) -> None:
-        counts = (self.num_steps, self.warmup_steps, self.decay_phase_ratio)
-        if is_concrete(*counts) and (
-            self.decay_phase_count is None or is_concrete(self.decay_phase_count)
-        ):
-            object.__setattr__(self, "decay_phase", self._derive_decay_phase())
+        object.__setattr__(self, "decay_phase", self._derive_decay_phase())
         super().__post_init__()
 
-    def _derive_decay_phase(self) -> int:
+    def _derive_decay_phase(self) -> Any:
         if self.decay_phase_count is not None:
             return self.decay_phase_count
-        return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
+        if is_concrete(self.decay_phase_ratio, self.num_steps, self.warmup_steps):
+            return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
+        # arrays: a stacked schedule given to replace(); the same float64 product, floored
+        n = np.asarray(self.num_steps, np.int64)
+        d = np.floor(np.asarray(self.decay_phase_ratio, np.float64) * n).astype(np.int64)
+        return np.maximum(1, np.minimum(d, n - self.warmup_steps)).astype(np.int32)
 
     def _check(self) -> None:
         super()._check()

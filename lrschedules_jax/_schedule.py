@@ -31,7 +31,7 @@ from ._numerics import (
     ldexp_exact,
 )
 
-__all__ = ["Schedule", "Shifted", "leaf", "register_schedule", "static"]
+__all__ = ["Schedule", "Shifted", "derived", "leaf", "register_schedule", "static"]
 
 _S = TypeVar("_S", bound="Schedule")
 
@@ -47,28 +47,32 @@ SCALE_BY_WORKER = ("linear", "sqrt", "none")
 def static(
     default: Any = dataclasses.MISSING,
     *,
-    internal: bool = False,
     omit_default: bool = False,
     sweep: bool = False,
     **bounds: float,
 ) -> Any:
     """A dataclass field that is static pytree metadata (not a leaf), with optional bounds.
 
-    An ``internal`` field is a derived count (not a key), left out of ``to_config()``; an
-    ``omit_default`` one is left out while it has its default (an
+    An ``omit_default`` field is left out of ``to_config()`` while it has its default (an
     extension key, so that a schedule without it writes a plain DeePMD-kit section).
     A ``sweep`` field (a step count, a phase ratio) may differ between schedules that
     :func:`~lrschedules_jax.stack` stacks: it then holds an array (a leaf), and the type's
     formula takes it traced. A field without ``sweep`` is a mode: stacking refuses to mix values.
     """
-    metadata = {
-        "static": True,
-        "bounds": bounds,
-        "internal": internal,
-        "omit_default": omit_default,
-        "sweep": sweep,
-    }
+    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default, "sweep": sweep}
     return dataclasses.field(default=default, metadata=metadata)
+
+
+def derived() -> Any:
+    """A count a type computes from its other fields in ``__post_init__`` (wsd's decay length,
+    one_cycle's rise): not a key, not an argument, left out of ``to_config()`` and the repr.
+
+    Static and sweepable like the counts it comes from: ``stack`` makes it an array when the
+    stacked schedules differ in it, so that a formula can take it traced while the number
+    itself is computed exactly on the host (``int(ratio * N)`` has no exact float32 form).
+    """
+    metadata = {"static": True, "sweep": True, "internal": True}
+    return dataclasses.field(init=False, repr=False, metadata=metadata)
 
 
 def leaf(

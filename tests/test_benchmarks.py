@@ -81,7 +81,9 @@ def test_first_value(bench, capsys):
 
 
 def test_sweep(bench, capsys):
-    results = bench("sweep").main(["--rates", "4", "--steps", "200", "--repeats", "1"])
+    results = bench("sweep").main(
+        ["--rates", "4", "--steps", "200", "--repeats", "1", "--grid", "4", "--grid-steps", "50"]
+    )
     out = capsys.readouterr().out
     assert_table(
         out,
@@ -89,7 +91,8 @@ def test_sweep(bench, capsys):
         ["method", "total", "per rate", "speedup"],
         ["lrschedules_jax: stack", "optax: a schedule and a jit per rate"],
     )
-    assert len(results) == 3
+    assert "| lrschedules_jax: lrs.stack + jit(vmap), one compile" in out
+    assert len(results) == 6
 
 
 def test_train_step(bench, capsys):

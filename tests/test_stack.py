@@ -26,8 +26,6 @@ _NOT_YET = {
     "cosine_restarts",
     "one_cycle",
     "cyclic",
-    "sequence",
-    "product",
 }
 
 GROUPS = [

@@ -410,7 +410,8 @@ class Schedule(LazyPytree):
         step ``start_step``. The shift is integer arithmetic on the clamped step, saturating at
         ``2**31 - 1`` (no overflow); a negative ``start_step`` delays the schedule, which then
         holds its step-0 value for the first ``-start_step`` steps. Shifts of one sign compose
-        into one. The result is a pytree (the shift is static), jits and vmaps like ``self``.
+        into one. The result is a pytree (the shift is static; :func:`~lrschedules_jax.stack`
+        makes shifts that differ an int32 leaf, traced), jits and vmaps like ``self``.
 
         ``to_config()`` of the result is ``self.to_config()``: the ``learning_rate`` section
         describes the whole run, the shift is a position in it. Rebuild a shifted ``s`` with
@@ -484,7 +485,9 @@ class Shifted(Schedule):
     def shifted(self, start_step: int) -> Shifted:
         outer = Schedule.shifted(self, start_step)  # validates start_step
         k1, k2 = self.start_step, outer.start_step
-        if is_concrete(k1) and k1 * k2 >= 0:  # saturating shifts of one sign compose exactly
+        # Saturating shifts of one sign compose exactly; a stacked sweep's shifts (an array)
+        # nest instead.
+        if is_concrete(k1) and k1 * k2 >= 0:
             total = min(max(k1 + k2, -INT32_MAX), INT32_MAX)
             return Schedule.shifted(self.schedule, total)
         return outer

@@ -193,10 +193,12 @@ def test_stacked_shifts_match_float64_reference():
     parts = [sample_steps(c, n, marks, random=100, log=50, tail=8) for c, n, _ in SHIFTS]
     steps = np.unique(np.concatenate([np.clip(p - k, 0, MAX) for p in parts for *_, k in SHIFTS]))
     got = _run(stacked, steps)
+    again = _run(stacked.shifted(10), steps)  # a stack's shifts nest: saturating one by one
     for row, (sched, (config, n, k)) in enumerate(zip(schedules, SHIFTS, strict=True)):
-        want = reference(config, n, np.clip(steps.astype(np.int64) + k, 0, MAX))
-        assert_close(got[row], want)
+        t = steps.astype(np.int64)
+        assert_close(got[row], reference(config, n, np.clip(t + k, 0, MAX)))
         assert_close(got[row], np.asarray(jax.jit(sched)(jnp.asarray(steps, jnp.int32))))
+        assert_close(again[row], reference(config, n, np.clip(np.clip(t + 10, 0, MAX) + k, 0, MAX)))
     assert lrs.unstack(stacked) == schedules
     assert stacked[4].start_step == 10**9 and stacked[4].to_config() == schedules[4].to_config()
 

@@ -65,7 +65,8 @@ class Sequential(Schedule):
 
     Attributes:
       phases: the phase schedules (pytree children).
-      starts: the global step where each phase after the first starts (static).
+      starts: the global step where each phase after the first starts (static; an int32
+        array in a stacked sweep of sequences with as many phases, traced under ``vmap``).
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -77,12 +78,16 @@ class Sequential(Schedule):
     """
 
     phases: tuple[Schedule, ...]
-    starts: tuple[int, ...] = static(())
+    starts: tuple[int, ...] = static((), sweep=True)
 
     def _evaluate(self, step: Any) -> Any:
         step = as_step(step)
+        starts = self.starts
+        if not isinstance(starts, tuple):  # traced (a stacked sweep): integers of the step's type
+            starts = jnp.asarray(starts).astype(step.dtype)
         value = self.phases[0]._evaluate(step)
-        for start, phase in zip(self.starts, self.phases[1:], strict=True):
+        for i, phase in enumerate(self.phases[1:]):
+            start = starts[i]
             # step - start >= -(2**31 - 1): no overflow; the phase clamps a negative step at 0
             value = jnp.where(step >= start, phase._evaluate(step - start), value)
         return value

@@ -118,12 +118,13 @@ class Noise(LazyPytree):
     """timm's multiplicative LR noise (an extension): ``lr * (1 + noise(seed, step))`` for
     ``start <= step < end`` (``end`` None: no end), deterministic in ``(seed, step)``.
 
-    The range, type and seed are static; ``pct`` and ``std`` are leaves (sweepable). See
-    ``_shapes.lr_noise``.
+    The range, type and seed are static; ``pct`` and ``std`` are leaves (sweepable). ``start``
+    and ``end`` may differ in a stacked sweep (int32 leaves, traced) when every schedule has
+    an ``end`` or none has. See ``_shapes.lr_noise``.
     """
 
-    start: int = static(ge=0, le=INT32_MAX)
-    end: int | None = static(None)
+    start: int = static(ge=0, le=INT32_MAX, sweep=True)
+    end: int | None = static(None, sweep=True)
     noise_type: str = static("normal")
     seed: int = static(42)
     pct: float = leaf(0.67, gt=0, lt=1)
@@ -156,6 +157,23 @@ class Noise(LazyPytree):
         )
 
 
+def _one_schedule(boundaries: Any) -> Any:
+    """``boundaries`` refusing a stacked sweep, whose schedules may change phase at different
+    steps (each type's ``boundaries`` does Python arithmetic on its counts)."""
+
+    @functools.wraps(boundaries)
+    def wrapper(self: Schedule) -> dict[str, int]:
+        if stack_size(self) is not None:
+            raise ValueError(
+                f"`boundaries()` of a stacked sweep of {stack_size(self)} schedules: their "
+                "phases may end at different steps. Ask one schedule (`stacked[i].boundaries()`"
+                ", or each of `lrs.unstack(stacked)`)."
+            )
+        return boundaries(self)
+
+    return wrapper
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Schedule(LazyPytree):
     """A learning-rate schedule: a callable ``step -> lr`` and a JAX pytree.
@@ -177,6 +195,11 @@ class Schedule(LazyPytree):
     num_workers: int = static(1, ge=1, le=INT32_MAX)
     #: timm's LR noise (an extension), or None: a pytree node without leaves then.
     noise: Noise | None = dataclasses.field(default=None, metadata={"omit_default": True})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "boundaries" in cls.__dict__:  # every type's boundaries refuses a stacked sweep
+            cls.boundaries = _one_schedule(cls.__dict__["boundaries"])  # type: ignore[method-assign]
 
     def __post_init__(self) -> None:
         """Check every concrete field against its declared bounds (ValueError if outside)."""
@@ -275,8 +298,13 @@ class Schedule(LazyPytree):
         factor of a schedule with ``batch_scaling``)."""
         return self.worker_scale
 
+    @_one_schedule
     def boundaries(self) -> dict[str, int]:
-        """The steps where the schedule changes phase, by name (for plots and tables)."""
+        """The steps where the schedule changes phase, by name (for plots and tables).
+
+        Raises:
+          ValueError: for a stacked sweep (ask ``stacked[i].boundaries()``).
+        """
         return {"end": self.num_steps}
 
     def to_config(self) -> dict[str, Any]:
@@ -394,7 +422,8 @@ class Schedule(LazyPytree):
         step ``start_step``. The shift is integer arithmetic on the clamped step, saturating at
         ``2**31 - 1`` (no overflow); a negative ``start_step`` delays the schedule, which then
         holds its step-0 value for the first ``-start_step`` steps. Shifts of one sign compose
-        into one. The result is a pytree (the shift is static), jits and vmaps like ``self``.
+        into one. The result is a pytree (the shift is static; :func:`~lrschedules_jax.stack`
+        makes shifts that differ an int32 leaf, traced), jits and vmaps like ``self``.
 
         ``to_config()`` of the result is ``self.to_config()``: the ``learning_rate`` section
         describes the whole run, the shift is a position in it. Rebuild a shifted ``s`` with
@@ -445,16 +474,21 @@ class Shifted(Schedule):
 
     Attributes:
       schedule: the original schedule (a pytree child: its float hyperparameters stay leaves).
-      start_step: the shift ``k`` (static).
+      start_step: the shift ``k`` (static; an int32 leaf in a stacked sweep of schedules
+        resumed at different steps, traced under ``vmap``).
     """
 
     schedule: Schedule
-    start_step: int = static(0, ge=-INT32_MAX, le=INT32_MAX)
+    start_step: int = static(0, ge=-INT32_MAX, le=INT32_MAX, sweep=True)
 
     def _evaluate(self, step: Any) -> jax.Array:
         step = as_step(step)
         k = self.start_step
-        if k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
+        if not is_concrete(k):  # traced: both cases below in one expression, no overflow
+            k = jnp.asarray(k).astype(step.dtype)
+            up, down = jnp.maximum(k, 0), jnp.minimum(k, 0)
+            step = jnp.minimum(step, INT32_MAX - up) + up + down
+        elif k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
             step = jnp.minimum(step, INT32_MAX - k) + k
         elif k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
             step = step + k
@@ -463,7 +497,9 @@ class Shifted(Schedule):
     def shifted(self, start_step: int) -> Shifted:
         outer = Schedule.shifted(self, start_step)  # validates start_step
         k1, k2 = self.start_step, outer.start_step
-        if k1 * k2 >= 0:  # saturating shifts of one sign compose exactly
+        # Saturating shifts of one sign compose exactly; a stacked sweep's shifts (an array)
+        # nest instead.
+        if is_concrete(k1) and k1 * k2 >= 0:
             total = min(max(k1 + k2, -INT32_MAX), INT32_MAX)
             return Schedule.shifted(self.schedule, total)
         return outer

@@ -29,7 +29,7 @@ import math
 from typing import Any
 
 from ._jax import jax, jnp, np  # lazy: importing this module does not import JAX
-from ._numerics import sin2_of_fraction
+from ._numerics import is_concrete, sin2_of_fraction
 
 __all__ = [
     "DECAY_SHAPES",
@@ -274,8 +274,13 @@ def noise_factor(
     """``1 + noise`` for ``start <= step < end`` (``end=None``: no end), 1 elsewhere.
 
     timm's ``noise_range_t``: ``[start, end]`` or a single ``start``; the step is the global
-    step (warmup included), compared in integers. Multiply the rate by it.
+    step (warmup included), compared in integers. Multiply the rate by it. ``start`` and
+    ``end`` may be traced integers (a stacked sweep): they are compared in the step's type.
     """
+    if not is_concrete(start):
+        start = jnp.asarray(start).astype(step.dtype)
+    if end is not None and not is_concrete(end):
+        end = jnp.asarray(end).astype(step.dtype)
     inside = step >= start
     if end is not None:
         inside = inside & (step < end)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._numerics import INT32_MAX
-from ._schedule import Schedule
+from ._schedule import Schedule, stack_size
+from ._stack import unstack
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -190,7 +191,8 @@ def plot_schedule(
     The schedule is drawn from step 0 to 5 % past ``num_steps`` (to show the final hold) at
     integer steps, with enough points that stepped schedules show their stairs. Phase
     boundaries (``Schedule.boundaries()``: end of warmup, start of a WSD decay, end) are
-    marked with dotted vertical lines in the curve's color.
+    marked with dotted vertical lines in the curve's color. A stacked sweep
+    (:func:`~lrschedules_jax.stack`) is drawn as one curve per schedule, labelled ``[i]``.
 
     Args:
       schedule_or_config: a :class:`~lrschedules_jax.Schedule`, or a ``learning_rate``
@@ -225,6 +227,12 @@ def plot_schedule(
         import matplotlib.pyplot as plt
 
         ax = plt.gca()
+    if stack_size(schedule) is not None:  # a stacked sweep: every schedule, each with its marks
+        for i, row in enumerate(unstack(schedule)):
+            name = f"{describe_schedule(row) if label is None else label} [{i}]"
+            kwargs = {"log": log, "mark_phases": mark_phases, "num_points": num_points}
+            plot_schedule(row, ax=ax, label=name, **kwargs, **line_kwargs)
+        return ax
     steps, rates = schedule_curve(schedule, num_points=num_points)
     if label is None:
         label = describe_schedule(schedule)

@@ -1646,7 +1646,25 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
                 n,
             )
             for b, w, n in [(10, 5, 1000), (100, 0, 1000), (500, 99, 10**6), (10**6, 7, INT32_MAX)]
-        ]
+        ],
+        [
+            (
+                {
+                    "type": "sequence",
+                    "phases": [
+                        {"steps": b1, "type": "constant", "start_lr": 1e-3, "warmup_steps": b1 - 1},
+                        {"steps": b2, **_SEQ_PHASE},
+                        {"type": "constant", "start_lr": 2e-5, "warmup_steps": w},
+                    ],
+                },
+                n,
+            )
+            for b1, b2, w, n in [
+                (1, 1, 0, 1000),
+                (7, 500, 3, 1000),
+                (10**5, 10**9, 10**4, INT32_MAX),
+            ]
+        ],
     ],
     "product": [
         [
@@ -1656,10 +1674,10 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
                     "factors": [
                         {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-6, "warmup_steps": w},
                         {
-                            "type": "step",
+                            "type": "constant",
                             "start_lr": 1.0,
-                            "step_size": k,
-                            "gamma": 0.5,
+                            "warmup_steps": k,
+                            "warmup_start_factor": 0.1,
                             "scale_by_worker": "none",
                         },
                         0.5,
@@ -1667,7 +1685,7 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
                 },
                 n,
             )
-            for w, k, n in [(0, 100, 1000), (10, 7, 1000), (900, 10**5, 10**6)]
+            for w, k, n in [(0, 100, 1000), (10, 7, 1000), (900, 10**5, 10**6), (3, 0, INT32_MAX)]
         ]
     ],
 }

@@ -11,6 +11,9 @@ import pytest
 from cases import SWEEPS, TYPES, assert_close, reference, sample_steps
 
 import lrschedules_jax as lrs
+from lrschedules_jax.plotting import schedule_curve
+
+MAX = 2**31 - 1
 
 # Types whose formulas do not take traced step counts yet (each is stacked only when its
 # step counts are equal).
@@ -21,8 +24,6 @@ _NOT_YET = {
     "linear",
     "inverse_sqrt",
     "cosine_restarts",
-    "sequence",
-    "product",
 }
 
 GROUPS = [
@@ -157,3 +158,183 @@ def test_a_grid_compiles_once():
     second = run(grid(2.0))
     assert run._cache_size() == 1
     np.testing.assert_allclose(np.asarray(second), 2 * np.asarray(first), rtol=2e-6)
+
+
+def _run(stacked, steps):
+    """Every row of ``stacked`` at ``steps`` under one jit(vmap), as float64."""
+    run = jax.jit(jax.vmap(lambda s: s(jnp.asarray(steps, jnp.int32))))
+    return np.asarray(run(stacked), np.float64)
+
+
+# Schedules resumed at different global steps (Shifted.start_step traced), over runs that
+# differ in their own counts too; the extreme shifts saturate at both ends.
+SHIFTS = [
+    ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-7, "warmup_steps": 7}, 1000, -MAX),
+    ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-7, "warmup_steps": 7}, 1000, -5),
+    ({"type": "cosine", "start_lr": 2e-3, "stop_lr": 1e-7, "warmup_steps": 0}, 10**6, 0),
+    ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "warmup_steps": 900}, 10**6, 950),
+    ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-7, "warmup_steps": 10}, MAX, 10**9),
+    ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-7, "warmup_steps": 10}, MAX, MAX),
+]
+
+
+def test_stacked_shifts_match_float64_reference():
+    """Shifted schedules with different start steps: row i at local step t is the float64
+    reference of its run at clip(t + k_i, 0, 2**31 - 1)."""
+    schedules = [lrs.make_schedule(c, n).shifted(k) for c, n, k in SHIFTS]
+    stacked = lrs.stack(schedules)
+    np.testing.assert_array_equal(stacked.start_step, [k for _, _, k in SHIFTS])
+    marks = TYPES["cosine"].marks
+    parts = [sample_steps(c, n, marks, random=100, log=50, tail=8) for c, n, _ in SHIFTS]
+    steps = np.unique(np.concatenate([np.clip(p - k, 0, MAX) for p in parts for *_, k in SHIFTS]))
+    got = _run(stacked, steps)
+    again = _run(stacked.shifted(10), steps)  # a stack's shifts nest: saturating one by one
+    for row, (sched, (config, n, k)) in enumerate(zip(schedules, SHIFTS, strict=True)):
+        t = steps.astype(np.int64)
+        assert_close(got[row], reference(config, n, np.clip(t + k, 0, MAX)))
+        assert_close(got[row], np.asarray(jax.jit(sched)(jnp.asarray(steps, jnp.int32))))
+        assert_close(again[row], reference(config, n, np.clip(np.clip(t + 10, 0, MAX) + k, 0, MAX)))
+    assert lrs.unstack(stacked) == schedules
+    assert stacked[4].start_step == 10**9 and stacked[4].to_config() == schedules[4].to_config()
+
+
+NOISY = {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 50}
+NOISE = {"noise_pct": 0.3, "noise_std": 0.5, "noise_seed": 7}
+
+
+@pytest.mark.parametrize(
+    "spans",
+    [[[0, 10], [100, 5000], [4999, 5000], [20_000, MAX]], [0, 1, 7000, MAX]],
+    ids=["ranges", "open"],
+)
+def test_stacked_noise_ranges(spans):
+    """Noise ranges that differ per schedule (Noise.start and .end traced): outside its range
+    a row is the float64 reference of the plain cosine; inside, the reference times 1 +
+    noise, the noise depending on the step only (the same in every row where it applies)."""
+    configs = [{**NOISY, **NOISE, "noise_range_steps": span} for span in spans]
+    schedules = [lrs.make_schedule(c, 60_000) for c in configs]
+    stacked = lrs.stack(schedules)
+    assert stacked.noise.start.dtype == np.int32
+    steps = np.unique(
+        np.concatenate([np.arange(1, 120), np.arange(4990, 5010), [9999, 10**6, MAX - 1, MAX]])
+    )
+    got = _run(stacked, steps)
+    plain = reference(NOISY, 60_000, steps)
+    ratio = got / plain
+    inside = np.zeros(got.shape, bool)
+    for row, (sched, span) in enumerate(zip(schedules, spans, strict=True)):
+        start, end = (span, MAX + 1) if isinstance(span, int) else span
+        inside[row] = (steps >= start) & (steps < end)
+        assert_close(got[row], np.asarray(jax.jit(sched)(jnp.asarray(steps, jnp.int32))))
+    assert_close(got[~inside], plain[np.nonzero(~inside)[1]])
+    assert np.all(np.abs(ratio[inside] - 1) < 0.3 * (1 + 2e-6))
+    assert np.mean(np.abs(ratio[inside] - 1) > 1e-4) > 0.9  # the noise is there
+    for col in np.nonzero(inside.sum(axis=0) > 1)[0]:  # the same noise in every row
+        noise = ratio[inside[:, col], col] - 1
+        assert np.ptp(noise) <= 4e-6 * np.max(np.abs(noise))
+    assert lrs.unstack(stacked) == schedules
+    assert [s.to_config() for s in lrs.unstack(stacked)] == [s.to_config() for s in schedules]
+
+
+def test_noise_range_forms_do_not_mix():
+    """A range with an end and one without (or noise and none) is a mode: not stacked."""
+    closed = lrs.make_schedule({**NOISY, **NOISE, "noise_range_steps": [10, 20]}, 1000)
+    open_ = lrs.make_schedule({**NOISY, **NOISE, "noise_range_steps": 10}, 1000)
+    with pytest.raises(lrs.ConfigError, match=r"noise\.end: differs: 20 in schedules\[0\]"):
+        lrs.stack([closed, open_])
+    with pytest.raises(lrs.ConfigError, match="noise: differs"):
+        lrs.stack([open_, lrs.make_schedule(NOISY, 1000)])
+
+
+def test_stacked_sequences_need_as_many_phases():
+    """Sequences stack when they have as many phases (their starts become an int32 (B, k)
+    leaf); another number of phases, or phases of other types, is refused."""
+    a = lrs.sequence(
+        [lrs.constant(start_lr=1.0, num_steps=5), lrs.constant(start_lr=0.5, num_steps=5)],
+        boundaries=[5],
+    )
+    with pytest.raises(lrs.ConfigError, match="phases: differs"):
+        lrs.stack([a, lrs.sequence([lrs.constant(start_lr=1.0, num_steps=5)], boundaries=[])])
+    linear = lrs.linear(start_lr=0.5, stop_lr=0.0, num_steps=5)
+    with pytest.raises(
+        lrs.ConfigError, match=r"phases\[1\]: differs: constant in schedules\[0\], linear"
+    ):
+        lrs.stack([a, lrs.sequence([a.phases[0], linear], boundaries=[5])])
+    two = lrs.stack([a, a.replace(starts=(3,))])
+    np.testing.assert_array_equal(two.starts, [[5], [3]])
+    np.testing.assert_array_equal(
+        two(jnp.asarray([2, 3, 4, 5])), [[1, 1, 1, 0.5], [1, 0.5, 0.5, 0.5]]
+    )
+
+
+def test_stacked_composites_under_x64():
+    """Under x64 the step is int64: the traced counts are compared in it (strict promotion).
+    The noise is float32 in both modes (jit and jit(vmap) may round it 1 ulp apart)."""
+    seq = SWEEPS["sequence"][1]
+    with jax.enable_x64(True):
+        schedules = [lrs.make_schedule(c, n) for c, n in seq]
+        shifts = [s.shifted(k) for s, k in zip(schedules, (-3, 0, MAX), strict=True)]
+        noisy = [
+            lrs.make_schedule({**NOISY, **NOISE, "noise_range_steps": span}, 1000)
+            for span in ([0, 10], [5, 7000])
+        ]
+        steps = jnp.asarray([0, 1, 7, 8, 9, 500, 507, 10**5, 10**9, MAX], jnp.int64)
+        run = jax.jit(jax.vmap(lambda s: s(steps)))
+        for group, rtol in ((schedules, 1e-12), (shifts, 1e-12), (noisy, 2.4e-7)):
+            got = run(lrs.stack(group))
+            assert got.dtype == jnp.float64
+            for row, sched in zip(got, group, strict=True):
+                np.testing.assert_allclose(row, jax.jit(sched)(steps), rtol=rtol)
+        got = np.asarray(run(lrs.stack(schedules)))
+        for row, (c, n) in zip(got, seq, strict=True):
+            np.testing.assert_allclose(row, reference(c, n, np.asarray(steps)), rtol=1e-10)
+
+
+def test_boundaries_of_a_stack_are_refused():
+    """A stacked sweep's schedules may change phase at different steps: ``boundaries()``
+    raises and names the way to ask one schedule; every row's own boundaries are intact."""
+    grid = [lrs.make_schedule(c, n) for c, n in SWEEPS["sequence"][1]]
+    shifted = [s.shifted(k) for s, (*_, k) in zip(grid, SHIFTS, strict=False)]
+    for group in (
+        grid,
+        shifted,
+        [lrs.cosine(start_lr=x, stop_lr=0.0, num_steps=9) for x in (1, 2)],
+    ):
+        stacked = lrs.stack(group)
+        with pytest.raises(ValueError, match=r"stacked sweep of \d schedules.*stacked\[i\]"):
+            stacked.boundaries()
+        assert [s.boundaries() for s in lrs.unstack(stacked)] == [s.boundaries() for s in group]
+    assert grid[2].boundaries()["phases[1]"] == 10**5  # one schedule: unchanged
+
+
+def test_plot_a_stack_draws_every_row():
+    """``plot_schedule`` of a stacked sweep draws each schedule's curve, labelled [i]."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    grid = [
+        lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=n, warmup_steps=w)
+        for n, w in [(100, 0), (300, 30)]
+    ]
+    fig, ax = plt.subplots()
+    try:
+        lrs.plot_schedule(lrs.stack(grid), ax=ax, label="sweep")
+        curves = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+        assert [c.get_label() for c in curves] == ["sweep [0]", "sweep [1]"]
+        for curve, sched in zip(curves, grid, strict=True):
+            steps, rates = schedule_curve(sched)
+            np.testing.assert_array_equal(curve.get_xdata(), steps)
+            np.testing.assert_array_equal(curve.get_ydata(), rates)
+            t = np.asarray(steps, np.int64)
+            config = {
+                "type": "cosine",
+                "start_lr": 1e-3,
+                "stop_lr": 0.0,
+                "warmup_steps": sched.warmup_steps,
+            }
+            assert_close(np.asarray(rates), reference(config, sched.num_steps, t))
+        assert sorted(t.get_text() for t in ax.texts) == ["end", "end", "warmup end"]
+    finally:
+        plt.close(fig)

@@ -125,10 +125,13 @@ class Step(WarmupSchedule):
     """
 
     gamma: Factor
-    step_size: int = static(ge=1, le=INT32_MAX)
+    step_size: int = static(ge=1, le=INT32_MAX, sweep=True)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        k = t // self.step_size
+        size = self.step_size
+        if not is_concrete(size):  # traced (a stacked sweep): an integer division as well
+            size = jnp.asarray(size).astype(t.dtype)
+        k = t // size
         return self.gamma.power(k, dtype, scale=self.start_lr)
 
 
@@ -151,7 +154,9 @@ class MultiStep(WarmupSchedule):
     """
 
     gamma: Factor
-    milestones: tuple[int, ...] = static()
+    #: A stacked sweep holds milestones of one length as an integer array (traced: the same
+    #: ``searchsorted``).
+    milestones: tuple[int, ...] = static(sweep=True)
 
     def _check(self) -> None:
         super()._check()
@@ -253,7 +258,8 @@ class InverseSqrt(WarmupSchedule):
     """
 
     stop_lr: float = leaf(ge=0)
-    timescale: int = static(ge=1, le=INT32_MAX)
+    #: May be traced (a stacked sweep): the same float formula.
+    timescale: int = static(ge=1, le=INT32_MAX, sweep=True)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         s0 = as_float(self.start_lr, dtype)

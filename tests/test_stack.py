@@ -15,11 +15,7 @@ import lrschedules_jax as lrs
 # Types whose formulas do not take traced step counts yet (each is stacked only when its
 # step counts are equal).
 _NOT_YET = {
-    "step",
-    "multistep",
     "polynomial",
-    "linear",
-    "inverse_sqrt",
     "cosine_restarts",
     "sequence",
     "product",

@@ -201,7 +201,7 @@ class Polynomial(WarmupSchedule):
         if is_concrete(self.power) and float(self.power) == 1.0:
             return self._anneal(t, dtype, ratio)  # exactly `linear`
         length = self.decay_length
-        if length == 0:  # no decay phase (num_steps 0): start_lr, as _anneal gives
+        if is_concrete(length) and length == 0:  # no decay phase: start_lr, as _anneal gives
             return self._anneal(t, dtype, ratio)
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
@@ -209,10 +209,23 @@ class Polynomial(WarmupSchedule):
             amplitude = float(self.start_lr) - float(self.stop_lr)
         else:
             amplitude = s0 - e
+        if is_concrete(length):
+            remaining = jnp.maximum(length - t, 0)
+            return e + pow_fraction(
+                remaining, length, self.power, dtype, scale=amplitude, power_lo=self.power_lo
+            )
+        # Traced (a stacked sweep): the same on the integer length, start_lr when it is 0.
+        length = jnp.asarray(length).astype(t.dtype)
         remaining = jnp.maximum(length - t, 0)
-        return e + pow_fraction(
-            remaining, length, self.power, dtype, scale=amplitude, power_lo=self.power_lo
+        lr = e + pow_fraction(
+            remaining,
+            jnp.maximum(length, 1),
+            self.power,
+            dtype,
+            scale=amplitude,
+            power_lo=self.power_lo,
         )
+        return jnp.where(length == 0, s0, lr)
 
 
 @register_schedule

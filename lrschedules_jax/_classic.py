@@ -310,10 +310,12 @@ class CosineRestarts(WarmupSchedule):
 
     stop_lr: float = leaf(ge=0)
     cycle_decay: Factor
-    cycle_steps: int = static(ge=1, le=INT32_MAX)
-    cycle_mult: int = static(ge=1, le=INT32_MAX)
+    #: ``cycle_steps``, ``cycle_mult`` and an int ``cycle_limit`` may be traced (a stacked
+    #: sweep): the cycle table is then built in-graph (``_shapes.restart_cycle``).
+    cycle_steps: int = static(ge=1, le=INT32_MAX, sweep=True)
+    cycle_mult: int = static(ge=1, le=INT32_MAX, sweep=True)
     #: timm's ``cycle_limit``: from cycle ``cycle_limit`` on the rate is ``stop_lr`` (None: never).
-    cycle_limit: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX)
+    cycle_limit: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
     #: timm's ``k_decay``: each cycle runs ``(1 + cos(pi q**k)) / 2``, ``q = t_i / L_i``.
     k_decay: float = leaf(1.0, omit_default=True, gt=0)
 
@@ -327,8 +329,11 @@ class CosineRestarts(WarmupSchedule):
         start = as_float(self.start_lr, dtype) * shape
         peak_shape = self.cycle_decay.power(i, dtype, scale=start)
         lr = e + jnp.maximum(peak_shape - e * shape, 0)
-        if self.cycle_limit is not None:
-            lr = jnp.where(i >= self.cycle_limit, e, lr)
+        limit = self.cycle_limit
+        if limit is not None:
+            if not is_concrete(limit):  # traced (a stacked sweep)
+                limit = jnp.asarray(limit).astype(i.dtype)
+            lr = jnp.where(i >= limit, e, lr)
         return lr
 
     def _decay_boundaries(self) -> dict[str, int]:

@@ -15,7 +15,6 @@ import lrschedules_jax as lrs
 # Types whose formulas do not take traced step counts yet (each is stacked only when its
 # step counts are equal).
 _NOT_YET = {
-    "cosine_restarts",
     "sequence",
     "product",
 }

@@ -29,7 +29,7 @@ import math
 from typing import Any
 
 from ._jax import jax, jnp, np  # lazy: importing this module does not import JAX
-from ._numerics import sin2_of_fraction
+from ._numerics import is_concrete, sin2_of_fraction
 
 __all__ = [
     "DECAY_SHAPES",
@@ -184,7 +184,7 @@ def restart_cycle(
     ``first`` and ``mult`` may be traced integers (a stacked sweep): see
     :func:`_restart_cycle_traced`.
     """
-    if not isinstance(first, int) or not isinstance(mult, int):
+    if not is_concrete(first, mult):
         return _restart_cycle_traced(t, first, mult, dtype)
     if mult == 1:
         i = t // first

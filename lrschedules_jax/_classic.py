@@ -125,10 +125,13 @@ class Step(WarmupSchedule):
     """
 
     gamma: Factor
-    step_size: int = static(ge=1, le=INT32_MAX)
+    step_size: int = static(ge=1, le=INT32_MAX, sweep=True)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        k = t // self.step_size
+        size = self.step_size
+        if not is_concrete(size):  # traced (a stacked sweep): an integer division as well
+            size = jnp.asarray(size).astype(t.dtype)
+        k = t // size
         return self.gamma.power(k, dtype, scale=self.start_lr)
 
 
@@ -151,7 +154,9 @@ class MultiStep(WarmupSchedule):
     """
 
     gamma: Factor
-    milestones: tuple[int, ...] = static()
+    #: A stacked sweep holds milestones of one length as an integer array (traced: the same
+    #: ``searchsorted``).
+    milestones: tuple[int, ...] = static(sweep=True)
 
     def _check(self) -> None:
         super()._check()
@@ -196,7 +201,7 @@ class Polynomial(WarmupSchedule):
         if is_concrete(self.power) and float(self.power) == 1.0:
             return self._anneal(t, dtype, ratio)  # exactly `linear`
         length = self.decay_length
-        if length == 0:  # no decay phase (num_steps 0): start_lr, as _anneal gives
+        if is_concrete(length) and length == 0:  # no decay phase: start_lr, as _anneal gives
             return self._anneal(t, dtype, ratio)
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
@@ -204,10 +209,23 @@ class Polynomial(WarmupSchedule):
             amplitude = float(self.start_lr) - float(self.stop_lr)
         else:
             amplitude = s0 - e
+        if is_concrete(length):
+            remaining = jnp.maximum(length - t, 0)
+            return e + pow_fraction(
+                remaining, length, self.power, dtype, scale=amplitude, power_lo=self.power_lo
+            )
+        # Traced (a stacked sweep): the same on the integer length, start_lr when it is 0.
+        length = jnp.asarray(length).astype(t.dtype)
         remaining = jnp.maximum(length - t, 0)
-        return e + pow_fraction(
-            remaining, length, self.power, dtype, scale=amplitude, power_lo=self.power_lo
+        lr = e + pow_fraction(
+            remaining,
+            jnp.maximum(length, 1),
+            self.power,
+            dtype,
+            scale=amplitude,
+            power_lo=self.power_lo,
         )
+        return jnp.where(length == 0, s0, lr)
 
 
 @register_schedule
@@ -253,7 +271,8 @@ class InverseSqrt(WarmupSchedule):
     """
 
     stop_lr: float = leaf(ge=0)
-    timescale: int = static(ge=1, le=INT32_MAX)
+    #: May be traced (a stacked sweep): the same float formula.
+    timescale: int = static(ge=1, le=INT32_MAX, sweep=True)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         s0 = as_float(self.start_lr, dtype)
@@ -291,10 +310,12 @@ class CosineRestarts(WarmupSchedule):
 
     stop_lr: float = leaf(ge=0)
     cycle_decay: Factor
-    cycle_steps: int = static(ge=1, le=INT32_MAX)
-    cycle_mult: int = static(ge=1, le=INT32_MAX)
+    #: ``cycle_steps``, ``cycle_mult`` and an int ``cycle_limit`` may be traced (a stacked
+    #: sweep): the cycle table is then built in-graph (``_shapes.restart_cycle``).
+    cycle_steps: int = static(ge=1, le=INT32_MAX, sweep=True)
+    cycle_mult: int = static(ge=1, le=INT32_MAX, sweep=True)
     #: timm's ``cycle_limit``: from cycle ``cycle_limit`` on the rate is ``stop_lr`` (None: never).
-    cycle_limit: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX)
+    cycle_limit: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
     #: timm's ``k_decay``: each cycle runs ``(1 + cos(pi q**k)) / 2``, ``q = t_i / L_i``.
     k_decay: float = leaf(1.0, omit_default=True, gt=0)
 
@@ -308,8 +329,11 @@ class CosineRestarts(WarmupSchedule):
         start = as_float(self.start_lr, dtype) * shape
         peak_shape = self.cycle_decay.power(i, dtype, scale=start)
         lr = e + jnp.maximum(peak_shape - e * shape, 0)
-        if self.cycle_limit is not None:
-            lr = jnp.where(i >= self.cycle_limit, e, lr)
+        limit = self.cycle_limit
+        if limit is not None:
+            if not is_concrete(limit):  # traced (a stacked sweep)
+                limit = jnp.asarray(limit).astype(i.dtype)
+            lr = jnp.where(i >= limit, e, lr)
         return lr
 
     def _decay_boundaries(self) -> dict[str, int]:

@@ -319,8 +319,27 @@ def _log2_pair(x_hi: jax.Array, x_lo: jax.Array) -> tuple[jax.Array, jax.Array]:
     return _two_sum(hi, err1 + err2 + jnp.asarray(log2_lo)[row] + p_lo)
 
 
+def _inverse_pair(den: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``1 / den`` as a float32 pair ``hi + lo``, to about ``2**-46``, for a traced integer
+    ``1 <= den <= 2**31 - 1`` (what :func:`_pair` gives in float64 for a concrete one).
+
+    ``den = d_hi + d_lo`` exactly (its top bits and its low 8 bits), ``hi = 1 / den`` rounded,
+    and the residual ``1 - hi * den``, small, is found exactly from two exact products; then
+    ``lo = residual * hi``.
+    """
+    den = jnp.asarray(den).astype(jnp.int32)
+    d_hi = ((den >> 8) << 8).astype(jnp.float32)  # exact: 23 bits
+    d_lo = (den & 0xFF).astype(jnp.float32)
+    hi = 1 / (d_hi + d_lo)
+    a, a_err = two_prod(hi, d_hi)
+    b, b_err = two_prod(hi, d_lo)
+    s, s_err = _two_sum(a, b)  # s is within a few ulps of 1: 1 - s is exact
+    residual = ((1 - s) - s_err) - (a_err + b_err)
+    return hi, residual * hi
+
+
 def pow_fraction(
-    num: jax.Array, den: int, power: Any, dtype: Any, *, scale: Any = 1.0, power_lo: Any = 0.0
+    num: jax.Array, den: Any, power: Any, dtype: Any, *, scale: Any = 1.0, power_lo: Any = 0.0
 ) -> jax.Array:
     """``scale * (num / den) ** power`` for integers ``0 <= num <= den`` and ``power > 0``.
 
@@ -332,7 +351,9 @@ def pow_fraction(
     ``y = p log2 x`` is known to about ``2**-40 |y|``. Then ``y = n + g`` (``n`` an integer)
     and ``scale = m 2**q``: the result is ``m * exp2(g)`` times ``2**(n + q)``, applied exactly,
     so nothing underflows before the result does. ``num == den`` gives ``scale``, ``num == 0``
-    gives 0, for every ``power`` up to the largest float32.
+    gives 0, for every ``power`` up to the largest float32. ``den`` may be a traced integer
+    (a stacked sweep, ``den >= 1``): ``1 / den`` is then a pair found in-graph
+    (:func:`_inverse_pair`).
     """
     if dtype == jnp.float64:
         x = ratio(num, den, dtype)
@@ -345,7 +366,7 @@ def pow_fraction(
     num = num.astype(jnp.int32)
     n_hi = ((num >> 8) << 8).astype(jnp.float32)  # exact: 23 bits
     n_lo = (num & 0xFF).astype(jnp.float32)
-    i_hi, i_lo = _pair(1 / den)
+    i_hi, i_lo = _pair(1 / den) if is_concrete(den) else _inverse_pair(den)
     a, a_err = two_prod(n_hi, i_hi)
     b, b_err = two_prod(n_lo, i_hi)
     x_hi, ab_err = _two_sum(a, b)

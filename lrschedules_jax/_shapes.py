@@ -16,7 +16,7 @@ Contents:
     al. 2024), :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's
     ``k_decay``); :func:`warmup_factor` and :func:`decay_factor` pick one by name;
   - :func:`restart_cycle`: timm's cycle index with an integer ``cycle_mul`` and ``cycle_limit``
-    in exact integer arithmetic;
+    in exact integer arithmetic (also for traced ``first`` and ``mult``: a stacked sweep);
   - :func:`lr_noise` and :func:`noise_factor`: timm's multiplicative LR noise, jit-safe and
     deterministic in ``(seed, step)``;
   - :func:`batch_scale` and :func:`scaled_warmup`: the large-batch rule (Goyal et al. 2017).
@@ -181,7 +181,11 @@ def restart_cycle(
     integer parts are exact (a cycle longer than ``2**31 - 1`` carries its excess as an exact
     float offset).
     The caller applies ``cycle_limit``: from cycle ``i >= cycle_limit`` on, the rate is ``lr_min``.
+    ``first`` and ``mult`` may be traced integers (a stacked sweep): see
+    :func:`_restart_cycle_traced`.
     """
+    if not is_concrete(first, mult):
+        return _restart_cycle_traced(t, first, mult, dtype)
     if mult == 1:
         i = t // first
         done = t - i * first
@@ -195,6 +199,71 @@ def restart_cycle(
     remaining = (jnp.asarray(clipped, int_t)[i] - into).astype(dtype) + extra[i]
     length = jnp.asarray([float(n) for n in lengths], dtype)[i]
     return i, into, remaining, length
+
+
+_CYCLES = 32  # with mult >= 2, cycle 32 starts at 2**32 - 1 or later: beyond any int32 step
+
+
+def _wide_product(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a * b`` for uint32 ``a, b < 2**31`` as ``(hi, lo)`` uint32: ``hi * 2**32 + lo``, exact."""
+    a1, a0 = a >> 16, a & 0xFFFF
+    b1, b0 = b >> 16, b & 0xFFFF
+    low = a0 * b0
+    mid = a1 * b0 + a0 * b1  # < 2**32
+    lo = low + (mid << 16)  # modulo 2**32
+    hi = a1 * b1 + (mid >> 16) + (lo < low).astype(jnp.uint32)
+    return hi, lo
+
+
+def _restart_cycle_traced(
+    t: jax.Array, first: Any, mult: Any, dtype: Any
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """:func:`restart_cycle` for traced ``first`` and ``mult`` (a stacked sweep), exact too.
+
+    The table of :func:`restart_table` is built in-graph (one ``scan`` over the first 32
+    cycles, all a ``mult >= 2`` can start within int32) in int32 arithmetic that saturates at
+    ``2**31 - 1`` (a start beyond it marks the cycle as never reached); each cycle's length,
+    ``first`` or ``previous * mult``, is a 62-bit integer held in two uint32 words, so
+    ``remaining = length - done`` is exact before its conversion to ``dtype``, as the concrete
+    table's clipped length plus its excess. ``mult == 1`` takes the division of the concrete
+    path (selected per row).
+    """
+    int_t = t.dtype
+    c = jnp.asarray(first).astype(jnp.int32)
+    m = jnp.asarray(mult).astype(jnp.int32)
+
+    def cycle(carry: Any, _: Any) -> tuple[Any, Any]:
+        start, length, ok, hi, lo = carry  # (hi, lo): the exact length, ``length`` saturated
+        row = (jnp.where(ok, start, INT32_MAX), ok, hi, lo)
+        ok = ok & (length <= INT32_MAX - start)  # the next cycle starts within int32
+        start = jnp.where(ok, start + length, INT32_MAX)
+        hi, lo = _wide_product(length.astype(jnp.uint32), m.astype(jnp.uint32))
+        length = jnp.where(length <= INT32_MAX // m, length * m, INT32_MAX)
+        return (start, length, ok, hi, lo), row
+
+    first_cycle = (jnp.int32(0), c, jnp.asarray(True), jnp.uint32(0), c.astype(jnp.uint32))
+    _, (table, reached, his, los) = jax.lax.scan(cycle, first_cycle, length=_CYCLES)
+    count = jnp.sum(reached, dtype=jnp.int32)
+    i = jnp.searchsorted(table, t.astype(jnp.int32), side="right", method="compare_all")
+    i = i.astype(jnp.int32) - 1
+    i = jnp.minimum(i, count - 1)  # a start saturated at 2**31 - 1 is not reached
+    done = t.astype(jnp.int32) - table[i]
+    hi, lo = his[i], los[i]
+    into = done.astype(jnp.uint32)
+    rest_lo = lo - into  # modulo 2**32, with the borrow below
+    rest_hi = hi - (lo < into).astype(jnp.uint32)
+    two32 = jnp.asarray(2.0**32, dtype)
+    remaining = rest_hi.astype(dtype) * two32 + rest_lo.astype(dtype)
+    size = hi.astype(dtype) * two32 + lo.astype(dtype)
+    # mult == 1: the index is a division (more than 32 cycles), as in restart_cycle.
+    one = m == 1
+    j = t.astype(jnp.int32) // c
+    done_1 = t.astype(jnp.int32) - j * c
+    i = jnp.where(one, j, i)
+    done = jnp.where(one, done_1, done)
+    remaining = jnp.where(one, (c - done_1).astype(dtype), remaining)
+    size = jnp.where(one, c.astype(dtype), size)
+    return i.astype(int_t), done.astype(int_t), remaining, size
 
 
 # --- LR noise (timm's Scheduler._add_noise) ---------------------------------------------------

@@ -1565,7 +1565,7 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
         grid(
             {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5},
             _SWEEP_N,
-            power=[0.5, 3.0],
+            power=[0.5, 3.0, 19.0],
             **_WARMUPS,
         )
     ],

@@ -162,6 +162,41 @@ def test_restart_cycle_is_exact(first, mult, precision):
     _assert_rel(length, want_len, precision / 2, "length")
 
 
+# (first, mult) in one stacked sweep: mult 1 next to mult >= 2, the most cycles (1, 2), and
+# last cycles longer than 2**31 - 1 that end a few steps after it (2, 2**30 + 1).
+_TRACED_CYCLES = [
+    (1, 1),
+    (7, 1),
+    (1, 2),
+    (7, 3),
+    (1000, 5),
+    (2, 2**30 + 1),
+    (2**30 + 1, 2),
+    (1, INT32_MAX),
+    (3, 10**9),
+    (INT32_MAX, 3),
+]
+
+
+def test_restart_cycle_traced_is_exact(precision):
+    """With ``first`` and ``mult`` traced (vmapped over the rows of a sweep), the cycle index
+    and the step within it are exactly the Python integers', the steps left and the length
+    within the float tolerance: the same as the concrete table gives."""
+    firsts = np.asarray([f for f, _ in _TRACED_CYCLES], np.int32)
+    mults = np.asarray([m for _, m in _TRACED_CYCLES], np.int32)
+    steps = np.unique(np.concatenate([_boundary_steps(f, m) for f, m in _TRACED_CYCLES]))
+    run = jax.jit(jax.vmap(lambda f, m: _shapes.restart_cycle(_int_array(steps), f, m, _dtype())))
+    cycles = [np.asarray(a) for a in run(firsts, mults)]
+    for row, (first, mult) in enumerate(_TRACED_CYCLES):
+        want = [ref.cycle_of(v, first, mult) for v in steps.tolist()]
+        i, done, remaining, length = (a[row] for a in cycles)
+        np.testing.assert_array_equal(i, [w[0] for w in want], err_msg=f"{first}, {mult}")
+        np.testing.assert_array_equal(done, [w[1] for w in want], err_msg=f"{first}, {mult}")
+        want_rem = np.asarray([w[2] - w[1] for w in want], np.float64)
+        _assert_rel(remaining, want_rem, precision / 2, f"remaining {first}, {mult}")
+        _assert_rel(length, np.asarray([float(w[2]) for w in want]), precision / 2, "length")
+
+
 def test_timm_float_log_is_a_cycle_early_where_ours_is_exact():
     """The fact behind the integer index: timm's floor(log(243, 3)) = 4 at a restart.
 

@@ -15,23 +15,11 @@ from lrschedules_jax.plotting import schedule_curve
 
 MAX = 2**31 - 1
 
-# Types whose formulas do not take traced step counts yet (each is stacked only when its
-# step counts are equal).
-_NOT_YET = {
-    "step",
-    "multistep",
-    "polynomial",
-    "linear",
-    "inverse_sqrt",
-    "cosine_restarts",
-}
-
 GROUPS = [
     pytest.param(
         type_name,
         group,
         id=f"{type_name}-{i}",
-        marks=[pytest.mark.skip(reason="not yet traced")] * (type_name in _NOT_YET),
     )
     for type_name, groups in SWEEPS.items()
     for i, group in enumerate(groups)

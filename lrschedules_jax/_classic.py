@@ -49,6 +49,7 @@ from ._numerics import (
     ldexp_exact,
     pow_fraction,
     ratio,
+    step_count,
 )
 from ._schedule import Schedule, derived, leaf, register_schedule, static
 from ._shapes import cos_k_factor, restart_cycle, restart_table
@@ -128,10 +129,7 @@ class Step(WarmupSchedule):
     step_size: int = static(ge=1, le=INT32_MAX, sweep=True)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        size = self.step_size
-        if not is_concrete(size):  # traced (a stacked sweep): an integer division as well
-            size = jnp.asarray(size).astype(t.dtype)
-        k = t // size
+        k = t // step_count(self.step_size, t)  # traced in a stacked sweep: the same division
         return self.gamma.power(k, dtype, scale=self.start_lr)
 
 
@@ -329,11 +327,8 @@ class CosineRestarts(WarmupSchedule):
         start = as_float(self.start_lr, dtype) * shape
         peak_shape = self.cycle_decay.power(i, dtype, scale=start)
         lr = e + jnp.maximum(peak_shape - e * shape, 0)
-        limit = self.cycle_limit
-        if limit is not None:
-            if not is_concrete(limit):  # traced (a stacked sweep)
-                limit = jnp.asarray(limit).astype(i.dtype)
-            lr = jnp.where(i >= limit, e, lr)
+        if self.cycle_limit is not None:
+            lr = jnp.where(i >= step_count(self.cycle_limit, i), e, lr)
         return lr
 
     def _decay_boundaries(self) -> dict[str, int]:
@@ -460,9 +455,7 @@ class OneCycle(Schedule):
 
     def _curve(self, step: jax.Array, rates: dict[str, jax.Array], dtype: Any) -> jax.Array:
         """The phases between the values ``rates`` (``initial``, ``max``, ``min``)."""
-        n = self.num_steps
-        if not is_concrete(n):  # traced (a stacked sweep)
-            n = jnp.asarray(n).astype(step.dtype)
+        n = step_count(self.num_steps, step)
         s = jnp.minimum(step, n - 1)
         phases = self._phases(step.dtype, dtype)
         values = [self._phase(s, *phase, rates, dtype) for phase in phases]

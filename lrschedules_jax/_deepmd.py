@@ -31,6 +31,7 @@ from ._numerics import (
     float32,
     is_concrete,
     sin2_of_fraction,
+    step_count,
     two_prod,
 )
 from ._schedule import derived, leaf, register_schedule, static
@@ -101,9 +102,7 @@ class Exp(WarmupSchedule):
     smooth: bool = static()
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        ds, w = self.decay_steps, self.warmup_steps
-        if not is_concrete(ds):  # traced (a stacked sweep)
-            ds = jnp.asarray(ds).astype(t.dtype)
+        ds, w = step_count(self.decay_steps, t), self.warmup_steps
         # t >= 0, so the truncating division is the floor division (and cheaper).
         n = t if self.smooth else lax.div(t, jnp.asarray(ds, t.dtype))
         if is_concrete(w, ds):

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from ._errors import Problems, as_real, describe, key_text
 from ._jax import jnp
-from ._numerics import INT32_MAX, as_float, as_step, float_dtype, is_concrete
+from ._numerics import INT32_MAX, as_float, as_step, float_dtype, is_concrete, step_count
 from ._schedule import Schedule, leaf, register_schedule, static
 
 __all__ = ["BOUNDS", "Ramp", "hyperparameter"]
@@ -85,8 +85,7 @@ class Ramp(Schedule):
         n = self.num_steps
         if is_concrete(n) and n == 0:
             return jnp.broadcast_to(b, step.shape)
-        if not is_concrete(n):  # traced (a stacked sweep): N = 0 selects stop_value
-            n = jnp.asarray(n).astype(step.dtype)
+        n = step_count(n, step)  # traced in a stacked sweep: N = 0 selects stop_value
         t = jnp.minimum(step, n)
         r = jnp.where(b >= a, t, n - t)  # exact integers: the distance to the lowest value
         length = n if is_concrete(n) else jnp.maximum(n, 1)

@@ -31,6 +31,7 @@ __all__ = [
     "pow_fraction",
     "ratio",
     "sin2_of_fraction",
+    "step_count",
     "two_prod",
 ]
 
@@ -87,6 +88,16 @@ def as_step(step: Any) -> jax.Array:
     elif not jnp.issubdtype(step.dtype, jnp.integer):
         raise TypeError(f"A step must be an integer or float array, got dtype {step.dtype}.")
     return jnp.maximum(step.astype(int_dtype()), 0)
+
+
+def step_count(count: Any, like: jax.Array) -> Any:
+    """A step count for integer arithmetic with the integer array ``like``.
+
+    A Python int stays as it is (folded into the compiled program); an array, a count that
+    differs between the schedules of a stacked sweep (traced under ``vmap``), is cast to
+    ``like``'s integer dtype (int64 under x64), so that no dtype promotion happens.
+    """
+    return count if is_concrete(count) else jnp.asarray(count).astype(like.dtype)
 
 
 def ratio(num: jax.Array, den: int | jax.Array, dtype: Any) -> jax.Array:

@@ -29,7 +29,7 @@ import math
 from typing import Any
 
 from ._jax import jax, jnp, np  # lazy: importing this module does not import JAX
-from ._numerics import is_concrete, sin2_of_fraction
+from ._numerics import is_concrete, sin2_of_fraction, step_count
 
 __all__ = [
     "DECAY_SHAPES",
@@ -346,13 +346,9 @@ def noise_factor(
     step (warmup included), compared in integers. Multiply the rate by it. ``start`` and
     ``end`` may be traced integers (a stacked sweep): they are compared in the step's type.
     """
-    if not is_concrete(start):
-        start = jnp.asarray(start).astype(step.dtype)
-    if end is not None and not is_concrete(end):
-        end = jnp.asarray(end).astype(step.dtype)
-    inside = step >= start
+    inside = step >= step_count(start, step)
     if end is not None:
-        inside = inside & (step < end)
+        inside = inside & (step < step_count(end, step))
     noise = lr_noise(step, seed=seed, pct=pct, std=std, noise_type=noise_type).astype(dtype)
     return jnp.where(inside, 1 + noise, jnp.ones((), dtype))
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._jax import jax, jnp
-from ._numerics import INT32_MAX, as_float, is_concrete
+from ._numerics import INT32_MAX, as_float, is_concrete, step_count
 from ._schedule import Schedule, leaf, static
 from ._shapes import WARMUP_SHAPES, batch_scale, scaled_warmup, warmup_factor
 
@@ -137,9 +137,7 @@ class WarmupSchedule(Schedule):
         return self.num_steps - self.warmup_steps
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
-        w = self.warmup_steps
-        if not is_concrete(w):  # traced (a stacked sweep)
-            w = jnp.asarray(w).astype(step.dtype)
+        w = step_count(self.warmup_steps, step)
         decay = self._decay(jnp.maximum(step - w, 0), dtype)
         if is_concrete(w) and w == 0:
             return decay

@@ -12,6 +12,10 @@ untimed run each; modules are byte-compiled, as for an installed package):
    validates the keys);
 5. ``jax.jit(schedule)(0)`` and waiting for the value: tracing, compiling, running.
 
+Then two short tables, also from fresh processes: the first call alone, eager
+(``schedule(0)``) against jitted, and ``optax.inject_hyperparams(optax.adam)(...).init``
+with a float rate, our schedule and optax's.
+
     python benchmarks/first_value.py            # 7 runs each
     python benchmarks/first_value.py --quick    # 1 run each
 """
@@ -118,6 +122,63 @@ def first_call_table(repeats: int) -> dict[str, float]:
     return {f"{name} {call}": value for (name, call), value in med.items()}
 
 
+# ``optax.inject_hyperparams(optax.adam)(learning_rate=...).init(params)`` alone, in a fresh
+# process after import, build and one tiny JAX operation: the rate a float, or a schedule.
+INIT_CHILD = """
+import json, time
+import jax, jax.numpy as jnp, optax
+{imports}
+params = {{"w": jnp.zeros((64, 64)), "b": jnp.zeros(64)}}
+jax.block_until_ready(params)
+rate = {rate}
+t0 = time.perf_counter()
+state = optax.inject_hyperparams(optax.adam)(learning_rate=rate).init(params)
+jax.block_until_ready(state)
+print(json.dumps([time.perf_counter() - t0, float(state.hyperparams["learning_rate"])]))
+"""
+INIT_RATES = {
+    "a float": ("", "1e-3"),
+    "lrschedules_jax schedule": (
+        LIBRARIES["lrschedules_jax"]["imports"],
+        LIBRARIES["lrschedules_jax"]["build"],
+    ),
+    "optax schedule": ("", LIBRARIES["optax"]["build"]),
+}
+
+
+def run_init_child(rate: str) -> float:
+    imports, build = INIT_RATES[rate]
+    code = INIT_CHILD.format(imports=imports, rate=build)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=Path(REPO),
+    )
+    seconds, _ = json.loads(out.stdout.strip().splitlines()[-1])
+    return seconds
+
+
+def init_table(repeats: int) -> dict[str, float]:
+    """Median ``inject_hyperparams(adam).init`` with a float rate and with each schedule."""
+    times: dict[str, list[float]] = {rate: [] for rate in INIT_RATES}
+    for _ in range(repeats):
+        for rate in INIT_RATES:
+            times[rate].append(run_init_child(rate))
+    med = {rate: median(values) for rate, values in times.items()}
+    base = med["a float"]
+    rows = [[rate, f"{t * 1e3:.0f} ms", f"{t / base:.2f}"] for rate, t in med.items()]
+    print(
+        "`optax.inject_hyperparams(optax.adam)(learning_rate=rate).init(params)` (a 64x64 "
+        f"and a 64 parameter), medians of {repeats} fresh processes each:\n"
+    )
+    print(table(["learning_rate", "init", "/ with a float"], rows))
+    print()
+    return {f"init with {rate}": t for rate, t in med.items()}
+
+
 def run_child(library: str) -> list[float]:
     code = CHILD.format(**LIBRARIES[library])
     env = dict(os.environ)
@@ -181,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, list[float]]:
     print(table(["piece", ours, theirs, "ratio"], rows))
     print()
     first_call_table(args.repeats)
+    init_table(args.repeats)
     return {name: [totals[name], no_jax[name], *med[name]] for name in names}
 
 

@@ -9,6 +9,7 @@ command line's ``--help``, ``check`` and ``schema`` never import JAX.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 from types import ModuleType
 from typing import Any
@@ -40,6 +41,7 @@ np: Any = _LazyModule("numpy")
 _REGISTERED: set[type] = set()
 
 
+@functools.cache
 def array_types() -> tuple[type, ...]:
     """The types of array values (NumPy and JAX arrays, tracers), as opposed to static numbers."""
     import numpy

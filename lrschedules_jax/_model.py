@@ -898,10 +898,14 @@ def builder(model: type[Model]) -> Callable[..., Any]:
     params.append(inspect.Parameter("num_workers", kw, default=1, annotation=int | str))
     signature = inspect.Signature(params, return_annotation=model.schedule_class)
     name = model.type_name
+    names = frozenset(signature.parameters)
+    needed = frozenset([*required, "num_steps"])
 
     def build(*args: Any, **kwargs: Any) -> Schedule:
-        bound = signature.bind(*args, **kwargs)  # TypeError for unknown or missing arguments
-        given = dict(bound.arguments)
+        given = kwargs  # a new dict of every call
+        if args or not names.issuperset(kwargs) or not needed.issubset(kwargs):
+            # TypeError for positional, unknown or missing arguments, in Python's words
+            given = dict(signature.bind(*args, **kwargs).arguments)
         num_steps = given.pop("num_steps")
         num_workers = given.pop("num_workers", 1)
         config = {"type": name, **{k: v for k, v in given.items() if v is not None}}

@@ -19,7 +19,7 @@ import operator
 from typing import Any, ClassVar, TypeVar
 
 from ._errors import describe
-from ._jax import LazyPytree, array_types, jax, jnp, np
+from ._jax import LazyPytree, array_types, jax, jnp, lax, np
 from ._numerics import (
     INT32_MAX,
     Factor,
@@ -29,6 +29,7 @@ from ._numerics import (
     int_dtype,
     is_concrete,
     ldexp_exact,
+    pow2,
 )
 
 __all__ = ["Schedule", "Shifted", "derived", "leaf", "register_schedule", "static"]
@@ -157,6 +158,19 @@ class Noise(LazyPytree):
         )
 
 
+@functools.cache
+def _field_checks(cls: type) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
+    """Per field of ``cls``: its name, whether it is a sweep field, its bounds to check."""
+    return tuple(
+        (
+            f.name,
+            f.metadata.get("sweep", False),
+            tuple((*_BOUNDS[b], limit) for b, limit in f.metadata.get("bounds", {}).items()),
+        )
+        for f in dataclasses.fields(cls)
+    )
+
+
 def _one_schedule(boundaries: Any) -> Any:
     """``boundaries`` refusing a stacked sweep, whose schedules may change phase at different
     steps (each type's ``boundaries`` does Python arithmetic on its counts)."""
@@ -208,16 +222,16 @@ class Schedule(LazyPytree):
                 f"`scale_by_worker` must be one of {SCALE_BY_WORKER}; got {self.scale_by_worker!r}."
             )
         swept = False
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            swept = swept or (f.metadata.get("sweep", False) and isinstance(value, array_types()))
-            for bound, limit in f.metadata.get("bounds", {}).items():
-                if isinstance(value, bool) or not is_concrete(value):
-                    continue
-                compare, op = _BOUNDS[bound]
+        arrays = array_types()
+        for name, sweep, bounds in _field_checks(type(self)):
+            value = getattr(self, name)
+            swept = swept or (sweep and isinstance(value, arrays))
+            if not bounds or isinstance(value, bool) or not is_concrete(value):
+                continue
+            for compare, op, limit in bounds:
                 if not compare(value, limit):
                     raise ValueError(
-                        f"{type(self).__name__}: `{f.name}` must be {op} {limit}; got {value!r}."
+                        f"{type(self).__name__}: `{name}` must be {op} {limit}; got {value!r}."
                     )
         if not swept:  # the cross-field checks compare step counts in Python
             self._check()
@@ -273,14 +287,21 @@ class Schedule(LazyPytree):
             j = top if top < _SMALL else 0
             peak = max(rates.values())
             scaled = {k: math.ldexp(v, -j) for k, v in rates.items()}
-        else:
-            rates = {k: as_float(v, dtype) * jnp.float32(scale) for k, v in rates.items()}
+        else:  # traced (a jit argument, a stacked sweep): the same, in a few integer ops
+            rates = {k: as_float(v, dtype) for k, v in rates.items()}
+            if scale != 1.0:
+                rates = {k: v * jnp.float32(scale) for k, v in rates.items()}
             peak = functools.reduce(jnp.maximum, rates.values())
-            top = jnp.frexp(peak)[1]
+            # frexp's exponent of a normal peak, from its bits; j is 0 or in [-125, -61], so
+            # 2**-j and 2**j are each one exact float32 factor.
+            top = ((lax.bitcast_convert_type(peak, jnp.int32) >> 23) & 0xFF) - 126
             j = jnp.where(top < _SMALL, top, 0)
-            scaled = {k: ldexp_exact(v, -j) for k, v in rates.items()}
+            down = pow2(-j)
+            scaled = {k: v * down for k, v in rates.items()}
         lr = self._with(**scaled)._value(as_step(step), dtype)
-        if not is_concrete(j) or j != 0:
+        if not is_concrete(j):
+            lr = lr * pow2(j)
+        elif j != 0:
             lr = ldexp_exact(lr, j)
         return jnp.minimum(lr, as_float(peak, dtype))
 

@@ -149,6 +149,7 @@ class DeePMDKeys(WarmupKeys, StopKeys):
     """The keys of DeePMD-kit's own types: a missing stop key gets its 5e-8 (with a warning)."""
 
     legacy_stop_default = True
+    extension_type = False  # DeePMD-kit's own types
 
 
 @config_type(Exp)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ._errors import Problems
 from ._jax import jax
@@ -46,9 +46,6 @@ class REX(WarmupSchedule):
 @config_type(REX)
 class REXConfig(WarmupKeys, StopKeys):
     """``rex``: the REX profile from `start_lr` to `stop_lr` (an extension)."""
-
-    model_config = ConfigDict(json_schema_extra={"x-extension": True})
-    extension_type = True
 
     type: Literal["rex"] = Field(description=f"The schedule type. {EXTENSION}")
 

@@ -75,6 +75,12 @@ EXTENSION = "Extension (not DeePMD-kit 3.2)."
 Rule = tuple[str, str]  # (the key a problem concerns, the message)
 
 
+def _mark_extension_type(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Mark a type's JSON Schema ``"x-extension": true`` when the whole type is an extension."""
+    if "type" in schema.get("properties", {}) and getattr(model, "extension_type", False):
+        schema["x-extension"] = True
+
+
 class Model(BaseModel):
     """Keys every type has; the base of every type's config model.
 
@@ -89,6 +95,7 @@ class Model(BaseModel):
         frozen=True,
         populate_by_name=False,
         defer_build=True,
+        json_schema_extra=_mark_extension_type,
     )
 
     #: The type's name (from its ``type`` literal) and schedule class, set by `config_type`.
@@ -98,8 +105,9 @@ class Model(BaseModel):
     key_hints: ClassVar[dict[str, str]] = {}
     #: The fewest training steps the type can run (DeePMD-kit's types accept 0).
     min_num_steps: ClassVar[int] = 0
-    #: Whether the whole type is an extension (DeePMD-kit 3.2 refuses it in its inputs).
-    extension_type: ClassVar[bool] = False
+    #: Whether the whole type is an extension: DeePMD-kit 3.2 knows `exp`, `cosine` and `wsd`
+    #: only (their models set False), and refuses every other type in its inputs.
+    extension_type: ClassVar[bool] = True
     #: This key group's keys holding a rate that must be a normal float32 (see `rates`).
     rate_keys: ClassVar[tuple[str, ...]] = ()
 

@@ -151,10 +151,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--extensions",
             action="store_true",
-            help="accept this package's extensions (rex, warmup_type, decay_phase_steps, "
-            "1-sqrt, cycle_limit, k_decay, cooldown, noise_*, batch_scaling) in a DeePMD-kit "
-            "input file, which "
-            "DeePMD-kit 3.2 would refuse (a bare learning_rate file accepts them anyway)",
+            help="accept this package's extensions (every type but exp, cosine and wsd; "
+            "warmup_type, decay_phase_steps, 1-sqrt, cycle_limit, k_decay, cooldown, noise_*, "
+            "batch_scaling) in a DeePMD-kit input file, which DeePMD-kit 3.2 would refuse "
+            "(a bare learning_rate file accepts them anyway)",
         )
 
     def num_workers_option(p: argparse.ArgumentParser) -> None:

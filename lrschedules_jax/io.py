@@ -103,11 +103,12 @@ def load_input(
         file is refused before it is read. See "Input limits" in ``docs/configuration.md``
         for the limits on nesting (:data:`MAX_DEPTH`) and YAML aliases
         (:data:`MAX_YAML_NODES`).
-      extensions: accept this package's extensions (``rex``, ``warmup_type``,
-        ``decay_phase_steps``, ``decay_type: "1-sqrt"``, ``cycle_limit``, ``k_decay``,
-        ``cooldown``, the ``noise_*`` keys, ``batch_scaling``) in a DeePMD-kit input file
-        (one with ``model`` or ``training``), which DeePMD-kit 3.2 refuses; without it they
-        are errors there. A bare ``learning_rate`` file accepts them anyway.
+      extensions: accept this package's extensions (every type but ``exp``, ``cosine`` and
+        ``wsd``, ``warmup_type``, ``decay_phase_steps``, ``decay_type: "1-sqrt"``,
+        ``cycle_limit``, ``k_decay``, ``cooldown``, the ``noise_*`` keys, ``batch_scaling``) in
+        a DeePMD-kit input file (one with ``model`` or ``training``), which DeePMD-kit 3.2
+        refuses; without it they are errors there. A bare ``learning_rate`` file accepts
+        them anyway.
 
     Returns:
       ``(learning_rate_section, num_steps)``: a new dict (the caller may change it), and the

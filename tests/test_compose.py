@@ -155,9 +155,9 @@ def test_boundaries_show_and_plot(tmp_path, capsys):
     path.write_text(json.dumps({"learning_rate": config, "training": {"numb_steps": 1000}}))
     from lrschedules_jax.cli import main
 
-    assert main(["show", str(path)]) == 0
+    assert main(["show", "--extensions", str(path)]) == 0  # sequence: not a DeePMD-kit type
     out = capsys.readouterr().out
     # the value on each side of the jump at step 100
     assert "before phases[1]" in out and "0.001" in out and "0.0005" in out
-    assert main(["plot", str(path), "-o", str(tmp_path / "p.png")]) == 0
+    assert main(["plot", "--extensions", str(path), "-o", str(tmp_path / "p.png")]) == 0
     assert (tmp_path / "p.png").stat().st_size > 0

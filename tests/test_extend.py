@@ -163,7 +163,7 @@ def test_command_line_reads_an_entry_point_type(tmp_path):
                                 "training": {"numb_steps": 1000}}))  # fmt: skip
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "MPLBACKEND": "Agg"}
     out = subprocess.run(
-        [sys.executable, "-m", "lrschedules_jax", "show", str(path), "--at", "200"],
+        [sys.executable, "-m", "lrschedules_jax", "show", "--extensions", str(path), "--at", "200"],
         capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr

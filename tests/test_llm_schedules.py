@@ -766,6 +766,8 @@ EXTENSIONS = [  # (the extension key, a section using it)
         {"type": "cosine", "warmup_steps": 10, "warmup_type": "linear"},
     ),  # DeePMD-kit knows no such key
     ("type", {"type": "rex"}),
+    ("type", {"type": "linear"}),  # the classic types: DeePMD-kit 3.2 knows exp, cosine, wsd
+    ("type", {"type": "polynomial", "power": 2.0, "warmup_steps": 10}),
     ("noise_range_steps", {"type": "cosine", "noise_range_steps": [10, 100]}),
     (
         "batch_scaling",
@@ -835,12 +837,13 @@ def test_schema_marks_extensions():
     assert (
         text.count('"x-extension": true') >= 6
     )  # rex, warmup_type, decay_phase_steps, cycle_limit, k_decay, noise_*, batch_scaling
-    rex = next(
-        v
+    types = {
+        v["properties"]["type"]["const"]: v.get("x-extension", False)
         for v in schema.get("$defs", {}).values()
-        if v.get("properties", {}).get("type", {}).get("const") == "rex"
-    )
-    assert rex.get("x-extension") is True
+        if "const" in v.get("properties", {}).get("type", {})
+    }
+    assert {name for name, marked in types.items() if not marked} == {"exp", "cosine", "wsd"}
+    assert types["rex"] and types["step"] and types["sequence"]
 
 
 def test_builders_take_the_new_keys():

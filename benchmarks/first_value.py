@@ -84,17 +84,27 @@ print(json.dumps([time.perf_counter() - t0, float(value)]))
 CALLS = {"eager": "schedule(0)", "jit": "jax.jit(schedule)(0)"}
 
 
-def run_call_child(library: str, call: str) -> float:
-    code = CALL_CHILD.format(call=CALLS[call], **LIBRARIES[library])
+def run_code(code: str) -> list[float]:
+    """Run ``code`` in a fresh Python process; the JSON list its last line prints."""
+    env = dict(os.environ)
+    # Byte-compiled modules, as for an installed package (the site-packages of jax, optax and
+    # pydantic have theirs): without this, a PYTHONDONTWRITEBYTECODE=1 in the environment would
+    # recompile lrschedules_jax from source in every process (about 50 ms).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=env,
         cwd=Path(REPO),
     )
-    seconds, value = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_call_child(library: str, call: str) -> float:
+    seconds, value = run_code(CALL_CHILD.format(call=CALLS[call], **LIBRARIES[library]))
     assert value == 0.0, value
     return seconds
 
@@ -148,16 +158,7 @@ INIT_RATES = {
 
 def run_init_child(rate: str) -> float:
     imports, build = INIT_RATES[rate]
-    code = INIT_CHILD.format(imports=imports, rate=build)
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        cwd=Path(REPO),
-    )
-    seconds, _ = json.loads(out.stdout.strip().splitlines()[-1])
+    seconds, _ = run_code(INIT_CHILD.format(imports=imports, rate=build))
     return seconds
 
 
@@ -180,22 +181,7 @@ def init_table(repeats: int) -> dict[str, float]:
 
 
 def run_child(library: str) -> list[float]:
-    code = CHILD.format(**LIBRARIES[library])
-    env = dict(os.environ)
-    # Byte-compiled modules, as for an installed package (the site-packages of jax, optax and
-    # pydantic have theirs): without this, a PYTHONDONTWRITEBYTECODE=1 in the environment would
-    # recompile lrschedules_jax from source in every process (about 50 ms).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        cwd=Path(REPO),
-    )
-    *times, value = json.loads(out.stdout.strip().splitlines()[-1])
+    *times, value = run_code(CHILD.format(**LIBRARIES[library]))
     assert value == 0.0, value  # warmup starts at 0
     return times
 

@@ -255,7 +255,7 @@ class Schedule(LazyPytree):
                 return jax.vmap(lambda s: s(step))(self)
             return self._evaluate(step)
         if stack_size(self) is not None:  # a stacked sweep: one row per schedule
-            return jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))(self, step)
+            return _call_rows(self, _host_step(step))
         compiled = _compiled(self)
         if compiled is None:  # a schedule holding arrays: traced eagerly
             return self._evaluate(step)
@@ -573,6 +573,11 @@ def stack_size(tree: Any) -> int | None:
         if len(shape) >= 1 and np.issubdtype(x.dtype, np.floating):
             return int(shape[0])
     return None
+
+
+#: Every row of a stacked sweep at ``step``: one jitted function for every eager call of a
+#: stack (its cache is keyed by the stack's structure and static fields, as for any jit).
+_call_rows = jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))
 
 
 #: How many schedules keep a compiled eager function (the least recently used goes first).

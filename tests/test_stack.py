@@ -326,3 +326,24 @@ def test_plot_a_stack_draws_every_row():
         assert sorted(t.get_text() for t in ax.texts) == ["end", "end", "warmup end"]
     finally:
         plt.close(fig)
+
+
+def test_eager_calls_of_a_stack_compile_once_and_clamp_python_steps():
+    """Calling a stacked schedule eagerly reuses one compiled program (the second call of the
+    same stack, and a call of another stack of the same shape, compile nothing), and takes the
+    steps a single schedule takes: a Python int past int32 is the last step, a negative one 0."""
+    from lrschedules_jax import _schedule
+
+    grid = [lrs.constant(start_lr=1.0, num_steps=100, warmup_steps=w) for w in (0, 4, 10)]
+    stacked = lrs.stack(grid)
+    steps = jnp.asarray([0, 2, 4, 10])
+    stacked(steps)
+    before = _schedule._call_rows._cache_size()
+    stacked(steps)
+    lrs.stack([g.replace(start_lr=2.0) for g in grid])(steps)
+    assert _schedule._call_rows._cache_size() == before
+    want = np.asarray([[1, 1, 1, 1], [0, 0.5, 1, 1], [0, 0.2, 0.4, 1]])
+    np.testing.assert_allclose(np.asarray(stacked(2**40)), want[:, 3], rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(stacked(-5)), want[:, 0], rtol=1e-7)
+    for row, sched in enumerate(grid):
+        assert float(sched(2**40)) == float(stacked(2**40)[row])

@@ -347,3 +347,26 @@ def test_eager_calls_of_a_stack_compile_once_and_clamp_python_steps():
     np.testing.assert_allclose(np.asarray(stacked(-5)), want[:, 0], rtol=1e-7)
     for row, sched in enumerate(grid):
         assert float(sched(2**40)) == float(stacked(2**40)[row])
+
+
+def test_stack_refuses_stacks_and_names_optional_parts():
+    """A stacked sweep is not stacked again (a clear TypeError, not NumPy's truth-value
+    error); noise in one schedule and none in another is an optional part in either order,
+    as is wsd's decay_phase_steps against decay_phase_ratio."""
+    grid = [lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100, warmup_steps=w) for w in (0, 9)]
+    stacked = lrs.stack(grid)
+    with pytest.raises(TypeError, match=r"schedules\[0\]` is a stacked sweep of 2 schedules"):
+        lrs.stack([stacked, stacked])
+    with pytest.raises(TypeError, match=r"schedules\[1\]` is a stacked sweep"):
+        lrs.stack([grid[0], stacked])
+    noisy = lrs.make_schedule({**NOISY, **NOISE, "noise_range_steps": 10}, 1000)
+    plain = lrs.make_schedule(NOISY, 1000)
+    for pair in ([noisy, plain], [plain, noisy]):
+        with pytest.raises(lrs.ConfigError, match=r"noise: differs: .* an optional part"):
+            lrs.stack(pair)
+    ratio = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=1000, decay_phase_ratio=0.2)
+    steps = lrs.make_schedule(
+        {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "decay_phase_steps": 200}, 1000
+    )
+    with pytest.raises(lrs.ConfigError, match=r"decay_phase_count: differs: .* an optional part"):
+        lrs.stack([ratio, steps])

@@ -20,7 +20,7 @@ from ._errors import Problems, describe
 from ._jax import jnp, np
 from ._model import SECTION, Model, config_type
 from ._numerics import INT32_MAX, as_step, float_dtype
-from ._schedule import Schedule, register_schedule, static
+from ._schedule import Schedule, _to_json, register_schedule, stack_size, static
 
 __all__ = ["Product", "Sequential", "product", "sequence"]
 
@@ -111,8 +111,14 @@ class Sequential(Schedule):
 
         Raises:
           ValueError: if a phase's ``num_steps`` is not its length in the sequence (the
-            config builds each phase with its length).
+            config builds each phase with its length), or for a stacked sweep.
         """
+        size = stack_size(self)
+        if size is not None:  # its phases may have other lengths in each schedule
+            raise ValueError(
+                f"A stacked sweep of {size} sequences: `to_config()` needs a single schedule "
+                "(`stacked[i].to_config()`)."
+            )
         begins = (0, *self.starts)
         ends = (*self.starts, self.num_steps)
         phases = []
@@ -352,7 +358,7 @@ class Product(Schedule):
           ValueError: if a factor's ``num_steps`` differs from the product's.
         """
         factors: list[Any] = []
-        constant = float(np.asarray(self.constant))
+        constant = float(_to_json(self.constant, "constant"))  # ValueError for a stack
         if constant != 1.0:
             factors.append(constant)
         for i, f in enumerate(self.factors):

@@ -370,3 +370,22 @@ def test_stack_refuses_stacks_and_names_optional_parts():
     )
     with pytest.raises(lrs.ConfigError, match=r"decay_phase_count: differs: .* an optional part"):
         lrs.stack([ratio, steps])
+
+
+@pytest.mark.parametrize(("type_name", "group"), GROUPS)
+def test_to_config_of_every_stack_is_a_value_error(type_name, group):
+    """``to_config()`` of a stack raises the documented ValueError for every type and group
+    (a product whose constants differ raised NumPy's TypeError), and works on each row."""
+    schedules = [lrs.make_schedule(config, n) for config, n in group]
+    stacked = lrs.stack(schedules)
+    with pytest.raises(ValueError, match="stacked sweep"):
+        stacked.to_config()
+    assert stacked[-1].to_config() == schedules[-1].to_config()
+
+
+def test_to_config_of_a_stack_of_products_with_other_constants():
+    cos = lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100)
+    stacked = lrs.stack([0.5 * cos, 0.25 * cos])
+    with pytest.raises(ValueError, match=r"`constant` holds an array of shape \(2,\)"):
+        stacked.to_config()
+    assert stacked[1].to_config() == (0.25 * cos).to_config()

@@ -389,3 +389,44 @@ def test_to_config_of_a_stack_of_products_with_other_constants():
     with pytest.raises(ValueError, match=r"`constant` holds an array of shape \(2,\)"):
         stacked.to_config()
     assert stacked[1].to_config() == (0.25 * cos).to_config()
+
+
+def _cosine64(lr, n, w, t):
+    """Linear warmup then cosine to 0 (float64)."""
+    t = np.asarray(t, np.float64)
+    T = n - w
+    decay = 0.5 * lr * (1 + np.cos(np.pi * np.clip(t - w, 0, T) / T))
+    return np.where(t < w, lr * t / max(w, 1), decay)
+
+
+def test_products_and_sequences_of_stacks():
+    """A number times a stack, a product or a sequence of stacks of one size: one row per
+    schedule, against float64 (a number times a stack failed under vmap: its constant had no
+    leading axis). Mixing a stack with a single schedule, or stacks of other sizes, is a
+    TypeError naming the part."""
+    rows = [(1e-3, 100, 0), (2e-3, 200, 10), (5e-4, 150, 50)]
+    stacked = lrs.stack(
+        [lrs.cosine(start_lr=a, stop_lr=0.0, num_steps=n, warmup_steps=w) for a, n, w in rows]
+    )
+    steps = np.asarray([0, 1, 9, 10, 49, 50, 99, 100, 149, 150, 199, 200, 10**9])
+    want = np.stack([_cosine64(a, n, w, steps) for a, n, w in rows])
+    for built, expect in (
+        (0.5 * stacked, 0.5 * want),
+        (stacked * stacked * 3, 3 * want * want),
+        (lrs.product(stacked, 0.25) * 2, 0.5 * want),
+    ):
+        assert_close(_run(built, steps), expect)
+        assert_close(np.asarray(built(jnp.asarray(steps)), np.float64), expect)
+        assert len(lrs.unstack(built)) == 3
+    seq = lrs.sequence([stacked, 0.5 * stacked], boundaries=[100])
+    first = np.stack([_cosine64(a, n, w, np.minimum(steps, 99)) for a, n, w in rows])
+    second = 0.5 * np.stack([_cosine64(a, n, w, np.maximum(steps - 100, 0)) for a, n, w in rows])
+    assert_close(_run(seq, steps), np.where(steps < 100, first, second))
+    assert [s.num_steps for s in lrs.unstack(seq)] == [200, 300, 250]
+    single = lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100)
+    with pytest.raises(TypeError, match=r"factors\[1\] is a stacked sweep of 3 schedules"):
+        single * stacked
+    with pytest.raises(TypeError, match=r"schedules\[1\] is a single schedule"):
+        lrs.sequence([stacked, single], boundaries=[100])
+    with pytest.raises(TypeError, match=r"schedules\[1\] is a stacked sweep of 2 schedules"):
+        lrs.sequence([stacked, lrs.stack([single, single])], boundaries=[100])

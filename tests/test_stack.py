@@ -430,3 +430,22 @@ def test_products_and_sequences_of_stacks():
         lrs.sequence([stacked, single], boundaries=[100])
     with pytest.raises(TypeError, match=r"schedules\[1\] is a stacked sweep of 2 schedules"):
         lrs.sequence([stacked, lrs.stack([single, single])], boundaries=[100])
+
+
+def test_batch_scaled_schedules_that_differ_name_the_key():
+    """batch_scaling blocks that differ are named key by key (both blocks printed the same
+    truncated text before), including the warmup_steps they were written with."""
+
+    def build(w, batch_size=1024):
+        block = {"batch_size": batch_size, "reference_batch_size": 256, "scale_warmup": True}
+        return lrs.cosine(
+            start_lr=1e-3, stop_lr=0.0, num_steps=1000, warmup_steps=w, batch_scaling=block
+        )
+
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.stack([build(10), build(20, 2048)])
+    text = str(info.value)
+    assert "batch_scaling.batch_size: differs: 1024 in schedules[0], 2048 in schedules[1]" in text
+    assert "batch_scaling.warmup_steps: differs: 10 in schedules[0], 20 in schedules[1]" in text
+    same = lrs.stack([build(10), build(10)])
+    assert lrs.unstack(same) == [build(10), build(10)]

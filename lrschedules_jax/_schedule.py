@@ -392,6 +392,7 @@ class Schedule(LazyPytree):
         needs ``stop_lr`` or ``stop_lr_ratio``.
 
         Raises:
+          ValueError: for a stacked sweep (cool each of ``lrs.unstack(stacked)``).
           ConfigError: for another type, an ``at_step`` outside the stable phase
             (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, or a
             ``constant`` without a stop rate.
@@ -405,6 +406,12 @@ class Schedule(LazyPytree):
         """
         from ._llm import cooldown
 
+        size = stack_size(self)
+        if size is not None:  # its rows may leave the stable phase at different steps
+            raise ValueError(
+                f"`cooldown()` of a stacked sweep of {size} schedules: fork each schedule "
+                "(`lrs.stack([s.cooldown(...) for s in lrs.unstack(stacked)])`)."
+            )
         return cooldown(
             self,
             at_step,

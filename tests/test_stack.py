@@ -449,3 +449,24 @@ def test_batch_scaled_schedules_that_differ_name_the_key():
     assert "batch_scaling.warmup_steps: differs: 10 in schedules[0], 20 in schedules[1]" in text
     same = lrs.stack([build(10), build(10)])
     assert lrs.unstack(same) == [build(10), build(10)]
+
+
+def test_cooldown_of_a_stack_is_refused_and_rows_can_be_cooled():
+    """``cooldown()`` of a stack is a ValueError naming the way (it said `to_config()`, or
+    NumPy's truth-value error); a stack of cooled rows matches float64: a constant rate, then
+    a linear decay to stop_lr over the cooldown."""
+    runs = [
+        lrs.wsd(start_lr=a, stop_lr=1e-5, num_steps=1000, warmup_steps=k, decay_type="linear")
+        for a, k in ((1e-3, 10), (2e-3, 20))
+    ]
+    stacked = lrs.stack(runs)
+    with pytest.raises(ValueError, match=r"`cooldown\(\)` of a stacked sweep of 2 schedules"):
+        stacked.cooldown(500, 100)
+    cooled = lrs.stack([r.cooldown(500, 100) for r in lrs.unstack(stacked)])
+    steps = np.asarray([0, 5, 10, 20, 499, 500, 550, 599, 600, 10**6])
+    want = []
+    for a, k in ((1e-3, 10), (2e-3, 20)):
+        t = steps.astype(np.float64)
+        decay = a + (1e-5 - a) * np.clip(t - 500, 0, 100) / 100
+        want.append(np.where(t < k, a * t / k, decay))
+    assert_close(_run(cooled, steps), np.stack(want))

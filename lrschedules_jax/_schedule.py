@@ -255,7 +255,7 @@ class Schedule(LazyPytree):
                 return jax.vmap(lambda s: s(step))(self)
             return self._evaluate(step)
         if stack_size(self) is not None:  # a stacked sweep: one row per schedule
-            return _call_rows(self, _host_step(step))
+            return _call_rows()(self, _host_step(step))
         compiled = _compiled(self)
         if compiled is None:  # a schedule holding arrays: traced eagerly
             return self._evaluate(step)
@@ -582,9 +582,12 @@ def stack_size(tree: Any) -> int | None:
     return None
 
 
-#: Every row of a stacked sweep at ``step``: one jitted function for every eager call of a
-#: stack (its cache is keyed by the stack's structure and static fields, as for any jit).
-_call_rows = jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))
+@functools.cache
+def _call_rows() -> Any:
+    """Every row of a stacked sweep at ``step``: one jitted function for every eager call of a
+    stack (its cache is keyed by the stack's structure and static fields, as for any jit).
+    Made on first use: importing the config layer does not import JAX."""
+    return jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))
 
 
 #: How many schedules keep a compiled eager function (the least recently used goes first).

@@ -338,10 +338,10 @@ def test_eager_calls_of_a_stack_compile_once_and_clamp_python_steps():
     stacked = lrs.stack(grid)
     steps = jnp.asarray([0, 2, 4, 10])
     stacked(steps)
-    before = _schedule._call_rows._cache_size()
+    before = _schedule._call_rows()._cache_size()
     stacked(steps)
     lrs.stack([g.replace(start_lr=2.0) for g in grid])(steps)
-    assert _schedule._call_rows._cache_size() == before
+    assert _schedule._call_rows()._cache_size() == before
     want = np.asarray([[1, 1, 1, 1], [0, 0.5, 1, 1], [0, 0.2, 0.4, 1]])
     np.testing.assert_allclose(np.asarray(stacked(2**40)), want[:, 3], rtol=1e-7)
     np.testing.assert_allclose(np.asarray(stacked(-5)), want[:, 0], rtol=1e-7)

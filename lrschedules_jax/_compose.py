@@ -20,7 +20,7 @@ from ._errors import Problems, describe
 from ._jax import jnp, np
 from ._model import SECTION, Model, config_type
 from ._numerics import INT32_MAX, as_step, float_dtype
-from ._schedule import Schedule, register_schedule, static
+from ._schedule import Schedule, _to_json, register_schedule, stack_size, static
 
 __all__ = ["Product", "Sequential", "product", "sequence"]
 
@@ -111,8 +111,14 @@ class Sequential(Schedule):
 
         Raises:
           ValueError: if a phase's ``num_steps`` is not its length in the sequence (the
-            config builds each phase with its length).
+            config builds each phase with its length), or for a stacked sweep.
         """
+        size = stack_size(self)
+        if size is not None:  # its phases may have other lengths in each schedule
+            raise ValueError(
+                f"A stacked sweep of {size} sequences: `to_config()` needs a single schedule "
+                "(`stacked[i].to_config()`)."
+            )
         begins = (0, *self.starts)
         ends = (*self.starts, self.num_steps)
         phases = []
@@ -215,7 +221,12 @@ def _sequence(
     workers = {s.num_workers for s in schedules}
     if len(workers) > 1:
         raise ValueError(f"every schedule must have the same `num_workers`; got {sorted(workers)}.")
-    total = min(previous + schedules[-1].num_steps, INT32_MAX)
+    _stack_size(schedules, "schedules", "sequence")
+    last = schedules[-1].num_steps  # an int32 array in a stack whose lengths differ
+    if isinstance(last, (int, np.integer)):
+        total: Any = min(previous + int(last), INT32_MAX)
+    else:
+        total = np.minimum(previous + np.asarray(last, np.int64), INT32_MAX).astype(np.int32)
     modes = {s.scale_by_worker for s in schedules}
     return Sequential(
         phases=schedules,
@@ -352,7 +363,7 @@ class Product(Schedule):
           ValueError: if a factor's ``num_steps`` differs from the product's.
         """
         factors: list[Any] = []
-        constant = float(np.asarray(self.constant))
+        constant = float(_to_json(self.constant, "constant"))  # ValueError for a stack
         if constant != 1.0:
             factors.append(constant)
         for i, f in enumerate(self.factors):
@@ -396,11 +407,12 @@ def _product(
         config = {"type": "product", "factors": keys["factors"], "scale_by_worker": scale_by_worker}
         return _from_keys(ProductConfig, config, num_steps, num_workers)  # type: ignore[no-any-return]
     schedules: list[Schedule] = []
-    constant = 1.0
+    constant: Any = 1.0
     for f in factors:
         if isinstance(f, Product):
             schedules += f.factors
-            constant *= float(np.asarray(f.constant))
+            c = f.constant  # a float64 array in a stack of products
+            constant = constant * (float(c) if np.ndim(c) == 0 else np.asarray(c, np.float64))
         elif isinstance(f, Schedule):
             schedules.append(f)
         elif isinstance(f, (int, float, np.integer, np.floating)) and not isinstance(f, bool):
@@ -420,13 +432,38 @@ def _product(
             'factor but one with scale_by_worker="none".'
         )
     scaling = [s.scale_by_worker for s in schedules if s.scale_by_worker != "none"]
+    size = _stack_size(schedules, "factors", "product")
+    if size is not None:  # a product of stacks: one constant per schedule, as for its factors
+        constant = np.broadcast_to(np.asarray(constant, np.float64), (size,)).copy()
+    counts = [s.num_steps for s in schedules]
+    if all(isinstance(n, (int, np.integer)) for n in counts):
+        num_steps: Any = max(counts)
+    else:  # stacks whose lengths differ
+        num_steps = np.asarray(np.max(np.broadcast_arrays(*counts), axis=0), np.int32)
     return Product(
         factors=tuple(schedules),
         constant=constant,
-        num_steps=max(s.num_steps for s in schedules),
+        num_steps=num_steps,
         scale_by_worker=scaling[0] if scaling else "none",
         num_workers=schedules[0].num_workers,
     )
+
+
+def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
+    """The stack size shared by ``parts`` (None: single schedules); TypeError for a mix."""
+    sizes = [stack_size(p) for p in parts]
+
+    def said(size: int | None) -> str:
+        return "a single schedule" if size is None else f"a stacked sweep of {size} schedules"
+
+    for i, size in enumerate(sizes):
+        if size != sizes[0]:
+            raise TypeError(
+                f"{name}[{i}] is {said(size)} and {name}[0] {said(sizes[0])}: the parts of a "
+                f"{kind} are single schedules, or stacks of one size (or stack {kind}s of "
+                "single schedules: `lrs.stack([...])`)."
+            )
+    return sizes[0]
 
 
 @config_type(Product)

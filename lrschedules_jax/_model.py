@@ -351,7 +351,8 @@ class WarmupKeys(StartKey):
             if 0 < w < num_steps <= end:
                 yield (
                     "batch_scaling.scale_warmup",
-                    f"the scaled warmup ceil(k * warmup_steps) = {end} (k = "
+                    f"the scaled warmup ceil(k * warmup_steps) "
+                    f"{f'= {end}' if end <= INT32_MAX else f'> {INT32_MAX}'} (k = "
                     f"{block.factor():.10g}, warmup_steps = {w}) must be smaller than "
                     f"`num_steps` ({num_steps})",
                 )

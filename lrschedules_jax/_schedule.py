@@ -255,7 +255,7 @@ class Schedule(LazyPytree):
                 return jax.vmap(lambda s: s(step))(self)
             return self._evaluate(step)
         if stack_size(self) is not None:  # a stacked sweep: one row per schedule
-            return jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))(self, step)
+            return _call_rows()(self, _host_step(step))
         compiled = _compiled(self)
         if compiled is None:  # a schedule holding arrays: traced eagerly
             return self._evaluate(step)
@@ -392,6 +392,7 @@ class Schedule(LazyPytree):
         needs ``stop_lr`` or ``stop_lr_ratio``.
 
         Raises:
+          ValueError: for a stacked sweep (cool each of ``lrs.unstack(stacked)``).
           ConfigError: for another type, an ``at_step`` outside the stable phase
             (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, or a
             ``constant`` without a stop rate.
@@ -405,6 +406,12 @@ class Schedule(LazyPytree):
         """
         from ._llm import cooldown
 
+        size = stack_size(self)
+        if size is not None:  # its rows may leave the stable phase at different steps
+            raise ValueError(
+                f"`cooldown()` of a stacked sweep of {size} schedules: fork each schedule "
+                "(`lrs.stack([s.cooldown(...) for s in lrs.unstack(stacked)])`)."
+            )
         return cooldown(
             self,
             at_step,
@@ -573,6 +580,14 @@ def stack_size(tree: Any) -> int | None:
         if len(shape) >= 1 and np.issubdtype(x.dtype, np.floating):
             return int(shape[0])
     return None
+
+
+@functools.cache
+def _call_rows() -> Any:
+    """Every row of a stacked sweep at ``step``: one jitted function for every eager call of a
+    stack (its cache is keyed by the stack's structure and static fields, as for any jit).
+    Made on first use: importing the config layer does not import JAX."""
+    return jax.jit(jax.vmap(lambda s, t: s(t), in_axes=(0, None)))
 
 
 #: How many schedules keep a compiled eager function (the least recently used goes first).

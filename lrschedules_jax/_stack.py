@@ -55,7 +55,7 @@ def stack(schedules: Sequence[Any]) -> Any:
       >>> lrs.unstack(sweep) == grid
       True
     """
-    from ._schedule import Schedule
+    from ._schedule import Schedule, stack_size
 
     schedules = list(schedules)
     if not schedules:
@@ -63,6 +63,12 @@ def stack(schedules: Sequence[Any]) -> Any:
     for i, s in enumerate(schedules):
         if not isinstance(s, Schedule):
             raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
+        size = stack_size(s)
+        if size is not None:
+            raise TypeError(
+                f"`schedules[{i}]` is a stacked sweep of {size} schedules: `stack` takes single "
+                "schedules (stack the schedules themselves: `lrs.unstack(stacked) + [...]`)."
+            )
     problems = Problems()
     stacked = _stack(schedules, "", problems, None)
     problems.raise_if_any()
@@ -73,6 +79,9 @@ def _stack(values: list[Any], path: str, problems: Problems, field: Any) -> Any:
     first = values[0]
     if isinstance(first, LazyPytree) and dataclasses.is_dataclass(first):
         kinds = [type(v) for v in values]
+        if any(v is None for v in values):  # noise in one schedule, none in another
+            _differs(problems, path, values, "an optional part")
+            return None
         if any(k is not kinds[0] for k in kinds):
             i = next(i for i, k in enumerate(kinds) if k is not kinds[0])
             problems.add(
@@ -100,10 +109,19 @@ def _stack(values: list[Any], path: str, problems: Problems, field: Any) -> Any:
     if is_static:
         if all(_same(v, first) for v in values):
             return first
+        if any(v is None for v in values):  # an optional count given in some schedules only
+            _differs(problems, path, values, "an optional part")
+            return None
         if field.metadata.get("sweep", False):
             array = _numbers(values)
             if array is not None:
                 return array
+        if dataclasses.is_dataclass(first) and all(type(v) is type(first) for v in values):
+            for f in dataclasses.fields(first):  # a block (batch_scaling): name its keys
+                items = [getattr(v, f.name) for v in values]
+                if not all(_same(x, items[0]) for x in items):
+                    _differs(problems, _join(path, f.name), items, "a mode")
+            return None
         _differs(problems, path, values, "a mode")
         return None
     if first is None:

@@ -656,6 +656,34 @@ def test_batch_scaling_bad_block(block, path):
         )
 
 
+@pytest.mark.parametrize("scale_warmup", [False, True])
+@pytest.mark.parametrize("batch_size", [10**309, 10**400, 2**2000])
+def test_batch_scaling_huge_batch_is_a_config_error(batch_size, scale_warmup):
+    """A batch ratio past float64 (k = inf) is a ConfigError on the rates (it was Python's
+    OverflowError), and the scaled warmup's end is not printed with hundreds of digits."""
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.make_schedule(
+            {
+                "type": "cosine",
+                "start_lr": 1e-3,
+                "stop_lr": 0.0,
+                "warmup_steps": 100,
+                "batch_scaling": {
+                    "batch_size": batch_size,
+                    "reference_batch_size": 1,
+                    "scale_warmup": scale_warmup,
+                },
+            },
+            3000,
+        )
+    text = str(info.value)
+    if scale_warmup:
+        assert "ceil(k * warmup_steps) > 2147483647 (k = inf, warmup_steps = 100)" in text
+    else:
+        assert "start_lr: times the worker scale times the batch factor (inf)" in text
+    assert len(text) < 600
+
+
 def test_batch_scaling_refused_without_a_warmup_type():
     with pytest.raises(lrs.ConfigError, match="batch_scaling"):
         lrs.make_schedule(

@@ -326,3 +326,147 @@ def test_plot_a_stack_draws_every_row():
         assert sorted(t.get_text() for t in ax.texts) == ["end", "end", "warmup end"]
     finally:
         plt.close(fig)
+
+
+def test_eager_calls_of_a_stack_compile_once_and_clamp_python_steps():
+    """Calling a stacked schedule eagerly reuses one compiled program (the second call of the
+    same stack, and a call of another stack of the same shape, compile nothing), and takes the
+    steps a single schedule takes: a Python int past int32 is the last step, a negative one 0."""
+    from lrschedules_jax import _schedule
+
+    grid = [lrs.constant(start_lr=1.0, num_steps=100, warmup_steps=w) for w in (0, 4, 10)]
+    stacked = lrs.stack(grid)
+    steps = jnp.asarray([0, 2, 4, 10])
+    stacked(steps)
+    before = _schedule._call_rows()._cache_size()
+    stacked(steps)
+    lrs.stack([g.replace(start_lr=2.0) for g in grid])(steps)
+    assert _schedule._call_rows()._cache_size() == before
+    want = np.asarray([[1, 1, 1, 1], [0, 0.5, 1, 1], [0, 0.2, 0.4, 1]])
+    np.testing.assert_allclose(np.asarray(stacked(2**40)), want[:, 3], rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(stacked(-5)), want[:, 0], rtol=1e-7)
+    for row, sched in enumerate(grid):
+        assert float(sched(2**40)) == float(stacked(2**40)[row])
+
+
+def test_stack_refuses_stacks_and_names_optional_parts():
+    """A stacked sweep is not stacked again (a clear TypeError, not NumPy's truth-value
+    error); noise in one schedule and none in another is an optional part in either order,
+    as is wsd's decay_phase_steps against decay_phase_ratio."""
+    grid = [lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100, warmup_steps=w) for w in (0, 9)]
+    stacked = lrs.stack(grid)
+    with pytest.raises(TypeError, match=r"schedules\[0\]` is a stacked sweep of 2 schedules"):
+        lrs.stack([stacked, stacked])
+    with pytest.raises(TypeError, match=r"schedules\[1\]` is a stacked sweep"):
+        lrs.stack([grid[0], stacked])
+    noisy = lrs.make_schedule({**NOISY, **NOISE, "noise_range_steps": 10}, 1000)
+    plain = lrs.make_schedule(NOISY, 1000)
+    for pair in ([noisy, plain], [plain, noisy]):
+        with pytest.raises(lrs.ConfigError, match=r"noise: differs: .* an optional part"):
+            lrs.stack(pair)
+    ratio = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=1000, decay_phase_ratio=0.2)
+    steps = lrs.make_schedule(
+        {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "decay_phase_steps": 200}, 1000
+    )
+    with pytest.raises(lrs.ConfigError, match=r"decay_phase_count: differs: .* an optional part"):
+        lrs.stack([ratio, steps])
+
+
+@pytest.mark.parametrize(("type_name", "group"), GROUPS)
+def test_to_config_of_every_stack_is_a_value_error(type_name, group):
+    """``to_config()`` of a stack raises the documented ValueError for every type and group
+    (a product whose constants differ raised NumPy's TypeError), and works on each row."""
+    schedules = [lrs.make_schedule(config, n) for config, n in group]
+    stacked = lrs.stack(schedules)
+    with pytest.raises(ValueError, match="stacked sweep"):
+        stacked.to_config()
+    assert stacked[-1].to_config() == schedules[-1].to_config()
+
+
+def test_to_config_of_a_stack_of_products_with_other_constants():
+    cos = lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100)
+    stacked = lrs.stack([0.5 * cos, 0.25 * cos])
+    with pytest.raises(ValueError, match=r"`constant` holds an array of shape \(2,\)"):
+        stacked.to_config()
+    assert stacked[1].to_config() == (0.25 * cos).to_config()
+
+
+def _cosine64(lr, n, w, t):
+    """Linear warmup then cosine to 0 (float64)."""
+    t = np.asarray(t, np.float64)
+    T = n - w
+    decay = 0.5 * lr * (1 + np.cos(np.pi * np.clip(t - w, 0, T) / T))
+    return np.where(t < w, lr * t / max(w, 1), decay)
+
+
+def test_products_and_sequences_of_stacks():
+    """A number times a stack, a product or a sequence of stacks of one size: one row per
+    schedule, against float64 (a number times a stack failed under vmap: its constant had no
+    leading axis). Mixing a stack with a single schedule, or stacks of other sizes, is a
+    TypeError naming the part."""
+    rows = [(1e-3, 100, 0), (2e-3, 200, 10), (5e-4, 150, 50)]
+    stacked = lrs.stack(
+        [lrs.cosine(start_lr=a, stop_lr=0.0, num_steps=n, warmup_steps=w) for a, n, w in rows]
+    )
+    steps = np.asarray([0, 1, 9, 10, 49, 50, 99, 100, 149, 150, 199, 200, 10**9])
+    want = np.stack([_cosine64(a, n, w, steps) for a, n, w in rows])
+    for built, expect in (
+        (0.5 * stacked, 0.5 * want),
+        (stacked * stacked * 3, 3 * want * want),
+        (lrs.product(stacked, 0.25) * 2, 0.5 * want),
+    ):
+        assert_close(_run(built, steps), expect)
+        assert_close(np.asarray(built(jnp.asarray(steps)), np.float64), expect)
+        assert len(lrs.unstack(built)) == 3
+    seq = lrs.sequence([stacked, 0.5 * stacked], boundaries=[100])
+    first = np.stack([_cosine64(a, n, w, np.minimum(steps, 99)) for a, n, w in rows])
+    second = 0.5 * np.stack([_cosine64(a, n, w, np.maximum(steps - 100, 0)) for a, n, w in rows])
+    assert_close(_run(seq, steps), np.where(steps < 100, first, second))
+    assert [s.num_steps for s in lrs.unstack(seq)] == [200, 300, 250]
+    single = lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100)
+    with pytest.raises(TypeError, match=r"factors\[1\] is a stacked sweep of 3 schedules"):
+        single * stacked
+    with pytest.raises(TypeError, match=r"schedules\[1\] is a single schedule"):
+        lrs.sequence([stacked, single], boundaries=[100])
+    with pytest.raises(TypeError, match=r"schedules\[1\] is a stacked sweep of 2 schedules"):
+        lrs.sequence([stacked, lrs.stack([single, single])], boundaries=[100])
+
+
+def test_batch_scaled_schedules_that_differ_name_the_key():
+    """batch_scaling blocks that differ are named key by key (both blocks printed the same
+    truncated text before), including the warmup_steps they were written with."""
+
+    def build(w, batch_size=1024):
+        block = {"batch_size": batch_size, "reference_batch_size": 256, "scale_warmup": True}
+        return lrs.cosine(
+            start_lr=1e-3, stop_lr=0.0, num_steps=1000, warmup_steps=w, batch_scaling=block
+        )
+
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.stack([build(10), build(20, 2048)])
+    text = str(info.value)
+    assert "batch_scaling.batch_size: differs: 1024 in schedules[0], 2048 in schedules[1]" in text
+    assert "batch_scaling.warmup_steps: differs: 10 in schedules[0], 20 in schedules[1]" in text
+    same = lrs.stack([build(10), build(10)])
+    assert lrs.unstack(same) == [build(10), build(10)]
+
+
+def test_cooldown_of_a_stack_is_refused_and_rows_can_be_cooled():
+    """``cooldown()`` of a stack is a ValueError naming the way (it said `to_config()`, or
+    NumPy's truth-value error); a stack of cooled rows matches float64: a constant rate, then
+    a linear decay to stop_lr over the cooldown."""
+    runs = [
+        lrs.wsd(start_lr=a, stop_lr=1e-5, num_steps=1000, warmup_steps=k, decay_type="linear")
+        for a, k in ((1e-3, 10), (2e-3, 20))
+    ]
+    stacked = lrs.stack(runs)
+    with pytest.raises(ValueError, match=r"`cooldown\(\)` of a stacked sweep of 2 schedules"):
+        stacked.cooldown(500, 100)
+    cooled = lrs.stack([r.cooldown(500, 100) for r in lrs.unstack(stacked)])
+    steps = np.asarray([0, 5, 10, 20, 499, 500, 550, 599, 600, 10**6])
+    want = []
+    for a, k in ((1e-3, 10), (2e-3, 20)):
+        t = steps.astype(np.float64)
+        decay = a + (1e-5 - a) * np.clip(t - 500, 0, 100) / 100
+        want.append(np.where(t < k, a * t / k, decay))
+    assert_close(_run(cooled, steps), np.stack(want))

@@ -260,9 +260,11 @@ class BatchScalingKeys(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
-    batch_size: int = Field(gt=0, description="The batch size trained with.")
+    batch_size: int = Field(gt=0, le=INT32_MAX, description="The batch size trained with.")
     reference_batch_size: int = Field(
-        gt=0, description="The batch size the rates (and `warmup_steps`) were tuned for."
+        gt=0,
+        le=INT32_MAX,
+        description="The batch size the rates (and `warmup_steps`) were tuned for.",
     )
     rule: Literal["linear", "sqrt"] = Field(
         "linear",

@@ -366,8 +366,7 @@ def measure(case: Case, n: int, steps: np.ndarray) -> dict[str, Any]:
 
 def _stacked(sched: Any, cfg: Config, n: int) -> Any:
     """``sched`` stacked with the same config over a third of the steps (or twice as many),
-    whose step counts differ; None if neither is valid or they cannot be stacked (a
-    ``batch_scaling`` block records the ``warmup_steps`` written, which then differs)."""
+    whose step counts differ; None if neither is valid."""
     for other in (max(1, n // 3), min(2 * n, 2**31 - 1)):
         try:
             return lrs.stack([sched, lrs.make_schedule(cfg, other)])

@@ -63,11 +63,16 @@ def one_minus_sqrt(x: jax.Array, length: float, dtype: Any) -> jax.Array:
     ``1-sqrt`` decay ``1 - sqrt(tau)`` (Hägele et al. 2024; HF ``decay_type="1-sqrt"``,
     ``tau = done / L``); with ``x = step`` it is HF's ``1-sqrt`` warmup ``1 - sqrt(1 - p)``.
     ``length`` may be a real number (a scaled warmup): ``L - x`` is then the exact integer
-    ``floor(L) - x`` plus the fractional part of ``L``.
+    ``floor(L) - x`` plus the fractional part of ``L``; traced, an integer, or a pair
+    ``(end, gap)`` for ``L = end - gap`` (``L - x`` is then ``(end - x) - gap``).
     """
     if isinstance(length, (int, float)):
         whole = math.floor(length)  # L - x = (floor(L) - x) + frac(L): exact integer part
         rest = (whole - x).astype(dtype) + jnp.asarray(length - whole, dtype)
+    elif isinstance(length, tuple):  # traced L = end - gap (a stacked batch-scaled warmup)
+        end, gap = length
+        rest = (end - x).astype(dtype) - gap  # the same exact integer part
+        length = end.astype(dtype) - gap
     else:  # a traced integer length (a stacked sweep)
         rest = (length - x).astype(dtype)
     rest = jnp.maximum(rest, 0) / jnp.asarray(length, dtype)

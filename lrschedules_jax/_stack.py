@@ -116,12 +116,6 @@ def _stack(values: list[Any], path: str, problems: Problems, field: Any) -> Any:
             array = _numbers(values)
             if array is not None:
                 return array
-        if dataclasses.is_dataclass(first) and all(type(v) is type(first) for v in values):
-            for f in dataclasses.fields(first):  # a block (batch_scaling): name its keys
-                items = [getattr(v, f.name) for v in values]
-                if not all(_same(x, items[0]) for x in items):
-                    _differs(problems, _join(path, f.name), items, "a mode")
-            return None
         _differs(problems, path, values, "a mode")
         return None
     if first is None:

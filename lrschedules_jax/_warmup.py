@@ -6,32 +6,33 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from ._jax import jax, jnp
+from ._jax import LazyPytree, jax, jnp
 from ._numerics import INT32_MAX, as_float, is_concrete, step_count
-from ._schedule import Schedule, leaf, static
+from ._schedule import Schedule, derived, leaf, static
 from ._shapes import WARMUP_SHAPES, batch_scale, scaled_warmup, warmup_factor
 
 __all__ = ["BatchScaling", "WarmupSchedule"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class BatchScaling:
+class BatchScaling(LazyPytree):
     """The large-batch rule of a schedule (its ``batch_scaling`` block; an extension).
 
-    Static (hashable, not a pytree): every rate times :attr:`factor` ``k``, and with
-    ``scale_warmup`` the warmup over the real length ``W = k w``, ending at the integer
-    ``B = ceil(W)`` (the schedule's ``warmup_steps``). See docs/llm_schedules.md §2.7.
+    Every rate times :attr:`factor` ``k``, and with ``scale_warmup`` the warmup over the real
+    length ``W = k w``, ending at the integer ``B = ceil(W)`` (the schedule's
+    ``warmup_steps``). See docs/llm_schedules.md §2.7. A pytree node without leaves: the keys
+    are static (modes for ``lrs.stack``), and the ``w`` written is a count that a stack sweeps.
 
     Attributes:
       batch_size, reference_batch_size, rule, scale_warmup: the block's keys.
       warmup_steps: the ``warmup_steps`` ``w`` the section wrote (``to_config`` writes it back).
     """
 
-    batch_size: int
-    reference_batch_size: int
-    rule: str = "linear"
-    scale_warmup: bool = False
-    warmup_steps: int = 0
+    batch_size: int = static()
+    reference_batch_size: int = static()
+    rule: str = static("linear")
+    scale_warmup: bool = static(False)
+    warmup_steps: int = static(0, sweep=True)
 
     @property
     def factor(self) -> float:
@@ -44,6 +45,19 @@ class BatchScaling:
         if not self.scale_warmup or not w:
             return w, float(w)
         return scaled_warmup(w, self.batch_size, self.reference_batch_size, self.rule)
+
+    def __post_init__(self) -> None:
+        if is_concrete(self.warmup_steps):  # else set by `stack` (or a pytree unflatten)
+            end, length = self.warmup()
+            object.__setattr__(self, "gap", end - length)
+
+    #: ``B - W`` in ``[0, 1)``, computed on the host: a traced warmup (a stacked sweep) takes
+    #: ``W - step`` as the exact integer ``B - step`` minus it, as the concrete path does.
+    gap: float = derived()
+
+    def traced_length(self, end: jax.Array, dtype: Any) -> tuple[jax.Array, jax.Array]:
+        """``(B, B - W)`` for a traced ``B`` (a stacked sweep): the integer end and the gap."""
+        return end, jnp.asarray(self.gap, dtype)
 
     def config(self) -> dict[str, Any]:
         """The ``batch_scaling`` block of a ``learning_rate`` section."""
@@ -85,9 +99,9 @@ class WarmupSchedule(Schedule):
     warmup_steps: int = static(ge=0, le=INT32_MAX, sweep=True)
     warmup_start_factor: float = leaf(ge=0, le=1)
     warmup_type: str = static("linear", omit_default=True)
-    #: The large-batch rule (static metadata), or None.
+    #: The large-batch rule (a pytree node; its ``w`` may be traced in a stack), or None.
     batch_scaling: BatchScaling | None = dataclasses.field(
-        default=None, metadata={"static": True, "omit_default": True}
+        default=None, metadata={"omit_default": True}
     )
 
     def _check(self) -> None:
@@ -141,9 +155,16 @@ class WarmupSchedule(Schedule):
         decay = self._decay(jnp.maximum(step - w, 0), dtype)
         if is_concrete(w) and w == 0:
             return decay
-        # The length the warmup divides by: w, the real k w of a batch-scaled warmup, or a
-        # traced w (a stacked sweep; it may be 0, where no step is below it).
-        length = self.warmup_length if is_concrete(w) else jnp.maximum(w, 1)
+        # The length the warmup divides by: w, the real k w of a batch-scaled warmup, or,
+        # traced (a stacked sweep), the same at least 1 (w may be 0: no step is below it).
+        block = self.batch_scaling
+        if is_concrete(w) and (block is None or is_concrete(block.gap)):
+            length = self.warmup_length
+        elif block is None:
+            length = jnp.maximum(w, 1)
+        else:  # W = B - gap, as a pair: one_minus_sqrt takes W - step from it exactly
+            end, gap = block.traced_length(jnp.maximum(w, 1), dtype)
+            length = (end, gap) if self.warmup_type == "1-sqrt" else end.astype(dtype) - gap
         s0, f = self.start_lr, self.warmup_start_factor
         if self.warmup_type != "linear":  # a + (s0 - a) * g(step / w)
             if is_concrete(s0, f):

@@ -432,23 +432,47 @@ def test_products_and_sequences_of_stacks():
         lrs.sequence([stacked, lrs.stack([single, single])], boundaries=[100])
 
 
-def test_batch_scaled_schedules_that_differ_name_the_key():
-    """batch_scaling blocks that differ are named key by key (both blocks printed the same
-    truncated text before), including the warmup_steps they were written with."""
-
-    def build(w, batch_size=1024):
-        block = {"batch_size": batch_size, "reference_batch_size": 256, "scale_warmup": True}
-        return lrs.cosine(
-            start_lr=1e-3, stop_lr=0.0, num_steps=1000, warmup_steps=w, batch_scaling=block
+@pytest.mark.parametrize(
+    ("rule", "warmup"),
+    [("linear", {}), ("sqrt", {"warmup_type": "1-sqrt", "warmup_start_factor": 0.1})],
+)
+def test_batch_scaled_schedules_stack_over_the_warmup_written(rule, warmup):
+    """The block's keys are modes, named key by key when they differ; the `warmup_steps` it
+    was written with is a count: batch-scaled schedules that differ in it (and so in the
+    scaled warmup's end B and real length W = k w) stack, each row within 2e-6 of float64,
+    the 1-sqrt warmup's end too (W - step from the exact B - step and the host's B - W)."""
+    block = {"batch_size": 1024, "reference_batch_size": 300, "scale_warmup": True, "rule": rule}
+    configs = [
+        ({"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "warmup_steps": w,
+          "batch_scaling": block, **warmup}, n)
+        for w, n in [(10, 1000), (37, 5000), (2999, 10**6)]
+    ]  # fmt: skip
+    schedules = [lrs.make_schedule(c, n) for c, n in configs]
+    stacked = lrs.stack(schedules)
+    np.testing.assert_array_equal(
+        stacked.warmup_steps, [s.warmup_steps for s in schedules]
+    )  # B = ceil(k w)
+    np.testing.assert_array_equal(stacked.batch_scaling.warmup_steps, [10, 37, 2999])
+    ends = [s.warmup_steps for s in schedules]
+    steps = np.unique(
+        np.concatenate(
+            [np.arange(0, 1200), np.geomspace(1, MAX, 300).astype(np.int64)]
+            + [np.arange(max(b - 64, 0), b + 4) for b in ends]
         )
-
+    )
+    got = np.asarray(jax.jit(jax.vmap(lambda s: s(jnp.asarray(steps, jnp.int32))))(stacked))
+    for row, (config, n) in enumerate(configs):
+        assert_close(got[row], reference(config, n, steps))
+    assert lrs.unstack(stacked) == schedules
+    other = lrs.make_schedule(
+        {**configs[0][0], "batch_scaling": {**block, "batch_size": 2048}}, 1000
+    )
     with pytest.raises(lrs.ConfigError) as info:
-        lrs.stack([build(10), build(20, 2048)])
-    text = str(info.value)
-    assert "batch_scaling.batch_size: differs: 1024 in schedules[0], 2048 in schedules[1]" in text
-    assert "batch_scaling.warmup_steps: differs: 10 in schedules[0], 20 in schedules[1]" in text
-    same = lrs.stack([build(10), build(10)])
-    assert lrs.unstack(same) == [build(10), build(10)]
+        lrs.stack([schedules[0], other])
+    assert info.value.count == 1
+    assert "batch_scaling.batch_size: differs: 1024 in schedules[0], 2048 in schedules[1]" in str(
+        info.value
+    )
 
 
 def test_cooldown_of_a_stack_is_refused_and_rows_can_be_cooled():

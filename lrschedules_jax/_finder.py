@@ -218,14 +218,22 @@ def _first(stacked: Any) -> Any:
     return jax.tree.map(lambda x: x[0], stacked)
 
 
+def _first_line(exc: BaseException) -> str:
+    """``Type: the first line of the message`` (at most 200 characters of it)."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:200]}".rstrip(": ")
+
+
 def _check_loss(loss_fn: Callable[[Any, Any], Any], params: Any, batch: Any) -> None:
     """``loss_fn`` must return a real scalar (checked abstractly, without running it)."""
     try:
         out = jax.eval_shape(loss_fn, params, batch)
-    except TypeError as exc:  # a non-array result, or a batch loss_fn cannot use
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except (TypeError, ValueError, OverflowError) as exc:  # a batch loss_fn cannot use, ...
         raise ConfigError(
-            [f"{_NAME}.loss_fn: must return a scalar floating-point loss; it raised: {first[:200]}"]
+            [
+                f"{_NAME}.loss_fn: must return a scalar floating-point loss of "
+                f"(params, batches[0]); it raised {_first_line(exc)}"
+            ]
         ) from None
     if (
         not isinstance(out, jax.ShapeDtypeStruct)
@@ -388,9 +396,17 @@ def lr_range_test(
                 break
             if i == 0:
                 _check_loss(loss_fn, params, batch if stacked is None else _first(stacked))
-            params, opt_state, loss = train_step(
-                params, opt_state, batch, stacked, jnp.asarray(i, jnp.int32)
-            )
+            try:
+                params, opt_state, loss = train_step(
+                    params, opt_state, batch, stacked, jnp.asarray(i, jnp.int32)
+                )
+            except (TypeError, ValueError, OverflowError) as exc:  # a batch unlike the first
+                raise ConfigError(
+                    [
+                        f"{_NAME}.batches[{i}]: the training step cannot use this batch "
+                        f"(batches[0] worked); it raised {_first_line(exc)}"
+                    ]
+                ) from None
             loss = float(loss)
             average = smoothing * average + (1 - smoothing) * loss
             value = average / (1 - smoothing ** (i + 1))

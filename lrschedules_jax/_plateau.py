@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from ._errors import Problems, describe
@@ -218,7 +219,11 @@ def reduce_on_plateau(
         del params, extra_args
         value = _metric(value)
         dtype = state.best.dtype
-        current = jnp.asarray(value, dtype) if isinstance(value, float) else value.astype(dtype)
+        if isinstance(value, float):
+            with np.errstate(over="ignore"):  # a float64 beyond float32's range reads inf
+                current = jnp.asarray(value, dtype)
+        else:
+            current = value.astype(dtype)
 
         better = is_better(current, state.best)
         best = jnp.where(better, current, state.best)

@@ -349,3 +349,26 @@ def test_params_are_not_modified():
     params = {"w": jnp.ones(3)}
     lr_range_test(lambda p, b: jnp.sum(p["w"] ** 2), params, jnp.zeros((20, 1)))
     np.testing.assert_array_equal(params["w"], np.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("batches", "path"),
+    [
+        ([np.zeros(2, np.float32), ""], "lr_range_test.batches[1]"),
+        ([np.zeros(2, np.float32), 2**31], "lr_range_test.batches[1]"),
+        ([np.zeros(2, np.float32), None], "lr_range_test.batches[1]"),
+        ([np.zeros(2, np.float32), np.zeros(5, np.float32)], "lr_range_test.batches[1]"),
+        ([False], "lr_range_test.loss_fn"),
+    ],
+    ids=["string", "int-past-int32", "none", "other-shape", "bool-first"],
+)
+def test_a_batch_the_step_cannot_use_is_a_config_error(batches, path):
+    """A later batch unlike the first, or a first batch the loss cannot take, is one bounded
+    ConfigError naming it (the long fuzz run found jit's TypeError/OverflowError escaping)."""
+
+    def loss(params, batch):
+        return jnp.sum((params - batch) ** 2)
+
+    with pytest.raises(ConfigError) as info:
+        lr_range_test(loss, jnp.ones(2), batches, num_steps=4, progress=False)
+    assert path in str(info.value) and len(str(info.value)) < 600

@@ -231,6 +231,17 @@ def test_nan_metric_is_a_bad_epoch():
     np.testing.assert_array_equal(got["scale"], want["scale"])
 
 
+def test_metric_beyond_float32_reads_inf():
+    """A Python/NumPy float past float32's range (1e308) is inf in float32, without NumPy's
+    overflow warning (found by the long fuzz run): never the best, a bad epoch."""
+    tx = reduce_on_plateau(patience=0, factor=0.5)
+    params = jnp.zeros(2)
+    state = tx.init(params)
+    _, state = tx.update(jnp.ones(2), state, params, value=1.0)
+    _, state = tx.update(jnp.ones(2), state, params, value=np.float64(1e308))
+    assert float(state.best) == 1.0 and float(state.scale) == 0.5
+
+
 def test_torch_itself():
     """The NumPy reference and reduce_on_plateau both agree with torch.optim (if installed)."""
     torch = pytest.importorskip("torch")

@@ -397,9 +397,10 @@ def lr_range_test(
             if i == 0:
                 _check_loss(loss_fn, params, batch if stacked is None else _first(stacked))
             try:
-                params, opt_state, loss = train_step(
-                    params, opt_state, batch, stacked, jnp.asarray(i, jnp.int32)
-                )
+                with np.errstate(over="ignore"):  # a float batch past float32 is inf there
+                    params, opt_state, loss = train_step(
+                        params, opt_state, batch, stacked, jnp.asarray(i, jnp.int32)
+                    )
             except (TypeError, ValueError, OverflowError) as exc:  # a batch unlike the first
                 raise ConfigError(
                     [

@@ -890,6 +890,10 @@ class CosineRestartsConfig(WarmupKeys, StopKeys):
         )
 
 
+_CYCLE_MOMENTUM = (
+    "Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` (Adam) cycling "
+    "inversely to the rate, as PyTorch's `cycle_momentum`. It never changes the rate."
+)
 _ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
 _NO_BATCH_SCALING = (
     "the large-batch rule is for the types with a warmup (`warmup_steps`); scale `max_lr` "
@@ -948,12 +952,7 @@ class OneCycleConfig(Model):
         description="Fall back to `max_lr / div_factor` as fast as the rate rose, then anneal "
         "to the minimum in a third phase (the original paper's policy).",
     )
-    cycle_momentum: bool = Field(
-        True,
-        description="Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` "
-        "(Adam) cycling inversely to the rate, as PyTorch's `cycle_momentum`. It never changes "
-        "the rate.",
-    )
+    cycle_momentum: bool = Field(True, description=_CYCLE_MOMENTUM)
     base_momentum: float = Field(
         0.85, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
     )
@@ -1035,12 +1034,7 @@ class CyclicConfig(Model):
     gamma: float = Field(
         1.0, gt=0, le=1, description="The `exp_range` factor per step (only for `exp_range`)."
     )
-    cycle_momentum: bool = Field(
-        True,
-        description="Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` "
-        "(Adam) cycling inversely to the rate, as PyTorch's `cycle_momentum`. It never changes "
-        "the rate.",
-    )
+    cycle_momentum: bool = Field(True, description=_CYCLE_MOMENTUM)
     base_momentum: float = Field(
         0.8, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
     )

@@ -20,7 +20,7 @@ from ._errors import Problems, describe
 from ._jax import jnp, np
 from ._model import SECTION, Model, config_type
 from ._numerics import INT32_MAX, as_step, float_dtype
-from ._schedule import Schedule, _to_json, register_schedule, stack_size, static
+from ._schedule import Schedule, register_schedule, stack_size, static, to_json
 
 __all__ = ["Product", "Sequential", "product", "sequence"]
 
@@ -363,7 +363,7 @@ class Product(Schedule):
           ValueError: if a factor's ``num_steps`` differs from the product's.
         """
         factors: list[Any] = []
-        constant = float(_to_json(self.constant, "constant"))  # ValueError for a stack
+        constant = float(to_json(self.constant, "constant"))  # ValueError for a stack
         if constant != 1.0:
             factors.append(constant)
         for i, f in enumerate(self.factors):

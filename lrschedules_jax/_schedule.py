@@ -32,7 +32,7 @@ from ._numerics import (
     pow2,
 )
 
-__all__ = ["Schedule", "Shifted", "derived", "leaf", "register_schedule", "static"]
+__all__ = ["Schedule", "Shifted", "derived", "leaf", "register_schedule", "static", "to_json"]
 
 _S = TypeVar("_S", bound="Schedule")
 
@@ -136,8 +136,8 @@ class Noise(LazyPytree):
         span: Any = self.start if self.end is None else [self.start, self.end]
         return {
             "noise_range_steps": span,
-            "noise_pct": _to_json(self.pct, "noise_pct"),
-            "noise_std": _to_json(self.std, "noise_std"),
+            "noise_pct": to_json(self.pct, "noise_pct"),
+            "noise_std": to_json(self.std, "noise_std"),
             "noise_type": self.noise_type,
             "noise_seed": self.seed,
         }
@@ -177,9 +177,10 @@ def _one_schedule(boundaries: Any) -> Any:
 
     @functools.wraps(boundaries)
     def wrapper(self: Schedule) -> dict[str, int]:
-        if stack_size(self) is not None:
+        size = stack_size(self)
+        if size is not None:
             raise ValueError(
-                f"`boundaries()` of a stacked sweep of {stack_size(self)} schedules: their "
+                f"`boundaries()` of a stacked sweep of {size} schedules: their "
                 "phases may end at different steps. Ask one schedule (`stacked[i].boundaries()`"
                 ", or each of `lrs.unstack(stacked)`)."
             )
@@ -250,11 +251,13 @@ class Schedule(LazyPytree):
         and the hyperparameters stay folded in float64 as in a jitted closure. Under a
         transformation it is traced like any JAX function.
         """
-        if _traced(self, step):
-            if stack_size(self) is not None:  # a stacked schedule closed over in a jit
+        leaves = jax.tree.leaves(self)  # flattened once: this is every eager call's path
+        stacked = _rows(leaves) is not None
+        if isinstance(step, jax.core.Tracer) or any(isinstance(x, jax.core.Tracer) for x in leaves):
+            if stacked:  # a stacked schedule closed over in a jit
                 return jax.vmap(lambda s: s(step))(self)
             return self._evaluate(step)
-        if stack_size(self) is not None:  # a stacked sweep: one row per schedule
+        if stacked:  # a stacked sweep: one row per schedule
             return _call_rows()(self, _host_step(step))
         compiled = _compiled(self)
         if compiled is None:  # a schedule holding arrays: traced eagerly
@@ -346,7 +349,7 @@ class Schedule(LazyPytree):
                 value is f.default or (isinstance(value, (str, int, float)) and value == f.default)
             ):
                 continue
-            config[f.name] = _to_json(getattr(self, f.name), f.name)
+            config[f.name] = to_json(getattr(self, f.name), f.name)
         return config
 
     def _with(self: _S, **changes: Any) -> _S:
@@ -545,15 +548,16 @@ class Shifted(Schedule):
         return self.schedule.to_config()
 
 
-def _to_json(value: Any, name: str) -> Any:
+def to_json(value: Any, name: str) -> Any:
+    """A field's value as JSON (a Factor as its factor); ValueError for a stacked sweep's array."""
     if isinstance(value, Factor):
         if not is_concrete(value.log):
-            _to_json(value.log, name)  # raises for a stacked sweep
+            to_json(value.log, name)  # raises for a stacked sweep
         return math.exp(float(np.asarray(value.log)))
     if isinstance(value, (bool, str, int, float)) or value is None:
         return value
     if isinstance(value, tuple):
-        return [_to_json(v, name) for v in value]
+        return [to_json(v, name) for v in value]
     array = np.asarray(value)
     if array.ndim != 0:
         raise ValueError(
@@ -563,11 +567,6 @@ def _to_json(value: Any, name: str) -> Any:
     return array.item()
 
 
-def _traced(*trees: Any) -> bool:
-    """Whether any leaf is a tracer (inside ``jit``, ``vmap``, ``grad``...)."""
-    return any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(trees))
-
-
 def stack_size(tree: Any) -> int | None:
     """The number of schedules in a stacked sweep (the leading axis of its leaves), or None.
 
@@ -575,7 +574,12 @@ def stack_size(tree: Any) -> int | None:
     ``milestones`` are vectors), so a float leaf with a leading axis marks a stack. Inside
     ``vmap`` the leaves are scalars: the schedule being evaluated is one row.
     """
-    for x in jax.tree.leaves(tree):
+    return _rows(jax.tree.leaves(tree))
+
+
+def _rows(leaves: list[Any]) -> int | None:
+    """:func:`stack_size` of already flattened leaves."""
+    for x in leaves:
         shape = getattr(x, "shape", ())
         if len(shape) >= 1 and np.issubdtype(x.dtype, np.floating):
             return int(shape[0])

@@ -47,7 +47,7 @@ def curves(n: int) -> dict[str, tuple[Callable, Callable, Callable]]:
 
     ds = min(DECAY_STEPS, max(1, t_len // 10))
     exp_ours = lrs.exp(start_lr=S0, stop_lr=STOP, num_steps=n, warmup_steps=w, decay_steps=ds)
-    rate = exp_ours.decay_rate.value
+    rate = exp_ours.decay_rate
     exp_optax = optax.join_schedules(
         [
             optax.linear_schedule(0.0, S0, w),

@@ -1,43 +1,22 @@
-"""lrschedules_jax: DeePMD-kit's and the classic learning-rate schedules as jit-safe JAX pytrees.
+"""lrschedules_jax: DeePMD-kit's, the classic and the LLM learning-rate schedules as exact,
+jit-safe JAX pytrees for optax.
 
 Every public name is imported on first use (PEP 562), so ``import lrschedules_jax`` costs
-neither JAX nor pydantic: the schedule types load pydantic (their config models, built on first
-use), a schedule loads JAX when it is first built, the adaptive tools and the optax
-transformations load optax.
+neither JAX nor pydantic: the schedule types are plain declarations (their config models and
+builders are made with pydantic on first use), a schedule loads JAX when it is first built,
+the adaptive tools and the optax transformations load optax. The types' names come from their
+registration (``lrschedules_jax.extend.schedule_type``): adding a type adds its class and its
+builder here.
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._schedule import registered_types as _registered_types
+
 if TYPE_CHECKING:
-    from ._classic import Constant as Constant
-    from ._classic import CosineRestarts as CosineRestarts
-    from ._classic import Cyclic as Cyclic
-    from ._classic import InverseSqrt as InverseSqrt
-    from ._classic import Linear as Linear
-    from ._classic import MultiStep as MultiStep
-    from ._classic import OneCycle as OneCycle
-    from ._classic import Polynomial as Polynomial
-    from ._classic import Step as Step
-    from ._classic import constant as constant
-    from ._classic import cosine_restarts as cosine_restarts
-    from ._classic import cyclic as cyclic
-    from ._classic import inverse_sqrt as inverse_sqrt
-    from ._classic import linear as linear
-    from ._classic import multistep as multistep
-    from ._classic import one_cycle as one_cycle
-    from ._classic import polynomial as polynomial
-    from ._classic import step as step
-    from ._compose import Product as Product
-    from ._compose import Sequential as Sequential
-    from ._compose import product as product
-    from ._compose import sequence as sequence
-    from ._deepmd import WSD as WSD
-    from ._deepmd import Cosine as Cosine
-    from ._deepmd import Exp as Exp
-    from ._deepmd import cosine as cosine
-    from ._deepmd import exp as exp
-    from ._deepmd import wsd as wsd
+    from ._classic import Momentum as Momentum
+    from ._deepmd import cooldown as cooldown
     from ._errors import ConfigError as ConfigError
     from ._errors import LegacyInputWarning as LegacyInputWarning
     from ._finder import LRRangeTestResult as LRRangeTestResult
@@ -47,17 +26,19 @@ if TYPE_CHECKING:
     from ._inject import current_hyperparams as current_hyperparams
     from ._inject import current_lr as current_lr
     from ._inject import inject as inject
-    from ._llm import REX as REX
-    from ._llm import rex as rex
     from ._optax import ScaleByScheduleAtStepState as ScaleByScheduleAtStepState
     from ._optax import scale_by_schedule_at_step as scale_by_schedule_at_step
     from ._optax import with_global_step as with_global_step
     from ._plateau import ReduceOnPlateauState as ReduceOnPlateauState
     from ._plateau import reduce_on_plateau as reduce_on_plateau
+    from ._schedule import Noisy as Noisy
+    from ._schedule import Product as Product
     from ._schedule import Schedule as Schedule
+    from ._schedule import Sequential as Sequential
     from ._schedule import Shifted as Shifted
-    from ._stack import stack as stack
-    from ._stack import unstack as unstack
+    from ._schedule import stack as stack
+    from ._schedule import unstack as unstack
+    from .config import from_config as from_config
     from .config import json_schema as json_schema
     from .config import make_schedule as make_schedule
     from .config import validate as validate
@@ -65,112 +46,75 @@ if TYPE_CHECKING:
     from .io import load_input as load_input
     from .plotting import plot_schedule as plot_schedule
 
-_CLASSIC = (
-    "Constant CosineRestarts Cyclic InverseSqrt Linear MultiStep OneCycle Polynomial Step "
-    "constant cosine_restarts cyclic inverse_sqrt linear multistep one_cycle polynomial step"
-)
+#: The public names that are not schedule types, by the module that defines them.
 _LAZY = {
-    **dict.fromkeys(_CLASSIC.split(), "._classic"),
-    **dict.fromkeys("WSD Cosine Exp cosine exp wsd".split(), "._deepmd"),
-    **dict.fromkeys("REX rex".split(), "._llm"),
-    **dict.fromkeys("Product Sequential product sequence".split(), "._compose"),
     "ConfigError": "._errors",
     "LegacyInputWarning": "._errors",
     "LRRangeTestResult": "._finder",
+    "lr_range_test": "._finder",
     "Ramp": "._hyper",
     "hyperparameter": "._hyper",
-    "lr_range_test": "._finder",
+    "current_hyperparams": "._inject",
+    "current_lr": "._inject",
+    "inject": "._inject",
     "ScaleByScheduleAtStepState": "._optax",
     "scale_by_schedule_at_step": "._optax",
     "with_global_step": "._optax",
     "ReduceOnPlateauState": "._plateau",
     "reduce_on_plateau": "._plateau",
+    "Momentum": "._classic",
+    "cooldown": "._deepmd",
+    "Noisy": "._schedule",
     "Schedule": "._schedule",
-    "Shifted": "._schedule",
-    "stack": "._stack",
-    "unstack": "._stack",
+    "stack": "._schedule",
+    "unstack": "._schedule",
+    "from_config": ".config",
     "json_schema": ".config",
-    "register_type": ".extend",
     "make_schedule": ".config",
     "validate": ".config",
+    "register_type": ".extend",
     "load_input": ".io",
     "plot_schedule": ".plotting",
-    "inject": "._inject",
-    "current_lr": "._inject",
-    "current_hyperparams": "._inject",
 }
 _SUBMODULES = ("cli", "config", "extend", "io", "plotting")
+
+
+def _types() -> tuple[dict[str, Any], dict[str, str]]:
+    """The built-in types' classes by class name, and their builders' names."""
+    importlib.import_module(".config", __name__)  # imports the type modules
+    classes = {c.__name__: c for c in _registered_types().values() if c.builtin}
+    builders = {n: n for n, c in _registered_types().items() if c.builtin}
+    return classes, builders
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    if name == "__all__":
+        return _all()
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    else:
+        classes, builders = _types()
+        if name in classes:
+            value = classes[name]
+        elif name in builders:
+            from .config import builders as made
+
+            value = made()[name]
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value
     return value
 
 
+def _all() -> list[str]:
+    classes, builders = _types()
+    return sorted({*_LAZY, *classes, *builders})
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({"__version__", *_all(), *_SUBMODULES})
 
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "REX",
-    "WSD",
-    "ConfigError",
-    "Constant",
-    "Cosine",
-    "CosineRestarts",
-    "Cyclic",
-    "Exp",
-    "InverseSqrt",
-    "LRRangeTestResult",
-    "LegacyInputWarning",
-    "Linear",
-    "MultiStep",
-    "OneCycle",
-    "Polynomial",
-    "Product",
-    "Ramp",
-    "ReduceOnPlateauState",
-    "ScaleByScheduleAtStepState",
-    "Schedule",
-    "Sequential",
-    "Shifted",
-    "Step",
-    "constant",
-    "cosine",
-    "cosine_restarts",
-    "current_hyperparams",
-    "current_lr",
-    "cyclic",
-    "exp",
-    "hyperparameter",
-    "inject",
-    "inverse_sqrt",
-    "json_schema",
-    "linear",
-    "load_input",
-    "lr_range_test",
-    "make_schedule",
-    "multistep",
-    "one_cycle",
-    "plot_schedule",
-    "polynomial",
-    "product",
-    "reduce_on_plateau",
-    "register_type",
-    "rex",
-    "scale_by_schedule_at_step",
-    "sequence",
-    "stack",
-    "step",
-    "unstack",
-    "validate",
-    "with_global_step",
-    "wsd",
-]

@@ -3,41 +3,29 @@
 ``constant``, ``step``, ``multistep``, ``polynomial``, ``linear``, ``inverse_sqrt`` and
 ``cosine_restarts`` have a ``start_lr`` and the shared warmup (they subclass
 :class:`~lrschedules_jax._warmup.WarmupSchedule`); ``one_cycle`` and ``cyclic`` bring their own
-rising phase and subclass :class:`~lrschedules_jax.Schedule` directly.
+rising phase. Each type is one class: its keys with their defaults, bounds and descriptions, its
+rules, and its formula.
 
 Every phase boundary, staircase index and cycle index is integer arithmetic on the integer step;
 only the final fraction becomes a float. Factors applied an integer number of times
-(``gamma ** k``, ``cycle_decay ** i``) are :class:`~lrschedules_jax._numerics.Factor` fields
-(their natural logarithm), evaluated with
-:func:`~lrschedules_jax._numerics.exp_times_int`, so they keep float32 accuracy for any ``k`` and
-in stacked sweeps.
+(``gamma ** k``, ``cycle_decay ** i``) are held as their float32-exact logarithm pairs
+(:class:`~lrschedules_jax._numerics.Factor`, private fields beside the keys as written),
+evaluated with :func:`~lrschedules_jax._numerics.exp_times_int`, so they keep float32 accuracy
+for any ``k`` and in stacked sweeps.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
-from typing import Annotated, Any, ClassVar, Literal
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
-
-from ._errors import describe
+from ._deepmd import Cooldown, cooldown
+from ._errors import ConfigError, describe
 from ._jax import jax, jnp, np
-from ._model import (
-    COOLDOWN_DESCRIPTION,
-    EXTENSION,
-    F32_MAX,
-    Cooldown,
-    Model,
-    Rule,
-    StopKeys,
-    WarmupKeys,
-    builder,
-    config_type,
-    no_stop_hints,
-)
 from ._numerics import (
+    F32_MAX,
     INT32_MAX,
     Factor,
     as_float,
@@ -51,44 +39,35 @@ from ._numerics import (
     ratio,
     step_count,
 )
-from ._schedule import Schedule, derived, leaf, register_schedule, static
+from ._schedule import (
+    Rule,
+    Schedule,
+    derived,
+    leaf,
+    schedule_class,
+    schedule_type,
+    static,
+)
 from ._shapes import cos_k_factor, restart_cycle, restart_table
-from ._warmup import WarmupSchedule
+from ._warmup import RateSchedule, StopKeys, WarmupSchedule, no_stop_hints
 
 __all__ = [
     "Constant",
-    "ConstantConfig",
     "CosineRestarts",
-    "CosineRestartsConfig",
     "Cyclic",
-    "CyclicConfig",
     "InverseSqrt",
-    "InverseSqrtConfig",
     "Linear",
-    "LinearConfig",
+    "Momentum",
     "MultiStep",
-    "MultiStepConfig",
     "OneCycle",
-    "OneCycleConfig",
     "Polynomial",
-    "PolynomialConfig",
     "Step",
-    "StepConfig",
-    "constant",
-    "cosine_restarts",
-    "cyclic",
-    "inverse_sqrt",
-    "linear",
-    "multistep",
-    "one_cycle",
-    "polynomial",
-    "step",
 ]
 
 
-@register_schedule
+@schedule_type("constant")
 class Constant(WarmupSchedule):
-    """A constant rate, after an optional linear warmup.
+    """A constant rate, after an optional warmup.
 
     .. math::
       \\mathrm{lr}(t) = s_0
@@ -96,19 +75,42 @@ class Constant(WarmupSchedule):
     Equals optax's ``constant_schedule`` (and HuggingFace's
     ``get_constant_schedule_with_warmup`` with a warmup).
 
-    ``start_lr`` after the warmup.
-
     Examples:
-      >>> sched = constant(start_lr=1e-3, warmup_steps=10, num_steps=100)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.constant(start_lr=1e-3, warmup_steps=10, num_steps=100)
       >>> round(float(sched(5)), 10), round(float(sched(50)), 10)
       (0.0005, 0.001)
     """
 
+    key_hints: ClassVar[dict[str, str]] = no_stop_hints("the rate stays at `start_lr`")
+    blocks: ClassVar[dict[str, type]] = {"cooldown": Cooldown}
+    example: ClassVar[dict[str, Any]] = {"type": "constant", "start_lr": 1e-3, "warmup_steps": 500}
+
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return jnp.broadcast_to(as_float(self.start_lr, dtype), t.shape)
 
+    def cooldown(
+        self,
+        at_step: int,
+        length: int,
+        *,
+        decay_type: str | None = None,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+    ) -> Schedule:
+        """A cooldown forked from this run at ``at_step`` (an extension): see
+        :func:`~lrschedules_jax.cooldown`."""
+        return cooldown(
+            self,
+            at_step,
+            length,
+            decay_type=decay_type,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+        )
 
-@register_schedule
+
+@schedule_type("step")
 class Step(WarmupSchedule):
     """Step decay: multiply the rate by ``gamma`` every ``step_size`` steps.
 
@@ -117,23 +119,42 @@ class Step(WarmupSchedule):
 
     Equals torch's ``StepLR(step_size, gamma)`` after ``t`` calls to ``step()``.
 
-    ``start_lr * gamma ** (t // step_size)``; ``gamma`` is stored as its logarithm.
-
     Examples:
-      >>> sched = step(start_lr=1.0, step_size=30, gamma=0.1, num_steps=100)
-      >>> [round(float(sched(s)), 6) for s in (0, 29, 30, 60, 90)]
-      [1.0, 1.0, 0.1, 0.01, 0.001]
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.step(start_lr=1.0, step_size=30, gamma=0.1, num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 29, 30, 60, 90)], sched.gamma
+      ([1.0, 1.0, 0.1, 0.01, 0.001], 0.1)
     """
 
-    gamma: Factor
-    step_size: int = static(ge=1, le=INT32_MAX, sweep=True)
+    key_hints: ClassVar[dict[str, str]] = no_stop_hints(
+        "the rate falls by `gamma` every `step_size` steps, without an end rate"
+    )
+    example: ClassVar[dict[str, Any]] = {
+        "type": "step",
+        "start_lr": 1e-3,
+        "step_size": 2000,
+        "gamma": 0.5,
+    }
+
+    step_size: int = static(
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="The rate is multiplied by `gamma` every `step_size` steps after warmup.",
+    )
+    gamma: float = leaf(0.1, gt=0, le=1, description="The factor applied at every drop.")
+    _gamma: Factor = derived(node=True)
+
+    def _derive(self) -> None:
+        super()._derive()
+        _factor(self, "gamma")
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         k = t // step_count(self.step_size, t)  # traced in a stacked sweep: the same division
-        return self.gamma.power(k, dtype, scale=self.start_lr)
+        return self._gamma.power(k, dtype, scale=self.start_lr)
 
 
-@register_schedule
+@schedule_type("multistep")
 class MultiStep(WarmupSchedule):
     """Multiply the rate by ``gamma`` at every milestone.
 
@@ -143,37 +164,69 @@ class MultiStep(WarmupSchedule):
     Equals torch's ``MultiStepLR(milestones, gamma)``: milestone ``m`` applies from step ``m``
     on (``bisect_right``). With a warmup, milestones count from its end.
 
-    ``start_lr * gamma ** (number of milestones <= t)`` (``bisect_right``, as torch).
-
     Examples:
-      >>> sched = multistep(start_lr=1.0, milestones=[30, 80], gamma=0.1, num_steps=100)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.multistep(start_lr=1.0, milestones=[30, 80], gamma=0.1, num_steps=100)
       >>> [round(float(sched(s)), 6) for s in (29, 30, 79, 80)]
       [1.0, 0.1, 0.1, 0.01]
     """
 
-    gamma: Factor
+    key_hints: ClassVar[dict[str, str]] = no_stop_hints(
+        "the rate falls by `gamma` at every milestone, without an end rate"
+    )
+    example: ClassVar[dict[str, Any]] = {
+        "type": "multistep",
+        "start_lr": 1e-3,
+        "milestones": [4000, 7000, 9000],
+        "gamma": 0.3,
+    }
+
     #: A stacked sweep holds milestones of one length as an integer array (traced: the same
     #: ``searchsorted``).
-    milestones: tuple[int, ...] = static(sweep=True)
+    milestones: tuple[int, ...] = static(
+        sweep=True,
+        items={"gt": 0, "le": INT32_MAX},
+        min_length=1,
+        description="Strictly increasing steps (> 0, counted from the end of warmup) at "
+        "which the rate is multiplied by `gamma`; milestone `m` applies from step `m` on.",
+    )
+    gamma: float = leaf(0.1, gt=0, le=1, description="The factor applied at every milestone.")
+    _gamma: Factor = derived(node=True)
 
-    def _check(self) -> None:
-        super()._check()
-        ms = self.milestones
-        if not all(a < b for a, b in zip((0, *ms), ms, strict=False)) or ms[-1] > INT32_MAX:
-            raise ValueError(f"MultiStep: `milestones` must increase strictly from 1; got {ms}.")
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        if isinstance(out.get("milestones"), list):
+            out["milestones"] = tuple(out["milestones"])
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        ms = v.get("milestones")
+        if ms is None:
+            return
+        if not ms or not all(isinstance(m, int) and 0 < m <= INT32_MAX for m in ms):
+            yield "milestones", f"must be steps in [1, {INT32_MAX}]; got {describe(list(ms))}"
+        elif any(b <= a for a, b in itertools.pairwise(ms)):
+            yield "milestones", f"must be strictly increasing; got {describe(list(ms))}"
+
+    def _derive(self) -> None:
+        super()._derive()
+        _factor(self, "gamma")
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         marks = jnp.asarray(self.milestones, dtype=int_dtype())
         k = jnp.searchsorted(marks, t, side="right").astype(int_dtype())
-        return self.gamma.power(k, dtype, scale=self.start_lr)
+        return self._gamma.power(k, dtype, scale=self.start_lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n = self.warmup_steps, self.num_steps
         return {f"milestone {i + 1}": w + m for i, m in enumerate(self.milestones) if w + m < n}
 
 
-@register_schedule
-class Polynomial(WarmupSchedule):
+@schedule_type("polynomial")
+class Polynomial(WarmupSchedule, StopKeys):
     """Polynomial decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
 
     .. math::
@@ -182,18 +235,35 @@ class Polynomial(WarmupSchedule):
     Equals torch's ``PolynomialLR(total_iters=T, power=p)`` when ``stop_lr`` is 0, optax's
     ``polynomial_schedule`` and HuggingFace's ``get_polynomial_decay_schedule_with_warmup``.
 
-    ``stop_lr + (start_lr - stop_lr) * (1 - min(t, T) / T) ** power``.
-
     Examples:
-      >>> sched = polynomial(start_lr=1.0, stop_lr=0.0, power=2.0, num_steps=10)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.polynomial(start_lr=1.0, stop_lr=0.0, power=2.0, num_steps=10)
       >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20)]
       [1.0, 0.25, 0.0, 0.0]
     """
 
-    stop_lr: float = leaf(ge=0)
-    power: float = leaf(gt=0)
+    example: ClassVar[dict[str, Any]] = {
+        "type": "polynomial",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "power": 2.0,
+        "warmup_steps": 500,
+    }
+
+    power: float = leaf(
+        1.0, gt=0, le=F32_MAX, description="The exponent of the decay (a finite float32)."
+    )
     # What a float32 ``power`` rounds away (a traced power is a float32 number): see pow_fraction.
-    power_lo: float = leaf(0.0, internal=True)
+    power_lo: float = derived(node=True)
+
+    def _derive(self) -> None:
+        super()._derive()
+        if is_concrete(self.power):
+            lo: Any = self.power - float32(self.power)
+        else:  # arrays: a stacked schedule given to replace()
+            power = np.asarray(self.power, np.float64)
+            lo = power - power.astype(np.float32).astype(np.float64)
+        object.__setattr__(self, "power_lo", lo)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         if is_concrete(self.power) and float(self.power) == 1.0:
@@ -226,8 +296,8 @@ class Polynomial(WarmupSchedule):
         return jnp.where(length == 0, s0, lr)
 
 
-@register_schedule
-class Linear(WarmupSchedule):
+@schedule_type("linear")
+class Linear(WarmupSchedule, StopKeys):
     """Linear decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
 
     .. math::
@@ -236,22 +306,26 @@ class Linear(WarmupSchedule):
     ``polynomial`` with power 1; with ``stop_lr`` 0 it equals HuggingFace's
     ``get_linear_schedule_with_warmup`` and optax's ``linear_schedule``.
 
-    ``stop_lr + (start_lr - stop_lr) * (1 - min(t, T) / T)``.
-
     Examples:
-      >>> sched = linear(start_lr=1.0, stop_lr=0.1, num_steps=10)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.linear(start_lr=1.0, stop_lr=0.1, num_steps=10)
       >>> [round(float(sched(s)), 6) for s in (0, 5, 10)]
       [1.0, 0.55, 0.1]
     """
 
-    stop_lr: float = leaf(ge=0)
+    example: ClassVar[dict[str, Any]] = {
+        "type": "linear",
+        "start_lr": 1e-3,
+        "stop_lr": 0.0,
+        "warmup_steps": 500,
+    }
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return self._anneal(t, dtype, ratio)
 
 
-@register_schedule
-class InverseSqrt(WarmupSchedule):
+@schedule_type("inverse_sqrt")
+class InverseSqrt(WarmupSchedule, StopKeys):
     """Inverse square-root decay (the Transformer/Noam schedule), optionally floored.
 
     .. math::
@@ -260,17 +334,37 @@ class InverseSqrt(WarmupSchedule):
     ``tau = timescale``, by default ``warmup_steps`` if it is > 0, else 10000. Equals
     HuggingFace's ``get_inverse_sqrt_schedule(num_warmup_steps, timescale)`` (no floor).
 
-    ``max(start_lr * sqrt(timescale / (t + timescale)), stop_lr)``.
-
     Examples:
-      >>> sched = inverse_sqrt(start_lr=1.0, warmup_steps=100, num_steps=1000)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.inverse_sqrt(start_lr=1.0, warmup_steps=100, num_steps=1000)
       >>> [round(float(sched(s)), 6) for s in (50, 100, 400)]
       [0.5, 1.0, 0.5]
     """
 
-    stop_lr: float = leaf(ge=0)
+    stop_required: ClassVar[bool] = False
+    example: ClassVar[dict[str, Any]] = {
+        "type": "inverse_sqrt",
+        "start_lr": 1e-3,
+        "warmup_steps": 1000,
+    }
+
     #: May be traced (a stacked sweep): the same float formula.
-    timescale: int = static(ge=1, le=INT32_MAX, sweep=True)
+    timescale: int | None = static(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="The decay's time scale in steps: the rate halves `3 * timescale` steps "
+        "after warmup. Default: `warmup_steps` if it is > 0, else 10000.",
+    )
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        w = out.get("warmup_steps")
+        if out.get("timescale") is None and w is not None:
+            out["timescale"] = w if w > 0 else 10000  # B of a batch-scaled warmup
+        return out
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         s0 = as_float(self.start_lr, dtype)
@@ -279,8 +373,8 @@ class InverseSqrt(WarmupSchedule):
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
 
 
-@register_schedule
-class CosineRestarts(WarmupSchedule):
+@schedule_type("cosine_restarts")
+class CosineRestarts(WarmupSchedule, StopKeys):
     """Cosine annealing with warm restarts (SGDR).
 
     .. math::
@@ -290,32 +384,74 @@ class CosineRestarts(WarmupSchedule):
     where cycle ``i`` starts at ``c (m^i - 1) / (m - 1)`` (``c i`` if ``m = 1``) and ``t_i``
     is the step within it; ``c = cycle_steps``, ``m = cycle_mult``, ``d = cycle_decay``. The
     cycles go on past ``num_steps``. Equals torch's ``CosineAnnealingWarmRestarts(T_0=c,
-    T_mult=m, eta_min=e)`` when ``d = 1``.
-
-    SGDR: cosine cycles from ``start_lr * cycle_decay ** i`` to ``stop_lr``, restarting. As
-    timm's ``CosineLRScheduler``, ``k_decay = k`` runs each cycle as ``(1 + cos(pi q**k)) / 2``
-    (``q = t_i / L_i``), and from cycle ``cycle_limit`` on the rate stays at ``stop_lr``.
-
-    Cycle ``i`` has length ``cycle_steps * cycle_mult ** i``; ``cycle_decay`` is stored as its
-    logarithm. The cycle index is found by integer comparison with the exact cycle starts.
+    T_mult=m, eta_min=e)`` when ``d = 1``. As timm's ``CosineLRScheduler``, ``k_decay = k``
+    runs each cycle as ``(1 + cos(pi q**k)) / 2`` (``q = t_i / L_i``), and from cycle
+    ``cycle_limit`` on the rate stays at ``stop_lr``. The cycle index is found by integer
+    comparison with the exact cycle starts.
 
     Examples:
-      >>> sched = cosine_restarts(start_lr=1.0, stop_lr=0.0, cycle_steps=10, cycle_mult=2,
-      ...                         num_steps=100)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.cosine_restarts(start_lr=1.0, stop_lr=0.0, cycle_steps=10, cycle_mult=2,
+      ...                             num_steps=100)
       >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20, 30)]
       [1.0, 0.5, 1.0, 0.5, 1.0]
     """
 
-    stop_lr: float = leaf(ge=0)
-    cycle_decay: Factor
+    example: ClassVar[dict[str, Any]] = {
+        "type": "cosine_restarts",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "cycle_steps": 1000,
+        "cycle_mult": 2,
+        "cycle_decay": 0.7,
+    }
+
     #: ``cycle_steps``, ``cycle_mult`` and an int ``cycle_limit`` may be traced (a stacked
     #: sweep): the cycle table is then built in-graph (``_shapes.restart_cycle``).
-    cycle_steps: int = static(ge=1, le=INT32_MAX, sweep=True)
-    cycle_mult: int = static(ge=1, le=INT32_MAX, sweep=True)
-    #: timm's ``cycle_limit``: from cycle ``cycle_limit`` on the rate is ``stop_lr`` (None: never).
-    cycle_limit: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
-    #: timm's ``k_decay``: each cycle runs ``(1 + cos(pi q**k)) / 2``, ``q = t_i / L_i``.
-    k_decay: float = leaf(1.0, omit_default=True, gt=0)
+    cycle_steps: int = static(
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="The length of the first cycle (torch's `T_0`).",
+    )
+    cycle_mult: int = static(
+        1,
+        ge=1,
+        le=INT32_MAX,
+        sweep=True,
+        description="Each cycle is `cycle_mult` times longer than the one before (torch's "
+        "`T_mult`).",
+    )
+    cycle_decay: float = leaf(
+        1.0,
+        gt=0,
+        le=1,
+        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
+        "`start_lr`); a peak never goes below `stop_lr`.",
+    )
+    cycle_limit: int | None = static(
+        None,
+        ge=1,
+        le=INT32_MAX,
+        sweep=True,
+        omit_default=True,
+        extension=True,
+        description="timm's `cycle_limit`: from cycle `cycle_limit` on (cycles counted from 0) "
+        "the rate stays at `stop_lr`. Not given: the cycles go on forever (torch's SGDR).",
+    )
+    k_decay: float = leaf(
+        1.0,
+        gt=0,
+        omit_default=True,
+        extension=True,
+        description="timm's `k_decay`: each cycle runs `(1 + cos(pi * q**k_decay)) / 2` with "
+        "`q` the fraction of the cycle done.",
+    )
+    _cycle_decay: Factor = derived(node=True)
+
+    def _derive(self) -> None:
+        super()._derive()
+        _factor(self, "cycle_decay")
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         i, done, remaining, length = restart_cycle(t, self.cycle_steps, self.cycle_mult, dtype)
@@ -325,7 +461,7 @@ class CosineRestarts(WarmupSchedule):
         # (peak - e) * shape with peak = start_lr * cycle_decay ** i, the peak never formed
         # alone: it may flush to 0 where peak * shape is normal (stop_lr 0).
         start = as_float(self.start_lr, dtype) * shape
-        peak_shape = self.cycle_decay.power(i, dtype, scale=start)
+        peak_shape = self._cycle_decay.power(i, dtype, scale=start)
         lr = e + jnp.maximum(peak_shape - e * shape, 0)
         if self.cycle_limit is not None:
             lr = jnp.where(i >= step_count(self.cycle_limit, i), e, lr)
@@ -361,8 +497,29 @@ def _one_cycle_phases(
     ]
 
 
-@register_schedule
-class OneCycle(Schedule):
+_CYCLE_MOMENTUM = (
+    "Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` (Adam) cycling "
+    "inversely to the rate, as PyTorch's `cycle_momentum`. It never changes the rate."
+)
+_ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
+_NO_BATCH_SCALING = (
+    "the large-batch rule is for the types with a warmup (`warmup_steps`); scale `max_lr` "
+    "(and `base_lr`) by the batch ratio yourself."
+)
+_ONE_CYCLE_WARMUP = (
+    "it warms up by itself from `max_lr / div_factor` to `max_lr` over its first "
+    "`pct_start * num_steps` steps: set `pct_start` and `div_factor`."
+)
+
+
+def _momentum_rules(v: Mapping[str, Any]) -> Iterator[Rule]:
+    low, high = v.get("base_momentum"), v.get("max_momentum")
+    if low is not None and high is not None and low > high:
+        yield "max_momentum", f"must be at least `base_momentum` ({low!r}); got {high!r}"
+
+
+@schedule_type("one_cycle")
+class OneCycle(RateSchedule):
     """The 1cycle policy (Smith): up from ``max_lr / div_factor`` to ``max_lr``, then down.
 
     .. math::
@@ -375,35 +532,91 @@ class OneCycle(Schedule):
     then to the minimum). Equals torch's ``OneCycleLR(max_lr, total_steps=N, ...)`` for every
     step below ``N``, and holds the final value from then on.
 
-    torch's ``OneCycleLR(total_steps=num_steps)``, holding its final value after the end.
-
     A phase from ``a`` to ``b`` over the float steps ``(start, end]`` is evaluated on the exact
     distance of the integer step to the end the rate is closer to: ``a + (b - a) * f(done / L)``
     when rising, ``b + (a - b) * f(remaining / L)`` when falling, ``f(q) = sin(pi/2 q)**2`` or
     ``q``. This is torch's ``end + (start - end) / 2 * (1 + cos(pi * pct))`` without cancellation.
 
     Examples:
-      >>> sched = one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5, div_factor=10.0,
-      ...                   final_div_factor=100.0, anneal_strategy="linear")
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5, div_factor=10.0,
+      ...                       final_div_factor=100.0, anneal_strategy="linear")
       >>> [round(float(sched(s)), 6) for s in (0, 49, 99, 200)]
       [0.1, 1.0, 0.001, 0.001]
     """
 
-    max_lr: float = leaf(gt=0)
-    div_factor: float = leaf(ge=1)
-    final_div_factor: float = leaf(ge=1)
-    pct_start: float = static(ge=0, le=1, sweep=True)
-    anneal_strategy: str = static()
-    three_phase: bool = static()
-    cycle_momentum: bool = static(True)
-    base_momentum: float = leaf(0.85, ge=0, lt=1)
-    max_momentum: float = leaf(0.95, ge=0, lt=1)
+    min_num_steps: ClassVar[int] = 1  # torch's OneCycleLR needs total_steps > 0
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": "it starts at `max_lr / div_factor`: set `max_lr` and `div_factor`.",
+        "stop_lr": _ONE_CYCLE_FINAL,
+        "stop_lr_ratio": _ONE_CYCLE_FINAL,
+        "warmup_steps": _ONE_CYCLE_WARMUP,
+        "warmup_ratio": _ONE_CYCLE_WARMUP,
+        "warmup_start_factor": _ONE_CYCLE_WARMUP,
+        "batch_scaling": _NO_BATCH_SCALING,
+    }
+    example: ClassVar[dict[str, Any]] = {"type": "one_cycle", "max_lr": 1e-3, "pct_start": 0.25}
+
+    max_lr: float = leaf(gt=0, rate=True, description="The peak rate.")
+    pct_start: float = static(
+        0.3,
+        ge=0,
+        le=1,
+        sweep=True,
+        description="The fraction of `num_steps` spent rising to `max_lr` (at most 0.5 with "
+        "`three_phase`).",
+    )
+    div_factor: float = leaf(
+        25.0, ge=1, le=F32_MAX, description="The rate starts at `max_lr / div_factor`."
+    )
+    final_div_factor: float = leaf(
+        1e4,
+        ge=1,
+        le=F32_MAX,
+        description="The rate ends at `max_lr / div_factor / final_div_factor`.",
+    )
+    anneal_strategy: Literal["cos", "linear"] = static(
+        "cos", description="The shape of every phase: cosine or linear."
+    )
+    three_phase: bool = static(
+        False,
+        description="Fall back to `max_lr / div_factor` as fast as the rate rose, then anneal "
+        "to the minimum in a third phase (the original paper's policy).",
+    )
+    cycle_momentum: bool = static(True, description=_CYCLE_MOMENTUM)
+    base_momentum: float = leaf(
+        0.85, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
+    )
+    max_momentum: float = leaf(
+        0.95, ge=0, lt=1, description="The highest momentum, at the start and the end."
+    )
     #: ``P = pct_start * num_steps`` (float64, as torch computes it), where the first phase
     #: ends (at ``P - 1``) and every other end comes from: its integer part and its fraction.
     rise_whole: int = derived()
     rise_frac: float = derived()
 
-    def __post_init__(self) -> None:
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        pct = v.get("pct_start")
+        if v.get("three_phase") and pct is not None and pct > 0.5:
+            yield (
+                "pct_start",
+                f"must be at most 0.5 with `three_phase` (the first two phases take "
+                f"`2 * pct_start` of the steps); got {pct!r}",
+            )
+        yield from _momentum_rules(v)
+
+    @classmethod
+    def rates(cls, v: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+        top, div, final = v.get("max_lr"), v.get("div_factor"), v.get("final_div_factor")
+        if top is None or div is None or final is None:
+            return {}
+        lowest = top / div / final
+        return {"max_lr": ("`max_lr / div_factor / final_div_factor`", lowest)}
+
+    def _derive(self) -> None:
+        super()._derive()
         if is_concrete(self.pct_start, self.num_steps):
             p = float(self.pct_start * self.num_steps)
             whole: Any = math.floor(p)
@@ -412,7 +625,6 @@ class OneCycle(Schedule):
             whole = np.floor(p).astype(np.int32)
         object.__setattr__(self, "rise_whole", whole)
         object.__setattr__(self, "rise_frac", p - whole)  # exact
-        super().__post_init__()
 
     def momentum_schedule(self) -> Momentum:
         """The momentum torch's ``OneCycleLR(cycle_momentum=True)`` sets at every step.
@@ -423,10 +635,12 @@ class OneCycle(Schedule):
         ``max_momentum`` from ``num_steps`` on. Never scaled by the workers.
 
         Raises:
-          ValueError: if ``cycle_momentum`` is false.
+          ConfigError: if ``cycle_momentum`` is false.
 
         Examples:
-          >>> s = one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5, anneal_strategy="linear")
+          >>> import lrschedules_jax as lrs
+          >>> s = lrs.one_cycle(max_lr=1.0, num_steps=100, pct_start=0.5,
+          ...                   anneal_strategy="linear")
           >>> m = s.momentum_schedule()
           >>> [round(float(m(k)), 6) for k in (0, 49, 99)]
           [0.95, 0.85, 0.95]
@@ -537,8 +751,12 @@ class OneCycle(Schedule):
         return {**out, "end": self.num_steps}
 
 
-@register_schedule
-class Cyclic(Schedule):
+_CYCLIC_WARMUP = "it has no warmup: every cycle rises from `base_lr` over `step_size_up` steps."
+_CYCLIC_RANGE = "it cycles between `base_lr` and `max_lr`"
+
+
+@schedule_type("cyclic")
+class Cyclic(RateSchedule):
     """Cyclical learning rates (Smith): triangles between ``base_lr`` and ``max_lr``.
 
     .. math::
@@ -548,29 +766,90 @@ class Cyclic(Schedule):
     ``step_size_down`` steps, and ``sigma`` is 1 (``triangular``), ``1 / 2 ** (cycle - 1)``
     (``triangular2``) or ``gamma ** s`` (``exp_range``). The cycles go on past ``num_steps``.
     Equals torch's ``CyclicLR(base_lr, max_lr, step_size_up, step_size_down, mode, gamma)``;
-    :meth:`momentum_schedule` is the momentum it sets.
-
-    torch's ``CyclicLR``: triangles between ``base_lr`` and ``max_lr``, scaled by ``mode``.
-
-    ``gamma`` is stored as its logarithm. The position in the cycle is the exact integer
-    ``step % (step_size_up + step_size_down)``.
+    :meth:`momentum_schedule` is the momentum it sets. The position in the cycle is the exact
+    integer ``step % (step_size_up + step_size_down)``.
 
     Examples:
-      >>> sched = cyclic(base_lr=0.1, max_lr=1.0, step_size_up=10, mode="triangular2",
-      ...                num_steps=100)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.cyclic(base_lr=0.1, max_lr=1.0, step_size_up=10, mode="triangular2",
+      ...                    num_steps=100)
       >>> [round(float(sched(s)), 6) for s in (0, 5, 10, 20, 30)]
       [0.1, 0.55, 1.0, 0.1, 0.55]
     """
 
-    base_lr: float = leaf(ge=0)
-    max_lr: float = leaf(gt=0)
-    gamma: Factor
-    step_size_up: int = static(ge=1, le=INT32_MAX, sweep=True)
-    step_size_down: int = static(ge=1, le=INT32_MAX, sweep=True)
-    mode: str = static()
-    cycle_momentum: bool = static(True)
-    base_momentum: float = leaf(0.8, ge=0, lt=1)
-    max_momentum: float = leaf(0.9, ge=0, lt=1)
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`.",
+        "stop_lr": _CYCLIC_RANGE + ", without an end rate.",
+        "stop_lr_ratio": _CYCLIC_RANGE + ", without an end rate.",
+        "warmup_steps": _CYCLIC_WARMUP,
+        "warmup_ratio": _CYCLIC_WARMUP,
+        "warmup_start_factor": _CYCLIC_WARMUP,
+        "batch_scaling": _NO_BATCH_SCALING,
+    }
+    example: ClassVar[dict[str, Any]] = {
+        "type": "cyclic",
+        "base_lr": 1e-4,
+        "max_lr": 1e-3,
+        "step_size_up": 1000,
+        "mode": "triangular2",
+    }
+
+    base_lr: float = leaf(
+        ge=0, rate=True, description="The lower rate, at the start of every cycle."
+    )
+    max_lr: float = leaf(
+        gt=0,
+        rate=True,
+        description="The upper rate, at least `base_lr`, reached after `step_size_up`.",
+    )
+    step_size_up: int = static(
+        2000, gt=0, le=INT32_MAX, sweep=True, description="Steps from `base_lr` up to `max_lr`."
+    )
+    step_size_down: int | None = static(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="Steps from `max_lr` back down to `base_lr`. Default: `step_size_up`.",
+    )
+    mode: Literal["triangular", "triangular2", "exp_range"] = static(
+        "triangular",
+        description="`triangular`: every cycle the same; `triangular2`: the amplitude halves "
+        "every cycle; `exp_range`: the amplitude is multiplied by `gamma ** step`.",
+    )
+    gamma: float = leaf(
+        1.0, gt=0, le=1, description="The `exp_range` factor per step (only for `exp_range`)."
+    )
+    cycle_momentum: bool = static(True, description=_CYCLE_MOMENTUM)
+    base_momentum: float = leaf(
+        0.8, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
+    )
+    max_momentum: float = leaf(
+        0.9, ge=0, lt=1, description="The highest momentum, where the rate is `base_lr`."
+    )
+    _gamma: Factor = derived(node=True)
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        if out.get("step_size_down") is None and out.get("step_size_up") is not None:
+            out["step_size_down"] = out["step_size_up"]
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        base, top = v.get("base_lr"), v.get("max_lr")
+        if base is not None and top is not None and top < base:
+            yield "max_lr", f"must be at least `base_lr` ({base!r}); got {top!r}"
+        yield from _momentum_rules(v)
+        gamma, mode = v.get("gamma"), v.get("mode")
+        if gamma is not None and gamma != 1.0 and mode is not None and mode != "exp_range":
+            yield "gamma", f"is used only by `mode` `exp_range` (mode is `{mode}`); got {gamma!r}"
+
+    def _derive(self) -> None:
+        super()._derive()
+        _factor(self, "gamma")
 
     def momentum_schedule(self) -> Momentum:
         """The momentum torch's ``CyclicLR(cycle_momentum=True)`` sets at every step.
@@ -580,10 +859,12 @@ class Cyclic(Schedule):
         workers.
 
         Raises:
-          ValueError: if ``cycle_momentum`` is false.
+          ConfigError: if ``cycle_momentum`` is false.
 
         Examples:
-          >>> s = cyclic(base_lr=0.1, max_lr=1.0, step_size_up=4, step_size_down=6, num_steps=20)
+          >>> import lrschedules_jax as lrs
+          >>> s = lrs.cyclic(base_lr=0.1, max_lr=1.0, step_size_up=4, step_size_down=6,
+          ...                num_steps=20)
           >>> [round(float(s.momentum_schedule()(k)), 6) for k in (0, 2, 4, 7, 10)]
           [0.9, 0.85, 0.8, 0.85, 0.9]
         """
@@ -627,18 +908,23 @@ class Cyclic(Schedule):
             else:
                 amplitude = ldexp_exact(amplitude, halvings)
         if self.mode == "exp_range":
-            amplitude = self.gamma.power(step, dtype, scale=amplitude)
+            amplitude = self._gamma.power(step, dtype, scale=amplitude)
         return amplitude
 
 
-@register_schedule
+def _factor(schedule: Schedule, name: str) -> None:
+    """Set the private float32-exact logarithm pair of the factor key ``name``."""
+    object.__setattr__(schedule, f"_{name}", Factor.of(getattr(schedule, name)))
+
+
+@schedule_class
 class Momentum(Schedule):
     """The momentum of a ``one_cycle`` or ``cyclic`` schedule: its ``momentum_schedule()``.
 
     A schedule of the same steps (a pytree, jits, plots) for SGD's ``momentum`` or Adam's
     ``b1``, e.g. ``lrs.inject(optax.adam, learning_rate=s, b1=s.momentum_schedule())``. It is
     not a ``learning_rate`` type: save the rate's config and call ``momentum_schedule()`` on
-    the rebuilt schedule.
+    the rebuilt schedule. Never scaled by the workers.
 
     Attributes:
       schedule: the ``OneCycle`` or ``Cyclic`` schedule whose momentum this is.
@@ -650,437 +936,29 @@ class Momentum(Schedule):
 
     @classmethod
     def of(cls, schedule: OneCycle | Cyclic) -> Momentum:
+        """The momentum of ``schedule`` (one with ``cycle_momentum=True``)."""
         if not schedule.cycle_momentum:
-            raise ValueError(
-                f"this `{schedule.type_name}` schedule has cycle_momentum=False (PyTorch then "
-                "leaves the optimizer's momentum alone): build it with cycle_momentum=True."
+            raise ConfigError(
+                [
+                    f"cycle_momentum: this `{schedule.type_name}` schedule has "
+                    "cycle_momentum=False (PyTorch then leaves the optimizer's momentum alone): "
+                    "build it with cycle_momentum=True."
+                ]
             )
-        return cls(
-            schedule=schedule,
-            num_steps=schedule.num_steps,
-            scale_by_worker="none",
-            num_workers=schedule.num_workers,
-        )
+        return cls(schedule=schedule, num_steps=schedule.num_steps)
 
-    def _evaluate(self, step: Any) -> jax.Array:
-        return self.schedule._momentum(as_step(step), float_dtype())  # type: ignore[attr-defined]
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        value = self.schedule._momentum(as_step(step), float_dtype())  # type: ignore[attr-defined]
+        return value if is_concrete(scale) and scale == 1.0 else value * scale
 
     def boundaries(self) -> dict[str, int]:
         return self.schedule.boundaries()
 
     def to_config(self) -> dict[str, Any]:
-        raise ValueError(
-            "a momentum schedule is not a `learning_rate` type: save `.schedule.to_config()` "
-            "and call `momentum_schedule()` on the schedule it rebuilds."
+        raise ConfigError(
+            [
+                "momentum: a momentum schedule is not a `learning_rate` type: save "
+                "`.schedule.to_config()` and call `momentum_schedule()` on the schedule it "
+                "rebuilds."
+            ]
         )
-
-
-# ---- The config models and builders ------------------------------------------------------------
-
-
-@config_type(Constant)
-class ConstantConfig(WarmupKeys):
-    """``constant``: `start_lr` after the warmup (optax `constant_schedule`)."""
-
-    key_hints = no_stop_hints("the rate stays at `start_lr`")
-
-    type: Literal["constant"] = Field(description="The schedule type.")
-    cooldown: Cooldown | None = Field(
-        None, description=COOLDOWN_DESCRIPTION, json_schema_extra={"x-extension": True}
-    )
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
-        r = self.resolve(num_steps)
-        plain = Constant(num_steps=num_steps, num_workers=num_workers, **r.warmup_args())
-        return plain.cooled(self.cooldown)
-
-
-@config_type(Step)
-class StepConfig(WarmupKeys):
-    """``step``: `start_lr * gamma ** (t // step_size)` (torch `StepLR`)."""
-
-    key_hints = no_stop_hints(
-        "the rate falls by `gamma` every `step_size` steps, without an end rate"
-    )
-
-    type: Literal["step"] = Field(description="The schedule type.")
-    step_size: int = Field(
-        gt=0,
-        le=INT32_MAX,
-        description="The rate is multiplied by `gamma` every `step_size` steps after warmup.",
-    )
-    gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every drop.")
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Step:
-        r = self.resolve(num_steps)
-        return Step(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            gamma=Factor.of(r.gamma),
-            step_size=r.step_size,
-        )
-
-
-@config_type(MultiStep)
-class MultiStepConfig(WarmupKeys):
-    """``multistep``: `start_lr * gamma ** (number of milestones <= t)` (torch `MultiStepLR`)."""
-
-    key_hints = no_stop_hints("the rate falls by `gamma` at every milestone, without an end rate")
-
-    type: Literal["multistep"] = Field(description="The schedule type.")
-    milestones: list[Annotated[int, Field(gt=0, le=INT32_MAX)]] = Field(
-        min_length=1,
-        description="Strictly increasing steps (> 0, counted from the end of warmup) at "
-        "which the rate is multiplied by `gamma`; milestone `m` applies from step `m` on.",
-    )
-    gamma: float = Field(0.1, gt=0, le=1, description="The factor applied at every milestone.")
-
-    @field_validator("milestones", mode="before")
-    @classmethod
-    def _tuple_to_list(cls, v: Any) -> Any:
-        return list(v) if isinstance(v, tuple) else v
-
-    @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        yield from super()._rules(v, num_steps)
-        ms = v.get("milestones")
-        if ms is not None and any(b <= a for a, b in itertools.pairwise(ms)):
-            yield "milestones", f"must be strictly increasing; got {describe(list(ms))}"
-
-    def build(self, num_steps: int, num_workers: int = 1) -> MultiStep:
-        r = self.resolve(num_steps)
-        return MultiStep(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            gamma=Factor.of(r.gamma),
-            milestones=tuple(r.milestones),
-        )
-
-
-@config_type(Polynomial)
-class PolynomialConfig(WarmupKeys, StopKeys):
-    """``polynomial``: `stop_lr + (start_lr - stop_lr) * (1 - t / T) ** power` (torch
-    `PolynomialLR`, optax `polynomial_schedule`)."""
-
-    type: Literal["polynomial"] = Field(description="The schedule type.")
-    power: float = Field(
-        1.0, gt=0, le=F32_MAX, description="The exponent of the decay (a finite float32)."
-    )
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Polynomial:
-        r = self.resolve(num_steps)
-        return Polynomial(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.resolved_stop_lr(),
-            power=r.power,
-            power_lo=r.power - float32(r.power),  # for a traced power (pow_fraction)
-        )
-
-
-@config_type(Linear)
-class LinearConfig(WarmupKeys, StopKeys):
-    """``linear``: linear decay from `start_lr` to `stop_lr` (`polynomial` with power 1)."""
-
-    type: Literal["linear"] = Field(description="The schedule type.")
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Linear:
-        r = self.resolve(num_steps)
-        return Linear(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.resolved_stop_lr(),
-        )
-
-
-@config_type(InverseSqrt)
-class InverseSqrtConfig(WarmupKeys, StopKeys):
-    """``inverse_sqrt``: `start_lr * sqrt(timescale / (t + timescale))`, floored at an
-    optional `stop_lr` (the Transformer schedule; HuggingFace `inverse_sqrt`)."""
-
-    stop_required = False
-
-    type: Literal["inverse_sqrt"] = Field(description="The schedule type.")
-    timescale: int | None = Field(
-        None,
-        gt=0,
-        le=INT32_MAX,
-        description="The decay's time scale in steps: the rate halves `3 * timescale` steps "
-        "after warmup. Default: `warmup_steps` if it is > 0, else 10000.",
-    )
-
-    def resolve(self, num_steps: int) -> InverseSqrtConfig:
-        base = super().resolve(num_steps)
-        update: dict[str, Any] = {}
-        if base.timescale is None:
-            w = base.warmup_end()  # B of a batch-scaled warmup
-            update["timescale"] = w if w > 0 else 10000
-        if base.stop_lr is None:
-            update["stop_lr"] = 0.0
-        return base.model_copy(update=update)
-
-    def build(self, num_steps: int, num_workers: int = 1) -> InverseSqrt:
-        r = self.resolve(num_steps)
-        assert r.timescale is not None
-        return InverseSqrt(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.resolved_stop_lr(),
-            timescale=r.timescale,
-        )
-
-
-@config_type(CosineRestarts)
-class CosineRestartsConfig(WarmupKeys, StopKeys):
-    """``cosine_restarts``: cosine cycles down to `stop_lr` with warm restarts (SGDR; torch
-    `CosineAnnealingWarmRestarts`)."""
-
-    type: Literal["cosine_restarts"] = Field(description="The schedule type.")
-    cycle_steps: int = Field(
-        gt=0, le=INT32_MAX, description="The length of the first cycle (torch's `T_0`)."
-    )
-    cycle_mult: int = Field(
-        1,
-        ge=1,
-        le=INT32_MAX,
-        description="Each cycle is `cycle_mult` times longer than the one before (torch's "
-        "`T_mult`).",
-    )
-    cycle_decay: float = Field(
-        1.0,
-        gt=0,
-        le=1,
-        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
-        "`start_lr`); a peak never goes below `stop_lr`.",
-    )
-    cycle_limit: int | None = Field(
-        None,
-        ge=1,
-        le=INT32_MAX,
-        description=f"{EXTENSION} timm's `cycle_limit`: from cycle `cycle_limit` on (cycles "
-        "counted from 0) the rate stays at `stop_lr`. Not given: the cycles go on forever "
-        "(torch's SGDR).",
-        json_schema_extra={"x-extension": True},
-    )
-    k_decay: float = Field(
-        1.0,
-        gt=0,
-        description=f"{EXTENSION} timm's `k_decay`: each cycle runs "
-        "`(1 + cos(pi * q**k_decay)) / 2` with `q` the fraction of the cycle done.",
-        json_schema_extra={"x-extension": True},
-    )
-
-    def build(self, num_steps: int, num_workers: int = 1) -> CosineRestarts:
-        r = self.resolve(num_steps)
-        return CosineRestarts(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.resolved_stop_lr(),
-            cycle_decay=Factor.of(r.cycle_decay),
-            cycle_steps=r.cycle_steps,
-            cycle_mult=r.cycle_mult,
-            cycle_limit=r.cycle_limit,
-            k_decay=r.k_decay,
-        )
-
-
-_CYCLE_MOMENTUM = (
-    "Whether `momentum_schedule()` is available: the momentum (SGD) or `b1` (Adam) cycling "
-    "inversely to the rate, as PyTorch's `cycle_momentum`. It never changes the rate."
-)
-_ONE_CYCLE_FINAL = "it ends at `max_lr / div_factor / final_div_factor`: set `final_div_factor`."
-_NO_BATCH_SCALING = (
-    "the large-batch rule is for the types with a warmup (`warmup_steps`); scale `max_lr` "
-    "(and `base_lr`) by the batch ratio yourself."
-)
-_ONE_CYCLE_WARMUP = (
-    "it warms up by itself from `max_lr / div_factor` to `max_lr` over its first "
-    "`pct_start * num_steps` steps: set `pct_start` and `div_factor`."
-)
-
-
-def _momentum_rules(v: dict[str, Any]) -> Iterator[Rule]:
-    low, high = v.get("base_momentum"), v.get("max_momentum")
-    if low is not None and high is not None and low > high:
-        yield "max_momentum", f"must be at least `base_momentum` ({low!r}); got {high!r}"
-
-
-@config_type(OneCycle)
-class OneCycleConfig(Model):
-    """``one_cycle``: the 1cycle policy (torch `OneCycleLR(total_steps=num_steps)`)."""
-
-    min_num_steps = 1  # torch's OneCycleLR needs total_steps > 0: its phases are fractions of it
-    key_hints: ClassVar[dict[str, str]] = {
-        "start_lr": "it starts at `max_lr / div_factor`: set `max_lr` and `div_factor`.",
-        "stop_lr": _ONE_CYCLE_FINAL,
-        "stop_lr_ratio": _ONE_CYCLE_FINAL,
-        "warmup_steps": _ONE_CYCLE_WARMUP,
-        "warmup_ratio": _ONE_CYCLE_WARMUP,
-        "warmup_start_factor": _ONE_CYCLE_WARMUP,
-        "batch_scaling": _NO_BATCH_SCALING,
-    }
-
-    type: Literal["one_cycle"] = Field(description="The schedule type.")
-    max_lr: float = Field(gt=0, description="The peak rate.")
-    pct_start: float = Field(
-        0.3,
-        ge=0,
-        le=1,
-        description="The fraction of `num_steps` spent rising to `max_lr` (at most 0.5 with "
-        "`three_phase`).",
-    )
-    div_factor: float = Field(
-        25.0, ge=1, le=F32_MAX, description="The rate starts at `max_lr / div_factor`."
-    )
-    final_div_factor: float = Field(
-        1e4,
-        ge=1,
-        le=F32_MAX,
-        description="The rate ends at `max_lr / div_factor / final_div_factor`.",
-    )
-    anneal_strategy: Literal["cos", "linear"] = Field(
-        "cos", description="The shape of every phase: cosine or linear."
-    )
-    three_phase: bool = Field(
-        False,
-        description="Fall back to `max_lr / div_factor` as fast as the rate rose, then anneal "
-        "to the minimum in a third phase (the original paper's policy).",
-    )
-    cycle_momentum: bool = Field(True, description=_CYCLE_MOMENTUM)
-    base_momentum: float = Field(
-        0.85, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
-    )
-    max_momentum: float = Field(
-        0.95, ge=0, lt=1, description="The highest momentum, at the start and the end."
-    )
-
-    @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        yield from super()._rules(v, num_steps)
-        pct = v.get("pct_start")
-        if v.get("three_phase") and pct is not None and pct > 0.5:
-            yield (
-                "pct_start",
-                f"must be at most 0.5 with `three_phase` (the first two phases take "
-                f"`2 * pct_start` of the steps); got {pct!r}",
-            )
-        yield from _momentum_rules(v)
-
-    def rates(self) -> dict[str, tuple[str, float]]:
-        lowest = self.max_lr / self.div_factor / self.final_div_factor
-        return {"max_lr": ("`max_lr / div_factor / final_div_factor`", lowest)}
-
-    def build(self, num_steps: int, num_workers: int = 1) -> OneCycle:
-        return OneCycle(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            scale_by_worker=self.scale_by_worker,
-            max_lr=self.max_lr,
-            div_factor=self.div_factor,
-            final_div_factor=self.final_div_factor,
-            pct_start=self.pct_start,
-            anneal_strategy=self.anneal_strategy,
-            three_phase=self.three_phase,
-            cycle_momentum=self.cycle_momentum,
-            base_momentum=self.base_momentum,
-            max_momentum=self.max_momentum,
-        )
-
-
-_CYCLIC_WARMUP = "it has no warmup: every cycle rises from `base_lr` over `step_size_up` steps."
-_CYCLIC_RANGE = "it cycles between `base_lr` and `max_lr`"
-
-
-@config_type(Cyclic)
-class CyclicConfig(Model):
-    """``cyclic``: cyclical learning rates (torch `CyclicLR`)."""
-
-    key_hints: ClassVar[dict[str, str]] = {
-        "start_lr": _CYCLIC_RANGE + ": set `base_lr` and `max_lr`.",
-        "stop_lr": _CYCLIC_RANGE + ", without an end rate.",
-        "stop_lr_ratio": _CYCLIC_RANGE + ", without an end rate.",
-        "warmup_steps": _CYCLIC_WARMUP,
-        "warmup_ratio": _CYCLIC_WARMUP,
-        "warmup_start_factor": _CYCLIC_WARMUP,
-        "batch_scaling": _NO_BATCH_SCALING,
-    }
-    rate_keys = ("max_lr", "base_lr")
-
-    type: Literal["cyclic"] = Field(description="The schedule type.")
-    base_lr: float = Field(ge=0, description="The lower rate, at the start of every cycle.")
-    max_lr: float = Field(
-        gt=0, description="The upper rate, at least `base_lr`, reached after `step_size_up`."
-    )
-    step_size_up: int = Field(
-        2000, gt=0, le=INT32_MAX, description="Steps from `base_lr` up to `max_lr`."
-    )
-    step_size_down: int | None = Field(
-        None,
-        gt=0,
-        le=INT32_MAX,
-        description="Steps from `max_lr` back down to `base_lr`. Default: `step_size_up`.",
-    )
-    mode: Literal["triangular", "triangular2", "exp_range"] = Field(
-        "triangular",
-        description="`triangular`: every cycle the same; `triangular2`: the amplitude halves "
-        "every cycle; `exp_range`: the amplitude is multiplied by `gamma ** step`.",
-    )
-    gamma: float = Field(
-        1.0, gt=0, le=1, description="The `exp_range` factor per step (only for `exp_range`)."
-    )
-    cycle_momentum: bool = Field(True, description=_CYCLE_MOMENTUM)
-    base_momentum: float = Field(
-        0.8, ge=0, lt=1, description="The lowest momentum, where the rate peaks."
-    )
-    max_momentum: float = Field(
-        0.9, ge=0, lt=1, description="The highest momentum, where the rate is `base_lr`."
-    )
-
-    @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        yield from super()._rules(v, num_steps)
-        base, top = v.get("base_lr"), v.get("max_lr")
-        if base is not None and top is not None and top < base:
-            yield "max_lr", f"must be at least `base_lr` ({base!r}); got {top!r}"
-        yield from _momentum_rules(v)
-        gamma, mode = v.get("gamma"), v.get("mode")
-        if gamma is not None and gamma != 1.0 and mode is not None and mode != "exp_range":
-            yield "gamma", f"is used only by `mode` `exp_range` (mode is `{mode}`); got {gamma!r}"
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Cyclic:
-        return Cyclic(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            scale_by_worker=self.scale_by_worker,
-            base_lr=self.base_lr,
-            max_lr=self.max_lr,
-            gamma=Factor.of(self.gamma),
-            step_size_up=self.step_size_up,
-            step_size_down=self.step_size_down or self.step_size_up,
-            mode=self.mode,
-            cycle_momentum=self.cycle_momentum,
-            base_momentum=self.base_momentum,
-            max_momentum=self.max_momentum,
-        )
-
-    def resolve(self, num_steps: int) -> CyclicConfig:
-        if self.step_size_down is None:
-            return self.model_copy(update={"step_size_down": self.step_size_up})
-        return self
-
-
-constant = builder(ConstantConfig)
-step = builder(StepConfig)
-multistep = builder(MultiStepConfig)
-polynomial = builder(PolynomialConfig)
-linear = builder(LinearConfig)
-inverse_sqrt = builder(InverseSqrtConfig)
-cosine_restarts = builder(CosineRestartsConfig)
-one_cycle = builder(OneCycleConfig)
-cyclic = builder(CyclicConfig)

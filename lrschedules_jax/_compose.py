@@ -1,247 +1,103 @@
-"""Composite schedules: ``sequence`` (phases one after the other) and ``product`` (factors).
+"""The JSON types of the composite schedules: ``sequence``, ``product`` and ``shifted``.
 
 A ``sequence`` reads each phase at its local step (``step - phase start``), as PyTorch's
 ``SequentialLR(milestones)`` and optax's ``join_schedules(boundaries)`` do; a ``product``
 multiplies its factors' values, as PyTorch's ``ChainedScheduler`` does for multiplicative
-schedulers. Both are schedules like any other (pytrees, ``to_config()``, JSON types validated
-with full key paths, plotted with their boundaries), and nest: a phase or a factor may be a
+schedulers; a ``shifted`` schedule is read from a global step on (``Schedule.shifted``). The
+schedule classes live beside the base (``_schedule``); their keys (parts that are sections of
+any type) are stated here, in their config models, whose validators parse the parts: every
+model builds right after ``model_validate``. Parts nest: a phase or a factor may be a
 ``sequence`` or a ``product``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Literal, Union
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal, Union
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
 from ._errors import Problems, describe
-from ._jax import jnp, np
-from ._model import SECTION, Model, config_type
-from ._numerics import INT32_MAX, as_step, float_dtype
-from ._schedule import Schedule, register_schedule, stack_size, static, to_json
+from ._model import SECTION, Model, builder, parse, set_model, with_noise_keys
+from ._numerics import F32_MAX, F32_TINY, INT32_MAX
+from ._schedule import Product, Schedule, Sequential, Shifted, product, schedule_type, sequence
 
-__all__ = ["Product", "Sequential", "product", "sequence"]
+__all__ = [
+    "ProductConfig",
+    "SequenceConfig",
+    "ShiftedConfig",
+    "product_builder",
+    "sequence_builder",
+]
+
+_MODES = Literal["linear", "sqrt", "none"]
 
 
-def _part_problems(problems: Problems, sub: Problems, path: str, steps_key: str) -> None:
-    """Add the problems of a part, re-rooted at ``path`` (``learning_rate.phases[1]``)."""
+def _rerooted(sub: Problems, path: str, steps_key: str) -> list[str]:
+    """The problems of a part, re-rooted at ``path`` (``learning_rate.phases[1]``)."""
+    lines = []
     for line in sub.lines:
         if line.startswith(SECTION):
             line = path + line[len(SECTION) :]
         elif line.startswith("num_steps:"):
             line = f"{path}.{steps_key}:" + line[len("num_steps:") :]
-        problems.add("", line)
-    problems.count += sub.count - len(sub.lines)
+        lines.append(line)
+    return lines
 
 
-def _parse_part(
-    config: Any, num_steps: int, workers: int | None, problems: Problems, path: str, strict: bool
-) -> Model | None:
-    from . import config as config_module
-    from ._model import parse
+class _Composite(Model):
+    """A type whose parts are sections: they are parsed by the model validator."""
 
-    config_module._load_types()
-    sub = Problems()
-    parsed = parse(config, num_steps, workers, sub, strict=strict)
-    _part_problems(problems, sub, path, "steps")
-    return parsed
+    _parts: list[Any] = PrivateAttr(default_factory=list)
 
-
-# ---- sequence ---------------------------------------------------------------------------------
-
-
-@register_schedule
-class Sequential(Schedule):
-    """Phases one after the other, each read at its local step.
-
-    .. math::
-      \\mathrm{lr}(s) = \\mathrm{phase}_i(s - b_i) \\quad \\text{for } b_i \\le s < b_{i+1}
-
-    with ``b_0 = 0`` and ``b_1 < b_2 < ...`` the ``boundaries`` (global steps). The last phase
-    runs on to the end; a value may jump at a boundary. Made by :func:`sequence` or the JSON
-    type ``sequence``.
-
-    Attributes:
-      phases: the phase schedules (pytree children).
-      starts: the global step where each phase after the first starts (static; an int32
-        array in a stacked sweep of sequences with as many phases, traced under ``vmap``).
-
-    Examples:
-      >>> import lrschedules_jax as lrs
-      >>> warm = lrs.constant(start_lr=1.0, warmup_steps=10, num_steps=12)
-      >>> decay = lrs.cosine(start_lr=0.5, stop_lr=0.0, num_steps=88)
-      >>> s = lrs.sequence([warm, decay], boundaries=[12])
-      >>> [round(float(s(k)), 6) for k in (5, 11, 12, 56)]
-      [0.5, 1.0, 0.5, 0.25]
-    """
-
-    phases: tuple[Schedule, ...]
-    starts: tuple[int, ...] = static((), sweep=True)
-
-    def _evaluate(self, step: Any) -> Any:
-        step = as_step(step)
-        starts = self.starts
-        if not isinstance(starts, tuple):  # traced (a stacked sweep): integers of the step's type
-            starts = jnp.asarray(starts).astype(step.dtype)
-        value = self.phases[0]._evaluate(step)
-        for i, phase in enumerate(self.phases[1:]):
-            start = starts[i]
-            # step - start >= -(2**31 - 1): no overflow; the phase clamps a negative step at 0
-            value = jnp.where(step >= start, phase._evaluate(step - start), value)
-        return value
-
-    def boundaries(self) -> dict[str, int]:
-        """Each phase's start (``phases[i]``) and its own boundaries (``phases[i].name``)."""
-        marks: dict[str, int] = {}
-        begins = (0, *self.starts)
-        for i, (begin, phase) in enumerate(zip(begins, self.phases, strict=True)):
-            if i:
-                marks[f"phases[{i}]"] = begin
-            stop = begins[i + 1] if i + 1 < len(begins) else self.num_steps
-            for name, b in phase.boundaries().items():
-                if name != "end" and begin + b < stop:
-                    marks[f"phases[{i}].{name}"] = begin + b
-        marks["end"] = self.num_steps
-        return marks
-
-    def to_config(self) -> dict[str, Any]:
-        """``{"type": "sequence", "phases": [{"steps": ..., **phase.to_config()}, ...]}``.
-
-        Raises:
-          ValueError: if a phase's ``num_steps`` is not its length in the sequence (the
-            config builds each phase with its length), or for a stacked sweep.
-        """
-        size = stack_size(self)
-        if size is not None:  # its phases may have other lengths in each schedule
-            raise ValueError(
-                f"A stacked sweep of {size} sequences: `to_config()` needs a single schedule "
-                "(`stacked[i].to_config()`)."
+    @model_validator(mode="after")
+    def _parse_parts(self, info: ValidationInfo) -> _Composite:
+        context = info.context or {}
+        problems = Problems()
+        self._check(context, problems)
+        if problems:
+            raise PydanticCustomError(
+                "config_parts",
+                "invalid parts",
+                {"lines": list(problems.lines), "hidden": problems.count - len(problems.lines)},
             )
-        begins = (0, *self.starts)
-        ends = (*self.starts, self.num_steps)
-        phases = []
-        for i, (phase, begin, end) in enumerate(zip(self.phases, begins, ends, strict=True)):
-            if phase.num_steps != end - begin:
-                raise ValueError(
-                    f"phases[{i}] runs for {end - begin} steps but was built with num_steps="
-                    f"{phase.num_steps}: `to_config()` needs each phase built with its length."
-                )
-            config = phase.to_config()
-            phases.append(config if i == len(self.phases) - 1 else {"steps": end - begin, **config})
-        return {"type": "sequence", "phases": phases}
+        return self
 
+    def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
+        raise NotImplementedError
 
-def _from_keys(model: type[Model], config: dict[str, Any], num_steps: Any, workers: Any) -> Any:
-    from ._model import check
-
-    if num_steps is None:
-        raise TypeError("missing a required keyword-only argument: 'num_steps'")
-    parsed, steps, workers = check(config, num_steps, workers, model, strict=True)
-    return parsed.build(steps, workers)
-
-
-def _sequence(
-    schedules: Sequence[Schedule] | None = None,
-    *,
-    boundaries: Sequence[int] | None = None,
-    phases: list[dict[str, Any]] | None = None,
-    num_steps: int | None = None,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-) -> Sequential:
-    """Schedules one after the other: ``schedules[i]`` read at ``step - boundaries[i-1]``.
-
-    Two forms: ``sequence([s1, s2, ...], boundaries=[b1, ...])`` over built schedules, or
-    the keys of the JSON type, ``sequence(phases=[...], num_steps=N)`` (validated as
-    ``make_schedule`` does, with ``scale_by_worker`` the phases' default and ``num_workers``).
-
-    As optax's ``join_schedules(schedules, boundaries)`` and PyTorch's
-    ``SequentialLR(schedulers, milestones)``, but the result is a schedule (a pytree with
-    ``to_config()``, plots with its boundaries marked). ``num_steps`` of the result is
-    ``boundaries[-1] + schedules[-1].num_steps``.
-
-    Args:
-      schedules: two or more built schedules (a ``sequence`` or a product included), all with
-        the same ``num_workers``.
-      boundaries: the global steps where the second, third, ... schedule starts: strictly
-        increasing ints >= 1, one fewer than ``schedules``. A phase may run longer or shorter
-        than its ``num_steps`` (it is read at its local step, clamped at its end as every
-        schedule is); ``to_config()`` needs them equal.
-
-    Returns:
-      A :class:`Sequential` schedule.
-
-    Raises:
-      TypeError: if a schedule is not a :class:`~lrschedules_jax.Schedule` or a boundary is
-        not an int.
-      ValueError: for a wrong number of boundaries, boundaries not increasing from 1, or
-        different ``num_workers``.
-
-    Examples:
-      >>> import lrschedules_jax as lrs
-      >>> a = lrs.constant(start_lr=1e-3, num_steps=100)
-      >>> b = lrs.linear(start_lr=5e-4, stop_lr=0.0, num_steps=100)
-      >>> s = lrs.sequence([a, b], boundaries=[100])
-      >>> s.num_steps, float(s(99)), float(s(150))
-      (200, 0.0010000000474974513, 0.0002500000118743628)
-    """
-    if phases is not None:
-        if schedules is not None or boundaries is not None:
-            raise TypeError("give `schedules` and `boundaries`, or `phases`, not both.")
-        config = {"type": "sequence", "phases": phases, "scale_by_worker": scale_by_worker}
-        return _from_keys(SequenceConfig, config, num_steps, num_workers)  # type: ignore[no-any-return]
-    if schedules is None or boundaries is None:
-        raise TypeError("`sequence` needs `schedules` and `boundaries` (or `phases`).")
-    schedules = tuple(schedules)
-    boundaries = tuple(boundaries)
-    if not schedules:
-        raise ValueError("`schedules` must hold at least one schedule; got none.")
-    for i, s in enumerate(schedules):
-        if not isinstance(s, Schedule):
-            raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
-    for i, b in enumerate(boundaries):
-        if isinstance(b, (bool, np.bool_)) or not isinstance(b, (int, np.integer)):
-            raise TypeError(f"`boundaries[{i}]` must be an int; got {describe(b)}.")
-    boundaries = tuple(int(b) for b in boundaries)
-    if len(boundaries) != len(schedules) - 1:
-        raise ValueError(
-            f"`boundaries` must hold one step fewer than `schedules` ({len(schedules) - 1}); "
-            f"got {len(boundaries)}."
+    def _part(
+        self, config: Any, num_steps: int | None, context: Mapping[str, Any], path: str
+    ) -> tuple[Model | None, list[str], int]:
+        sub = Problems()
+        parsed = parse(
+            config,
+            num_steps,
+            context.get("workers"),
+            sub,
+            strict=bool(context.get("strict")),
+            lookup=context.get("lookup"),
+            depth=int(context.get("depth", 0)) + 1,
         )
-    previous = 0
-    for i, b in enumerate(boundaries):
-        if not previous < b <= INT32_MAX:
-            raise ValueError(
-                f"`boundaries` must increase strictly from 1 to at most {INT32_MAX}; "
-                f"boundaries[{i}] is {b}."
-            )
-        previous = b
-    workers = {s.num_workers for s in schedules}
-    if len(workers) > 1:
-        raise ValueError(f"every schedule must have the same `num_workers`; got {sorted(workers)}.")
-    _stack_size(schedules, "schedules", "sequence")
-    last = schedules[-1].num_steps  # an int32 array in a stack whose lengths differ
-    if isinstance(last, (int, np.integer)):
-        total: Any = min(previous + int(last), INT32_MAX)
-    else:
-        total = np.minimum(previous + np.asarray(last, np.int64), INT32_MAX).astype(np.int32)
-    modes = {s.scale_by_worker for s in schedules}
-    return Sequential(
-        phases=schedules,
-        starts=boundaries,
-        num_steps=total,
-        scale_by_worker=modes.pop() if len(modes) == 1 else "none",
-        num_workers=schedules[0].num_workers,
-    )
+        return parsed, _rerooted(sub, path, "steps"), sub.count - len(sub.lines)
+
+    def _ensure_parts(self, num_steps: int, num_workers: int) -> None:
+        """Parse the parts again for ``num_steps`` when the model was validated without it."""
+        if self._parts and self._steps == num_steps:
+            return
+        problems = Problems()
+        self._check({"num_steps": num_steps, "workers": num_workers}, problems)
+        problems.raise_if_any()
+
+    _steps: int | None = PrivateAttr(default=None)
+
+    def rates(self) -> dict[str, tuple[str, float]]:
+        return {}  # every part checks its own rates
 
 
-@config_type(Sequential)
-class SequenceConfig(Model):
+class _SequenceKeys(_Composite):
     """``sequence``: phases one after the other, each any type (a ``sequence`` included)."""
-
-    key_hints: ClassVar[dict[str, str]] = {"steps": "each phase has its `steps`."}
 
     type: Literal["sequence"] = Field(description="The schedule type.")
     phases: list[dict[str, Any]] = Field(
@@ -250,18 +106,14 @@ class SequenceConfig(Model):
         "`steps`, its length (every phase but the last; the last runs to `num_steps`). A phase "
         "is built with its length as its `num_steps` and read at `step - its start`.",
     )
-    scale_by_worker: Literal["linear", "sqrt", "none"] = Field(
+    scale_by_worker: _MODES = Field(
         "linear",
         description="The `scale_by_worker` of every phase that does not give its own (each "
         "phase scales itself).",
     )
 
-    _parts: list[Model] = PrivateAttr(default_factory=list)
-    _lengths: list[int] = PrivateAttr(default_factory=list)
-
-    def check_parts(
-        self, num_steps: int | None, workers: int | None, problems: Problems, strict: bool
-    ) -> None:
+    def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
+        num_steps = context.get("num_steps")
         lengths: list[int | None] = []
         last = len(self.phases) - 1
         for i, phase in enumerate(self.phases):
@@ -275,199 +127,50 @@ class SequenceConfig(Model):
                 lengths.append(None)
             else:
                 lengths.append(problems.integer(path, phase["steps"], 1, INT32_MAX))
-        if num_steps is None or any(n is None for n in lengths[:-1]):
-            return
-        used = sum(lengths[:-1])  # type: ignore[arg-type]
-        if used > num_steps:
-            problems.add(
-                f"{SECTION}.phases",
-                f"the phases' `steps` add up to {used}, more than `num_steps` ({num_steps}).",
-            )
-            return
-        lengths[-1] = num_steps - used
+        known = num_steps is not None and all(n is not None for n in lengths[:-1])
+        if known:
+            used = sum(lengths[:-1])  # type: ignore[arg-type]
+            if used > num_steps:  # type: ignore[operator]
+                problems.add(
+                    f"{SECTION}.phases",
+                    f"the phases' `steps` add up to {used}, more than `num_steps` ({num_steps}).",
+                )
+                known = False
+            else:
+                lengths[-1] = num_steps - used  # type: ignore[operator]
         parts = []
         for i, (phase, length) in enumerate(zip(self.phases, lengths, strict=True)):
             config = {"scale_by_worker": self.scale_by_worker}
             config.update((k, v) for k, v in phase.items() if k != "steps")
-            path = f"{SECTION}.phases[{i}]"
-            parts.append(_parse_part(config, length, workers, problems, path, strict))  # type: ignore[arg-type]
-        self._parts = parts  # type: ignore[assignment]
-        self._lengths = lengths  # type: ignore[assignment]
+            parsed, lines, hidden = self._part(
+                config, length if known else None, context, f"{SECTION}.phases[{i}]"
+            )
+            for line in lines:
+                problems.add("", line)
+            problems.count += hidden
+            parts.append((parsed, length))
+        if known and not problems:
+            self._parts = parts
+            self._steps = num_steps
 
-    def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
-        phases = [p.build(n, num_workers) for p, n in zip(self._parts, self._lengths, strict=True)]
+    def build_own(self, num_steps: int) -> Schedule:
+        raise NotImplementedError  # a sequence is built from its parts (see build)
+
+    def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
+        from ._model import with_workers_and_noise
+
+        self._ensure_parts(num_steps, num_workers)
+        phases = [p.build(n, num_workers, auto=auto) for p, n in self._parts]
         starts = []
         begin = 0
-        for n in self._lengths[:-1]:
+        for _, n in self._parts[:-1]:
             begin += n
             starts.append(begin)
-        return Sequential(
-            phases=tuple(phases),
-            starts=tuple(starts),
-            num_steps=num_steps,
-            scale_by_worker=self.scale_by_worker,
-            num_workers=num_workers,
-        )
+        schedule = Sequential(phases=tuple(phases), starts=tuple(starts), num_steps=num_steps)
+        return with_workers_and_noise(self, schedule, 1)
 
 
-# ---- product ----------------------------------------------------------------------------------
-
-
-@register_schedule
-class Product(Schedule):
-    """The product of schedules and a constant factor.
-
-    .. math::
-      \\mathrm{lr}(s) = c \\prod_i \\mathrm{factor}_i(s)
-
-    Made by ``s * 0.5``, ``0.5 * s``, ``s1 * s2`` or the JSON type ``product``. PyTorch's
-    ``ChainedScheduler`` multiplies its schedulers' factors the same way.
-
-    Attributes:
-      factors: the schedules (pytree children).
-      constant: the constant factor ``c`` (a float leaf).
-
-    Examples:
-      >>> import lrschedules_jax as lrs
-      >>> s = lrs.cosine(start_lr=1.0, stop_lr=0.0, num_steps=100)
-      >>> [round(float(x(50)), 6) for x in (s * 0.5, 0.5 * s, s * s)]
-      [0.25, 0.25, 0.25]
-    """
-
-    factors: tuple[Schedule, ...]
-    constant: Any = 1.0
-
-    def _evaluate(self, step: Any) -> Any:
-        step = as_step(step)
-        value = self.factors[0]._evaluate(step)
-        for factor in self.factors[1:]:
-            value = value * factor._evaluate(step)
-        if isinstance(self.constant, float) and self.constant == 1.0:
-            return value
-        return value * jnp.asarray(self.constant, float_dtype())
-
-    def boundaries(self) -> dict[str, int]:
-        """Every factor's boundaries, named ``factors[i].name``."""
-        marks: dict[str, int] = {}
-        for i, factor in enumerate(self.factors):
-            for name, b in factor.boundaries().items():
-                if name != "end" and b < self.num_steps:
-                    marks[f"factors[{i}].{name}"] = b
-        marks["end"] = self.num_steps
-        return marks
-
-    def to_config(self) -> dict[str, Any]:
-        """``{"type": "product", "factors": [constant, *factor configs]}``.
-
-        Raises:
-          ValueError: if a factor's ``num_steps`` differs from the product's.
-        """
-        factors: list[Any] = []
-        constant = float(to_json(self.constant, "constant"))  # ValueError for a stack
-        if constant != 1.0:
-            factors.append(constant)
-        for i, f in enumerate(self.factors):
-            if f.num_steps != self.num_steps:
-                raise ValueError(
-                    f"factors[{i}] has num_steps={f.num_steps}, the product {self.num_steps}: "
-                    "`to_config()` needs every factor built with the same num_steps."
-                )
-            factors.append(f.to_config())
-        return {"type": "product", "factors": factors}
-
-
-def _scaling(s: Schedule) -> bool:
-    return s.num_workers > 1 and s.scale_by_worker != "none"
-
-
-def _product(
-    *factors: Schedule | float,
-    num_steps: int | None = None,
-    scale_by_worker: str = "linear",
-    num_workers: int | str = 1,
-    **keys: Any,
-) -> Product:
-    """The product of schedules and numbers (what ``s * x`` and ``x * s`` return).
-
-    Two forms: ``product(s1, 0.5, s2)`` over built schedules, or the keys of the JSON type,
-    ``product(factors=[...], num_steps=N)`` (validated as ``make_schedule`` does).
-
-    Products flatten (``(a * b) * c`` has three factors) and the numbers multiply into one
-    constant. ``num_steps`` is the largest of the factors'.
-
-    Raises:
-      TypeError: if a factor is neither a schedule nor a real number.
-      ValueError: for a number that is negative or not finite, no schedule at all, different
-        ``num_workers``, or two factors that scale with the workers (the rate would be scaled
-        twice: build the others with ``scale_by_worker="none"``).
-    """
-    if keys:
-        if set(keys) != {"factors"} or factors:
-            raise TypeError(f"unexpected arguments: {sorted(keys)}; give factors or `factors=`.")
-        config = {"type": "product", "factors": keys["factors"], "scale_by_worker": scale_by_worker}
-        return _from_keys(ProductConfig, config, num_steps, num_workers)  # type: ignore[no-any-return]
-    schedules: list[Schedule] = []
-    constant: Any = 1.0
-    for f in factors:
-        if isinstance(f, Product):
-            schedules += f.factors
-            c = f.constant  # a float64 array in a stack of products
-            constant = constant * (float(c) if np.ndim(c) == 0 else np.asarray(c, np.float64))
-        elif isinstance(f, Schedule):
-            schedules.append(f)
-        elif isinstance(f, (int, float, np.integer, np.floating)) and not isinstance(f, bool):
-            if not (math.isfinite(f) and f >= 0):
-                raise ValueError(f"a constant factor must be finite and >= 0; got {f!r}.")
-            constant *= float(f)
-        else:
-            raise TypeError(f"a factor must be a Schedule or a number; got {describe(f)}.")
-    if not schedules:
-        raise ValueError("a product needs at least one schedule.")
-    workers = {s.num_workers for s in schedules}
-    if len(workers) > 1:
-        raise ValueError(f"every factor must have the same `num_workers`; got {sorted(workers)}.")
-    if sum(_scaling(s) for s in schedules) > 1:
-        raise ValueError(
-            "two factors scale with the workers (the rate would be scaled twice); build every "
-            'factor but one with scale_by_worker="none".'
-        )
-    scaling = [s.scale_by_worker for s in schedules if s.scale_by_worker != "none"]
-    size = _stack_size(schedules, "factors", "product")
-    if size is not None:  # a product of stacks: one constant per schedule, as for its factors
-        constant = np.broadcast_to(np.asarray(constant, np.float64), (size,)).copy()
-    counts = [s.num_steps for s in schedules]
-    if all(isinstance(n, (int, np.integer)) for n in counts):
-        num_steps: Any = max(counts)
-    else:  # stacks whose lengths differ
-        num_steps = np.asarray(np.max(np.broadcast_arrays(*counts), axis=0), np.int32)
-    return Product(
-        factors=tuple(schedules),
-        constant=constant,
-        num_steps=num_steps,
-        scale_by_worker=scaling[0] if scaling else "none",
-        num_workers=schedules[0].num_workers,
-    )
-
-
-def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
-    """The stack size shared by ``parts`` (None: single schedules); TypeError for a mix."""
-    sizes = [stack_size(p) for p in parts]
-
-    def said(size: int | None) -> str:
-        return "a single schedule" if size is None else f"a stacked sweep of {size} schedules"
-
-    for i, size in enumerate(sizes):
-        if size != sizes[0]:
-            raise TypeError(
-                f"{name}[{i}] is {said(size)} and {name}[0] {said(sizes[0])}: the parts of a "
-                f"{kind} are single schedules, or stacks of one size (or stack {kind}s of "
-                "single schedules: `lrs.stack([...])`)."
-            )
-    return sizes[0]
-
-
-@config_type(Product)
-class ProductConfig(Model):
+class _ProductKeys(_Composite):
     """``product``: the product of schedules (each any type) and numbers."""
 
     type: Literal["product"] = Field(description="The schedule type.")
@@ -477,56 +180,178 @@ class ProductConfig(Model):
         "`num_steps`, and numbers >= 0, multiplied together. At most one factor may scale with "
         "the workers (`scale_by_worker` other than `none`).",
     )
-    scale_by_worker: Literal["linear", "sqrt", "none"] = Field(
+    scale_by_worker: _MODES = Field(
         "linear",
         description="The `scale_by_worker` of the first schedule factor if it does not give its "
         "own; the other factors default to `none` (the rate is scaled once).",
     )
 
-    _parts: list[Model] = PrivateAttr(default_factory=list)
-
-    def check_parts(
-        self, num_steps: int | None, workers: int | None, problems: Problems, strict: bool
-    ) -> None:
+    def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
+        num_steps = context.get("num_steps")
+        workers = context.get("workers")
         parts: list[Any] = []
+        constant = 1.0
+        first = True
         for i, factor in enumerate(self.factors):
             path = f"{SECTION}.factors[{i}]"
             if not isinstance(factor, dict):
                 if not factor >= 0:
                     problems.add(path, f"a number factor must be >= 0; got {describe(factor)}.")
+                else:
+                    constant *= factor
                 parts.append(factor)
-            elif num_steps is not None:
-                first = not any(isinstance(p, Model) or p is None for p in parts)
-                config = {"scale_by_worker": self.scale_by_worker if first else "none", **factor}
-                parts.append(_parse_part(config, num_steps, workers, problems, path, strict))
-        if not any(isinstance(p, Model) or p is None for p in parts):
+                continue
+            config = {"scale_by_worker": self.scale_by_worker if first else "none", **factor}
+            first = False
+            parsed, lines, hidden = self._part(config, num_steps, context, path)
+            for line in lines:
+                problems.add("", line)
+            problems.count += hidden
+            parts.append(parsed)
+        if first:
             problems.add(f"{SECTION}.factors", "must hold at least one schedule (a mapping).")
-        scaling = [
-            i for i, p in enumerate(parts) if isinstance(p, Model) and p.scale_by_worker != "none"
-        ]
+        models = [(i, p) for i, p in enumerate(parts) if isinstance(p, Model)]
+        scaling = [i for i, p in models if _scales(p)]
         if workers is not None and workers > 1 and len(scaling) > 1:
             problems.add(
                 f"{SECTION}.factors[{scaling[1]}].scale_by_worker",
                 f'must be "none": factors[{scaling[0]}] already scales with the workers.',
             )
-        self._parts = parts
+        if models and not problems:
+            _check_constant(constant, models, workers, problems)
+        if num_steps is not None and not problems:
+            self._parts = parts
+            self._steps = num_steps
 
-    def build(self, num_steps: int, num_workers: int = 1) -> Schedule:
+    def build_own(self, num_steps: int) -> Schedule:
+        raise NotImplementedError  # a product is built from its parts (see build)
+
+    def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
+        from ._model import with_workers_and_noise
+
+        self._ensure_parts(num_steps, num_workers)
         built = [
-            p.build(num_steps, num_workers) if isinstance(p, Model) else float(p)
+            p.build(num_steps, num_workers, auto=auto) if isinstance(p, Model) else float(p)
             for p in self._parts
         ]
-        result = _product(*built)
-        return result.replace(num_steps=num_steps)
+        result = product(*built).replace(num_steps=num_steps)
+        return with_workers_and_noise(self, result, 1)
 
 
-def _dual(python_form: Callable[..., Any], model: type[Model]) -> Callable[..., Any]:
+def _scales(model: Model) -> bool:
+    """Whether a part (any type, nested composites included) scales with the workers."""
+    if isinstance(model, _SequenceKeys):
+        return any(isinstance(p, Model) and _scales(p) for p, _ in model._parts) or (
+            not model._parts and model.scale_by_worker != "none"
+        )
+    if isinstance(model, _ProductKeys):
+        return any(isinstance(p, Model) and _scales(p) for p in model._parts)
+    if isinstance(model, _ShiftedKeys):
+        return bool(model._parts) and _scales(model._parts[0])
+    return getattr(model, "scale_by_worker", "none") != "none"
+
+
+def _peak(model: Model) -> float | None:
+    """The largest rate a part reaches (before scaling), if known from its keys."""
+    rates = [rate for _, rate in model.rates().values()]
+    values = model.values()
+    peaks = [values[k] for k in ("start_lr", "max_lr") if isinstance(values.get(k), float)]
+    return max(peaks) if peaks else (max(rates) if rates else None)
+
+
+def _check_constant(
+    constant: float, models: list[tuple[int, Model]], workers: int | None, problems: Problems
+) -> None:
+    """The product's constant times its first factor's rates stays a normal float32 number;
+    the product of the factors' peaks stays finite."""
+    index, first = models[0]
+    path = f"{SECTION}.factors"
+    scale = first.scale_factor(workers) * constant
+    for key, (_, rate) in first.rates().items():
+        scaled = rate * scale
+        if 0 < scaled < F32_TINY:
+            problems.add(
+                f"{path}[{index}].{key}",
+                f"times the product's constant factor ({constant:g}) must be 0 or at least "
+                f"{F32_TINY:.7g} (the smallest normal float32); got {describe(rate)}.",
+            )
+        elif scaled > F32_MAX:
+            problems.add(
+                f"{path}[{index}].{key}",
+                f"times the product's constant factor ({constant:g}) must be at most "
+                f"{F32_MAX:.7g} (the largest float32); got {describe(rate)}.",
+            )
+    peak = constant
+    for _, model in models:
+        p = _peak(model)
+        if p is not None:
+            peak *= p * model.scale_factor(workers)
+    if peak > F32_MAX:
+        problems.add(
+            path,
+            f"the product of the factors' peaks ({peak:.7g}) must be at most {F32_MAX:.7g} "
+            "(the largest float32).",
+        )
+
+
+class _ShiftedKeys(_Composite):
+    """``shifted``: a schedule read from a global step on (``Schedule.shifted``)."""
+
+    type: Literal["shifted"] = Field(description="The schedule type.")
+    start_step: int = Field(
+        ge=-INT32_MAX,
+        le=INT32_MAX,
+        description="The global step that the schedule's step 0 stands for (negative: a delay).",
+    )
+    schedule: dict[str, Any] = Field(
+        description="The schedule: a `learning_rate` mapping of any type, built with `num_steps`."
+    )
+    scale_by_worker: _MODES = Field(
+        "linear",
+        description="The `scale_by_worker` of the schedule if it does not give its own.",
+    )
+
+    def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
+        num_steps = context.get("num_steps")
+        config = {"scale_by_worker": self.scale_by_worker, **self.schedule}
+        parsed, lines, hidden = self._part(config, num_steps, context, f"{SECTION}.schedule")
+        for line in lines:
+            problems.add("", line)
+        problems.count += hidden
+        if num_steps is not None and parsed is not None and not problems:
+            self._parts = [parsed]
+            self._steps = num_steps
+
+    def schedule_of(self) -> Model:
+        return self._parts[0]
+
+    def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
+        from ._model import with_workers_and_noise
+
+        self._ensure_parts(num_steps, num_workers)
+        inner = self._parts[0].build(num_steps, num_workers, auto=auto)
+        return with_workers_and_noise(self, inner.shifted(self.start_step), 1)
+
+
+SequenceConfig = with_noise_keys(_SequenceKeys, "SequenceConfig")
+ProductConfig = with_noise_keys(_ProductKeys, "ProductConfig")
+ShiftedConfig = with_noise_keys(_ShiftedKeys, "ShiftedConfig")
+for _cls, _model in (
+    (Sequential, SequenceConfig),
+    (Product, ProductConfig),
+    (Shifted, ShiftedConfig),
+):
+    schedule_type(_cls.type_name)(_cls)
+    set_model(_cls, _model)
+
+
+def _dual(
+    python_form: Callable[..., Any], model: type[Model], cls: type[Schedule]
+) -> Callable[..., Any]:
     """``name(...)``: the builder from the keys (its signature, as every type's), or the
     Python form over built schedules when called with positional arguments or
     ``boundaries=``."""
-    from ._model import builder
-
-    keys = builder(model)
+    keys = builder(cls)
 
     def build(*args: Any, **kwargs: Any) -> Any:
         if args or "boundaries" in kwargs or "schedules" in kwargs:
@@ -539,5 +364,31 @@ def _dual(python_form: Callable[..., Any], model: type[Model]) -> Callable[..., 
     return build
 
 
-sequence = _dual(_sequence, SequenceConfig)
-product = _dual(_product, ProductConfig)
+def _sequence(
+    schedules: Sequence[Schedule] | None = None, boundaries: Sequence[int] | None = None
+) -> Sequential:
+    if schedules is None or boundaries is None:
+        raise TypeError("`sequence` needs `schedules` and `boundaries` (or the keys, `phases=`).")
+    return sequence(schedules, boundaries)
+
+
+_sequence.__doc__ = sequence.__doc__
+
+
+def sequence_builder() -> Callable[..., Any]:
+    """``lrs.sequence``: over built schedules and boundaries, or from the keys."""
+    return _dual(_sequence, SequenceConfig, Sequential)
+
+
+def product_builder() -> Callable[..., Any]:
+    """``lrs.product``: over built schedules and numbers, or from the keys."""
+    return _dual(product, ProductConfig, Product)
+
+
+def _iter_parts(model: Model) -> Iterator[Model]:
+    """Every part model of a composite (for the tools that walk a config)."""
+    parts = getattr(model, "_parts", [])
+    for p in parts:
+        p = p[0] if isinstance(p, tuple) else p
+        if isinstance(p, Model):
+            yield p

@@ -1,28 +1,20 @@
-"""DeePMD-kit's schedules: ``exp`` (stepped and smooth), ``cosine`` and ``wsd``.
+"""DeePMD-kit's schedules: ``exp`` (stepped and smooth), ``cosine`` and ``wsd``, and the
+``cooldown`` of a stable run.
 
-Each type is defined once: its schedule class (the formula, its docstring and examples), its
-config model (keys, defaults, rules, the explicit build) and its builder, derived from both.
+Each type is one class: its keys (defaults, bounds, descriptions), the derived values and rules
+DeePMD-kit applies, and its formula. The reference is DeePMD-kit's own code
+(``deepmd/dpmodel/utils/learning_rate.py`` and ``deepmd/utils/argcheck.py``, 3.2).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
-
+from ._errors import Problems, describe
 from ._jax import jax, jnp, lax, np
-from ._model import (
-    COOLDOWN_DESCRIPTION,
-    EXTENSION,
-    Cooldown,
-    Rule,
-    StopKeys,
-    WarmupKeys,
-    builder,
-    config_type,
-)
 from ._numerics import (
     INT32_MAX,
     Factor,
@@ -34,28 +26,23 @@ from ._numerics import (
     step_count,
     two_prod,
 )
-from ._schedule import derived, leaf, register_schedule, static
+from ._schedule import (
+    Rule,
+    Schedule,
+    check_keys,
+    derived,
+    leaf,
+    schedule_type,
+    stack_size,
+    static,
+)
 from ._shapes import one_minus_sqrt
-from ._warmup import WarmupSchedule
+from ._warmup import StopKeys, WarmupSchedule
 
-__all__ = [
-    "WSD",
-    "Cosine",
-    "CosineConfig",
-    "Exp",
-    "ExpConfig",
-    "WSDConfig",
-    "cosine",
-    "exp",
-    "wsd",
-]
+__all__ = ["WSD", "Cooldown", "Cosine", "Exp", "cooldown"]
 
 _EXP_MIN_STOP = 1e-10
 WSD_DECAY_TYPES = ("inverse_linear", "cosine", "linear", "1-sqrt")
-
-
-def _type_field(name: str) -> Any:
-    return Field(name, description="The schedule type.")
 
 
 def _float32_pair(n: Any) -> tuple[jax.Array, jax.Array]:
@@ -71,8 +58,32 @@ def _float32_pair(n: Any) -> tuple[jax.Array, jax.Array]:
     return hi, (top - hi) + (n & 0xFF).astype(jnp.float32)
 
 
-@register_schedule
-class Exp(WarmupSchedule):
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Cooldown:
+    """The ``cooldown`` block of a ``wsd`` or ``constant`` section (an extension): the section's
+    schedule, forked into its decay at ``at_step`` (:func:`cooldown`)."""
+
+    #: How the key that holds the block is described.
+    block_description: ClassVar[str] = (
+        "Fork a cooldown off this stable run: the schedule becomes the `wsd` equal to it up to "
+        "`at_step`, then decaying over `length` steps (`num_steps = at_step + length`)."
+    )
+
+    at_step: int = static(
+        ge=0, le=INT32_MAX, description="The step the decay starts at, in the stable phase."
+    )
+    length: int = static(ge=1, le=INT32_MAX, description="The decay length in steps.")
+    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] | None = static(
+        None, description="The decay shape (default: the section's, or wsd's default)."
+    )
+    stop_lr: float | None = static(None, gt=0, description="The rate at the end of the decay.")
+    stop_lr_ratio: float | None = static(
+        None, gt=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
+    )
+
+
+@schedule_type("exp", extension=False)
+class Exp(WarmupSchedule, StopKeys):
     """DeePMD-kit's exponential decay (the default ``learning_rate`` type).
 
     .. math::
@@ -83,23 +94,100 @@ class Exp(WarmupSchedule):
     (``t / d`` instead of ``t // d`` when ``smooth``). If ``decay_rate`` is not given and
     ``decay_steps >= T``, ``decay_steps`` becomes ``100 if T // 10 > 100 else T // 100 + 1``,
     as DeePMD-kit does. ``stop_lr`` is a floor, also with an explicit ``decay_rate``. The
-    decay rate is a :class:`~lrschedules_jax._numerics.Factor` (its logarithm), so that rates
-    close to 1 keep their precision in float32 and in stacked sweeps. In a stack
-    (:func:`~lrschedules_jax.stack`) ``decay_steps`` may differ between rows and is traced:
-    the stairs are an integer division, and the smooth exponent ``log(r) / d`` is a float32
-    division whose rounding (and that of ``d`` above ``2**24``) is carried into
-    ``exp_times_int``; the rate itself was derived on the host when each schedule was made.
+    decay rate is applied through its float32-exact logarithm pair, so that rates close to 1
+    keep their precision in float32 and in stacked sweeps (where ``decay_steps`` may differ
+    between rows and is traced).
 
     Examples:
-      >>> sched = exp(start_lr=1e-3, stop_lr=1e-5, decay_steps=5000, num_steps=10000)
-      >>> round(float(sched(0)), 10), round(float(sched(10000)), 10)
-      (0.001, 1e-05)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.exp(start_lr=1e-3, stop_lr=1e-5, decay_steps=5000, num_steps=10000)
+      >>> round(float(sched(0)), 10), round(float(sched(10000)), 10), round(sched.decay_rate, 12)
+      (0.001, 1e-05, 0.1)
     """
 
-    stop_lr: float = leaf(ge=0)
-    decay_rate: Factor
-    decay_steps: int = static(ge=1, le=INT32_MAX, sweep=True)
-    smooth: bool = static()
+    legacy_stop_default: ClassVar[bool] = True
+    example: ClassVar[dict[str, Any]] = {
+        "type": "exp",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-6,
+        "decay_steps": 500,
+        "warmup_steps": 500,
+    }
+
+    decay_steps: int = static(
+        5000,
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="The rate decays every `decay_steps` steps. If `decay_rate` is not given "
+        "and `decay_steps >= num_steps - warmup_steps`, it is replaced by "
+        "`100 if T // 10 > 100 else T // 100 + 1` (T = num_steps - warmup_steps), as "
+        "DeePMD-kit does.",
+    )
+    decay_rate: float | None = leaf(
+        None,
+        gt=0,
+        le=1,
+        description="The factor per `decay_steps`. Derived from `stop_lr` if not given; "
+        "`stop_lr` stays a floor either way.",
+    )
+    smooth: bool = static(
+        False, description="Decay at every step (`t / decay_steps`) instead of in stairs."
+    )
+    _decay_factor: Factor = derived(node=True)
+
+    @classmethod
+    def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().input_rules(v, num_steps)
+        # The derived rate uses max(stop_lr, 1e-10): below 1e-10 it would exceed 1 and the
+        # "decay" would rise above start_lr.
+        start = v.get("start_lr")
+        if "decay_rate" in v and v["decay_rate"] is None and start is not None:
+            if start < _EXP_MIN_STOP:
+                yield (
+                    "start_lr",
+                    f"must be >= {_EXP_MIN_STOP} when `decay_rate` is derived (DeePMD-kit "
+                    f"derives it from max(stop_lr, {_EXP_MIN_STOP}), so the rate would rise); "
+                    f"got {start!r}. Give `decay_rate` explicitly for smaller rates",
+                )
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        needed = ("start_lr", "stop_lr", "warmup_steps", "decay_steps")
+        if out.get("decay_rate") is not None or num_steps is None:
+            return out
+        if any(out.get(k) is None for k in needed):
+            return out
+        length = num_steps - out["warmup_steps"]  # B of a batch-scaled warmup
+        decay_steps = out["decay_steps"]
+        if decay_steps >= length:
+            decay_steps = 100 if length // 10 > 100 else length // 100 + 1
+        stop = max(out["stop_lr"], _EXP_MIN_STOP)
+        if length <= 0:  # num_steps 0: no decay phase, DeePMD-kit uses decay_rate 1
+            rate = 1.0
+        else:
+            rate = math.exp(math.log(stop / out["start_lr"]) / (length / decay_steps))
+        out.update(decay_steps=decay_steps, decay_rate=min(rate, 1.0))
+        return out
+
+    def _derive(self) -> None:
+        super()._derive()
+        object.__setattr__(self, "_decay_factor", Factor.of(self.decay_rate))
+
+    @classmethod
+    def notes(
+        cls, v: Mapping[str, Any], section: Mapping[str, Any], schedule: Any
+    ) -> dict[str, str]:
+        notes = super().notes(v, section, schedule)
+        if v.get("decay_rate") is None:
+            notes["decay_rate"] = "derived: reaches stop_lr at num_steps"
+            if v.get("decay_steps") != schedule.decay_steps:
+                notes["decay_steps"] = (
+                    f"replaced: {v.get('decay_steps')} >= decay length {schedule.decay_length}, "
+                    "as DeePMD-kit does"
+                )
+        return notes
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         ds, w = step_count(self.decay_steps, t), self.warmup_steps
@@ -109,8 +197,8 @@ class Exp(WarmupSchedule):
             n_max = (INT32_MAX - w) // (1 if self.smooth else ds)
         else:  # a bound valid for every row of a sweep
             n_max = INT32_MAX
-        if is_concrete(self.decay_rate.log) and (is_concrete(ds) or not self.smooth):
-            c = self.decay_rate.log / ds if self.smooth else float(self.decay_rate.log)
+        if is_concrete(self._decay_factor.log) and (is_concrete(ds) or not self.smooth):
+            c = self._decay_factor.log / ds if self.smooth else float(self._decay_factor.log)
             n_floor = self._floor_index(c)
             if n_floor is not None and n_floor < n_max:
                 # Past n_floor the rate is below stop_lr: clamping n changes no value and
@@ -118,8 +206,8 @@ class Exp(WarmupSchedule):
                 n, n_max = jnp.minimum(n, n_floor), n_floor
             lr = exp_times_int(c, n, dtype, n_max=n_max, scale=self.start_lr)
         else:  # traced: the float32 rate loses its rounding, which decay_rate.log_lo keeps
-            log = as_float(self.decay_rate.log, dtype)
-            rest = as_float(self.decay_rate.log_lo, dtype)
+            log = as_float(self._decay_factor.log, dtype)
+            rest = as_float(self._decay_factor.log_lo, dtype)
             if self.smooth and dtype == jnp.float64:
                 c = log / as_float(ds, dtype)  # exp_times_int needs no rest in float64
             elif self.smooth:  # c = log / ds, and what its float32 division rounds away in rest
@@ -145,94 +233,8 @@ class Exp(WarmupSchedule):
         return max(0, math.ceil(target / c))
 
 
-class DeePMDKeys(WarmupKeys, StopKeys):
-    """The keys of DeePMD-kit's own types: a missing stop key gets its 5e-8 (with a warning)."""
-
-    legacy_stop_default = True
-    extension_type = False  # DeePMD-kit's own types
-
-
-@config_type(Exp)
-class ExpConfig(DeePMDKeys):
-    """``exp``: exponential decay, stepped or smooth (DeePMD-kit's default type)."""
-
-    type: Literal["exp"] = _type_field("exp")
-    decay_steps: int = Field(
-        5000,
-        gt=0,
-        le=INT32_MAX,
-        description="The rate decays every `decay_steps` steps. If `decay_rate` is not given "
-        "and `decay_steps >= num_steps - warmup_steps`, it is replaced by "
-        "`100 if T // 10 > 100 else T // 100 + 1` (T = num_steps - warmup_steps), as "
-        "DeePMD-kit does.",
-    )
-    decay_rate: float | None = Field(
-        None,
-        gt=0,
-        le=1,
-        description="The factor per `decay_steps`. Derived from `stop_lr` if not given; "
-        "`stop_lr` stays a floor either way.",
-    )
-    smooth: bool = Field(
-        False, description="Decay at every step (`t / decay_steps`) instead of in stairs."
-    )
-
-    @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        yield from super()._rules(v, num_steps)
-        # The derived rate uses max(stop_lr, 1e-10): below 1e-10 it would exceed 1 and the
-        # "decay" would rise above start_lr.
-        start = v.get("start_lr")
-        if "decay_rate" in v and v["decay_rate"] is None and start is not None:
-            if start < _EXP_MIN_STOP:
-                yield (
-                    "start_lr",
-                    f"must be >= {_EXP_MIN_STOP} when `decay_rate` is derived (DeePMD-kit "
-                    f"derives it from max(stop_lr, {_EXP_MIN_STOP}), so the rate would rise); "
-                    f"got {start!r}. Give `decay_rate` explicitly for smaller rates",
-                )
-
-    def resolve(self, num_steps: int) -> ExpConfig:
-        base = super().resolve(num_steps)
-        length = num_steps - base.warmup_end()  # B of a batch-scaled warmup
-        decay_steps, decay_rate = base.decay_steps, base.decay_rate
-        if decay_rate is None:
-            if decay_steps >= length:
-                decay_steps = 100 if length // 10 > 100 else length // 100 + 1
-            stop = max(base.resolved_stop_lr(), _EXP_MIN_STOP)
-            if length == 0:  # num_steps 0: no decay phase, DeePMD-kit uses decay_rate 1
-                decay_rate = 1.0
-            else:
-                decay_rate = math.exp(math.log(stop / base.start_lr) / (length / decay_steps))
-        return base.model_copy(update={"decay_steps": decay_steps, "decay_rate": decay_rate})
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Exp:
-        r = self.resolve(num_steps)
-        assert r.stop_lr is not None and r.decay_rate is not None
-        return Exp(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.stop_lr,
-            decay_rate=Factor.of(r.decay_rate),
-            decay_steps=r.decay_steps,
-            smooth=r.smooth,
-        )
-
-    def notes(self, section: Mapping[str, Any], schedule: Any) -> dict[str, str]:
-        notes = super().notes(section, schedule)
-        if self.decay_rate is None:
-            notes["decay_rate"] = "derived: reaches stop_lr at num_steps"
-            if self.decay_steps != schedule.decay_steps:
-                notes["decay_steps"] = (
-                    f"replaced: {self.decay_steps} >= decay length {schedule.decay_length}, "
-                    "as DeePMD-kit does"
-                )
-        return notes
-
-
-@register_schedule
-class Cosine(WarmupSchedule):
+@schedule_type("cosine", extension=False)
+class Cosine(WarmupSchedule, StopKeys):
     """DeePMD-kit's cosine annealing from ``start_lr`` to ``stop_lr``, then ``stop_lr``.
 
     .. math::
@@ -240,35 +242,26 @@ class Cosine(WarmupSchedule):
       \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
 
     Examples:
-      >>> sched = cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
       >>> round(float(sched(5000)), 10)
       0.000505
     """
 
-    stop_lr: float = leaf(ge=0)
+    legacy_stop_default: ClassVar[bool] = True
+    example: ClassVar[dict[str, Any]] = {
+        "type": "cosine",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-6,
+        "warmup_steps": 500,
+    }
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return self._anneal(t, dtype, sin2_of_fraction)
 
 
-@config_type(Cosine)
-class CosineConfig(DeePMDKeys):
-    """``cosine``: cosine annealing from `start_lr` to `stop_lr`."""
-
-    type: Literal["cosine"] = Field(description="The schedule type.")
-
-    def build(self, num_steps: int, num_workers: int = 1) -> Cosine:
-        r = self.resolve(num_steps)
-        return Cosine(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.resolved_stop_lr(),
-        )
-
-
-@register_schedule
-class WSD(WarmupSchedule):
+@schedule_type("wsd", extension=False)
+class WSD(WarmupSchedule, StopKeys):
     """DeePMD-kit's warmup-stable-decay: ``start_lr``, then a final decay to ``stop_lr``.
 
     .. math::
@@ -280,33 +273,100 @@ class WSD(WarmupSchedule):
     ``s0 + (e - s0) tau`` (``linear``) or ``e + (s0 - e) (1 - sqrt(tau))`` (``1-sqrt``, Hägele
     et al. 2024; an extension); ``stop_lr`` from ``t >= T`` on. ``decay_phase_steps`` (an
     extension) gives ``D`` as a count instead (``1 <= D <= T``), as HF ``get_wsd_schedule``'s
-    ``num_decay_steps``. ``D`` is computed on the host when the schedule is made (the
-    ``decay_phase`` field), so in a stack (:func:`~lrschedules_jax.stack`) where ``num_steps``,
-    ``warmup_steps``, ``decay_phase_ratio`` or ``decay_phase_steps`` differ, ``T``, ``D`` and
-    ``S`` are traced integers and the formula is the same.
+    ``num_decay_steps``. ``D`` is computed on the host when the schedule is made
+    (:attr:`decay_phase`), so in a stack where ``num_steps``, ``warmup_steps``,
+    ``decay_phase_ratio`` or ``decay_phase_steps`` differ, ``T``, ``D`` and ``S`` are traced
+    integers and the formula is the same.
 
     Examples:
-      >>> sched = wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
       >>> round(float(sched(9000)), 10), round(float(sched(9500)) / 1.98019802e-5, 6)
       (0.001, 1.0)
     """
 
-    stop_lr: float = leaf(gt=0)
-    decay_phase_ratio: float = static(gt=0, le=1, sweep=True)
-    decay_type: str = static()
-    #: ``D`` as a count (the ``decay_phase_steps`` key); None: from ``decay_phase_ratio``.
-    decay_phase_count: int | None = static(None, omit_default=True, ge=1, le=INT32_MAX, sweep=True)
+    legacy_stop_default: ClassVar[bool] = True
+    blocks: ClassVar[dict[str, type]] = {"cooldown": Cooldown}
+    example: ClassVar[dict[str, Any]] = {
+        "type": "wsd",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "warmup_steps": 500,
+        "decay_phase_ratio": 0.2,
+    }
+
+    decay_phase_ratio: float | None = static(
+        None,
+        gt=0,
+        le=1,
+        sweep=True,
+        description="The final decay phase as a fraction of the total `num_steps`: "
+        "`D = max(1, min(int(decay_phase_ratio * num_steps), num_steps - warmup_steps))`. "
+        "0.1 when neither it nor `decay_phase_steps` is given.",
+    )
+    decay_phase_steps: int | None = static(
+        None,
+        ge=1,
+        le=INT32_MAX,
+        sweep=True,
+        omit_default=True,
+        extension=True,
+        description="The final decay phase `D` as a count (HF `get_wsd_schedule`'s "
+        "`num_decay_steps`), `1 <= D <= num_steps - warmup_steps`. Excludes "
+        "`decay_phase_ratio`.",
+    )
+    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] = static(
+        "inverse_linear",
+        extension_values=("1-sqrt",),
+        description="The shape of the final decay. `1-sqrt` (`1 - sqrt(tau)`, Hägele et al. "
+        "2024) is an extension.",
+    )
     #: ``D`` itself, derived on the host when the schedule is made (``int(ratio * N)`` has no
-    #: exact in-graph form), so that a stack sweeps it like any count. Not a key.
+    #: exact in-graph form), so that a stack sweeps it like any count.
     decay_phase: int = derived()
 
-    def __post_init__(self) -> None:
+    @classmethod
+    def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().input_rules(v, num_steps)
+        for key in ("stop_lr", "stop_lr_ratio"):
+            if v.get(key) is not None and v[key] <= 0:
+                yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
+        count, ratio = v.get("decay_phase_steps"), v.get("decay_phase_ratio")
+        if count is not None and ratio is not None:
+            yield (
+                "decay_phase_steps",
+                f"`decay_phase_steps` and `decay_phase_ratio` are mutually exclusive; got both "
+                f"(decay_phase_steps={count!r}, decay_phase_ratio={ratio!r})",
+            )
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        if out.get("decay_phase_steps") is None and out.get("decay_phase_ratio") is None:
+            out["decay_phase_ratio"] = 0.1
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        count, w = v.get("decay_phase_steps"), v.get("warmup_steps")
+        if count is None or num_steps is None or w is None:
+            return
+        if w < num_steps or w == 0:  # else the warmup rule reports it
+            length = num_steps - w
+            if count > length:
+                yield (
+                    "decay_phase_steps",
+                    f"must be at most num_steps - warmup_steps ({length}); got {count}",
+                )
+
+    def _derive(self) -> None:
+        super()._derive()
         object.__setattr__(self, "decay_phase", self._derive_decay_phase())
-        super().__post_init__()
 
     def _derive_decay_phase(self) -> Any:
-        if self.decay_phase_count is not None:
-            return self.decay_phase_count
+        if self.decay_phase_steps is not None:
+            return self.decay_phase_steps
         if is_concrete(self.decay_phase_ratio, self.num_steps, self.warmup_steps):
             return max(1, min(int(self.decay_phase_ratio * self.num_steps), self.decay_length))
         # arrays: a stacked schedule given to replace(); the same float64 product, floored
@@ -314,33 +374,46 @@ class WSD(WarmupSchedule):
         d = np.floor(np.asarray(self.decay_phase_ratio, np.float64) * n).astype(np.int64)
         return np.maximum(1, np.minimum(d, n - self.warmup_steps)).astype(np.int32)
 
-    def _check(self) -> None:
-        super()._check()
-        if self.decay_type not in WSD_DECAY_TYPES:
-            raise ValueError(f"WSD: unknown `decay_type` {self.decay_type!r}.")
-        if self.decay_phase_count is not None and self.decay_phase_count > self.decay_length:
-            raise ValueError(
-                f"WSD: `decay_phase_steps` must be at most num_steps - warmup_steps "
-                f"({self.decay_length}); got {self.decay_phase_count}."
-            )
-
-    @property
-    def decay_phase_steps(self) -> int:
-        """``D``: ``decay_phase_steps`` if given, else
-        ``max(1, min(int(decay_phase_ratio * num_steps), T))``."""
-        return self.decay_phase
-
     def to_config(self) -> dict[str, Any]:
         config = super().to_config()
-        if self.decay_phase_count is not None:  # the key the section was written with
-            del config["decay_phase_ratio"]
-            config["decay_phase_steps"] = config.pop("decay_phase_count")
+        if self.decay_phase_steps is not None:  # the key the section was written with
+            config.pop("decay_phase_ratio", None)
         return config
 
     @property
     def stable_steps(self) -> int:
         """``S = T - D``: the steps at ``start_lr`` after warmup."""
-        return self.decay_length - self.decay_phase_steps
+        return self.decay_length - self.decay_phase
+
+    @classmethod
+    def notes(
+        cls, v: Mapping[str, Any], section: Mapping[str, Any], schedule: Any
+    ) -> dict[str, str]:
+        notes = super().notes(v, section, schedule)
+        key = "decay_phase_ratio" if v.get("decay_phase_steps") is None else "decay_phase_steps"
+        notes[key] = (
+            f"decay phase {schedule.decay_phase:,} steps, stable {schedule.stable_steps:,} steps"
+        )
+        return notes
+
+    def cooldown(
+        self,
+        at_step: int,
+        length: int,
+        *,
+        decay_type: str | None = None,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+    ) -> WSD:
+        """A cooldown forked from this run at ``at_step`` (an extension): see :func:`cooldown`."""
+        return cooldown(
+            self,
+            at_step,
+            length,
+            decay_type=decay_type,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+        )
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         length, d, stable = self.decay_length, self.decay_phase, self.stable_steps
@@ -378,91 +451,156 @@ class WSD(WarmupSchedule):
         return {"decay start": self.warmup_steps + self.stable_steps}
 
 
-@config_type(WSD)
-class WSDConfig(DeePMDKeys):
-    """``wsd``: warmup, a stable phase at `start_lr`, then a final decay to `stop_lr`."""
+# ---- cooldown ----------------------------------------------------------------------------------
 
-    type: Literal["wsd"] = Field(description="The schedule type.")
-    decay_phase_ratio: float | None = Field(
-        None,
-        gt=0,
-        le=1,
-        description="The final decay phase as a fraction of the total `num_steps`: "
-        "`D = max(1, min(int(decay_phase_ratio * num_steps), num_steps - warmup_steps))`. "
-        "0.1 when neither it nor `decay_phase_steps` is given.",
-    )
-    decay_phase_steps: int | None = Field(
-        None,
-        ge=1,
-        le=INT32_MAX,
-        description=f"{EXTENSION} The final decay phase `D` as a count (HF "
-        "`get_wsd_schedule`'s `num_decay_steps`), `1 <= D <= num_steps - warmup_steps`. "
-        "Excludes `decay_phase_ratio`.",
-        json_schema_extra={"x-extension": True},
-    )
-    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] = Field(
-        "inverse_linear",
-        description="The shape of the final decay. `1-sqrt` (`1 - sqrt(tau)`, Hägele et al. "
-        f"2024) is an extension: {EXTENSION}",
-        json_schema_extra={"x-extension-values": ["1-sqrt"]},
-    )
-    cooldown: Cooldown | None = Field(
-        None, description=COOLDOWN_DESCRIPTION, json_schema_extra={"x-extension": True}
-    )
 
-    @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        yield from super()._rules(v, num_steps)
-        for key in ("stop_lr", "stop_lr_ratio"):
-            if v.get(key) is not None and v[key] <= 0:
-                yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
-        count, ratio = v.get("decay_phase_steps"), v.get("decay_phase_ratio")
-        if count is None:
-            return
-        if ratio is not None:
-            yield (
-                "decay_phase_steps",
-                f"`decay_phase_steps` and `decay_phase_ratio` are mutually exclusive; got both "
-                f"(decay_phase_steps={count!r}, decay_phase_ratio={ratio!r})",
-            )
-        elif num_steps is not None:
-            w = cls.raw_warmup_end(v, num_steps)  # B of a batch-scaled warmup
-            length = num_steps - w
-            if w < num_steps or w == 0:  # else the warmup rule reports it
-                if count > length:
-                    yield (
-                        "decay_phase_steps",
-                        f"must be at most num_steps - warmup_steps ({length}); got {count}",
-                    )
-
-    def resolve(self, num_steps: int) -> WSDConfig:
-        base = super().resolve(num_steps)
-        if base.decay_phase_steps is None and base.decay_phase_ratio is None:
-            return base.model_copy(update={"decay_phase_ratio": 0.1})
-        return base
-
-    def build(self, num_steps: int, num_workers: int = 1) -> WSD:
-        r = self.resolve(num_steps)
-        return WSD(
-            num_steps=num_steps,
-            num_workers=num_workers,
-            **r.warmup_args(),
-            stop_lr=r.resolved_stop_lr(),
-            decay_phase_ratio=0.1 if r.decay_phase_ratio is None else r.decay_phase_ratio,
-            decay_phase_count=r.decay_phase_steps,
-            decay_type=r.decay_type,
-        ).cooled(self.cooldown)
-
-    def notes(self, section: Mapping[str, Any], schedule: Any) -> dict[str, str]:
-        notes = super().notes(section, schedule)
-        key = "decay_phase_ratio" if self.decay_phase_steps is None else "decay_phase_steps"
-        notes[key] = (
-            f"decay phase {schedule.decay_phase_steps:,} steps, "
-            f"stable {schedule.stable_steps:,} steps"
+def cooled_keys(
+    schedule_type: str,
+    v: Mapping[str, Any],
+    at_step: Any,
+    length: Any,
+    *,
+    decay_type: Any = None,
+    stop_lr: Any = None,
+    stop_lr_ratio: Any = None,
+    path: str = "cooldown",
+) -> tuple[dict[str, Any], int]:
+    """The keys and ``num_steps`` of the ``wsd`` that cools the run of a ``wsd`` or
+    ``constant`` with the resolved keys ``v`` at ``at_step``; one ConfigError (each problem on
+    ``path.key``) if it cannot."""
+    problems = Problems()
+    if schedule_type not in ("wsd", "constant"):
+        problems.add(
+            f"{path}.type",
+            "a cooldown starts in a stable phase: only `wsd` and `constant` schedules have one; "
+            f"got `{describe(schedule_type)}`.",
         )
-        return notes
+        raise problems.error()
+    at = problems.integer(f"{path}.at_step", at_step, 0, INT32_MAX)
+    size = problems.integer(f"{path}.length", length, 1, INT32_MAX)
+    w = v["warmup_steps"]
+    if schedule_type == "wsd":
+        total = v["num_steps"] - w
+        if v.get("decay_phase_steps") is not None:
+            d = v["decay_phase_steps"]
+        else:
+            d = max(1, min(int(v["decay_phase_ratio"] * v["num_steps"]), total))
+        last = w + total - d
+    else:
+        last = INT32_MAX
+    if at is not None and not w <= at <= last:
+        where = f"[{w}, {last}]" if schedule_type == "wsd" else f">= {w}"
+        problems.add(
+            f"{path}.at_step",
+            f"must be in the stable phase ({where}: after the warmup"
+            + (", before the decay" if schedule_type == "wsd" else "")
+            + f"); got {at}.",
+        )
+    if at is not None and size is not None and at + size > INT32_MAX:
+        problems.add(f"{path}.length", f"at_step + length must be <= {INT32_MAX}; got {at + size}.")
+    keys = {
+        k: v[k]
+        for k in (
+            "scale_by_worker",
+            "start_lr",
+            "warmup_steps",
+            "warmup_start_factor",
+            "warmup_type",
+            "batch_scaling",
+        )
+        if k in v
+    }
+    if keys.get("batch_scaling") is not None:  # the cooled run keeps the w written
+        keys["warmup_steps"] = keys["batch_scaling"].warmup_steps
+    keys["decay_type"] = decay_type or v.get("decay_type") or "inverse_linear"
+    if stop_lr is not None or stop_lr_ratio is not None:
+        keys["stop_lr"] = stop_lr
+        keys["stop_lr_ratio"] = stop_lr_ratio
+    elif schedule_type == "wsd":
+        keys["stop_lr"] = v["stop_lr"]
+    else:
+        problems.add(
+            f"{path}.stop_lr",
+            "a `constant` run has no stop rate: give `stop_lr` or `stop_lr_ratio` (> 0).",
+        )
+    problems.raise_if_any()
+    keys["decay_phase_steps"] = size
+    num_steps = at + size  # type: ignore[operator]
+    try:
+        check_keys(WSD, dict(keys), num_steps, f"{path}.")
+    except Exception as exc:  # the cooled wsd's own problems, on the block's keys
+        lines = [
+            line.replace(f"{path}.decay_phase_steps", f"{path}.length")
+            for line in getattr(exc, "problems", [str(exc)])
+        ]
+        from ._errors import ConfigError
+
+        raise ConfigError(lines) from None
+    return keys, num_steps
 
 
-exp = builder(ExpConfig)
-cosine = builder(CosineConfig)
-wsd = builder(WSDConfig)
+def cooldown(
+    schedule: Schedule,
+    at_step: int,
+    length: int,
+    *,
+    decay_type: str | None = None,
+    stop_lr: float | None = None,
+    stop_lr_ratio: float | None = None,
+) -> WSD:
+    """A cooldown forked from a ``wsd`` or ``constant`` run at ``at_step`` (an extension).
+
+    The WSD workflow: train at a constant rate, and decay from any checkpoint of the stable
+    phase. The result is the ``wsd`` whose stable phase ends at ``at_step``: equal to
+    ``schedule`` up to ``at_step``, then decaying over ``length`` steps (``num_steps = at_step +
+    length``, ``decay_phase_steps = length``); rates and warmup are the schedule's.
+    ``decay_type`` and the stop rate default to the ``wsd``'s; a ``constant`` needs ``stop_lr``
+    or ``stop_lr_ratio``. Also a method of ``wsd`` and ``constant`` schedules. A schedule
+    scaled by workers is cooled inside its scaling.
+
+    Raises:
+      ConfigError: for another type, a stacked sweep, an ``at_step`` outside the stable phase
+        (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, a
+        ``constant`` without a stop rate, or a cooled ``wsd`` that is invalid.
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> run = lrs.constant(start_lr=1e-3, num_steps=10**6)
+      >>> cooled = run.cooldown(50_000, 5_000, decay_type="1-sqrt", stop_lr=1e-5)
+      >>> cooled.num_steps, round(float(cooled(50_000)), 9), round(float(cooled(55_000)), 9)
+      (55000, 0.001, 1e-05)
+    """
+    from ._schedule import Product
+
+    size = stack_size(schedule)
+    if size is not None:  # its rows may leave the stable phase at different steps
+        from ._errors import ConfigError
+
+        raise ConfigError(
+            [
+                f"cooldown: a stacked sweep of {size} schedules may leave the stable phase at "
+                "different steps; fork each schedule (`lrs.stack([s.cooldown(...) for s in "
+                "lrs.unstack(stacked)])`)."
+            ]
+        )
+    if isinstance(schedule, Product) and schedule._scaled_only():
+        inner = cooldown(
+            schedule.factors[0],
+            at_step,
+            length,
+            decay_type=decay_type,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+        )
+        return Product(factors=(inner,), workers=schedule.workers, num_steps=inner.num_steps)  # type: ignore[return-value]
+    values = {f.name: getattr(schedule, f.name) for f in dataclasses.fields(schedule) if f.init}
+    keys, num_steps = cooled_keys(
+        schedule.type_name,
+        values,
+        at_step,
+        length,
+        decay_type=decay_type,
+        stop_lr=stop_lr,
+        stop_lr_ratio=stop_lr_ratio,
+    )
+    return WSD(**keys, num_steps=num_steps)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_PROBLEMS",
     "ConfigError",
     "LegacyInputWarning",
@@ -23,6 +24,7 @@ __all__ = [
     "as_count",
     "as_real",
     "describe",
+    "too_deep",
 ]
 
 #: At most this many problems are listed in one error; the rest are counted ("... and N more").
@@ -33,6 +35,39 @@ _MAX_ITEMS = 4  # items of a container shown before "..."
 _MAX_DEPTH = 3  # containers nested deeper are shown as [...] / {...}
 _EXACT_DIGITS = 10_000  # ints with more digits than this are described as "about N digits"
 _LOG10_2 = math.log10(2)
+
+
+#: How deep a configuration may nest (mappings and lists), from a file or from Python.
+MAX_DEPTH = 100
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Where mappings and lists in ``value`` nest more than ``limit`` levels deep: the
+    top-level key whose value does (``stop_lr``, ``phases``), or None. An iterative walk that
+    stops at the limit: bounded time, no recursion."""
+    stack: list[tuple[Any, int, str]] = [(value, 0, "")]
+    seen = 0
+    while stack:
+        item, depth, path = stack.pop()
+        if depth > limit:
+            return path
+        if isinstance(item, dict):
+            children: Iterable[tuple[Any, Any]] = item.items()
+        elif isinstance(item, (list, tuple)):
+            children = enumerate(item)
+        else:
+            continue
+        for key, child in children:
+            if isinstance(child, (dict, list, tuple)):
+                seen += 1
+                if seen > 1_000_000:  # a huge but shallow config: its size is bounded elsewhere
+                    return None
+                if not path:  # the top-level key holding the deep value
+                    sub = key_text(key) if not isinstance(key, int) else f"[{key}]"
+                else:
+                    sub = path
+                stack.append((child, depth + 1, sub))
+    return None
 
 
 class LegacyInputWarning(UserWarning):

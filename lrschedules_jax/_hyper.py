@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from ._errors import Problems, as_real, describe, key_text
 from ._jax import jnp
 from ._numerics import INT32_MAX, as_float, as_step, float_dtype, is_concrete, step_count
-from ._schedule import Schedule, leaf, register_schedule, static
+from ._schedule import Schedule, leaf, schedule_class, static
 
 __all__ = ["BOUNDS", "Ramp", "hyperparameter"]
 
@@ -49,7 +49,7 @@ def _inside(x: float, bounds: tuple[float, float, bool, bool]) -> bool:
     return (low <= x if lc else low < x) and (x <= high if hc else x < high)
 
 
-@register_schedule
+@schedule_class
 class Ramp(Schedule):
     """A hyperparameter from ``start_value`` to ``stop_value`` over ``num_steps``, either way.
 
@@ -72,11 +72,15 @@ class Ramp(Schedule):
 
     type_name: ClassVar[str] = "ramp"
 
-    start_value: float = leaf()
-    stop_value: float = leaf()
-    kind: str = static("linear")
+    start_value: float = leaf(description="The value at step 0.")
+    stop_value: float = leaf(description="The value from `num_steps` on.")
+    kind: str = static("linear", description="`constant`, `linear` or `cosine`.")
 
-    def _evaluate(self, step: Any) -> Any:
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> Any:
+        value = self._ramp(step)
+        return value if is_concrete(scale) and scale == 1.0 else value * scale
+
+    def _ramp(self, step: Any) -> Any:
         dtype = float_dtype()
         a, b = as_float(self.start_value, dtype), as_float(self.stop_value, dtype)
         step = as_step(step)
@@ -180,5 +184,4 @@ def hyperparameter(
         stop_value=values.get("stop_value", start),
         kind=kind,
         num_steps=steps,
-        scale_by_worker="none",
     )

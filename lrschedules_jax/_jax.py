@@ -14,7 +14,17 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LazyPytree", "array_types", "ensure_pytree", "jax", "jnp", "lax", "np"]
+__all__ = [
+    "LazyPytree",
+    "array_types",
+    "ensure_pytree",
+    "hashable",
+    "jax",
+    "jnp",
+    "lax",
+    "np",
+    "same",
+]
 
 
 class _LazyModule:
@@ -91,8 +101,52 @@ def ensure_pytree(cls: type) -> None:
 
 
 class LazyPytree:
-    """A base for dataclasses registered as pytrees when their first instance is made."""
+    """A base for dataclasses registered as pytrees when their first instance is made.
+
+    Instances compare equal when they have the same type and equal fields (arrays of a stacked
+    sweep compared by value), and hash accordingly (make the dataclass with ``eq=False`` to
+    keep these).
+    """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         ensure_pytree(cls)
         return super().__new__(cls)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return same(self, other)
+
+    def __hash__(self) -> int:
+        return hash(hashable(self))
+
+
+@functools.cache
+def _compared(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+
+
+def same(a: Any, b: Any) -> bool:
+    """``a == b`` for field values: dataclasses field by field, arrays by value."""
+    arrays = array_types()
+    if isinstance(a, arrays) or isinstance(b, arrays):
+        return hashable(a) == hashable(b)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        if type(a) is not type(b):
+            return False
+        return all(same(getattr(a, n), getattr(b, n)) for n in _compared(type(a)))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def hashable(x: Any) -> Any:
+    """A hashable stand-in of a field value (an array by its dtype, shape and bytes)."""
+    if isinstance(x, array_types()):
+        array = np.asarray(x)
+        return (array.dtype.str, array.shape, array.tobytes())
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (type(x), *(hashable(getattr(x, n)) for n in _compared(type(x))))
+    if isinstance(x, tuple):
+        return tuple(hashable(v) for v in x)
+    return x

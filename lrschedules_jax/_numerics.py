@@ -18,6 +18,8 @@ from typing import Any
 from ._jax import LazyPytree, jax, jnp, lax, np
 
 __all__ = [
+    "F32_MAX",
+    "F32_TINY",
     "INT32_MAX",
     "Factor",
     "as_float",
@@ -36,6 +38,10 @@ __all__ = [
 ]
 
 INT32_MAX = 2**31 - 1
+#: The smallest normal float32 (XLA flushes subnormals to zero on CPU) and the largest float32:
+#: every rate must lie between them (0 aside), after scaling.
+F32_TINY = 1.1754943508222875e-38
+F32_MAX = 3.4028234663852886e38
 # The largest float32 below 2**31 (2**31 - 128): float steps are clipped to it before the cast.
 _FLOAT_STEP_MAX = 2147483520.0
 _HALF_PI = math.pi / 2
@@ -425,8 +431,11 @@ class Factor(LazyPytree):
             raise ValueError(f"A factor must be in (0, 1]; got exp({self.log!r}).")
 
     @classmethod
-    def of(cls, value: float) -> Factor:
-        """The factor ``value`` (a number in (0, 1])."""
+    def of(cls, value: Any) -> Factor:
+        """The factor ``value`` (a number in (0, 1], or a float64 array of them: a stack)."""
+        if not is_concrete(value):
+            log = np.log(np.asarray(value, np.float64))
+            return cls(log=log, log_lo=log - log.astype(np.float32).astype(np.float64))
         if not 0.0 < value <= 1.0:
             raise ValueError(f"A factor must be in (0, 1]; got {value!r}.")
         log = math.log(value)

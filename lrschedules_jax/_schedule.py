@@ -1,13 +1,14 @@
-"""The Schedule base: pytree registration, the call contract, ``to_config()``. Nothing else.
+"""The Schedule base (the call contract: evaluation, pytree, ``to_config()``), the field
+declarations every type states its keys with, the type registry, and the schedules that wrap
+schedules (``Product``, ``Sequential``, ``Shifted``, ``Noisy``), which live beside the base so that
+``s * 0.5``, ``s.shifted(k)`` and ``stacked[i]`` need no import from a layer above.
 
-Every schedule is a frozen, keyword-only dataclass, registered as a JAX pytree when its first
-instance is made. Float hyperparameters (and :class:`~lrschedules_jax._numerics.Factor` s) are
-leaves, so a schedule can be passed through ``jax.jit`` and a list of schedules of one type can
-be stacked and vmapped; step counts and modes are static. Constructing a schedule checks the
-bounds its fields declare (``static(ge=1)``), so a schedule with a bad value cannot exist.
-
-``__call__`` turns the step into a clamped integer and hands it to ``_value``, which does the
-phase arithmetic in integers and ends in one float expression.
+A type is one frozen, keyword-only dataclass. Its fields state everything a key has, once:
+the default, the bounds, the description, the kind (a rate or another float leaf, a step count
+that a stacked sweep may vary, a mode) and whether DeePMD-kit knows it. ``InitVar`` fields are
+keys that only derive others (``stop_lr_ratio``, ``warmup_ratio``). The config layer generates
+the pydantic model, the JSON Schema and the builder from these declarations; this module
+imports neither pydantic nor (until a schedule is made) JAX.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import dataclasses
 import functools
 import math
 import operator
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from ._errors import describe
+from ._errors import ConfigError, Problems, describe
 from ._jax import LazyPytree, array_types, jax, jnp, lax, np
 from ._numerics import (
     INT32_MAX,
-    Factor,
     as_float,
     as_step,
     float_dtype,
@@ -31,10 +34,37 @@ from ._numerics import (
     ldexp_exact,
     pow2,
 )
+from ._stack import rows, stack_size, stack_tree, take, unstack_tree
 
-__all__ = ["Schedule", "Shifted", "derived", "leaf", "register_schedule", "static", "to_json"]
+__all__ = [
+    "EXTENSION",
+    "Noise",
+    "Noisy",
+    "Product",
+    "Rule",
+    "Schedule",
+    "Sequential",
+    "Shifted",
+    "check_keys",
+    "declared",
+    "derived",
+    "key_fields",
+    "leaf",
+    "rate_names",
+    "registered_types",
+    "schedule_type",
+    "stack",
+    "static",
+    "to_json",
+    "unstack",
+    "worker_scale",
+]
 
 _S = TypeVar("_S", bound="Schedule")
+Rule = tuple[str, str]  # (the key a problem concerns, the message)
+
+#: How the description of an extension key (one DeePMD-kit 3.2 refuses) starts.
+EXTENSION = "Extension (not DeePMD-kit 3.2)."
 
 _BOUNDS = {
     "gt": (operator.gt, ">"),
@@ -42,133 +72,230 @@ _BOUNDS = {
     "lt": (operator.lt, "<"),
     "le": (operator.le, "<="),
 }
-SCALE_BY_WORKER = ("linear", "sqrt", "none")
+
+# ---- Field declarations ------------------------------------------------------------------------
+
+#: How every schedule class is made: frozen, keyword-only, and comparing and hashing by the
+#: base's array-safe ``__eq__`` and ``__hash__``.
+schedule_class = dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 
 
-def static(
-    default: Any = dataclasses.MISSING,
-    *,
-    omit_default: bool = False,
-    sweep: bool = False,
-    **bounds: float,
-) -> Any:
-    """A dataclass field that is static pytree metadata (not a leaf), with optional bounds.
-
-    An ``omit_default`` field is left out of ``to_config()`` while it has its default (an
-    extension key, so that a schedule without it writes a plain DeePMD-kit section).
-    A ``sweep`` field (a step count, a phase ratio) may differ between schedules that
-    :func:`~lrschedules_jax.stack` stacks: it then holds an array (a leaf), and the type's
-    formula takes it traced. A field without ``sweep`` is a mode: stacking refuses to mix values.
-    """
-    metadata = {"static": True, "bounds": bounds, "omit_default": omit_default, "sweep": sweep}
-    return dataclasses.field(default=default, metadata=metadata)
-
-
-def derived() -> Any:
-    """A count a type computes from its other fields in ``__post_init__`` (wsd's decay length,
-    one_cycle's rise): not a key, not an argument, left out of ``to_config()`` and the repr.
-
-    Static and sweepable like the counts it comes from: ``stack`` makes it an array when the
-    stacked schedules differ in it, so that a formula can take it traced while the number
-    itself is computed exactly on the host (``int(ratio * N)`` has no exact float32 form).
-    """
-    metadata = {"static": True, "sweep": True, "internal": True}
-    return dataclasses.field(init=False, repr=False, metadata=metadata)
+def _field(default: Any, metadata: dict[str, Any], **kwargs: Any) -> Any:
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
 def leaf(
     default: Any = dataclasses.MISSING,
     *,
-    internal: bool = False,
+    description: str = "",
+    rate: bool = False,
     omit_default: bool = False,
+    extension: bool = False,
     **bounds: float,
 ) -> Any:
-    """A pytree leaf with bounds (``gt``, ``ge``, ``lt``, ``le``) checked when it is concrete.
+    """A float key that is a pytree leaf (it may be traced, and stacked for a sweep).
 
-    An ``internal`` leaf is a derived number (not a key): ``to_config()`` leaves it out; an
-    ``omit_default`` one is left out while it has its default (see :func:`static`).
+    Args:
+      default: the default (a key without one is required).
+      description: what the key means, for the JSON Schema, the builder's docstring and the
+        docs' key tables.
+      rate: a learning rate: the formula is homogeneous of degree 1 in the rates, which must
+        be normal float32 numbers (0 aside) and are folded with the worker scale and product
+        constants before the formula.
+      omit_default: leave the key out of ``to_config()`` while it has its default.
+      extension: a key DeePMD-kit 3.2 does not know (refused in its input files).
+      **bounds: ``gt``, ``ge``, ``lt``, ``le``: checked by the config layer and when a schedule
+        is made.
     """
-    metadata = {"bounds": bounds, "internal": internal, "omit_default": omit_default}
-    return dataclasses.field(default=default, metadata=metadata)
+    metadata = {
+        "description": description,
+        "rate": rate,
+        "omit_default": omit_default,
+        "extension": extension,
+        "bounds": bounds,
+    }
+    return _field(default, metadata)
 
 
-def register_schedule(cls: type[_S]) -> type[_S]:
-    """Make ``cls`` a frozen keyword-only dataclass (a pytree from its first instance on).
+def static(
+    default: Any = dataclasses.MISSING,
+    *,
+    description: str = "",
+    sweep: bool = False,
+    omit_default: bool = False,
+    extension: bool = False,
+    extension_values: Sequence[str] = (),
+    items: Mapping[str, float] | None = None,
+    min_length: int | None = None,
+    internal: bool = False,
+    **bounds: float,
+) -> Any:
+    """A key that is static pytree metadata: a step count (``sweep=True``) or a mode.
 
-    Fields made with :func:`static` are pytree metadata; every other field is a leaf.
+    A ``sweep`` key (a step count, a phase ratio) may differ between the schedules
+    :func:`stack` stacks: it then holds an array (a leaf), and the formula takes it traced. A
+    key without ``sweep`` is a mode (``smooth``, ``decay_type``): stacking refuses to mix values.
+
+    Args:
+      default, description, omit_default, extension, **bounds: as for :func:`leaf`.
+      sweep: a count or ratio a stacked sweep may vary.
+      extension_values: the values of a mode that DeePMD-kit 3.2 does not know.
+      items, min_length: for a list of counts (``milestones``): the bounds of each item and
+        the fewest items.
+      internal: not a key: a value the type records when it is made (an argument, but left
+        out of configs).
     """
-    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    metadata = {
+        "internal": internal,
+        "static": True,
+        "sweep": sweep,
+        "description": description,
+        "omit_default": omit_default,
+        "extension": extension,
+        "extension_values": tuple(extension_values),
+        "items": dict(items or {}),
+        "min_length": min_length,
+        "bounds": bounds,
+    }
+    return _field(default, metadata)
 
 
-# The rate leaves of the schedules: every formula is homogeneous of degree 1 in them.
-RATE_FIELDS = ("start_lr", "stop_lr", "max_lr", "base_lr")
-_SMALL = -60  # a peak below 2**_SMALL is moved to [0.5, 1) before the formula
+def derived(*, node: bool = False) -> Any:
+    """A value a type computes from its keys when it is made: not a key, not an argument, left
+    out of ``to_config()`` and the repr.
 
-
-def worker_scale(scale_by_worker: str, num_workers: int) -> float:
-    """The factor every rate is multiplied by: ``num_workers``, its square root, or 1."""
-    if scale_by_worker == "linear":
-        return float(num_workers)
-    if scale_by_worker == "sqrt":
-        return math.sqrt(num_workers)
-    return 1.0
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Noise(LazyPytree):
-    """timm's multiplicative LR noise (an extension): ``lr * (1 + noise(seed, step))`` for
-    ``start <= step < end`` (``end`` None: no end), deterministic in ``(seed, step)``.
-
-    The range, type and seed are static; ``pct`` and ``std`` are leaves (sweepable). ``start``
-    and ``end`` may differ in a stacked sweep (int32 leaves, traced) when every schedule has
-    an ``end`` or none has. See ``_shapes.lr_noise``.
+    By default a step count (static and sweepable like the counts it comes from: wsd's decay
+    length, one_cycle's rise). ``node=True``: a pytree child (a :class:`Factor` holding a key's
+    float32-exact logarithm pair).
     """
+    metadata = {"internal": True, "static": not node, "sweep": not node}
+    return dataclasses.field(init=False, repr=False, metadata=metadata)
 
-    start: int = static(ge=0, le=INT32_MAX, sweep=True)
-    end: int | None = static(None, sweep=True)
-    noise_type: str = static("normal")
-    seed: int = static(42)
-    pct: float = leaf(0.67, gt=0, lt=1)
-    std: float = leaf(1.0, gt=0)
 
-    def config(self) -> dict[str, Any]:
-        """The ``noise_*`` keys of a ``learning_rate`` section."""
-        span: Any = self.start if self.end is None else [self.start, self.end]
-        return {
-            "noise_range_steps": span,
-            "noise_pct": to_json(self.pct, "noise_pct"),
-            "noise_std": to_json(self.std, "noise_std"),
-            "noise_type": self.noise_type,
-            "noise_seed": self.seed,
-        }
-
-    def factor(self, step: jax.Array, dtype: Any) -> jax.Array:
-        """``1 + noise`` inside the range, exactly 1 outside."""
-        from ._shapes import noise_factor
-
-        return noise_factor(
-            step,
-            seed=self.seed,
-            pct=self.pct,
-            std=self.std,
-            noise_type=self.noise_type,
-            start=self.start,
-            end=self.end,
-            dtype=dtype,
-        )
+_INITVAR = dataclasses._FIELD_INITVAR  # type: ignore[attr-defined]
 
 
 @functools.cache
-def _field_checks(cls: type) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
-    """Per field of ``cls``: its name, whether it is a sweep field, its bounds to check."""
+def declared(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields and ``InitVar`` inputs of a dataclass, in order (no ``ClassVar``)."""
     return tuple(
-        (
-            f.name,
-            f.metadata.get("sweep", False),
-            tuple((*_BOUNDS[b], limit) for b, limit in f.metadata.get("bounds", {}).items()),
-        )
-        for f in dataclasses.fields(cls)
+        f
+        for f in cls.__dataclass_fields__.values()  # type: ignore[attr-defined]
+        if f._field_type in (dataclasses._FIELD, _INITVAR)  # type: ignore[attr-defined]
     )
+
+
+@functools.cache
+def key_fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    """The key declarations of a schedule class, in order: its fields and ``InitVar`` keys."""
+    return tuple(
+        f
+        for f in declared(cls)
+        if f.name != "num_steps" and not f.metadata.get("internal") and f.init
+    )
+
+
+@functools.cache
+def _inputs(cls: type) -> tuple[str, ...]:
+    """The names of the ``InitVar`` keys of ``cls``, in the order ``__post_init__`` gets them."""
+    return tuple(f.name for f in declared(cls) if f._field_type is _INITVAR)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def annotations(cls: type) -> dict[str, Any]:
+    """The resolved annotations of ``cls``'s fields (``InitVar[X]`` as ``X``)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    return {
+        name: hint.type if isinstance(hint, dataclasses.InitVar) else hint
+        for name, hint in hints.items()
+    }
+
+
+@functools.cache
+def _field_checks(cls: type) -> tuple[tuple[str, tuple[Any, ...], tuple[Any, ...]], ...]:
+    """Per field or input of ``cls`` with a check: its name, its choices (a ``Literal``), its
+    bounds."""
+    hints = annotations(cls)
+    out = []
+    for f in declared(cls):
+        choices = _choices(hints.get(f.name))
+        bounds = tuple((*_BOUNDS[b], limit) for b, limit in f.metadata.get("bounds", {}).items())
+        if choices or bounds:
+            out.append((f.name, choices, bounds))
+    return tuple(out)
+
+
+def _choices(hint: Any) -> tuple[Any, ...]:
+    """The values of a ``Literal`` annotation (or of ``Literal[...] | None``), else ()."""
+    if typing.get_origin(hint) is typing.Literal:
+        return typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if typing.get_origin(arg) is typing.Literal:
+                return typing.get_args(arg)
+    return ()
+
+
+# ---- The registry --------------------------------------------------------------------------------
+
+_TYPES: dict[str, type[Schedule]] = {}
+
+
+def schedule_type(
+    name: str, *, extension: bool = True, config_name: str | None = None
+) -> Callable[[type[_S]], type[_S]]:
+    """Register a schedule class as the ``learning_rate`` type ``name``.
+
+    The class becomes a frozen keyword-only dataclass (a pytree from its first instance on);
+    the config layer derives its pydantic model (``config_name``, default the class name plus
+    ``Config``), its JSON Schema and its builder ``lrs.<name>(...)`` from its declarations.
+
+    Args:
+      name: the JSON name (the ``type`` key).
+      extension: False only for the types DeePMD-kit 3.2 knows (``exp``, ``cosine``, ``wsd``).
+      config_name: the name of the generated config model.
+
+    Raises:
+      TypeError: if ``name`` is not a string or the class is registered under another name.
+      ValueError: if ``name`` is a built-in type's.
+    """
+
+    def register(cls: type[_S]) -> type[_S]:
+        if "__dataclass_fields__" not in cls.__dict__:
+            cls = schedule_class(cls)
+        elif not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise TypeError(f"`{cls.__name__}` must be a frozen dataclass (leave it undecorated).")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"A type name must be a non-empty string; got {describe(name)}.")
+        owner = cls.__dict__.get("type_name")
+        if owner and _TYPES.get(owner) is cls and owner != name:
+            raise TypeError(
+                f"`{cls.__name__}` is registered as the type `{owner}` already; a class is one "
+                "type (subclass it to register another)."
+            )
+        if name in _TYPES and _TYPES[name].builtin and _TYPES[name] is not cls:
+            raise ValueError(f"`{describe(name)}` is a built-in type; choose another name.")
+        cls.type_name = name
+        cls.extension_type = extension
+        cls.config_name = config_name or f"{cls.__name__}Config"
+        cls.builtin = cls.__module__.startswith(__package__ + ".")  # type: ignore[operator]
+        _TYPES[name] = cls
+        return cls
+
+    return register
+
+
+def registered_types() -> dict[str, type[Schedule]]:
+    """The registered schedule types, by JSON name (those of the modules imported so far)."""
+    return dict(_TYPES)
+
+
+def unregister(name: str) -> None:
+    """Remove a registered user type (see ``lrschedules_jax.extend.unregister_type``)."""
+    del _TYPES[name]
+
+
+# ---- The base ------------------------------------------------------------------------------------
 
 
 def _one_schedule(boundaries: Any) -> Any:
@@ -179,69 +306,101 @@ def _one_schedule(boundaries: Any) -> Any:
     def wrapper(self: Schedule) -> dict[str, int]:
         size = stack_size(self)
         if size is not None:
-            raise ValueError(
-                f"`boundaries()` of a stacked sweep of {size} schedules: their "
-                "phases may end at different steps. Ask one schedule (`stacked[i].boundaries()`"
-                ", or each of `lrs.unstack(stacked)`)."
+            raise ConfigError(
+                [
+                    f"boundaries: a stacked sweep of {size} schedules may change phase at "
+                    "different steps; ask one schedule (`stacked[i].boundaries()`, or each of "
+                    "`lrs.unstack(stacked)`)."
+                ]
             )
         return boundaries(self)
 
     return wrapper
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Schedule(LazyPytree):
-    """A learning-rate schedule: a callable ``step -> lr`` and a JAX pytree.
+_SMALL = -60  # a peak below 2**_SMALL is moved to [0.5, 1) before the formula
 
-    Subclasses are made with :func:`register_schedule` and implement ``_value(step, dtype)``,
-    which receives the step as a clamped integer array and returns the unscaled rate.
+
+@schedule_class
+class Schedule(LazyPytree):
+    """A schedule: a callable ``step -> value`` and a JAX pytree.
+
+    Subclasses are frozen keyword-only dataclasses (:func:`schedule_type` makes and registers
+    them) that implement ``_value(step, dtype)``: the value at the step, given as a clamped
+    integer array. Keys are declared with :func:`leaf` and :func:`static`; making a schedule
+    resolves its derived keys (:meth:`resolve`) and checks every bound and cross-field rule
+    (:meth:`rules`), raising one :class:`~lrschedules_jax.ConfigError` listing every problem.
 
     Attributes:
       num_steps: the number of training steps (DeePMD-kit's ``training.numb_steps``).
-      scale_by_worker: ``"linear"``, ``"sqrt"`` or ``"none"``: how the rate grows with the
-        number of workers.
-      num_workers: the number of data-parallel workers the rate is scaled for.
     """
 
+    #: The JSON name, set by :func:`schedule_type` (composites and wrappers set their own).
     type_name: ClassVar[str] = ""
+    extension_type: ClassVar[bool] = True
+    config_name: ClassVar[str] = ""
+    builtin: ClassVar[bool] = True
+    #: Why a key the type does not have is not one (shown after "is not a key of type ...").
+    key_hints: ClassVar[dict[str, str]] = {}
+    #: The fewest training steps the type can run (DeePMD-kit's types accept 0).
+    min_num_steps: ClassVar[int] = 0
+    #: An example configuration (for the gallery, the JSON Schema's ``examples`` and tests).
+    example: ClassVar[dict[str, Any]] = {}
 
     num_steps: int = static(ge=0, le=INT32_MAX, sweep=True)
-    scale_by_worker: str = static()
-    num_workers: int = static(1, ge=1, le=INT32_MAX)
-    #: timm's LR noise (an extension), or None: a pytree node without leaves then.
-    noise: Noise | None = dataclasses.field(default=None, metadata={"omit_default": True})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "boundaries" in cls.__dict__:  # every type's boundaries refuses a stacked sweep
             cls.boundaries = _one_schedule(cls.__dict__["boundaries"])  # type: ignore[method-assign]
 
-    def __post_init__(self) -> None:
-        """Check every concrete field against its declared bounds (ValueError if outside)."""
-        if self.scale_by_worker not in SCALE_BY_WORKER:
-            raise ValueError(
-                f"`scale_by_worker` must be one of {SCALE_BY_WORKER}; got {self.scale_by_worker!r}."
-            )
-        swept = False
-        arrays = array_types()
-        for name, sweep, bounds in _field_checks(type(self)):
-            value = getattr(self, name)
-            swept = swept or (sweep and isinstance(value, arrays))
-            if not bounds or isinstance(value, bool) or not is_concrete(value):
-                continue
-            for compare, op, limit in bounds:
-                if not compare(value, limit):
-                    raise ValueError(
-                        f"{type(self).__name__}: `{name}` must be {op} {limit}; got {value!r}."
-                    )
-        if not swept:  # the cross-field checks compare step counts in Python
-            self._check()
+    def __post_init__(self, *inputs: Any) -> None:
+        """Resolve the derived keys, then check every bound and rule (one ConfigError)."""
+        cls = type(self)
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        values.update(zip(_inputs(cls), inputs, strict=True))
+        if not any(
+            f.metadata.get("sweep") and isinstance(values[f.name], array_types())
+            for f in dataclasses.fields(self)
+            if f.init
+        ):  # a stacked sweep's counts are arrays: its rows were checked when they were made
+            resolved = check_keys(cls, values, self.num_steps, f"{cls.__name__}.")
+            for name, value in resolved.items():
+                if name in self.__dataclass_fields__ and getattr(self, name) is not value:
+                    object.__setattr__(self, name, value)
+        self._derive()
 
-    def _check(self) -> None:
-        """Cross-field checks of a type (ValueError); the bounds are checked already."""
+    def _derive(self) -> None:
+        """Set the :func:`derived` fields from the (checked) keys; none by default."""
+
+    @classmethod
+    def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        """The problems of the keys as written, ``v`` (keys that failed are absent): keys that
+        exclude each other, a missing one of two. ``num_steps`` may be None."""
+        return iter(())
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        """The keys with every derived value made concrete, from the keys as written (which
+        passed :meth:`input_rules`): ``stop_lr`` from ``stop_lr_ratio``, ``warmup_steps`` from
+        ``warmup_ratio``... ``num_steps`` may be None (then a value it derives stays None)."""
+        return dict(v)
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        """The cross-field problems of the resolved keys ``v`` (keys that failed are absent)."""
+        return iter(())
+
+    @classmethod
+    def notes(
+        cls, v: Mapping[str, Any], section: Mapping[str, Any], schedule: Any
+    ) -> dict[str, str]:
+        """Where the derived values ``lrschedules-jax show`` prints come from, by key, for the
+        keys ``v`` as written (the ``section``) and the schedule built from them."""
+        return {}
 
     def __call__(self, step: Any) -> jax.Array:
-        """The learning rate at ``step`` (an int, or an integer array of any shape).
+        """The value at ``step`` (an int, or an integer array of any shape).
 
         Returns a strongly typed float32 array (float64 under x64) of the step's shape.
 
@@ -249,51 +408,54 @@ class Schedule(LazyPytree):
         the schedule runs one compiled function, cached per schedule: the first eager call
         costs what a first jitted call costs (one compilation, instead of one per primitive),
         and the hyperparameters stay folded in float64 as in a jitted closure. Under a
-        transformation it is traced like any JAX function.
+        transformation it is traced like any JAX function. A stacked sweep evaluates every row.
         """
         leaves = jax.tree.leaves(self)  # flattened once: this is every eager call's path
-        stacked = _rows(leaves) is not None
+        stacked = rows(leaves) is not None
         if isinstance(step, jax.core.Tracer) or any(isinstance(x, jax.core.Tracer) for x in leaves):
             if stacked:  # a stacked schedule closed over in a jit
                 return jax.vmap(lambda s: s(step))(self)
             return self._evaluate(step)
+        step = _host_step(step)
         if stacked:  # a stacked sweep: one row per schedule
-            return _call_rows()(self, _host_step(step))
+            return _call_rows()(self, step)
         compiled = _compiled(self)
         if compiled is None:  # a schedule holding arrays: traced eagerly
             return self._evaluate(step)
-        return compiled(_host_step(step))
+        return compiled(step)
 
-    def _evaluate(self, step: Any) -> jax.Array:
-        """What ``__call__`` computes, as JAX operations (traced or eager)."""
-        if self.noise is None:
-            return self._rate(step)
-        return self._rate(step) * self.noise.factor(as_step(step), float_dtype())
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        """``scale`` times the value at ``step``, as JAX operations (traced or eager).
 
-    def _rate(self, step: Any) -> jax.Array:
-        """The rate without noise (see ``__call__``)."""
+        Every learning-rate formula is homogeneous of degree 1 in its rate keys (declared
+        ``leaf(rate=True)``): it runs on the rates times ``scale`` (the worker scale, a product's
+        constant), so no rate below 1.2e-38 is flushed to 0 before a scale that would make it
+        normal, and no rate past float32's maximum is formed. When every rate is below 2**-60,
+        they are also multiplied by 2**-j (the peak in [0.5, 1)) and the result by 2**j,
+        exactly: slopes such as start_lr / warmup_steps and differences of rates then stay
+        normal float32 numbers. The result is clipped to the peak: a sum that rounds past
+        float32's maximum is the peak. A type without rate keys multiplies its value by
+        ``scale``.
+        """
         dtype = float_dtype()
-        scale = self.rate_scale
-        rates = {k: getattr(self, k) for k in RATE_FIELDS if hasattr(self, k)}
+        names = rate_names(type(self))
+        rates = {k: getattr(self, k) for k in names}
         if dtype == jnp.float64 or not rates:
             lr = self._value(as_step(step), dtype)
-            return lr if scale == 1.0 else lr * jnp.asarray(scale, dtype)
-        # Every formula is homogeneous in the rates: it runs on the rates times the worker
-        # scale (so no rate below 1.2e-38 is flushed to 0 before a scale that would make it
-        # normal). When every rate is below 2**-60, they are also multiplied by 2**-j (the peak
-        # in [0.5, 1)) and the result by 2**j, exactly: slopes such as start_lr / warmup_steps
-        # and differences of rates then stay normal float32 numbers. The result is clipped to
-        # the peak: a sum that rounds past float32's maximum is the peak.
-        if is_concrete(*rates.values()):
-            rates = {k: float(v) * scale for k, v in rates.items()}
+            if is_concrete(scale) and scale == 1.0:
+                return lr
+            return _times(lr, scale, dtype)
+        if is_concrete(scale, *rates.values()):
+            rates = {k: float(v) * float(scale) for k, v in rates.items()}
             top = math.frexp(max(rates.values()))[1]
             j = top if top < _SMALL else 0
             peak = max(rates.values())
             scaled = {k: math.ldexp(v, -j) for k, v in rates.items()}
         else:  # traced (a jit argument, a stacked sweep): the same, in a few integer ops
             rates = {k: as_float(v, dtype) for k, v in rates.items()}
-            if scale != 1.0:
-                rates = {k: v * jnp.float32(scale) for k, v in rates.items()}
+            if not (is_concrete(scale) and scale == 1.0):
+                factor = _scale_parts(scale, dtype)
+                rates = {k: factor(v) for k, v in rates.items()}
             peak = functools.reduce(jnp.maximum, rates.values())
             # frexp's exponent of a normal peak, from its bits; j is 0 or in [-125, -61], so
             # 2**-j and 2**j are each one exact float32 factor.
@@ -311,45 +473,41 @@ class Schedule(LazyPytree):
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         raise NotImplementedError
 
-    @property
-    def worker_scale(self) -> float:
-        """The factor every rate is multiplied by for ``num_workers`` workers."""
-        return worker_scale(self.scale_by_worker, self.num_workers)
-
-    @property
-    def rate_scale(self) -> float:
-        """The factor every rate is multiplied by: the worker scale (times the large-batch
-        factor of a schedule with ``batch_scaling``)."""
-        return self.worker_scale
-
     @_one_schedule
     def boundaries(self) -> dict[str, int]:
         """The steps where the schedule changes phase, by name (for plots and tables).
 
         Raises:
-          ValueError: for a stacked sweep (ask ``stacked[i].boundaries()``).
+          ConfigError: for a stacked sweep (ask ``stacked[i].boundaries()``).
         """
         return {"end": self.num_steps}
+
+    @property
+    def num_workers(self) -> int:
+        """The number of data-parallel workers this schedule is scaled for: 1, unless it is a
+        :class:`Product` with the worker scale (what ``make_schedule(..., num_workers=n)``
+        returns for a section that scales)."""
+        return 1
 
     def to_config(self) -> dict[str, Any]:
         """The JSON-ready ``learning_rate`` mapping that rebuilds this schedule.
 
-        ``make_schedule(s.to_config(), s.num_steps, num_workers=s.num_workers)`` returns a
-        schedule equal to ``s``.
+        ``lrs.from_config(s.to_config(), s.num_steps, num_workers=s.num_workers) == s``.
+
+        Raises:
+          ConfigError: for a stacked sweep (ask ``stacked[i].to_config()``).
         """
+        _single(self, "to_config")
         config: dict[str, Any] = {"type": self.type_name}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            if f.name in ("num_steps", "num_workers") or f.metadata.get("internal"):
+        for f in key_fields(type(self)):
+            if f.name not in self.__dataclass_fields__ or f.name in _inputs(type(self)):
                 continue
             value = getattr(self, f.name)
-            if isinstance(value, Noise):
-                config.update(value.config())
-                continue
             if f.metadata.get("omit_default") and (
                 value is f.default or (isinstance(value, (str, int, float)) and value == f.default)
             ):
                 continue
-            config[f.name] = to_json(getattr(self, f.name), f.name)
+            config[f.name] = to_json(value, f.name)
         return config
 
     def _with(self: _S, **changes: Any) -> _S:
@@ -358,91 +516,46 @@ class Schedule(LazyPytree):
         new.__dict__.update(self.__dict__, **changes)
         return new
 
+    def replace(self: _S, **changes: Any) -> _S:
+        """A copy with some keys replaced, resolved and checked as when it was made."""
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
     def __getitem__(self, index: int) -> Schedule:
-        """Schedule ``index`` of a stacked sweep (:func:`~lrschedules_jax.stack`).
+        """Schedule ``index`` of a stacked sweep (:func:`stack`).
 
         Its fields are Python numbers again: it equals the schedule that was stacked, and
         ``to_config()`` works on it.
 
         Raises:
-          TypeError: if this schedule is not stacked.
-          IndexError: if ``index`` is out of range.
+          TypeError: if ``index`` is not an int.
+          ConfigError: if this schedule is not stacked, or ``index`` is out of range.
         """
-        from ._stack import take
+        return take(self, index)  # type: ignore[no-any-return]
 
-        return take(self, index)
-
-    def replace(self: _S, **changes: Any) -> _S:
-        """A copy with some fields replaced (no validation: use the builders for that)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
-
-    def cooldown(
-        self,
-        at_step: int,
-        length: int,
-        *,
-        decay_type: str | None = None,
-        stop_lr: float | None = None,
-        stop_lr_ratio: float | None = None,
-    ) -> Schedule:
-        """A cooldown forked from this ``wsd`` or ``constant`` run at ``at_step`` (an extension).
-
-        The WSD workflow: train at a constant rate, and decay from any checkpoint of the stable
-        phase. The result is the ``wsd`` whose stable phase ends at ``at_step``: equal to this
-        schedule up to ``at_step``, then decaying over ``length`` steps (``num_steps = at_step +
-        length``, ``decay_phase_steps = length``); rates, warmup and worker scaling are this
-        schedule's. ``decay_type`` and the stop rate default to this ``wsd``'s; a ``constant``
-        needs ``stop_lr`` or ``stop_lr_ratio``.
+    def __len__(self) -> int:
+        """The number of schedules of a stacked sweep.
 
         Raises:
-          ValueError: for a stacked sweep (cool each of ``lrs.unstack(stacked)``).
-          ConfigError: for another type, an ``at_step`` outside the stable phase
-            (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, or a
-            ``constant`` without a stop rate.
-
-        Examples:
-          >>> import lrschedules_jax as lrs
-          >>> run = lrs.constant(start_lr=1e-3, num_steps=10**6)
-          >>> cooled = run.cooldown(50_000, 5_000, decay_type="1-sqrt", stop_lr=1e-5)
-          >>> cooled.num_steps, round(float(cooled(50_000)), 9), round(float(cooled(55_000)), 9)
-          (55000, 0.001, 1e-05)
+          TypeError: for a single schedule (it has no length).
         """
-        from ._llm import cooldown
-
         size = stack_size(self)
-        if size is not None:  # its rows may leave the stable phase at different steps
-            raise ValueError(
-                f"`cooldown()` of a stacked sweep of {size} schedules: fork each schedule "
-                "(`lrs.stack([s.cooldown(...) for s in lrs.unstack(stacked)])`)."
-            )
-        return cooldown(
-            self,
-            at_step,
-            length,
-            decay_type=decay_type,
-            stop_lr=stop_lr,
-            stop_lr_ratio=stop_lr_ratio,
-        )
+        if size is None:
+            raise TypeError(f"A single `{_kind(self)}` schedule has no len(); a stack has.")
+        return size
 
-    def cooled(self, block: Any) -> Schedule:
-        """This schedule, or its cooldown by a ``cooldown`` config block (None: itself)."""
-        return self if block is None else block.apply(self)
+    def __iter__(self) -> Iterator[Schedule]:
+        """The schedules of a stacked sweep, in order (see :func:`unstack`)."""
+        return iter(unstack(self))
 
     def __mul__(self, other: Any) -> Any:
-        """``s * x`` (a number >= 0 or a schedule): a :class:`~lrschedules_jax.Product`."""
-        from ._compose import product
-
-        if not isinstance(other, (Schedule, int, float, np.integer, np.floating)) or isinstance(
-            other, bool
-        ):
+        """``s * x`` (a number >= 0 or a schedule): a :class:`Product`."""
+        if not _is_factor(other):
             return NotImplemented
         return product(self, other)
 
     def __rmul__(self, other: Any) -> Any:
         """``x * s``: the same product as ``s * x``."""
-        from ._compose import product
-
-        if not isinstance(other, (int, float, np.integer, np.floating)) or isinstance(other, bool):
+        if isinstance(other, Schedule) or not _is_factor(other):
             return NotImplemented
         return product(other, self)
 
@@ -453,13 +566,9 @@ class Schedule(LazyPytree):
         step ``start_step``. The shift is integer arithmetic on the clamped step, saturating at
         ``2**31 - 1`` (no overflow); a negative ``start_step`` delays the schedule, which then
         holds its step-0 value for the first ``-start_step`` steps. Shifts of one sign compose
-        into one. The result is a pytree (the shift is static; :func:`~lrschedules_jax.stack`
-        makes shifts that differ an int32 leaf, traced), jits and vmaps like ``self``.
-
-        ``to_config()`` of the result is ``self.to_config()``: the ``learning_rate`` section
-        describes the whole run, the shift is a position in it. Rebuild a shifted ``s`` with
-        ``make_schedule(s.to_config(), s.num_steps, num_workers=s.num_workers)`` followed by
-        ``.shifted(s.start_step)``.
+        into one. The result is a pytree (the shift is static; :func:`stack` makes shifts that
+        differ an int32 leaf, traced), jits and vmaps like ``self``; its ``to_config()`` is the
+        JSON type ``shifted``, which ``lrs.from_config`` rebuilds.
 
         Args:
           start_step: the global step that local step 0 stands for, an int in
@@ -470,11 +579,11 @@ class Schedule(LazyPytree):
 
         Raises:
           TypeError: if ``start_step`` is not an int.
-          ValueError: if it is out of range.
+          ConfigError: if it is out of range.
 
         Examples:
-          >>> from lrschedules_jax import cosine
-          >>> sched = cosine(start_lr=1.0, stop_lr=0.1, num_steps=10)
+          >>> import lrschedules_jax as lrs
+          >>> sched = lrs.cosine(start_lr=1.0, stop_lr=0.1, num_steps=10)
           >>> float(sched.shifted(4)(1)) == float(sched(5))
           True
         """
@@ -482,108 +591,121 @@ class Schedule(LazyPytree):
             start_step, (int, np.integer)
         ):
             raise TypeError(f"`start_step` must be an int; got {describe(start_step)}.")
-        start_step = int(start_step)
-        if not -INT32_MAX <= start_step <= INT32_MAX:
-            raise ValueError(
-                f"`start_step` must be in [{-INT32_MAX}, {INT32_MAX}]; got {describe(start_step)}."
-            )
-        return Shifted(
-            schedule=self,
-            start_step=start_step,
-            num_steps=self.num_steps,
-            scale_by_worker=self.scale_by_worker,
-            num_workers=self.num_workers,
+        return Shifted(schedule=self, start_step=int(start_step), num_steps=self.num_steps)
+
+
+@functools.cache
+def rate_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("rate"))
+
+
+def _times(value: jax.Array, scale: Any, dtype: Any) -> jax.Array:
+    """``value * scale`` for a scale that may be tiny or huge (never flushed before use)."""
+    return _scale_parts(scale, dtype)(value)
+
+
+def _scale_parts(scale: Any, dtype: Any) -> Callable[[jax.Array], jax.Array]:
+    """A function multiplying by ``scale`` (a float, or a traced array in a stack): in float32
+    by its mantissa, then by its power of 2 exactly, so a scale outside float32 still applies."""
+    if dtype == jnp.float64:
+        factor = as_float(scale, dtype)
+        return lambda x: x * factor
+    if is_concrete(scale):
+        mant, expo = math.frexp(float(scale))
+        if expo == 0:
+            return lambda x: x * as_float(mant, dtype)
+        return lambda x: ldexp_exact(x * as_float(mant, dtype), expo)
+    mant, expo = jnp.frexp(jnp.asarray(scale))
+    mant = mant.astype(dtype)
+    return lambda x: ldexp_exact(x * mant, expo.astype(jnp.int32))
+
+
+def check_keys(cls: Any, values: dict[str, Any], num_steps: Any, prefix: str) -> dict[str, Any]:
+    """``values`` (the keys of ``cls`` as written) resolved, after checking every declared
+    bound and choice, the input rules, and the rules of the resolved keys: one ConfigError with
+    every problem, each on ``prefix + key``."""
+    problems = Problems()
+    check_bounds(cls, values, problems, prefix)
+    resolved = values
+    if not problems:
+        for key, message in cls.input_rules(values, num_steps):
+            problems.add(prefix + key, message + ".")
+    if not problems:
+        resolved = cls.resolve(values, num_steps)
+        check_bounds(cls, resolved, problems, prefix)
+    if not problems:
+        for key, message in cls.rules(resolved, num_steps):
+            problems.add(prefix + key, message + ".")
+    problems.raise_if_any()
+    return resolved
+
+
+def check_bounds(cls: type, values: Mapping[str, Any], problems: Problems, prefix: str) -> None:
+    """Add a problem for each concrete value outside its declared bounds or choices."""
+    for name, choices, bounds in _field_checks(cls):
+        value = values.get(name)
+        if value is None or isinstance(value, array_types()):
+            continue
+        if choices and value not in choices:
+            problems.add(f"{prefix}{name}", f"must be one of {choices}; got {describe(value)}.")
+            continue
+        if isinstance(value, bool) or not is_concrete(value):
+            continue
+        for compare, op, limit in bounds:
+            if not compare(value, limit):
+                problems.add(
+                    f"{prefix}{name}", f"must be {op} {_limit(limit)}; got {describe(value)}."
+                )
+                break
+
+
+def _limit(value: float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _single(schedule: Schedule, what: str) -> None:
+    size = stack_size(schedule)
+    if size is not None:
+        raise ConfigError(
+            [
+                f"{what}: a stacked sweep of {size} schedules holds one value per schedule; ask "
+                f"one schedule (`stacked[i].{what}()`, or each of `lrs.unstack(stacked)`)."
+            ]
         )
 
 
-@register_schedule
-class Shifted(Schedule):
-    """A schedule read from a global step on; made by :meth:`Schedule.shifted`.
+def _kind(value: Any) -> str:
+    return getattr(value, "type_name", "") or type(value).__name__
 
-    .. math::
-      \\mathrm{lr}(s) = \\mathrm{schedule}(\\mathrm{clip}(s + k, 0, 2^{31} - 1))
 
-    Attributes:
-      schedule: the original schedule (a pytree child: its float hyperparameters stay leaves).
-      start_step: the shift ``k`` (static; an int32 leaf in a stacked sweep of schedules
-        resumed at different steps, traced under ``vmap``).
-    """
-
-    schedule: Schedule
-    start_step: int = static(0, ge=-INT32_MAX, le=INT32_MAX, sweep=True)
-
-    def _evaluate(self, step: Any) -> jax.Array:
-        step = as_step(step)
-        k = self.start_step
-        if not is_concrete(k):  # traced: both cases below in one expression, no overflow
-            k = jnp.asarray(k).astype(step.dtype)
-            up, down = jnp.maximum(k, 0), jnp.minimum(k, 0)
-            step = jnp.minimum(step, INT32_MAX - up) + up + down
-        elif k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
-            step = jnp.minimum(step, INT32_MAX - k) + k
-        elif k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
-            step = step + k
-        return self.schedule._evaluate(step)
-
-    def shifted(self, start_step: int) -> Shifted:
-        outer = Schedule.shifted(self, start_step)  # validates start_step
-        k1, k2 = self.start_step, outer.start_step
-        # Saturating shifts of one sign compose exactly; a stacked sweep's shifts (an array)
-        # nest instead.
-        if is_concrete(k1) and k1 * k2 >= 0:
-            total = min(max(k1 + k2, -INT32_MAX), INT32_MAX)
-            return Schedule.shifted(self.schedule, total)
-        return outer
-
-    def boundaries(self) -> dict[str, int]:
-        """The original's phase boundaries in local steps (those not passed yet)."""
-        return {
-            name: b - self.start_step
-            for name, b in self.schedule.boundaries().items()
-            if b - self.start_step >= 0
-        }
-
-    def to_config(self) -> dict[str, Any]:
-        """The original schedule's config: the shift is a position in the run, not a key."""
-        return self.schedule.to_config()
+def _is_factor(x: Any) -> bool:
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    return isinstance(x, (Schedule, int, float, np.integer, np.floating))
 
 
 def to_json(value: Any, name: str) -> Any:
-    """A field's value as JSON (a Factor as its factor); ValueError for a stacked sweep's array."""
-    if isinstance(value, Factor):
-        if not is_concrete(value.log):
-            to_json(value.log, name)  # raises for a stacked sweep
-        return math.exp(float(np.asarray(value.log)))
+    """A field's value as JSON; a ConfigError for a stacked sweep's array."""
     if isinstance(value, (bool, str, int, float)) or value is None:
         return value
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, list)):
         return [to_json(v, name) for v in value]
+    if dataclasses.is_dataclass(value) and hasattr(value, "config"):
+        return value.config()
     array = np.asarray(value)
     if array.ndim != 0:
-        raise ValueError(
-            f"`{name}` holds an array of shape {array.shape} (a stacked sweep): "
-            "`to_config()` needs a single schedule."
+        raise ConfigError(
+            [
+                f"{name}: holds an array of shape {array.shape} (a stacked sweep): "
+                "`to_config()` needs a single schedule."
+            ]
         )
     return array.item()
 
 
-def stack_size(tree: Any) -> int | None:
-    """The number of schedules in a stacked sweep (the leading axis of its leaves), or None.
-
-    Every float hyperparameter of one schedule is a scalar (only integer fields such as
-    ``milestones`` are vectors), so a float leaf with a leading axis marks a stack. Inside
-    ``vmap`` the leaves are scalars: the schedule being evaluated is one row.
-    """
-    return _rows(jax.tree.leaves(tree))
-
-
-def _rows(leaves: list[Any]) -> int | None:
-    """:func:`stack_size` of already flattened leaves."""
-    for x in leaves:
-        shape = getattr(x, "shape", ())
-        if len(shape) >= 1 and np.issubdtype(x.dtype, np.floating):
-            return int(shape[0])
-    return None
+# ---- Evaluation helpers -------------------------------------------------------------------------
 
 
 @functools.cache
@@ -603,15 +725,8 @@ def _compiled_for(schedule: Schedule) -> Any:
     return jax.jit(schedule._evaluate)
 
 
-#: Whether eager calls run the compiled function (tests that evaluate hundreds of distinct
-#: schedules once each turn it off: op-by-op dispatch shares JAX's per-primitive caches).
-EAGER_COMPILE = True
-
-
 def _compiled(schedule: Schedule) -> Any:
     """The jitted ``schedule._evaluate`` (equal schedules share it), or None if unhashable."""
-    if not EAGER_COMPILE:
-        return None
     try:
         return _compiled_for(schedule)
     except TypeError:  # a field holds an array
@@ -619,11 +734,657 @@ def _compiled(schedule: Schedule) -> Any:
 
 
 def _host_step(step: Any) -> Any:
-    """``step`` clamped on the host where that is exact, so the compiled function sees int32."""
+    """``step`` clamped on the host where that is exact, so the compiled function sees the same
+    integer the traced path computes (an integer beyond int32 saturates on both paths)."""
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"A step must be an integer, got the boolean {step!r}.")
     if isinstance(step, (int, np.integer)):
         return np.asarray(min(max(int(step), 0), INT32_MAX), dtype=int_dtype())
     if isinstance(step, np.ndarray) and np.issubdtype(step.dtype, np.integer):
-        return np.clip(step, 0, INT32_MAX)
+        return np.clip(step, 0, INT32_MAX).astype(int_dtype())
     return step
+
+
+def worker_scale(scale_by_worker: str, num_workers: int) -> float:
+    """The factor every rate is multiplied by: ``num_workers``, its square root, or 1."""
+    if scale_by_worker == "linear":
+        return float(num_workers)
+    if scale_by_worker == "sqrt":
+        return math.sqrt(num_workers)
+    return 1.0
+
+
+# ---- Stacks --------------------------------------------------------------------------------------
+
+
+def stack(schedules: Sequence[Any]) -> Any:
+    """One schedule holding ``schedules`` along a leading axis, for ``jax.vmap``.
+
+    Schedules of one type may differ in any float hyperparameter and in any step count
+    (``warmup_steps``, ``num_steps``, ``decay_steps``, ``cycle_steps``, phase lengths...):
+    the step counts that differ become int32 leaves, traced under ``vmap``, so a grid over
+    integer and float hyperparameters compiles once. Counts that are equal everywhere stay
+    static (the compiled program folds them, as for one schedule).
+
+    Calling the result evaluates every schedule: ``stacked(steps)`` has shape
+    ``(len(schedules), *steps.shape)``; ``jax.vmap(lambda s: s(steps))(stacked)`` is the same.
+    ``len(stacked)`` is the number of schedules, ``stacked[i]`` gives one back.
+
+    Args:
+      schedules: one or more schedules of the same type and the same modes.
+
+    Returns:
+      A schedule of that type whose leaves have a leading axis of ``len(schedules)``.
+
+    Raises:
+      ConfigError: naming every key that cannot be stacked: different types, a mode that
+        differs (``smooth``, ``decay_type``, ``warmup_type``, ``scale_by_worker``...), an
+        optional count given in one schedule and not in another, phases of different lengths.
+      TypeError: if ``schedules`` is empty or holds something that is not a schedule.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> import lrschedules_jax as lrs
+      >>> grid = [lrs.cosine(start_lr=lr, stop_lr=0.0, num_steps=n, warmup_steps=w)
+      ...         for lr in (1e-3, 1e-2) for n in (100, 200) for w in (0, 10)]
+      >>> sweep = lrs.stack(grid)
+      >>> len(sweep), sweep(jnp.asarray([0, 10, 100])).shape
+      (8, (8, 3))
+      >>> lrs.unstack(sweep) == grid
+      True
+    """
+    schedules = list(schedules)
+    if not schedules:
+        raise TypeError("`stack` needs at least one schedule; got none.")
+    for i, s in enumerate(schedules):
+        if not isinstance(s, Schedule):
+            raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
+        size = stack_size(s)
+        if size is not None:
+            raise TypeError(
+                f"`schedules[{i}]` is a stacked sweep of {size} schedules: `stack` takes single "
+                "schedules (stack the schedules themselves: `lrs.unstack(stacked) + [...]`)."
+            )
+    return stack_tree(schedules)
+
+
+def unstack(stacked: Schedule) -> list[Schedule]:
+    """The schedules of a stacked sweep, each equal to the one :func:`stack` was given.
+
+    Raises:
+      ConfigError: if ``stacked`` is not a stacked schedule.
+    """
+    return unstack_tree(stacked)  # type: ignore[no-any-return]
+
+
+# ---- Wrappers and composites ---------------------------------------------------------------------
+
+
+@schedule_class
+class Shifted(Schedule):
+    """A schedule read from a global step on; made by :meth:`Schedule.shifted`.
+
+    .. math::
+      \\mathrm{lr}(s) = \\mathrm{schedule}(\\mathrm{clip}(s + k, 0, 2^{31} - 1))
+
+    Its JSON form is the type ``shifted``: ``{"type": "shifted", "start_step": k,
+    "schedule": {...}}``, the shift being a position in the run the inner section describes.
+
+    Attributes:
+      schedule: the original schedule (a pytree child: its float hyperparameters stay leaves).
+      start_step: the shift ``k`` (static; an int32 leaf in a stacked sweep of schedules
+        resumed at different steps, traced under ``vmap``).
+    """
+
+    type_name: ClassVar[str] = "shifted"
+
+    schedule: Schedule
+    start_step: int = static(
+        0,
+        ge=-INT32_MAX,
+        le=INT32_MAX,
+        sweep=True,
+        description="The global step that the schedule's step 0 stands for (negative: a delay).",
+    )
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        step = as_step(step)
+        k = self.start_step
+        if not is_concrete(k):  # traced: both cases below in one expression, no overflow
+            k = jnp.asarray(k).astype(step.dtype)
+            up, down = jnp.maximum(k, 0), jnp.minimum(k, 0)
+            step = jnp.minimum(step, INT32_MAX - up) + up + down
+        elif k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
+            step = jnp.minimum(step, INT32_MAX - k) + k
+        elif k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
+            step = step + k
+        return self.schedule._evaluate(step, scale)
+
+    def shifted(self, start_step: int) -> Shifted:
+        outer = Schedule.shifted(self, start_step)  # validates start_step
+        k1, k2 = self.start_step, outer.start_step
+        # Saturating shifts of one sign compose exactly; a stacked sweep's shifts (an array)
+        # nest instead.
+        if is_concrete(k1) and k1 * k2 >= 0:
+            total = min(max(k1 + k2, -INT32_MAX), INT32_MAX)
+            return Schedule.shifted(self.schedule, total)
+        return outer
+
+    def boundaries(self) -> dict[str, int]:
+        """The original's phase boundaries in local steps (those not passed yet), and its end
+        (0 once passed)."""
+        marks = {
+            name: b - self.start_step
+            for name, b in self.schedule.boundaries().items()
+            if name != "end" and 0 <= b - self.start_step <= INT32_MAX
+        }
+        marks["end"] = min(max(self.num_steps - self.start_step, 0), INT32_MAX)
+        return marks
+
+    @property
+    def num_workers(self) -> int:
+        return self.schedule.num_workers
+
+    def to_config(self) -> dict[str, Any]:
+        """``{"type": "shifted", "start_step": k, "schedule": <the original's config>}``."""
+        _single(self, "to_config")
+        return {
+            "type": "shifted",
+            "start_step": self.start_step,
+            "schedule": self.schedule.to_config(),
+        }
+
+
+@schedule_class
+class Noise(LazyPytree):
+    """timm's multiplicative LR noise (an extension): ``lr * (1 + noise(seed, step))`` for
+    ``start <= step < end`` (no end: ``noise_range_steps`` a single step), deterministic in
+    ``(seed, step)`` (timm's ``noise_range_t``, ``noise_pct``, ``noise_std``, ``noise_type``,
+    ``noise_seed``).
+
+    The range, type and seed are static; ``noise_pct`` and ``noise_std`` are leaves
+    (sweepable); ``start`` and ``end`` may differ in a stacked sweep when every schedule has an
+    end or none has.
+    """
+
+    noise_range_steps: dataclasses.InitVar[int | tuple[int, ...] | None] = static(
+        None,
+        description="timm's `noise_range_t`: multiplicative LR noise for the global steps "
+        "`start <= step < end` (`[start, end]`) or `step >= start` (a number), "
+        "`0 <= start < end <= 2**31 - 1`. Not given: no noise.",
+        extension=True,
+    )
+    noise_pct: float = leaf(
+        0.67,
+        gt=0,
+        lt=1,
+        description="The noise bound, in (0, 1): `|noise| < noise_pct`.",
+        extension=True,
+    )
+    noise_std: float = leaf(
+        1.0,
+        gt=0,
+        le=1e6,
+        description="The standard deviation of the `normal` noise before it is bounded.",
+        extension=True,
+    )
+    noise_type: typing.Literal["normal", "uniform"] = static(
+        "normal",
+        description="`normal` (a normal conditioned on `|noise| < noise_pct`) or `uniform` "
+        "(in `[-noise_pct, noise_pct)`).",
+        extension=True,
+    )
+    noise_seed: int = static(
+        42,
+        ge=0,
+        lt=2**32,
+        description="The noise seed: the noise depends only on (seed, step).",
+        extension=True,
+    )
+    start: int = derived()
+    end: int | None = derived()
+
+    def __post_init__(self, noise_range_steps: Any) -> None:
+        if noise_range_steps is None:  # a copy (dataclasses.replace) keeps its range
+            return
+        span = (noise_range_steps,) if isinstance(noise_range_steps, int) else noise_range_steps
+        span = tuple(span)
+        problems = Problems()
+        if len(span) not in (1, 2) or not all(
+            isinstance(x, int) and 0 <= x <= INT32_MAX for x in span
+        ):
+            problems.add(
+                "Noise.noise_range_steps",
+                f"must be a step or a pair [start, end] of steps in [0, {INT32_MAX}]; got "
+                f"{describe(noise_range_steps)}.",
+            )
+        elif len(span) == 2 and span[0] >= span[1]:
+            problems.add(
+                "Noise.noise_range_steps",
+                f"must have start < end; got {describe(list(span))}.",
+            )
+        problems.raise_if_any()
+        object.__setattr__(self, "start", span[0])
+        object.__setattr__(self, "end", span[1] if len(span) == 2 else None)
+
+    def config(self) -> dict[str, Any]:
+        """The ``noise_*`` keys of a ``learning_rate`` section."""
+        span: Any = self.start if self.end is None else [self.start, self.end]
+        return {
+            "noise_range_steps": to_json(span, "noise_range_steps"),
+            "noise_pct": to_json(self.noise_pct, "noise_pct"),
+            "noise_std": to_json(self.noise_std, "noise_std"),
+            "noise_type": self.noise_type,
+            "noise_seed": self.noise_seed,
+        }
+
+    def factor(self, step: jax.Array, dtype: Any) -> jax.Array:
+        """``1 + noise`` inside the range, exactly 1 outside."""
+        from ._shapes import noise_factor
+
+        return noise_factor(
+            step,
+            seed=self.noise_seed,
+            pct=self.noise_pct,
+            std=self.noise_std,
+            noise_type=self.noise_type,
+            start=self.start,
+            end=self.end,
+            dtype=dtype,
+        )
+
+
+@schedule_class
+class Noisy(Schedule):
+    """A schedule times timm's LR noise (the ``noise_*`` keys of any section).
+
+    .. math::
+      \\mathrm{lr}(s) = \\mathrm{schedule}(s)\\,(1 + \\epsilon(\\mathrm{seed}, s))
+      \\quad (\\mathrm{start} \\le s < \\mathrm{end})
+
+    Attributes:
+      schedule: the schedule without noise.
+      noise: the :class:`Noise`.
+    """
+
+    type_name: ClassVar[str] = "noisy"
+
+    schedule: Schedule
+    noise: Noise
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        value = self.schedule._evaluate(step, scale)
+        return value * self.noise.factor(as_step(step), value.dtype)
+
+    def boundaries(self) -> dict[str, int]:
+        return self.schedule.boundaries()
+
+    @property
+    def num_workers(self) -> int:
+        return self.schedule.num_workers
+
+    def to_config(self) -> dict[str, Any]:
+        """The schedule's config with the ``noise_*`` keys."""
+        _single(self, "to_config")
+        return {**self.schedule.to_config(), **self.noise.config()}
+
+
+@schedule_class
+class Product(Schedule):
+    """The product of schedules, a constant factor and the worker scale.
+
+    .. math::
+      \\mathrm{lr}(s) = c\\, k \\prod_i \\mathrm{factor}_i(s)
+
+    Made by ``s * 0.5``, ``0.5 * s``, ``s1 * s2``, :func:`product`, the JSON type ``product``,
+    and by the builders and ``make_schedule`` for a section that scales with ``num_workers > 1``
+    workers (DeePMD-kit's ``scale_by_worker``: ``k`` is ``num_workers``, its square root or 1,
+    by the ``scale_by_worker`` of the one factor that scales). PyTorch's ``ChainedScheduler``
+    multiplies its schedulers' factors the same way. ``c k`` is folded into the first factor's
+    rates in float64 before its formula, so no constant is rounded or flushed on its own.
+
+    Attributes:
+      factors: the schedules (pytree children).
+      constant: the constant factor ``c`` (a float leaf).
+      workers: the number of data-parallel workers (static).
+    """
+
+    type_name: ClassVar[str] = "product"
+
+    factors: tuple[Schedule, ...]
+    constant: Any = 1.0
+    workers: int = static(1, ge=1, le=INT32_MAX)
+
+    def __post_init__(self) -> None:
+        if not self.factors:
+            raise ConfigError(["product: needs at least one schedule."])
+        if self.workers > 1 and sum(_scales(f) for f in self.factors) > 1:
+            raise ConfigError(
+                [
+                    "product: two factors scale with the workers (the rate would be scaled "
+                    'twice); build every factor but one with scale_by_worker="none".'
+                ]
+            )
+
+    @property
+    def num_workers(self) -> int:
+        return max(self.workers, *(f.num_workers for f in self.factors))
+
+    def __getattr__(self, name: str) -> Any:
+        """A schedule scaled by the workers reads like the schedule it scales: its keys
+        (``start_lr``), properties and methods (``momentum_schedule()``) are the factor's."""
+        if name.startswith("__") or "factors" not in self.__dict__:
+            raise AttributeError(name)
+        if self._scaled_only():
+            return getattr(self.factors[0], name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def replace(self, **changes: Any) -> Product:
+        """A copy with some fields replaced; for a schedule scaled by the workers, the keys of
+        the schedule it scales (``s.replace(start_lr=...)``)."""
+        own = {k: v for k, v in changes.items() if k in self.__dataclass_fields__}
+        keys = {k: v for k, v in changes.items() if k not in own}
+        if keys and self._scaled_only():
+            factor = self.factors[0].replace(**keys)
+            own = {"factors": (factor,), "num_steps": factor.num_steps, **own}
+        elif keys:
+            raise TypeError(f"`Product` has no fields {sorted(keys)}.")
+        return dataclasses.replace(self, **own)
+
+    @property
+    def worker_scale(self) -> float:
+        """``k``: the worker scale of the factor that scales (1 if none does)."""
+        for f in self.factors:
+            mode = _scaling_mode(f)
+            if mode != "none":
+                return worker_scale(mode, self.workers)
+        return 1.0
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        step = as_step(step)
+        k = self.worker_scale
+        c = self.constant
+        if is_concrete(c, scale):
+            total: Any = float(c) * float(scale) * k
+        else:
+            total = jnp.asarray(c, jnp.float64 if _x64() else jnp.float32) * scale * k
+        value = self.factors[0]._evaluate(step, total)
+        for factor in self.factors[1:]:
+            value = value * factor._evaluate(step)
+        return value
+
+    def boundaries(self) -> dict[str, int]:
+        """Every factor's boundaries, named ``factors[i].name`` (a worker-scaled schedule: its
+        own)."""
+        if self._scaled_only():
+            return self.factors[0].boundaries()
+        marks: dict[str, int] = {}
+        for i, factor in enumerate(self.factors):
+            for name, b in factor.boundaries().items():
+                if name != "end" and b < self.num_steps:
+                    marks[f"factors[{i}].{name}"] = b
+        marks["end"] = self.num_steps
+        return marks
+
+    def _scaled_only(self) -> bool:
+        """A schedule times the worker scale only (what a builder returns)."""
+        return (
+            len(self.factors) == 1
+            and is_concrete(self.constant)
+            and float(self.constant) == 1.0
+            and self.factors[0].num_steps == self.num_steps
+        )
+
+    def to_config(self) -> dict[str, Any]:
+        """``{"type": "product", "factors": [constant, *factor configs]}``, or the section of
+        a schedule that is scaled by the workers only.
+
+        Raises:
+          ConfigError: if a factor's ``num_steps`` differs from the product's, or for a
+            stacked sweep.
+        """
+        _single(self, "to_config")
+        if self._scaled_only():
+            return self.factors[0].to_config()
+        factors: list[Any] = []
+        constant = float(to_json(self.constant, "constant"))
+        if constant != 1.0:
+            factors.append(constant)
+        for i, f in enumerate(self.factors):
+            if f.num_steps != self.num_steps:
+                raise ConfigError(
+                    [
+                        f"factors[{i}]: has num_steps={f.num_steps}, the product "
+                        f"{self.num_steps}: `to_config()` needs every factor built with the same "
+                        "num_steps."
+                    ]
+                )
+            factors.append(f.to_config())
+        return {"type": "product", "factors": factors}
+
+
+def _x64() -> bool:
+    return bool(jax.config.jax_enable_x64)
+
+
+def _scaling_mode(schedule: Schedule) -> str:
+    """The ``scale_by_worker`` a schedule scales by (``none`` for one without the key; a
+    composite's: the one mode its parts scale by)."""
+    if isinstance(schedule, (Shifted, Noisy)):
+        return _scaling_mode(schedule.schedule)
+    if isinstance(schedule, (Product, Sequential)):
+        parts = schedule.factors if isinstance(schedule, Product) else schedule.phases
+        modes = {_scaling_mode(p) for p in parts} - {"none"}
+        return modes.pop() if len(modes) == 1 else ("none" if not modes else "mixed")
+    return getattr(schedule, "scale_by_worker", "none")
+
+
+def _scales(schedule: Schedule) -> bool:
+    return _scaling_mode(schedule) != "none"
+
+
+def product(*factors: Schedule | float) -> Product:
+    """The product of schedules and numbers (what ``s * x`` and ``x * s`` return).
+
+    Products flatten (``(a * b) * c`` has three factors) and the numbers multiply into one
+    constant. ``num_steps`` is the largest of the factors'.
+
+    Raises:
+      TypeError: if a factor is neither a schedule nor a real number.
+      ConfigError: for a number that is negative, not finite or beyond float64, no schedule at
+        all, different numbers of workers, or two factors that scale with the workers.
+    """
+    schedules: list[Schedule] = []
+    constant: Any = 1.0
+    for f in factors:
+        if isinstance(f, Product) and f.workers == 1:  # a worker-scaled product stays a factor
+            schedules += f.factors
+            c = f.constant  # a float64 array in a stack of products
+            constant = constant * (float(c) if np.ndim(c) == 0 else np.asarray(c, np.float64))
+        elif isinstance(f, Schedule):
+            schedules.append(f)
+        elif _is_factor(f):
+            try:
+                value = float(f)
+            except OverflowError:
+                value = math.inf
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(
+                    [f"product: a constant factor must be finite and >= 0; got {describe(f)}."]
+                )
+            constant = constant * value
+        else:
+            raise TypeError(f"a factor must be a Schedule or a number; got {describe(f)}.")
+    if not schedules:
+        raise ConfigError(["product: needs at least one schedule."])
+    if np.ndim(constant) == 0 and not math.isfinite(float(constant)):
+        raise ConfigError(["product: the constant factors multiply past float64's range."])
+    size = _stack_size(schedules, "factors", "product")
+    if size is not None:  # a product of stacks: one constant per schedule, as for its factors
+        constant = np.broadcast_to(np.asarray(constant, np.float64), (size,)).copy()
+    counts = [s.num_steps for s in schedules]
+    if all(isinstance(n, (int, np.integer)) for n in counts):
+        num_steps: Any = max(int(n) for n in counts)
+    else:  # stacks whose lengths differ
+        num_steps = np.asarray(np.max(np.broadcast_arrays(*counts), axis=0), np.int32)
+    return Product(factors=tuple(schedules), constant=constant, num_steps=num_steps)
+
+
+def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
+    """The stack size shared by ``parts`` (None: single schedules); TypeError for a mix."""
+    sizes = [stack_size(p) for p in parts]
+
+    def said(size: int | None) -> str:
+        return "a single schedule" if size is None else f"a stacked sweep of {size} schedules"
+
+    for i, size in enumerate(sizes):
+        if size != sizes[0]:
+            raise TypeError(
+                f"{name}[{i}] is {said(size)} and {name}[0] {said(sizes[0])}: the parts of a "
+                f"{kind} are single schedules, or stacks of one size (or stack {kind}s of "
+                "single schedules: `lrs.stack([...])`)."
+            )
+    return sizes[0]
+
+
+@schedule_class
+class Sequential(Schedule):
+    """Phases one after the other, each read at its local step.
+
+    .. math::
+      \\mathrm{lr}(s) = \\mathrm{phase}_i(s - b_i) \\quad \\text{for } b_i \\le s < b_{i+1}
+
+    with ``b_0 = 0`` and ``b_1 < b_2 < ...`` the ``boundaries`` (global steps). The last phase
+    runs on to the end; a value may jump at a boundary. Made by :func:`sequence` or the JSON
+    type ``sequence``.
+
+    Attributes:
+      phases: the phase schedules (pytree children).
+      starts: the global step where each phase after the first starts (static; an int32
+        array in a stacked sweep of sequences with as many phases, traced under ``vmap``).
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> warm = lrs.constant(start_lr=1.0, warmup_steps=10, num_steps=12)
+      >>> decay = lrs.cosine(start_lr=0.5, stop_lr=0.0, num_steps=88)
+      >>> s = lrs.sequence([warm, decay], boundaries=[12])
+      >>> [round(float(s(k)), 6) for k in (5, 11, 12, 56)]
+      [0.5, 1.0, 0.5, 0.25]
+    """
+
+    type_name: ClassVar[str] = "sequence"
+
+    phases: tuple[Schedule, ...]
+    starts: tuple[int, ...] = static((), sweep=True)
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> Any:
+        step = as_step(step)
+        starts = self.starts
+        if not isinstance(starts, tuple):  # traced (a stacked sweep): integers of the step's type
+            starts = jnp.asarray(starts).astype(step.dtype)
+        value = self.phases[0]._evaluate(step, scale)
+        for i, phase in enumerate(self.phases[1:]):
+            start = starts[i]
+            # step - start >= -(2**31 - 1): no overflow; the phase clamps a negative step at 0
+            value = jnp.where(step >= start, phase._evaluate(step - start, scale), value)
+        return value
+
+    @property
+    def num_workers(self) -> int:
+        return max(p.num_workers for p in self.phases)
+
+    def boundaries(self) -> dict[str, int]:
+        """Each phase's start (``phases[i]``) and its own boundaries (``phases[i].name``)."""
+        marks: dict[str, int] = {}
+        begins = (0, *self.starts)
+        for i, (begin, phase) in enumerate(zip(begins, self.phases, strict=True)):
+            if i:
+                marks[f"phases[{i}]"] = begin
+            stop = begins[i + 1] if i + 1 < len(begins) else self.num_steps
+            for name, b in phase.boundaries().items():
+                if name != "end" and begin + b < stop:
+                    marks[f"phases[{i}].{name}"] = begin + b
+        marks["end"] = self.num_steps
+        return marks
+
+    def to_config(self) -> dict[str, Any]:
+        """``{"type": "sequence", "phases": [{"steps": ..., **phase.to_config()}, ...]}``.
+
+        Raises:
+          ConfigError: if a phase's ``num_steps`` is not its length in the sequence (the
+            config builds each phase with its length), or for a stacked sweep.
+        """
+        _single(self, "to_config")
+        begins = (0, *self.starts)
+        ends = (*self.starts, self.num_steps)
+        phases = []
+        for i, (phase, begin, end) in enumerate(zip(self.phases, begins, ends, strict=True)):
+            if phase.num_steps != end - begin:
+                raise ConfigError(
+                    [
+                        f"phases[{i}]: runs for {end - begin} steps but was built with "
+                        f"num_steps={phase.num_steps}: `to_config()` needs each phase built with "
+                        "its length."
+                    ]
+                )
+            config = phase.to_config()
+            phases.append(config if i == len(self.phases) - 1 else {"steps": end - begin, **config})
+        return {"type": "sequence", "phases": phases}
+
+
+def sequence(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Sequential:
+    """Schedules one after the other: ``schedules[i]`` read at ``step - boundaries[i-1]``.
+
+    As optax's ``join_schedules(schedules, boundaries)`` and PyTorch's
+    ``SequentialLR(schedulers, milestones)``, but the result is a schedule (a pytree with
+    ``to_config()``, plots with its boundaries marked). ``num_steps`` of the result is
+    ``boundaries[-1] + schedules[-1].num_steps``.
+
+    Raises:
+      TypeError: if a schedule is not a :class:`Schedule` or a boundary is not an int.
+      ConfigError: for a wrong number of boundaries, boundaries not increasing from 1, or
+        different numbers of workers.
+    """
+    schedules = tuple(schedules)
+    boundaries = tuple(boundaries)
+    if not schedules:
+        raise ConfigError(["sequence.schedules: must hold at least one schedule; got none."])
+    for i, s in enumerate(schedules):
+        if not isinstance(s, Schedule):
+            raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
+    for i, b in enumerate(boundaries):
+        if isinstance(b, (bool, np.bool_)) or not isinstance(b, (int, np.integer)):
+            raise TypeError(f"`boundaries[{i}]` must be an int; got {describe(b)}.")
+    boundaries = tuple(int(b) for b in boundaries)
+    if len(boundaries) != len(schedules) - 1:
+        raise ConfigError(
+            [
+                f"sequence.boundaries: must hold one step fewer than `schedules` "
+                f"({len(schedules) - 1}); got {len(boundaries)}."
+            ]
+        )
+    previous = 0
+    for i, b in enumerate(boundaries):
+        if not previous < b <= INT32_MAX:
+            raise ConfigError(
+                [
+                    f"sequence.boundaries: must increase strictly from 1 to at most "
+                    f"{INT32_MAX}; boundaries[{i}] is {describe(b)}."
+                ]
+            )
+        previous = b
+    workers = {s.num_workers for s in schedules}
+    if len(workers) > 1:
+        raise ConfigError(
+            [
+                "sequence.schedules: every schedule must have the same number of workers; got "
+                f"{sorted(workers)}."
+            ]
+        )
+    _stack_size(schedules, "schedules", "sequence")
+    last = schedules[-1].num_steps  # an int32 array in a stack whose lengths differ
+    if isinstance(last, (int, np.integer)):
+        total: Any = min(previous + int(last), INT32_MAX)
+    else:
+        total = np.minimum(previous + np.asarray(last, np.int64), INT32_MAX).astype(np.int32)
+    return Sequential(phases=schedules, starts=boundaries, num_steps=total)

@@ -1,76 +1,48 @@
 """Stacked sweeps: many schedules of one type as one pytree whose leaves have a leading axis.
 
-:func:`stack` compares the schedules field by field. Float hyperparameters become float64
-NumPy arrays (exact: the schedules come back unchanged); a step count or phase ratio declared
-``static(sweep=True)`` stays static metadata when every schedule has the same value, and
-becomes an integer (or float) array when they differ, which the type's formula takes traced
-under ``vmap``; a mode (a ``static`` field without ``sweep``: ``smooth``, ``decay_type``...)
-must be the same everywhere. :func:`unstack` and ``stacked[i]`` give the schedules back.
+The field-by-field mechanics of ``lrs.stack``, ``lrs.unstack`` and ``stacked[i]`` (the public
+functions are in ``_schedule``). Float hyperparameters become float64 NumPy arrays (exact: the
+schedules come back unchanged); a step count or phase ratio declared ``static(sweep=True)``
+stays static metadata when every schedule has the same value, and becomes an integer (or
+float) array when they differ, which the type's formula takes traced under ``vmap``; a mode (a
+``static`` field without ``sweep``: ``smooth``, ``decay_type``...) must be the same everywhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
-from ._errors import Problems, describe
-from ._jax import LazyPytree, array_types, np
+from ._errors import ConfigError, Problems, describe
+from ._jax import LazyPytree, array_types, jax, np
 
-__all__ = ["stack", "take", "unstack"]
+__all__ = ["rows", "stack_size", "stack_tree", "take", "unstack_tree"]
 
 
-def stack(schedules: Sequence[Any]) -> Any:
-    """One schedule holding ``schedules`` along a leading axis, for ``jax.vmap``.
+def stack_size(tree: Any) -> int | None:
+    """The number of schedules in a stacked sweep (the leading axis of its leaves), or None.
 
-    Schedules of one type may differ in any float hyperparameter and in any step count
-    (``warmup_steps``, ``num_steps``, ``decay_steps``, ``cycle_steps``, phase lengths...):
-    the step counts that differ become int32 leaves, traced under ``vmap``, so a grid over
-    integer and float hyperparameters compiles once. Counts that are equal everywhere stay
-    static (the compiled program folds them, as for one schedule).
-
-    Calling the result evaluates every schedule: ``stacked(steps)`` has shape
-    ``(len(schedules), *steps.shape)``; ``jax.vmap(lambda s: s(steps))(stacked)`` is the same.
-
-    Args:
-      schedules: one or more schedules of the same type and the same modes.
-
-    Returns:
-      A schedule of that type whose leaves have a leading axis of ``len(schedules)``.
-
-    Raises:
-      ConfigError: naming every field that cannot be stacked: different types, a mode that
-        differs (``smooth``, ``decay_type``, ``warmup_type``, ``scale_by_worker``...), an
-        optional count given in one schedule and not in another, phases of different lengths.
-      TypeError: if ``schedules`` is empty or holds something that is not a schedule.
-
-    Examples:
-      >>> import jax.numpy as jnp
-      >>> import lrschedules_jax as lrs
-      >>> grid = [lrs.cosine(start_lr=lr, stop_lr=0.0, num_steps=n, warmup_steps=w)
-      ...         for lr in (1e-3, 1e-2) for n in (100, 200) for w in (0, 10)]
-      >>> sweep = lrs.stack(grid)
-      >>> sweep(jnp.asarray([0, 10, 100])).shape
-      (8, 3)
-      >>> lrs.unstack(sweep) == grid
-      True
+    Every float hyperparameter of one schedule is a scalar (only integer fields such as
+    ``milestones`` are vectors), so a float leaf with a leading axis marks a stack. Inside
+    ``vmap`` the leaves are scalars: the schedule being evaluated is one row.
     """
-    from ._schedule import Schedule, stack_size
+    return rows(jax.tree.leaves(tree))
 
-    schedules = list(schedules)
-    if not schedules:
-        raise TypeError("`stack` needs at least one schedule; got none.")
-    for i, s in enumerate(schedules):
-        if not isinstance(s, Schedule):
-            raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
-        size = stack_size(s)
-        if size is not None:
-            raise TypeError(
-                f"`schedules[{i}]` is a stacked sweep of {size} schedules: `stack` takes single "
-                "schedules (stack the schedules themselves: `lrs.unstack(stacked) + [...]`)."
-            )
+
+def rows(leaves: list[Any]) -> int | None:
+    """:func:`stack_size` of already flattened leaves."""
+    for x in leaves:
+        shape = getattr(x, "shape", ())
+        if len(shape) >= 1 and np.issubdtype(x.dtype, np.floating):
+            return int(shape[0])
+    return None
+
+
+def stack_tree(values: list[Any]) -> Any:
+    """The schedules ``values`` as one, or one ConfigError naming every key that differs in a
+    way a stack cannot hold."""
     problems = Problems()
-    stacked = _stack(schedules, "", problems, None)
+    stacked = _stack(values, "", problems, None)
     problems.raise_if_any()
     return stacked
 
@@ -84,6 +56,15 @@ def _stack(values: list[Any], path: str, problems: Problems, field: Any) -> Any:
             return None
         if any(k is not kinds[0] for k in kinds):
             i = next(i for i, k in enumerate(kinds) if k is not kinds[0])
+            noisy = [_kind(v) == "noisy" for v in values]
+            if noisy[0] != noisy[i]:  # noise keys in some schedules only
+                said = ["noise" if x else "none" for x in noisy]
+                problems.add(
+                    _join(path, "noise"),
+                    f"differs: {said[0]} in schedules[0], {said[i]} in schedules[{i}]; it is "
+                    "an optional part, which `stack` cannot sweep (stack each value separately).",
+                )
+                return None
             problems.add(
                 path or "type",
                 f"differs: {_kind(first)} in schedules[0], {_kind(values[i])} in schedules[{i}]; "
@@ -99,7 +80,7 @@ def _stack(values: list[Any], path: str, problems: Problems, field: Any) -> Any:
         return node
     is_static = field is not None and field.metadata.get("static", False)
     if isinstance(first, tuple) and not is_static:  # sub-schedules (sequence phases, factors)
-        if any(len(v) != len(first) for v in values):
+        if any(not isinstance(v, tuple) or len(v) != len(first) for v in values):
             _differs(problems, path, [len(v) for v in values], "the number of items")
             return None
         return tuple(
@@ -174,34 +155,32 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def unstack(stacked: Any) -> list[Any]:
-    """The schedules of a stacked sweep, each equal to the one :func:`stack` was given.
-
-    Raises:
-      TypeError: if ``stacked`` is not a stacked schedule.
-    """
-    from ._schedule import stack_size
-
+def unstack_tree(stacked: Any) -> list[Any]:
+    """The schedules of a stacked sweep (ConfigError for a single schedule)."""
     size = stack_size(stacked)
     if size is None:
-        raise TypeError("`unstack` needs a stacked schedule (from `lrs.stack`).")
+        raise ConfigError(
+            [f"unstack: a single `{_kind(stacked)}` schedule is not a stacked sweep (`lrs.stack`)."]
+        )
     return [_take(stacked, i, None) for i in range(size)]
 
 
 def take(stacked: Any, index: int) -> Any:
     """Schedule ``index`` of a stacked sweep (``stacked[index]``)."""
-    from ._schedule import stack_size
-
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"A stacked sweep is indexed by an int; got {describe(index)}.")
     size = stack_size(stacked)
     if size is None:
-        raise TypeError(
-            f"A {_kind(stacked)} schedule is not a stacked sweep: only `lrs.stack(...)[i]` "
-            "can be indexed."
+        raise ConfigError(
+            [
+                f"index: a single `{_kind(stacked)}` schedule is not a stacked sweep: only "
+                "`lrs.stack(...)[i]` can be indexed."
+            ]
         )
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"A stacked sweep is indexed by an int; got {describe(index)}.")
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of range for a stack of {size} schedules.")
+        raise ConfigError(
+            [f"index: {describe(index)} is out of range for a stack of {size} schedules."]
+        )
     return _take(stacked, int(index) % size, None)
 
 

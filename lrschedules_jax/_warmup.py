@@ -1,59 +1,128 @@
-"""The one warmup implementation every type with a ``start_lr`` shares."""
+"""The keys every learning-rate type shares, declared once: the worker scaling mode
+(:class:`RateSchedule`), the peak and the warmup with the large-batch rule
+(:class:`WarmupSchedule`, the one warmup implementation every type with a ``start_lr`` uses) and
+the end rate (:class:`StopKeys`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, Literal
 
+from ._errors import Problems
 from ._jax import LazyPytree, jax, jnp
 from ._numerics import INT32_MAX, as_float, is_concrete, step_count
-from ._schedule import Schedule, derived, leaf, static
-from ._shapes import WARMUP_SHAPES, batch_scale, scaled_warmup, warmup_factor
+from ._schedule import (
+    EXTENSION,
+    Rule,
+    Schedule,
+    check_bounds,
+    derived,
+    leaf,
+    rate_names,
+    schedule_class,
+    static,
+)
+from ._shapes import batch_scale, scaled_warmup, warmup_factor
 
-__all__ = ["BatchScaling", "WarmupSchedule"]
+__all__ = [
+    "MISSING_STOP",
+    "BatchScaling",
+    "RateSchedule",
+    "StartKey",
+    "StopKeys",
+    "WarmupSchedule",
+    "batch_factor",
+    "batch_warmup",
+]
+
+MISSING_STOP = (
+    "one of `stop_lr` and `stop_lr_ratio` is required for this type; add one, for example "
+    '"stop_lr": 1e-06 or "stop_lr_ratio": 0.001'
+)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class BatchScaling(LazyPytree):
-    """The large-batch rule of a schedule (its ``batch_scaling`` block; an extension).
+@schedule_class
+class RateSchedule(Schedule):
+    """A learning-rate schedule: the base of every ``learning_rate`` type.
 
-    Every rate times :attr:`factor` ``k``, and with ``scale_warmup`` the warmup over the real
-    length ``W = k w``, ending at the integer ``B = ceil(W)`` (the schedule's
-    ``warmup_steps``). See docs/llm_schedules.md §2.7. A pytree node without leaves: the keys
-    are static (modes for ``lrs.stack``), and the ``w`` written is a count that a stack sweeps.
-
-    Attributes:
-      batch_size, reference_batch_size, rule, scale_warmup: the block's keys.
-      warmup_steps: the ``warmup_steps`` ``w`` the section wrote (``to_config`` writes it back).
+    It declares ``scale_by_worker``, DeePMD-kit's key for how the rate grows with the number
+    of data-parallel workers. The scaling itself is a factor: ``make_schedule(...,
+    num_workers=n)`` returns this schedule times the worker scale (a :class:`Product`).
     """
 
-    batch_size: int = static()
-    reference_batch_size: int = static()
-    rule: str = static("linear")
-    scale_warmup: bool = static(False)
-    warmup_steps: int = static(0, sweep=True)
+    scale_by_worker: Literal["linear", "sqrt", "none"] = static(
+        "linear",
+        description="How the rate grows with the number of data-parallel workers: `linear` "
+        "multiplies every rate by `num_workers`, `sqrt` by its square root, `none` by 1.",
+    )
+
+    @classmethod
+    def rates(cls, v: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+        """The positive rates of the keys ``v`` that must be normal float32 numbers after
+        scaling, ``{key: (what, rate)}``: every rate key by default."""
+        return {
+            name: ("a positive rate", v[name])
+            for name in rate_names(cls)
+            if isinstance(v.get(name), (int, float))
+        }
+
+
+@schedule_class
+class BatchScaling(LazyPytree):
+    """The ``batch_scaling`` block of a type with a warmup: the large-batch rule (an extension).
+
+    Goyal et al. 2017, "Accurate, Large Minibatch SGD": every rate times
+    ``k = batch_size / reference_batch_size`` (``rule="linear"``) or its square root
+    (``"sqrt"``), and with ``scale_warmup`` the warmup ``k`` times longer: it covers the real
+    length ``W = k w`` and ends at the integer ``B = ceil(W)``, found exactly (the schedule's
+    ``warmup_steps``). A pytree node without leaves: the keys are modes for ``lrs.stack``, and
+    the ``w`` written is a count that a stack sweeps.
+
+    Attributes:
+      warmup_steps: the ``warmup_steps`` ``w`` the section wrote (``to_config`` writes it back);
+        None until the schedule it belongs to is made.
+    """
+
+    batch_size: int = static(gt=0, le=INT32_MAX, description="The batch size trained with.")
+    reference_batch_size: int = static(
+        gt=0,
+        le=INT32_MAX,
+        description="The batch size the rates (and `warmup_steps`) were tuned for.",
+    )
+    rule: Literal["linear", "sqrt"] = static(
+        "linear",
+        description="`linear`: `k = batch_size / reference_batch_size`; `sqrt`: its square root.",
+    )
+    scale_warmup: bool = static(
+        False,
+        description="Make the warmup `k` times longer: it covers the steps `step < k * "
+        "warmup_steps` (a real length; its integer end is `ceil(k * warmup_steps)`).",
+    )
+    warmup_steps: int | None = static(None, sweep=True, internal=True)
+    #: ``B - W`` in ``[0, 1)``, computed on the host: a traced warmup (a stacked sweep) takes
+    #: ``W - step`` as the exact integer ``B - step`` minus it, as the concrete path does.
+    gap: float = derived()
+
+    def __post_init__(self) -> None:
+        problems = Problems()
+        check_bounds(BatchScaling, self.__dict__, problems, "batch_scaling.")
+        problems.raise_if_any()
+        if self.warmup_steps is None:  # not resolved yet (a block as written)
+            object.__setattr__(self, "gap", None)
+        elif is_concrete(self.warmup_steps):  # else set by `stack` (or a pytree unflatten)
+            end, length = self.warmup()
+            object.__setattr__(self, "gap", end - length)
 
     @property
     def factor(self) -> float:
         """``k``: ``batch_size / reference_batch_size``, or its square root."""
-        return batch_scale(self.batch_size, self.reference_batch_size, self.rule)
+        return batch_factor(self)
 
     def warmup(self) -> tuple[int, float]:
-        """``(B, W)``: the integer end of the warmup and its real length."""
-        w = self.warmup_steps
-        if not self.scale_warmup or not w:
-            return w, float(w)
-        return scaled_warmup(w, self.batch_size, self.reference_batch_size, self.rule)
-
-    def __post_init__(self) -> None:
-        if is_concrete(self.warmup_steps):  # else set by `stack` (or a pytree unflatten)
-            end, length = self.warmup()
-            object.__setattr__(self, "gap", end - length)
-
-    #: ``B - W`` in ``[0, 1)``, computed on the host: a traced warmup (a stacked sweep) takes
-    #: ``W - step`` as the exact integer ``B - step`` minus it, as the concrete path does.
-    gap: float = derived()
+        """``(B, W)``: the integer end of the recorded warmup and its real length."""
+        return batch_warmup(self, self.warmup_steps or 0)
 
     def traced_length(self, end: jax.Array, dtype: Any) -> tuple[jax.Array, jax.Array]:
         """``(B, B - W)`` for a traced ``B`` (a stacked sweep): the integer end and the gap."""
@@ -69,8 +138,37 @@ class BatchScaling(LazyPytree):
         }
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class WarmupSchedule(Schedule):
+def _get(block: Any, key: str) -> Any:
+    """A key of a ``batch_scaling`` block given as a mapping or a :class:`BatchScaling`."""
+    return block.get(key) if isinstance(block, Mapping) else getattr(block, key)
+
+
+def batch_factor(block: Any) -> float:
+    """The rate factor ``k`` of a ``batch_scaling`` block (a mapping or a BatchScaling)."""
+    return batch_scale(
+        _get(block, "batch_size"), _get(block, "reference_batch_size"), _get(block, "rule")
+    )
+
+
+def batch_warmup(block: Any, w: int) -> tuple[int, float]:
+    """``(B, W)``: the integer end and the real length of the warmup of ``w`` steps under the
+    block (a mapping or a BatchScaling)."""
+    if not _get(block, "scale_warmup") or not w:
+        return w, float(w)
+    return scaled_warmup(
+        w, _get(block, "batch_size"), _get(block, "reference_batch_size"), _get(block, "rule")
+    )
+
+
+@schedule_class
+class StartKey(RateSchedule):
+    """``start_lr``: the peak, which the warmup reaches and the stop keys refer to."""
+
+    start_lr: float = leaf(gt=0, rate=True, description="The rate at the end of warmup (the peak).")
+
+
+@schedule_class
+class WarmupSchedule(StartKey):
     """A schedule with an optional warmup to ``start_lr`` before its decay.
 
     .. math::
@@ -80,46 +178,121 @@ class WarmupSchedule(Schedule):
     with ``g(p) = p`` (``warmup_type="linear"``, DeePMD-kit's), ``(1 - cos(pi p)) / 2``
     (``"cosine"``) or ``1 - sqrt(1 - p)`` (``"1-sqrt"``), HF ``get_wsd_schedule``'s shapes.
 
-    Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``.
+    Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``. A user
+    type that subclasses it gets the same keys, checks and warmup as every built-in type.
 
     With a ``batch_scaling`` block (the large-batch rule), every rate is multiplied by its
-    factor ``k`` (with the worker scale, see :attr:`rate_scale`); with ``scale_warmup``,
-    ``warmup_steps`` is the integer end ``B = ceil(k w)`` of the warmup and ``p = s / W`` uses
-    its real length ``W = k w`` (:attr:`warmup_length`).
-
-    Attributes:
-      start_lr: the peak rate, reached at the end of warmup.
-      warmup_steps: the number of warmup steps ``w``.
-      warmup_start_factor: warmup starts at ``warmup_start_factor * start_lr``.
-      warmup_type: the warmup shape ``g``: ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
-      batch_scaling: the large-batch rule (:class:`BatchScaling`), or None.
+    factor ``k``; with ``scale_warmup``, ``warmup_steps`` is the integer end ``B = ceil(k w)`` of
+    the warmup and ``p = s / W`` uses its real length ``W = k w`` (:attr:`warmup_length`).
     """
 
-    start_lr: float = leaf(gt=0)
-    warmup_steps: int = static(ge=0, le=INT32_MAX, sweep=True)
-    warmup_start_factor: float = leaf(ge=0, le=1)
-    warmup_type: str = static("linear", omit_default=True)
-    #: The large-batch rule (a pytree node; its ``w`` may be traced in a stack), or None.
-    batch_scaling: BatchScaling | None = dataclasses.field(
-        default=None, metadata={"omit_default": True}
+    warmup_steps: int = static(
+        0,
+        ge=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="Linear warmup length in steps, smaller than `num_steps`. Excludes "
+        "`warmup_ratio` unless it is 0.",
+    )
+    warmup_ratio: dataclasses.InitVar[float | None] = static(
+        None,
+        ge=0,
+        lt=1,
+        description="Warmup as a fraction of `num_steps`: `warmup_steps = int(warmup_ratio "
+        "* num_steps)`.",
+    )
+    warmup_start_factor: float = leaf(
+        0.0, ge=0, le=1, description="Warmup starts at `warmup_start_factor * start_lr`."
+    )
+    warmup_type: Literal["linear", "cosine", "1-sqrt"] = static(
+        "linear",
+        omit_default=True,
+        extension=True,
+        description="The warmup shape `g(p)`, `p = step / warmup_steps`: `linear` (`p`, "
+        "DeePMD-kit's), `cosine` (`(1 - cos(pi p)) / 2`) or `1-sqrt` (`1 - sqrt(1 - p)`), as HF "
+        "`get_wsd_schedule`'s `warmup_type`.",
+    )
+    #: A pytree child (its ``w`` may be traced in a stack), or None.
+    batch_scaling: BatchScaling | None = leaf(
+        None,
+        omit_default=True,
+        extension=True,
+        description="The large-batch rule (Goyal et al. 2017): every rate times `k = "
+        "batch_size / reference_batch_size` (or its square root), and optionally the warmup `k` "
+        "times longer. The factor multiplies the worker scale.",
     )
 
-    def _check(self) -> None:
-        if self.warmup_type not in WARMUP_SHAPES:
-            raise ValueError(
-                f"`warmup_type` must be one of {WARMUP_SHAPES}; got {self.warmup_type!r}."
+    @classmethod
+    def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().input_rules(v, num_steps)
+        steps = v.get("warmup_steps") or 0
+        if v.get("warmup_ratio") is not None and steps:
+            yield (
+                "warmup_ratio",
+                f"`warmup_steps` and `warmup_ratio` are mutually exclusive; got both "
+                f"(warmup_steps={steps!r}, warmup_ratio={v['warmup_ratio']!r})",
             )
-        block = self.batch_scaling
-        if block is not None and block.warmup()[0] != self.warmup_steps:
-            raise ValueError(
-                f"`warmup_steps` must be the end of the batch-scaled warmup "
-                f"({block.warmup()[0]}); got {self.warmup_steps}."
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        ratio = out.pop("warmup_ratio", None)
+        if ratio is not None and num_steps is not None:
+            out["warmup_steps"] = int(ratio * num_steps)
+        block = out.get("batch_scaling")
+        w = out.get("warmup_steps")
+        if block is not None and w is not None:
+            written = _get(block, "warmup_steps")
+            if written is None:  # the block of a section: it records the w written
+                written = w
+                if isinstance(block, Mapping):
+                    block = {**block, "warmup_steps": w}
+                else:
+                    block = dataclasses.replace(block, warmup_steps=w)
+            out["batch_scaling"] = block
+            out["warmup_steps"] = batch_warmup(block, written)[0]  # B
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        block = v.get("batch_scaling")
+        end = v.get("warmup_steps") or 0
+        w = _get(block, "warmup_steps") if block is not None else end
+        if num_steps is None or end == 0 or end < num_steps or w is None:
+            return
+        if w >= num_steps:
+            yield "warmup_steps", f"must be smaller than `num_steps` ({num_steps}); got {w}"
+        elif block is not None:
+            yield (
+                "batch_scaling.scale_warmup",
+                f"the scaled warmup ceil(k * warmup_steps) "
+                f"{f'= {end}' if end <= INT32_MAX else f'> {INT32_MAX}'} (k = "
+                f"{batch_factor(block):.10g}, warmup_steps = {w}) must be smaller than "
+                f"`num_steps` ({num_steps})",
             )
-        if self.warmup_steps and self.warmup_steps >= self.num_steps:
-            raise ValueError(
-                f"`warmup_steps` must be smaller than `num_steps` ({self.num_steps}); "
-                f"got {self.warmup_steps}."
+
+    def _derive(self) -> None:
+        if isinstance(self.batch_scaling, Mapping):  # a block as written: made a BatchScaling
+            object.__setattr__(self, "batch_scaling", BatchScaling(**self.batch_scaling))
+
+    @classmethod
+    def rates(cls, v: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+        rates = super().rates(v)
+        if v.get("warmup_start_factor"):  # a traced schedule holds it as a float32 number
+            rates["warmup_start_factor"] = ("", v["warmup_start_factor"])
+        return rates
+
+    @classmethod
+    def notes(
+        cls, v: Mapping[str, Any], section: Mapping[str, Any], schedule: Any
+    ) -> dict[str, str]:
+        notes = super().notes(v, section, schedule)
+        if v.get("warmup_ratio") is not None:
+            notes["warmup_steps"] = (
+                f"int(warmup_ratio {v['warmup_ratio']:.10g} * {schedule.num_steps})"
             )
+        return notes
 
     @property
     def warmup_length(self) -> float:
@@ -128,22 +301,20 @@ class WarmupSchedule(Schedule):
         block = self.batch_scaling
         return self.warmup_steps if block is None else block.warmup()[1]
 
-    @property
-    def rate_scale(self) -> float:
-        """The worker scale times the large-batch factor ``k`` (1 without ``batch_scaling``)."""
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
         block = self.batch_scaling
-        return self.worker_scale if block is None else self.worker_scale * block.factor
+        if block is not None:  # the large-batch factor multiplies the rates, as a worker scale
+            scale = scale * block.factor
+        return super()._evaluate(step, scale)
 
     def to_config(self) -> dict[str, Any]:
         """See :meth:`Schedule.to_config`; writes the ``warmup_steps`` of the section
         (``w``, not ``B``) and the ``batch_scaling`` block back."""
+        config = super().to_config()
         block = self.batch_scaling
-        if block is None:
-            return super().to_config()
-        plain = dataclasses.replace(self, batch_scaling=None)
-        config = super(WarmupSchedule, plain).to_config()  # the fields, as without the block
-        config["warmup_steps"] = block.warmup_steps
-        return {**config, "batch_scaling": block.config()}
+        if block is not None:
+            config["warmup_steps"] = block.warmup_steps
+        return config
 
     @property
     def decay_length(self) -> int:
@@ -217,3 +388,87 @@ class WarmupSchedule(Schedule):
 
     def _decay_boundaries(self) -> dict[str, int]:
         return {}
+
+
+@schedule_class
+class StopKeys(StartKey):
+    """The end-rate keys, ``stop_lr`` or ``stop_lr_ratio``, of a type with a ``start_lr``.
+
+    List it after :class:`WarmupSchedule` among the bases (``class T(WarmupSchedule,
+    StopKeys)``): its keys then come right after ``start_lr``.
+    """
+
+    #: Whether one of the two keys must be given (else ``stop_lr`` is 0: no floor).
+    stop_required: ClassVar[bool] = True
+    #: Whether a missing stop key gets DeePMD-kit 3.2's default (its own types only).
+    legacy_stop_default: ClassVar[bool] = False
+
+    stop_lr: float | None = leaf(
+        None,
+        ge=0,
+        rate=True,
+        description="The rate at `num_steps`, at most `start_lr`. Exactly one of `stop_lr` "
+        "and `stop_lr_ratio`.",
+    )
+    stop_lr_ratio: dataclasses.InitVar[float | None] = static(
+        None, ge=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
+    )
+
+    @classmethod
+    def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().input_rules(v, num_steps)
+        stop, ratio = v.get("stop_lr"), v.get("stop_lr_ratio")
+        if "stop_lr" not in v or "stop_lr_ratio" not in v:  # one of them is invalid: reported
+            return
+        if stop is not None and ratio is not None:
+            yield (
+                "stop_lr_ratio",
+                f"precisely one of `stop_lr` and `stop_lr_ratio` must be given; got both "
+                f"(stop_lr={stop!r}, stop_lr_ratio={ratio!r})",
+            )
+        elif stop is None and ratio is None and cls.stop_required:
+            yield "stop_lr", MISSING_STOP  # (a DeePMD-kit file gets its default before this)
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        ratio = out.pop("stop_lr_ratio", None)
+        if ratio is not None and out.get("start_lr") is not None:
+            out["stop_lr"] = out["start_lr"] * ratio
+        elif out.get("stop_lr") is None and not cls.stop_required and "stop_lr" in out:
+            out["stop_lr"] = 0.0
+        return out
+
+    @classmethod
+    def rates(cls, v: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+        rates = super().rates(v)  # type: ignore[misc]
+        ratio, start = v.get("stop_lr_ratio"), v.get("start_lr")
+        if ratio is not None and start is not None:
+            rates["stop_lr_ratio"] = ("`start_lr * stop_lr_ratio`", ratio * start)
+        return rates
+
+    @classmethod
+    def notes(
+        cls, v: Mapping[str, Any], section: Mapping[str, Any], schedule: Any
+    ) -> dict[str, str]:
+        notes = super().notes(v, section, schedule)
+        if v.get("stop_lr_ratio") is not None:
+            notes["stop_lr"] = f"start_lr * stop_lr_ratio {v['stop_lr_ratio']:.10g}"
+        elif all(section.get(key) is None for key in ("stop_lr", "stop_lr_ratio")):
+            notes["stop_lr"] = "not given: DeePMD-kit's default"
+        return notes
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        start, stop = v.get("start_lr"), v.get("stop_lr")
+        if stop is not None and start is not None and stop > start:
+            yield "stop_lr", f"must be at most `start_lr` ({start!r}); got {stop!r}"
+
+
+def no_stop_hints(reason: str) -> dict[str, str]:
+    """``key_hints`` for a type with a ``start_lr`` but no end rate."""
+    return {"stop_lr": reason + ".", "stop_lr_ratio": reason + "."}
+
+
+__all__ += ["EXTENSION", "no_stop_hints"]

@@ -363,7 +363,8 @@ def _load(
         raise UserError(lines)
     assert steps is not None and config is not None
     if build:
-        schedule = config.build_with_noise(steps, workers)
+        auto = isinstance(num_workers, str) and num_workers == "auto"
+        schedule = config.build(steps, workers, auto=auto)
     source = "--num-steps" if num_steps is not None else str(found.num_steps_key)
     return Loaded(path, found.section, steps, config, schedule, source, found.moved, tuple(notes))
 
@@ -579,7 +580,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "num_steps": item.num_steps,
             "num_steps_source": item.num_steps_source,
             "num_workers": schedule.num_workers,
-            "worker_scale": schedule.worker_scale,
+            "worker_scale": _worker_scale(schedule),
             "parameters": params,
             "derived": notes,
             "notes": list(item.notes),
@@ -601,10 +602,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     for key, value in params.items():
         note = f"   ({notes[key]})" if key in notes else ""
         print(f"  {key:<{width}}  {_fmt(value)}{note}")
-    if schedule.worker_scale != 1.0:
+    if _worker_scale(schedule) != 1.0:
         print(
             f"  {'num_workers':<{width}}  {schedule.num_workers}   (every rate * "
-            f"{schedule.worker_scale:.6g})"
+            f"{_worker_scale(schedule):.6g})"
         )
     print()
     name_w = max(len("milestone"), *(len(name) for name, _ in rows))
@@ -613,6 +614,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     for (name, step), value in zip(rows, values, strict=True):
         print(f"  {name:<{name_w}}  {step:>{step_w},}  {value:.6e}")
     return EXIT_OK
+
+
+def _worker_scale(schedule: Any) -> float:
+    """The worker scale a built section applies (1 when it does not scale)."""
+    from ._schedule import Noisy
+
+    if isinstance(schedule, Noisy):
+        schedule = schedule.schedule
+    return float(getattr(schedule, "worker_scale", 1.0))
 
 
 def cmd_check(args: argparse.Namespace) -> int:

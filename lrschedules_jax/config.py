@@ -1,8 +1,9 @@
-"""The validated configuration layer: :func:`make_schedule`, :func:`validate`, :func:`json_schema`.
+"""The validated configuration layer: :func:`make_schedule`, :func:`from_config`,
+:func:`validate`, :func:`json_schema`.
 
-Each ``learning_rate`` type is defined once, in its module (``_deepmd.py``, ``_classic.py``): its
-schedule class and its pydantic config model, the single definition of every key, type,
-default, rule and description; the JSON Schema and ``docs/configuration.md`` come from them.
+Each ``learning_rate`` type is declared once, as its schedule class: its keys, types, defaults,
+bounds, rules and descriptions. Its pydantic config model (``ExpConfig``, ``WSDConfig``...,
+available here by name), the JSON Schema and the builders are generated from that declaration.
 :func:`make_schedule` validates a ``learning_rate`` mapping, resolves the derived values
 (``stop_lr`` from ``stop_lr_ratio``, ``warmup_steps`` from ``warmup_ratio``, DeePMD-kit's
 ``decay_steps`` replacement, the derived ``decay_rate``) and builds the
@@ -14,85 +15,100 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Union
+from typing import Annotated, Any, Union
 
-from ._deepmd import CosineConfig, ExpConfig, WSDConfig
-from ._errors import ConfigError, LegacyInputWarning
-from ._model import SECTION, Model, registered_types
+from . import _compose
+from ._errors import (  # noqa: F401  (LegacyInputWarning: public here)
+    MAX_DEPTH,
+    ConfigError,
+    LegacyInputWarning,
+    describe,
+    key_text,
+    too_deep,
+)
+from ._model import SECTION, Model, model_for, models
 from ._model import check as _check
-from ._schedule import Schedule
+from ._model import extension_problems as _extension_problems
+from ._schedule import Schedule, registered_types
 
-if TYPE_CHECKING:
-    from ._classic import (
-        ConstantConfig,
-        CosineRestartsConfig,
-        CyclicConfig,
-        InverseSqrtConfig,
-        LinearConfig,
-        MultiStepConfig,
-        OneCycleConfig,
-        PolynomialConfig,
-        StepConfig,
-    )
-
-__all__ = [
-    "ConfigError",
-    "ConstantConfig",
-    "CosineConfig",
-    "CosineRestartsConfig",
-    "CyclicConfig",
-    "ExpConfig",
-    "InverseSqrtConfig",
-    "LegacyInputWarning",
-    "LinearConfig",
-    "Model",
-    "MultiStepConfig",
-    "OneCycleConfig",
-    "PolynomialConfig",
-    "StepConfig",
-    "WSDConfig",
-    "config_types",
-    "json_schema",
-    "make_schedule",
-    "validate",
-]
-
-
-#: The modules defining the types, in the registry's order (DeePMD-kit's first). A config is
-#: checked after loading only the modules up to the one defining its type.
-_TYPE_MODULES = ("._deepmd", "._classic", "._llm", "._compose")
-_CLASSIC_CONFIGS = (
-    "ConstantConfig CosineRestartsConfig CyclicConfig InverseSqrtConfig LinearConfig "
-    "MultiStepConfig OneCycleConfig PolynomialConfig StepConfig"
-).split()
-
+#: The modules that define the built-in types (importing one registers its types).
+_TYPE_MODULES = ("._deepmd", "._classic", "._llm")
+for _module in _TYPE_MODULES:
+    importlib.import_module(_module, __package__)
 
 #: The entry point group of packages that register their own types (``lrschedules_jax.extend``).
 ENTRY_POINTS = "lrschedules_jax.types"
-_plugins_loaded = False
+_plugins: dict[str, str] | None = None  # entry point name -> why it failed ("" if it loaded)
 
+_BUILTIN = {cls.config_name: cls for cls in registered_types().values() if cls.builtin}
 
-def _load_types(name: Any = None) -> None:
-    """Import the type modules until ``name`` is registered (all of them for None), then the
-    modules of the ``lrschedules_jax.types`` entry points (once) if it is still unknown."""
-    global _plugins_loaded
-    for module in _TYPE_MODULES:
-        if isinstance(name, str) and name in registered_types():
-            return
-        importlib.import_module(module, __package__)
-    if _plugins_loaded or (isinstance(name, str) and name in registered_types()):
-        return
-    _plugins_loaded = True
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group=ENTRY_POINTS):
-        entry.load()  # the module registers its types with extend.register_type
+__all__ = sorted(
+    [
+        "ConfigError",
+        "LegacyInputWarning",
+        "Model",
+        "config_types",
+        "from_config",
+        "json_schema",
+        "make_schedule",
+        "validate",
+        *_BUILTIN,
+    ]
+)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CLASSIC_CONFIGS:
-        return getattr(importlib.import_module("._classic", __package__), name)
+    if name in _BUILTIN:
+        return model_for(_BUILTIN[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_BUILTIN})
+
+
+def load_plugins() -> dict[str, str]:
+    """Import the modules of the ``lrschedules_jax.types`` entry points (once), which register
+    their types with ``lrschedules_jax.extend.register_type``.
+
+    A plugin that fails to import (or raises) is skipped: it does not stop the others, and
+    ``{name: why}`` says what went wrong (shown when a type it might have defined is unknown).
+    """
+    global _plugins
+    if _plugins is None:
+        _plugins = {}
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=ENTRY_POINTS):
+            try:
+                entry.load()
+            except Exception as exc:  # a broken plugin: reported, never raised
+                _plugins[describe(entry.name)] = f"{type(exc).__name__}: {describe(str(exc))}"
+            else:
+                _plugins[describe(entry.name)] = ""
+    return _plugins
+
+
+def lookup(name: Any) -> type[Model] | str:
+    """The config model of the type ``name``, or the problem with an unknown name (the
+    plugins are loaded first, and any that failed is named)."""
+    types = registered_types()
+    if isinstance(name, str) and name in types:
+        return model_for(types[name])
+    failed = {k: why for k, why in load_plugins().items() if why}
+    types = registered_types()
+    if isinstance(name, str) and name in types:
+        return model_for(types[name])
+    from ._model import _lookup
+
+    problem = _lookup(name)
+    if failed and isinstance(problem, str):
+        shown = list(failed.items())[:3]
+        problem += " (plugins that failed to load: " + "; ".join(
+            f"`{k}`: {why}" for k, why in shown
+        )
+        problem += f"; and {len(failed) - 3} more)" if len(failed) > 3 else ")"
+    return problem
 
 
 def check(
@@ -105,17 +121,49 @@ def check(
     Raises:
       ConfigError: listing every problem found.
     """
-    name = config.get("type", "exp") if isinstance(config, Mapping) else None
-    if isinstance(config, Model):
-        name = config.type_name
-    _load_types(name)
-    return _check(config, num_steps, num_workers, strict=strict)
+    deep = too_deep(config) if isinstance(config, Mapping) else None
+    if deep is not None:
+        value = next((v for k, v in config.items() if key_text(k) == deep), None)
+        raise ConfigError(
+            [
+                f"{SECTION}.{deep}: nested more than {MAX_DEPTH} levels deep (the limit of "
+                f"input files); got {describe(value, with_type=True)}."
+            ]
+        )
+    return _check(config, num_steps, num_workers, strict=strict, lookup=lookup)
+
+
+def builders() -> dict[str, Any]:
+    """The builder of every built-in type, by name (``lrs.exp``...; ``lrs.sequence`` and
+    ``lrs.product`` also take built schedules)."""
+    from ._model import builder
+
+    out: dict[str, Any] = {}
+    for name, cls in registered_types().items():
+        if not cls.builtin:
+            continue
+        if name == "sequence":
+            out[name] = _compose.sequence_builder()
+        elif name == "product":
+            out[name] = _compose.product_builder()
+        else:
+            out[name] = builder(cls)
+    return out
 
 
 def config_types() -> dict[str, type[Model]]:
-    """The registered ``learning_rate`` types and their config models."""
-    _load_types()
-    return registered_types()
+    """The registered ``learning_rate`` types and their config models (plugins included)."""
+    load_plugins()
+    return models()
+
+
+def extension_problems(section: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(key, what)`` for each extension a ``learning_rate`` section uses (a type, a key or a
+    value that DeePMD-kit 3.2 refuses); none for an unknown type (reported elsewhere)."""
+    name = section.get("type", "exp")
+    types = registered_types()
+    model = model_for(types[name]) if isinstance(name, str) and name in types else None
+    return _extension_problems(section, model)
 
 
 def validate(config: Mapping[str, Any] | Model, num_steps: int, *, strict: bool = False) -> Model:
@@ -168,7 +216,9 @@ def make_schedule(
 
     Returns:
       A :class:`~lrschedules_jax.Schedule`: callable on steps, a pytree, usable as any optax
-      learning rate.
+      learning rate. A section that scales with the workers gives the type's schedule times
+      the worker scale (a :class:`~lrschedules_jax.Product`); noise keys give a
+      :class:`~lrschedules_jax.Noisy` schedule.
 
     Raises:
       ConfigError: listing every problem found, each with its key path.
@@ -179,15 +229,44 @@ def make_schedule(
       0.55
     """
     parsed, num_steps, workers = check(config, num_steps, num_workers, strict=strict)
-    return parsed.build_with_noise(num_steps, workers)
+    auto = isinstance(num_workers, str) and num_workers == "auto"
+    return parsed.build(num_steps, workers, auto=auto)
+
+
+def from_config(
+    config: Mapping[str, Any], num_steps: int, *, num_workers: int | str = 1
+) -> Schedule:
+    """The schedule a ``to_config()`` mapping describes: the inverse of ``Schedule.to_config``.
+
+    ``from_config(s.to_config(), s.num_steps, num_workers=s.num_workers) == s`` for every
+    schedule (every type, ``sequence``, ``product``, a shifted schedule, noise). Validated as
+    :func:`make_schedule` does, strictly: no backward-compatibility default is applied.
+
+    Raises:
+      ConfigError: listing every problem; or for a stacked sweep (whose ``to_config()``
+        refuses), a config that is not a mapping.
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> s = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, num_steps=1000).shifted(200)
+      >>> lrs.from_config(s.to_config(), s.num_steps) == s
+      True
+    """
+    if isinstance(config, Schedule):
+        raise ConfigError(
+            [
+                f"{SECTION}: `from_config` takes a mapping (a schedule's `to_config()`); got a "
+                f"`{config.type_name or type(config).__name__}` schedule."
+            ]
+        )
+    return make_schedule(config, num_steps, num_workers=num_workers, strict=True)
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the ``learning_rate`` section (for editors and other tools)."""
     from pydantic import Field, TypeAdapter  # pydantic's schema machinery: only when asked
 
-    models = tuple(config_types().values())
-    union = Annotated[Union[models], Field(title=SECTION)]  # type: ignore[valid-type]  # noqa: UP007
+    union = Annotated[Union[tuple(config_types().values())], Field(title=SECTION)]  # type: ignore[valid-type]  # noqa: UP007
     schema = TypeAdapter(union).json_schema()
     schema["title"] = SECTION
     schema["description"] = (

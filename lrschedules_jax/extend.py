@@ -1,16 +1,19 @@
 """Your own schedule types: the public way to add a ``learning_rate`` type.
 
-A type is two classes, as every built-in one (see ``_classic.py``): a schedule (a subclass of
-:class:`Schedule` with its float keys as fields and ``_value(step, dtype)``, the formula on the
-clamped integer step) and a config model (a subclass of :class:`Model`, or of the shared key
-groups :class:`WarmupKeys`, :class:`StopKeys`, with ``type: Literal["name"]``, the keys with
-their defaults, bounds and descriptions, optional cross-field ``_rules`` and ``build``).
-:func:`register_type` registers them: the type then has JSON configs validated with key paths,
-the JSON Schema, ``to_config()``, plots, ``sequence``/``product`` parts, and the command line
-(through the ``lrschedules_jax.types`` entry point group, which the config layer imports before
-giving up on an unknown type).
+A type is one class, as every built-in one: a subclass of :class:`WarmupSchedule` (a
+``start_lr``, the shared warmup, ``warmup_ratio`` and the large-batch rule), with
+:class:`StopKeys` for an end rate, or of :class:`RateSchedule` for a type that brings its own
+rising phase. Its keys are fields declared with :func:`leaf` (a float: a rate with
+``rate=True``) and :func:`static` (a step count with ``sweep=True``, or a mode), each with its
+default, bounds and description; its formula is ``_decay(t, dtype)`` (after the warmup) or
+``_value(step, dtype)``; cross-field rules are :meth:`Schedule.rules`, derived keys
+:meth:`Schedule.resolve`. :func:`register_type` (or the :func:`schedule_type` decorator) makes
+it a ``learning_rate`` type: JSON configs validated with key paths, the JSON Schema, a
+keyword-only builder, ``to_config()`` and ``lrs.from_config``, plots, stacks,
+``sequence``/``product`` parts, and the command line (through the ``lrschedules_jax.types``
+entry point group, whose modules are imported before an unknown type is reported).
 
-This module imports pydantic but not JAX.
+This module imports neither JAX nor pydantic.
 """
 
 from __future__ import annotations
@@ -18,88 +21,94 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._model import _TYPES as _REGISTRY
-from ._model import (
-    Model,
+from ._errors import ConfigError, describe
+from ._numerics import Factor, as_float, is_concrete, ratio, step_count
+from ._schedule import (
+    EXTENSION,
     Rule,
-    StartKey,
-    StopKeys,
-    WarmupKeys,
-    builder,
-    config_type,
+    Schedule,
+    derived,
+    leaf,
     registered_types,
+    schedule_type,
+    static,
+    unregister,
 )
-from ._schedule import Schedule, leaf, register_schedule, static
+from ._warmup import BatchScaling, RateSchedule, StopKeys, WarmupSchedule, no_stop_hints
 
 __all__ = [
-    "Model",
+    "EXTENSION",
+    "BatchScaling",
+    "Factor",
+    "RateSchedule",
     "Rule",
     "Schedule",
-    "StartKey",
     "StopKeys",
-    "WarmupKeys",
+    "WarmupSchedule",
+    "as_float",
+    "builder",
+    "derived",
+    "is_concrete",
     "leaf",
+    "no_stop_hints",
+    "ratio",
     "register_type",
+    "schedule_type",
     "static",
+    "step_count",
     "unregister_type",
 ]
 
 
-def _builtin_names() -> set[str]:
-    from . import config
-
-    config._load_types()
-    modules = {f"{__package__}{m}" for m in config._TYPE_MODULES}
-    return {n for n, m in registered_types().items() if m.__module__ in modules}
-
-
-def register_type(model: type[Model], schedule_class: type[Schedule]) -> Callable[..., Any]:
+def register_type(schedule_class: type[Schedule], name: str | None = None) -> Callable[..., Any]:
     """Register a ``learning_rate`` type; returns its keyword-only builder.
 
     Args:
-      model: the config model, a subclass of :class:`Model` (or :class:`WarmupKeys`,
-        :class:`StopKeys`) with ``type: Literal["name"]`` and a ``build(num_steps,
-        num_workers)`` returning a ``schedule_class``.
-      schedule_class: the schedule, a subclass of :class:`Schedule` with ``_value(step,
-        dtype)``. Made a frozen keyword-only dataclass (a pytree) here if it is not one yet.
+      schedule_class: the schedule, a subclass of :class:`RateSchedule` (usually of
+        :class:`WarmupSchedule`) with its keys declared as fields. Made a frozen keyword-only
+        dataclass (a pytree) here if it is not one yet.
+      name: the JSON name (the ``type`` key); default: the class's ``type_name``.
 
     Returns:
       The builder ``name(*, <keys>, num_steps, num_workers=1)``, validating as
       ``make_schedule`` does.
 
     Raises:
-      TypeError: if the classes are not subclasses of :class:`Model` and :class:`Schedule`, or
-        ``type`` is not a one-string ``Literal``.
-      ValueError: if the name is a built-in type's. Registering a name again replaces it.
+      TypeError: if ``schedule_class`` is not a subclass of :class:`Schedule`, or it is
+        registered under another name already.
+      ConfigError: if the name is a built-in type's. Registering a name again replaces it.
 
     A full example (a type with its keys, rules and formula, then JSON, the CLI and plots) is
-    in docs/configuration.md ("Your own types") and notebooks/custom_schedule.ipynb.
+    in the configuration guide ("Your own types") and notebooks/custom_schedule.ipynb.
     """
-    if not (isinstance(model, type) and issubclass(model, Model)):
-        raise TypeError(f"`model` must be a subclass of extend.Model; got {model!r}.")
     if not (isinstance(schedule_class, type) and issubclass(schedule_class, Schedule)):
         raise TypeError(f"`schedule_class` must be a subclass of Schedule; got {schedule_class!r}.")
-    field = model.model_fields.get("type")
-    args = getattr(field.annotation, "__args__", ()) if field is not None else ()
-    if len(args) != 1 or not isinstance(args[0], str):
-        raise TypeError('`model` must declare `type: Literal["name"]` (one string).')
-    if args[0] in _builtin_names():
-        raise ValueError(f"`{args[0]}` is a built-in type; choose another name.")
-    if "__dataclass_fields__" not in schedule_class.__dict__:
-        register_schedule(schedule_class)
-    elif not schedule_class.__dataclass_params__.frozen:  # type: ignore[attr-defined]
-        raise TypeError("`schedule_class` must be a frozen dataclass (leave it undecorated).")
-    config_type(schedule_class)(model)
-    return builder(model)
+    name = name or schedule_class.__dict__.get("type_name")
+    if not isinstance(name, str) or not name:
+        raise TypeError("give the type's name: `register_type(cls, name)`.")
+    try:
+        cls = schedule_type(name)(schedule_class)
+    except ValueError as exc:
+        raise ConfigError([f"type: {exc}"]) from None
+    return builder(cls)
+
+
+def builder(schedule_class: type[Schedule]) -> Callable[..., Any]:
+    """The keyword-only builder of a registered type (made on first use; loads pydantic)."""
+    from ._model import builder as make
+
+    return make(schedule_class)
 
 
 def unregister_type(name: str) -> None:
     """Remove a registered user type (a built-in type cannot be removed).
 
     Raises:
-      ValueError: for a built-in type.
-      KeyError: if no type has this name.
+      ConfigError: for a built-in type, or a name no type has.
     """
-    if name in _builtin_names():
-        raise ValueError(f"`{name}` is a built-in type.")
-    del _REGISTRY[name]
+    types = registered_types()
+    if name not in types:
+        raise ConfigError([f"type: no type is registered as {describe(name)}."])
+    if types[name].builtin:
+        raise ConfigError([f"type: `{describe(name)}` is a built-in type."])
+    unregister(name)

@@ -217,7 +217,7 @@ def read_input(
     found = _interpret(data, name, is_yaml, steps_per_epoch)
     deepmd = isinstance(data, Mapping) and any(k in data for k in ("model", "training"))
     if deepmd and not extensions and found.section is not None:
-        from ._model import extension_problems
+        from .config import extension_problems
 
         refused = tuple(
             f"{name}: {SECTION}.{key}: {what} is an extension of lrschedules-jax, not "

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._numerics import INT32_MAX
-from ._schedule import Schedule, stack_size
-from ._stack import unstack
+from ._schedule import Schedule, stack_size, unstack
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -128,6 +127,16 @@ def describe_schedule(schedule: Schedule) -> str:
       >>> describe_schedule(s)
       'exp 0.001 → 1e-06, decay_steps 5000, warmup 100'
     """
+    from ._schedule import Noisy, Product
+
+    if isinstance(schedule, Noisy):
+        return describe_schedule(schedule.schedule) + ", with noise"
+    if isinstance(schedule, Product) and schedule._scaled_only():
+        inner, mode = schedule.factors[0], getattr(schedule.factors[0], "scale_by_worker", "")
+        return (
+            f"{describe_schedule(inner)}, x{schedule.worker_scale:g} "
+            f"({schedule.num_workers} workers, {mode})"
+        )
     if schedule.type_name == "sequence":  # the phases, each with the step it starts at
         starts = (0, *schedule.starts)  # type: ignore[attr-defined]
         phases = schedule.phases  # type: ignore[attr-defined]
@@ -154,7 +163,7 @@ def describe_schedule(schedule: Schedule) -> str:
     factor = config.pop("warmup_start_factor", 0.0)
     config.pop("decay_rate", None)  # derived from stop_lr
     config.pop("stop_lr", None)
-    scale_by = config.pop("scale_by_worker", "linear")
+    config.pop("scale_by_worker", "linear")
     parts = [head]
     for key, value in config.items():
         if value is None or value is False:
@@ -169,8 +178,6 @@ def describe_schedule(schedule: Schedule) -> str:
             parts.append(f"{key} {value}")
     if warmup:
         parts.append(f"warmup {warmup}" + (f" (start factor {factor:g})" if factor else ""))
-    if schedule.worker_scale != 1.0:
-        parts.append(f"x{schedule.worker_scale:g} ({schedule.num_workers} workers, {scale_by})")
     return ", ".join(parts)
 
 

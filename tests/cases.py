@@ -52,6 +52,20 @@ class Marks(NamedTuple):
 # --- shared keys (SPEC 2) --------------------------------------------------------------------
 
 
+def worker_scale_of(schedule: Any) -> float:
+    """The worker scale a built section applies: that of its ``Product`` with the worker scale
+    (or of its phases, which scale alike here), else 1."""
+    kind = type(schedule).__name__
+    if kind in ("Noisy", "Shifted"):
+        return worker_scale_of(schedule.schedule)
+    if kind == "Sequential":
+        return max(worker_scale_of(p) for p in schedule.phases)
+    if kind == "Product":
+        inner = max(worker_scale_of(f) for f in schedule.factors)
+        return float(schedule.worker_scale) * inner
+    return 1.0
+
+
 def written_warmup(cfg: Config, n: int) -> int:
     """``warmup_steps``, or ``int(warmup_ratio * N)``; 0 for the types without warmup keys."""
     if cfg.get("warmup_ratio") is not None:
@@ -719,7 +733,10 @@ Phase = tuple[int, int, int]
 
 
 def _start_lr(resolved: Any) -> float:
-    return resolved.start_lr
+    """The peak: ``start_lr``, times the large-batch factor ``k`` of a ``batch_scaling`` block."""
+    block = getattr(resolved, "batch_scaling", None)
+    k = batch_factor({"batch_scaling": block.model_dump()}) if block is not None else 1.0
+    return resolved.start_lr * k
 
 
 def _max_lr(resolved: Any) -> float:
@@ -1325,6 +1342,7 @@ _RESTARTS = {
     "cycle_mult": 2,
 }
 _TAIL = {"type": "cosine", "start_lr": 5e-4, "stop_lr": 1e-6}
+_WSD_SHIFT = {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 50}
 
 TYPES["sequence"] = TypeCase(
     ref_sequence,
@@ -1459,6 +1477,66 @@ TYPES["product"] = TypeCase(
     ],
     product_st(),
     peak=_product_peak,
+    phases=_anywhere,
+    continuous_at_warmup_end=False,
+)
+
+
+def ref_shifted(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """The schedule read at ``clip(step + start_step, 0, 2**31 - 1)`` (Schedule.shifted)."""
+    shifted = np.clip(np.asarray(steps, np.int64) + cfg["start_step"], 0, INT32_MAX)
+    return reference(cfg["schedule"], n, shifted)
+
+
+def shifted_marks(cfg: Config, n: int) -> Marks:
+    k = cfg["start_step"]
+    inner = cfg["schedule"]
+    m = TYPES[inner.get("type", "exp")].marks(inner, n)
+
+    def local(values: list[int]) -> list[int]:
+        return sorted({min(max(v - k, 0), INT32_MAX) for v in values})
+
+    phases = [(max(a - k, 0), max(b - k, 0)) for a, b in m.phases if b - k > 0]
+    return Marks(local([0, *m.bounds]), local(m.stairs)[:MAX_MARKS], phases)
+
+
+@st.composite
+def shifted_st(draw: Any) -> tuple[Config, int, int]:
+    cfg, n = draw(st.sampled_from(_PARTS))
+    k = draw(st.integers(-INT32_MAX, INT32_MAX) | st.integers(-n, n))
+    return {"type": "shifted", "start_step": k, "schedule": cfg}, n, 1
+
+
+def _shifted_peak(resolved: Any) -> float:
+    return _peak_of(resolved.schedule, INT32_MAX)
+
+
+TYPES["shifted"] = TypeCase(
+    ref_shifted,
+    shifted_marks,
+    [
+        ("shifted-wsd", {"type": "shifted", "start_step": 300, "schedule": _WSD_SHIFT}, 1000),
+        ("shifted-delay", {"type": "shifted", "start_step": -50, "schedule": _TAIL}, 500),
+        (
+            "shifted-sequence",
+            {
+                "type": "shifted",
+                "start_step": 90,
+                "schedule": {"type": "sequence", "phases": [{"steps": 100, **_WARM}, _TAIL]},
+            },
+            1000,
+        ),
+        ("shifted-late", {"type": "shifted", "start_step": INT32_MAX - 3, "schedule": _TAIL}, 10),
+    ],
+    {"type": "shifted", "start_step": 100, "schedule": _WSD_SHIFT},
+    [
+        (
+            "wsd shifted by N/3",
+            lambda n: {"type": "shifted", "start_step": n // 3, "schedule": _WSD_SHIFT},
+        )
+    ],
+    shifted_st(),
+    peak=_shifted_peak,
     phases=_anywhere,
     continuous_at_warmup_end=False,
 )
@@ -1686,6 +1764,12 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
                 n,
             )
             for w, k, n in [(0, 100, 1000), (10, 7, 1000), (900, 10**5, 10**6), (3, 0, INT32_MAX)]
+        ]
+    ],
+    "shifted": [
+        [
+            ({"type": "shifted", "start_step": k, "schedule": {**_WSD_SHIFT, "warmup_steps": w}}, n)
+            for k, w, n in [(0, 0, 1000), (300, 50, 1000), (-70, 7, 10**6), (INT32_MAX - 9, 3, 100)]
         ]
     ],
 }

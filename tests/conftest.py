@@ -15,19 +15,6 @@ def dtype_promotion(request):
         yield
 
 
-@pytest.fixture(autouse=True)
-def eager_compile(request, monkeypatch):
-    """Eager calls run one compiled function per schedule (the default, tested in test_pytree).
-
-    A module that evaluates hundreds of distinct schedules once each sets ``EAGER_COMPILE =
-    False``: op-by-op dispatch then shares JAX's per-primitive caches across them, where the
-    compiled path would compile every schedule (about 4x the time of those modules).
-    """
-    from lrschedules_jax import _schedule
-
-    monkeypatch.setattr(_schedule, "EAGER_COMPILE", getattr(request.module, "EAGER_COMPILE", True))
-
-
 @pytest.fixture(params=["jit", "nojit"])
 def evaluate(request):
     """Evaluate a schedule on steps, directly or under jax.jit with the schedule as an argument."""

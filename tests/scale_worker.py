@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from cases import worker_scale_of
 
 from lrschedules_jax import make_schedule
 
@@ -161,7 +162,7 @@ def multidevice(num_steps: int = 12) -> dict[str, np.ndarray]:
         single = make_schedule(config, num_steps, num_workers=1)
         out[f"{scale}_rates"] = _shard_map_rates(schedule, num_steps)  # (steps, devices)
         out[f"{scale}_single"] = np.asarray(single(np.arange(num_steps)))
-        out[f"{scale}_worker_scale"] = np.asarray(schedule.worker_scale)
+        out[f"{scale}_worker_scale"] = np.asarray(worker_scale_of(schedule))
     return out
 
 

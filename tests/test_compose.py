@@ -137,11 +137,11 @@ def test_python_sequence_errors():
         lrs.sequence([a, a, a], boundaries=[5, 5])
     with pytest.raises(TypeError, match="must be an int"):
         lrs.sequence([a, a], boundaries=[5.0])
-    with pytest.raises(ValueError, match="num_workers"):
+    with pytest.raises(ValueError, match="number of workers"):
         lrs.sequence([a, lrs.constant(start_lr=1.0, num_steps=5, num_workers=2)], boundaries=[5])
     # a phase longer than its slot: read at its local step, but not a config
     s = lrs.sequence([lrs.constant(start_lr=1.0, num_steps=50), a], boundaries=[5])
-    with pytest.raises(ValueError, match=r"phases\[0\] runs for 5 steps"):
+    with pytest.raises(ValueError, match=r"phases\[0\]: runs for 5 steps"):
         s.to_config()
 
 

@@ -1,4 +1,4 @@
-"""Tests that read internals of the package (kept here while the package is restructured).
+"""Tests that read the pytree layout of DeePMD-kit's types.
 
 Every value, pytree and round-trip test of exp, cosine and wsd moved to test_values.py and
 test_pytree.py, which read the case table in cases.py.
@@ -12,10 +12,12 @@ import lrschedules_jax as lrs
 def test_pytree_leaves_and_static_fields():
     sched = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, warmup_steps=10, num_steps=1000)
     leaves, treedef = jax.tree.flatten(sched)
-    assert leaves == [1e-3, 0.0, 1e-5]  # start_lr, warmup_start_factor, stop_lr
+    assert leaves == [1e-3, 1e-5, 0.0]  # start_lr, stop_lr, warmup_start_factor
     assert jax.tree.unflatten(treedef, leaves) == sched
     exp = lrs.exp(start_lr=1e-3, stop_lr=1e-5, num_steps=1000)
-    assert len(jax.tree.leaves(exp)) == 5  # + the log of the decay rate and its float32 rounding
+    # + decay_rate as written, and its logarithm with that logarithm's float32 rounding
+    assert len(jax.tree.leaves(exp)) == 6
+    assert exp.decay_rate == exp.to_config()["decay_rate"]
 
 
 def test_wsd_decay_phase_is_derived_on_the_host():
@@ -36,12 +38,12 @@ def test_wsd_decay_phase_is_derived_on_the_host():
         )
 
     a, b = make(0.29, 100), make(0.5, 300)
-    assert (a.decay_phase_steps, a.stable_steps) == (28, 72)
+    assert (a.decay_phase, a.stable_steps, a.decay_phase_steps) == (28, 72, None)
     assert "decay_phase" not in a.to_config()
     assert a.replace(num_steps=300, decay_phase_ratio=0.5) == b
-    assert b.decay_phase_steps == 150
+    assert b.decay_phase == 150
     stacked = lrs.stack([a, b])
-    np.testing.assert_array_equal(stacked.decay_phase_steps, [28, 150])
+    np.testing.assert_array_equal(stacked.decay_phase, [28, 150])
     steps = np.arange(0, 302)
     got = np.asarray(jax.jit(jax.vmap(lambda s: s(jnp.asarray(steps))))(stacked), np.float64)
     for row, (n, d) in enumerate([(100, 28), (300, 150)]):

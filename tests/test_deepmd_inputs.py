@@ -17,6 +17,7 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
+from cases import worker_scale_of
 
 import lrschedules_jax as lrs
 from lrschedules_jax import ConfigError, LegacyInputWarning, load_input, make_schedule
@@ -331,9 +332,9 @@ def test_auto_workers_scale_only_an_explicit_scale_by_worker(monkeypatch):
     monkeypatch.setattr(jax, "device_count", lambda: 4)
     base = {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5}
     copied_from_pytorch = make_schedule(base, 100, num_workers="auto")
-    assert copied_from_pytorch.worker_scale == 1.0
+    assert worker_scale_of(copied_from_pytorch) == 1.0
     assert float(copied_from_pytorch(0)) == pytest.approx(1e-3, rel=TOL)
     asked = make_schedule({**base, "scale_by_worker": "sqrt"}, 100, num_workers="auto")
-    assert asked.worker_scale == 2.0 and float(asked(0)) == pytest.approx(2e-3, rel=TOL)
+    assert worker_scale_of(asked) == 2.0 and float(asked(0)) == pytest.approx(2e-3, rel=TOL)
     explicit = make_schedule(base, 100, num_workers=4)  # an explicit count: TensorFlow's rule
     assert float(explicit(0)) == pytest.approx(4e-3, rel=TOL)

@@ -314,8 +314,6 @@ def test_config_layer_and_cli_check_do_not_import_jax(tmp_path):
 
 
 def _exp_fields(**changes):
-    from lrschedules_jax._numerics import Factor
-
     fields = dict(
         num_steps=100,
         scale_by_worker="none",
@@ -323,7 +321,7 @@ def _exp_fields(**changes):
         warmup_steps=0,
         warmup_start_factor=0.0,
         stop_lr=1e-5,
-        decay_rate=Factor.of(0.5),
+        decay_rate=0.5,
         decay_steps=10,
         smooth=False,
     )
@@ -333,18 +331,30 @@ def _exp_fields(**changes):
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"decay_steps": 0}, "`decay_steps` must be >= 1"),
-        ({"start_lr": -1.0}, "`start_lr` must be > 0"),
-        ({"warmup_steps": 100}, "`warmup_steps` must be smaller than `num_steps` (100)"),
-        ({"scale_by_worker": "cubic"}, "`scale_by_worker` must be one of"),
-        ({"num_workers": 0}, "`num_workers` must be >= 1"),
+        ({"decay_steps": 0}, "Exp.decay_steps: must be > 0; got 0."),
+        ({"start_lr": -1.0}, "Exp.start_lr: must be > 0; got -1.0."),
+        ({"warmup_steps": 100}, "Exp.warmup_steps: must be smaller than `num_steps` (100)"),
+        ({"scale_by_worker": "cubic"}, "Exp.scale_by_worker: must be one of"),
+        ({"decay_rate": 1.5}, "Exp.decay_rate: must be <= 1; got 1.5."),
     ],
-    ids=["decay_steps-0", "negative-rate", "warmup", "scale", "workers"],
+    ids=["decay_steps-0", "negative-rate", "warmup", "scale", "decay_rate"],
 )
 def test_schedules_refuse_bad_values(changes, fragment):
-    with pytest.raises(ValueError) as info:
+    """A schedule made from its class checks its keys as the config layer does: one
+    ConfigError (a ValueError) naming the key."""
+    with pytest.raises(lrs.ConfigError) as info:
         lrs.Exp(**_exp_fields(**changes))
     assert fragment in str(info.value)
+
+
+def test_schedules_made_from_their_class_resolve_their_keys():
+    """The class takes the keys of its section (``stop_lr_ratio``, a derived ``decay_rate``)
+    and holds what the builder holds."""
+    fields = _exp_fields(decay_rate=None, stop_lr=None, stop_lr_ratio=0.01, num_steps=1000)
+    made = lrs.Exp(**fields)
+    assert made == lrs.exp(**{k: v for k, v in fields.items() if v is not None})
+    assert made.decay_rate == pytest.approx((0.01) ** (10 / 1000), rel=1e-14)
+    assert made.stop_lr == pytest.approx(1e-5, rel=1e-15)
 
 
 def test_a_factor_cannot_grow():

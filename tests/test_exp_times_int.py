@@ -67,7 +67,7 @@ def test_exp_floor_clamp_keeps_every_value(keys, smooth):
     """The stair index is clamped where the rate is already below stop_lr: no value moves."""
     n_steps = 1_000_000
     sched = lrs.exp(start_lr=1e-3, num_steps=n_steps, smooth=smooth, **keys)
-    w, ds, log_r = sched.warmup_steps, sched.decay_steps, sched.decay_rate.log
+    w, ds, log_r = sched.warmup_steps, sched.decay_steps, sched._decay_factor.log
     rng = np.random.default_rng(1)
     steps = np.unique(
         np.concatenate([rng.integers(0, INT32_MAX, 20_000), np.arange(0, 3 * n_steps, 997)])

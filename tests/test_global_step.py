@@ -153,12 +153,16 @@ def test_shifts_of_both_signs_nest(sched):
 def test_shifted_metadata_and_to_config(sched):
     shifted = sched.shifted(30)
     assert shifted.num_steps == sched.num_steps and shifted.num_workers == 2
-    assert shifted.worker_scale == sched.worker_scale
+    assert shifted.schedule.worker_scale == sched.worker_scale == 2.0
     assert all(b == sched.boundaries()[k] - 30 for k, b in shifted.boundaries().items())
-    # The config describes the whole run; the shift is a position in it.
-    assert shifted.to_config() == sched.to_config()
-    rebuilt = make_schedule(shifted.to_config(), shifted.num_steps, num_workers=2)
-    rebuilt = rebuilt.shifted(shifted.start_step)
+    # The config is the JSON type `shifted`: the run's section and the position in it.
+    assert shifted.to_config() == {
+        "type": "shifted",
+        "start_step": 30,
+        "schedule": sched.to_config(),
+    }
+    rebuilt = lr.from_config(shifted.to_config(), shifted.num_steps, num_workers=2)
+    assert rebuilt == shifted
     np.testing.assert_array_equal(_np(rebuilt(STEPS)), _np(shifted(STEPS)))
 
 

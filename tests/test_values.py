@@ -30,6 +30,7 @@ from cases import (
     reference,
     sample_steps,
     values,
+    worker_scale_of,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,7 +52,7 @@ def test_matches_float64_reference(name, type_name, config, num_steps):
     steps, random and log-spaced steps to 2**31 - 1: relative error <= 2e-6 (SPEC 1)."""
     sched = lrs.make_schedule(config, num_steps)
     steps = sample_steps(config, num_steps, TYPES[type_name].marks)
-    want = reference(config, num_steps, steps) * sched.worker_scale
+    want = reference(config, num_steps, steps) * worker_scale_of(sched)
     assert_close(values(sched, steps), want)
 
 
@@ -65,7 +66,7 @@ def test_x64_matches_to_1e10(name, type_name, config, num_steps):
         assert out.dtype == jnp.float64 and not out.weak_type
         got = values(sched, steps, np.int64)
     # atol: a rate below 1e-30 (triangular2 after a hundred halvings) counts as 0, as in float32
-    assert_close(got, reference(config, num_steps, steps) * sched.worker_scale, RTOL_X64)
+    assert_close(got, reference(config, num_steps, steps) * worker_scale_of(sched), RTOL_X64)
 
 
 JIT_EXAMPLES = [
@@ -93,7 +94,7 @@ def test_jit_traced_and_folded_match_reference(name, type_name, config, num_step
         folded = jax.jit(sched)(jnp.asarray(steps, dtype))
         for out in (traced, folded):
             assert out.dtype == (jnp.float64 if x64 else jnp.float32) and not out.weak_type
-    want = reference(config, num_steps, steps) * sched.worker_scale
+    want = reference(config, num_steps, steps) * worker_scale_of(sched)
     for out in (traced, folded):
         assert_close(out, want, RTOL_X64 if x64 else RTOL)
 
@@ -108,7 +109,7 @@ def test_precision_over_large_random_sample():
             [rng.integers(0, INT32_MAX, 2000), rng.integers(0, min(n + 2, INT32_MAX), 2000)]
         )
         sched = lrs.make_schedule(config, n)
-        want = reference(config, n, steps) * sched.worker_scale
+        want = reference(config, n, steps) * worker_scale_of(sched)
         worst[name] = max_rel_error(values(sched, steps), want)
     assert max(worst.values()) <= RTOL, {k: v for k, v in worst.items() if v > RTOL}
 
@@ -443,7 +444,7 @@ def test_one_cycle_float_phase_boundary_like_torch():
         got = values(sched, steps)
         assert int(np.argmax(got)) in (peak, peak + 1)
         config = {"type": "one_cycle", "max_lr": 1.0, "pct_start": pct}
-        assert_close(got, ref_one_cycle(config, n, steps) * sched.worker_scale)
+        assert_close(got, ref_one_cycle(config, n, steps) * worker_scale_of(sched))
 
 
 def _torch_one_cycle_literal(config, n, steps):

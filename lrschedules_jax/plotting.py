@@ -29,14 +29,19 @@ _JUMP_RTOL = 1e-6
 
 
 def _as_schedule(schedule_or_config: Any, num_steps: int | None, num_workers: Any) -> Schedule:
+    from ._errors import ConfigError, describe
+
     if isinstance(schedule_or_config, Schedule):
         if num_steps is not None and num_steps != schedule_or_config.num_steps:
-            raise ValueError(
-                f"`num_steps` ({num_steps}) differs from the schedule's own num_steps "
-                f"({schedule_or_config.num_steps}); leave it out when passing a Schedule."
+            raise ConfigError(
+                [
+                    f"num_steps: {describe(num_steps)} differs from the schedule's own "
+                    f"num_steps ({schedule_or_config.num_steps}); leave it out when passing a "
+                    "Schedule."
+                ]
             )
         return schedule_or_config
-    from .config import ConfigError, make_schedule
+    from .config import make_schedule
 
     if num_steps is None and isinstance(schedule_or_config, Mapping):
         raise ConfigError(
@@ -51,7 +56,7 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     One compilation per schedule instead of one per primitive: evaluating a schedule eagerly
     compiles each of its dozens of small operations for every new array shape.
     """
-    steps = np.asarray(steps, dtype=np.int64).clip(0, INT32_MAX).astype(np.int32)
+    steps = _int32_steps(steps)
     try:
         compiled = _compiled(schedule)
     except TypeError:  # a schedule holding arrays is not hashable
@@ -59,6 +64,18 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
 
         compiled = jax.jit(schedule.__call__)
     return np.asarray(compiled(steps), dtype=np.float64)
+
+
+def _int32_steps(steps: Any) -> np.ndarray:
+    """``steps`` clipped to ``[0, 2**31 - 1]`` as int32: a schedule holds its value there on.
+
+    Python ints past int64 (``2**63``) are clipped too, not refused with an OverflowError.
+    """
+    try:
+        array = np.asarray(steps, dtype=np.int64)
+    except OverflowError:
+        array = np.asarray(np.clip(np.asarray(steps, dtype=object), 0, INT32_MAX), np.int64)
+    return array.clip(0, INT32_MAX).astype(np.int32)
 
 
 @functools.lru_cache(maxsize=64)
@@ -107,7 +124,10 @@ def schedule_curve(
     near = np.searchsorted(dense, np.asarray(marks, dtype=np.int64))
     keep = [grid, near, np.maximum(near - 1, 0)]
     # Stair edges: a jump between two runs of equal values (a staircase, not a smooth decay).
-    change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(np.abs(rates[1:]), np.abs(rates[:-1]))
+    with np.errstate(invalid="ignore"):  # inf - inf: not a stair
+        change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(
+            np.abs(rates[1:]), np.abs(rates[:-1])
+        )
     flat = ~change
     edge = np.zeros_like(change)
     edge[1:-1] = change[1:-1] & flat[:-2] & flat[2:]
@@ -210,7 +230,9 @@ def plot_schedule(
       The Axes drawn on.
 
     Raises:
-      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid.
+      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid, if
+        ``num_steps`` is given with a Schedule of another length, or if the schedule's rate is
+        not finite (inf or NaN) at a step drawn.
 
     Examples:
       >>> import matplotlib
@@ -234,6 +256,7 @@ def plot_schedule(
             plot_schedule(row, ax=ax, label=name, **kwargs, **line_kwargs)
         return ax
     steps, rates = schedule_curve(schedule, num_points=num_points)
+    _check_finite(steps, rates)
     if label is None:
         label = describe_schedule(schedule)
     (line,) = ax.plot(steps, rates, label=label, **line_kwargs)
@@ -252,6 +275,27 @@ def plot_schedule(
     if label and not label.startswith("_"):
         ax.legend(fontsize="small")
     return ax
+
+
+def _check_finite(steps: np.ndarray, rates: np.ndarray) -> None:
+    """A ConfigError naming the first step whose rate is not finite: nothing to draw there.
+
+    A learning rate must be a finite float32; a schedule that overflows float32 (a product of
+    rates near its largest value, say) is reported instead of drawn as an empty figure.
+    """
+    bad = np.flatnonzero(~np.isfinite(rates))
+    if len(bad):
+        from ._errors import ConfigError
+
+        i = int(bad[0])
+        raise ConfigError(
+            [
+                f"learning_rate: is not a finite float32 number at {len(bad):,} of the "
+                f"{len(rates):,} steps drawn (the first: {float(rates[i])} at step "
+                f"{int(steps[i]):,}), so the curve cannot be drawn; check the values that "
+                "multiply the rate (start_lr, the factors of a product, num_workers)."
+            ]
+        )
 
 
 def _mark_phases(ax: Axes, schedule: Schedule, color: Any) -> None:

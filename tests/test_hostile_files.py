@@ -418,12 +418,46 @@ def test_200000_unknown_keys_are_reported_in_bounded_time_and_output(tmp_path, c
 # demo -o
 
 
-def test_demo_reports_a_config_file_it_cannot_write(tmp_path, capsys):
-    (tmp_path / "exp.json").mkdir()
+@pytest.mark.parametrize("name", ["exp.json", "wsd.png", "all.png"])
+def test_demo_refuses_a_directory_in_its_way_and_writes_nothing(tmp_path, capsys, name):
+    """A directory where a file goes: refused before anything is written (it used to leave
+    the files written before the one that failed)."""
+    (tmp_path / name).mkdir()
     status, _, err = cli(capsys, "demo", "-o", str(tmp_path))
     assert status == 2
-    assert err == f"{tmp_path / 'exp.json'}: cannot be written: Is a directory.\n"
-    assert "Traceback" not in err
+    assert err == (
+        f"{tmp_path / name}: is a directory or another non-file; demo writes a file there.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_demo_writes_all_or_nothing_when_a_write_fails(tmp_path, capsys, monkeypatch):
+    """A failure while drawing (a full disk, say) leaves neither new files nor the temporary
+    directory, keeps the files of an earlier demo, and removes the directories it created."""
+    import matplotlib.figure
+
+    out = tmp_path / "new" / "demo"
+    assert cli(capsys, "demo", "-o", str(out))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert len(before) == 7
+    calls = []
+
+    def fail_third(self, *args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", fail_third)
+    status, _, err = cli(capsys, "demo", "-o", str(out))
+    assert status == 2
+    assert err == f"{out / 'wsd.png'}: cannot be written: No space left on device.\n"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no .lrschedules-demo-*
+    calls.clear()
+    other = tmp_path / "other" / "deeper"
+    assert cli(capsys, "demo", "-o", str(other))[0] == 2
+    assert not (tmp_path / "other").exists()
 
 
 def test_demo_reports_an_output_dir_that_is_a_file(tmp_path, capsys):

@@ -180,9 +180,13 @@ def inject(
     schedules: dict[str, Any] = {}
     numeric: dict[str, Any] = {}
     other: dict[str, Any] = {}
-    for name, value in hyperparameters.items():
+    real = {n for n in hyperparameters if n not in static and (n == _RATE or n in float_defaults)}
+    for name, value in hyperparameters.items():  # every wrong type first, then the values
         if name not in static:
-            value = _checked(name, value, name == _RATE or name in float_defaults)
+            _check_type(name, value, name in real)
+    for name, value in hyperparameters.items():
+        if name in real:
+            value = _as_float(name, value)
         if (
             name in static
             or value is None
@@ -272,26 +276,27 @@ def _is_complex(value: Any) -> bool:
         return False
 
 
-def _checked(name: str, value: Any, real: bool) -> Any:
-    """One hyperparameter, checked: complex values are refused (TypeError, naming it), and so
-    are booleans where a real number is meant (``real``: the learning rate, or an argument
-    whose default is a float), where an integer becomes a float.
-
-    A rate of ``1`` is a number like ``1.0``: injected as a float, so that the state holds it
-    (and :func:`current_lr` reads it). An int too large for a float is a ConfigError.
-    """
+def _check_type(name: str, value: Any, real: bool) -> None:
+    """TypeError naming ``name`` for a complex value, or a boolean where a real number is
+    meant (``real``: the learning rate, or an argument whose default is a float)."""
     if _is_complex(value):
         raise TypeError(
             f"`{key_text(name)}` must be a real number or a schedule; got "
             f"{describe(value, with_type=True)}."
         )
-    if not real or not isinstance(value, (int, np.integer, bool, np.bool_)):
-        return value
-    if isinstance(value, (bool, np.bool_)):
+    if real and isinstance(value, (bool, np.bool_)):
         raise TypeError(
             f"`{key_text(name)}` must be a real number or a schedule, not a boolean; got "
             f"{describe(value, with_type=True)}."
         )
+
+
+def _as_float(name: str, value: Any) -> Any:
+    """An integer rate (or float argument) as a float: ``1`` is a number like ``1.0``, injected
+    so that the state holds it (and :func:`current_lr` reads it). ConfigError past the float
+    range; any other value unchanged."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        return value
     try:
         return float(value)
     except OverflowError:

@@ -446,3 +446,11 @@ def test_state_errors_are_config_errors():
         lrs.current_lr(two.init(params))
     with pytest.raises(lrs.ConfigError, match=r"current_hyperparams\.opt_state: holds more than"):
         lrs.current_hyperparams(two.init(params))
+
+
+def test_a_wrong_type_is_reported_before_a_bad_value():
+    """One error for one call: a TypeError for any argument of the wrong type comes first,
+    whatever the order of the arguments (the long fuzz run found a ConfigError for
+    learning_rate=10**400 hiding b1=False)."""
+    with pytest.raises(TypeError, match=r"^`b1` must be a real number or a schedule"):
+        lrs.inject(optax.adam, learning_rate=10**400, b1=False)

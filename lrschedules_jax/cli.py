@@ -590,7 +590,7 @@ def _missing_dirs(path: Path) -> list[Path]:
 def _remove_dirs(paths: list[Path]) -> None:
     """Remove the (empty) directories ``paths`` in order, ignoring any that cannot be."""
     for path in paths:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             path.rmdir()
 
 

@@ -471,3 +471,12 @@ def test_a_control_character_in_yaml_is_a_config_error(tmp_path):
     # PyYAML's reader refuses it when the loader is created, before parsing (found by the fuzz).
     path = write(tmp_path / "in.yaml", "learning_rate: {type: exp\x01}\n")
     assert only_problem(path).startswith("invalid YAML: unacceptable character #x0001")
+
+
+def test_demo_to_a_name_with_a_nul_character_is_refused(tmp_path, capsys, monkeypatch):
+    """Removing the directories it created raised ValueError for such a name (found by the
+    demo fuzz family): exit 2, a message, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    status, _, err = cli(capsys, "demo", "-o", "new/a\0b")
+    assert status == 2 and "cannot create the directory: embedded null byte." in err
+    assert list(tmp_path.iterdir()) == []

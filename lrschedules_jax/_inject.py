@@ -20,6 +20,7 @@ anywhere in a state (a chain, a ``multi_transform``, a nested inject).
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,7 +31,7 @@ import optax
 from optax._src.base import StatefulSchedule
 from optax.schedules import InjectStatefulHyperparamsState, WrappedSchedule
 
-from ._errors import ConfigError, describe, key_text
+from ._errors import ConfigError, Problems, describe, key_text
 from ._numerics import float_dtype
 from ._plateau import ReduceOnPlateauState
 
@@ -133,7 +134,9 @@ def inject(
         ``optimizer_factory``, or if a hyperparameter is a complex number, or a boolean given
         for ``learning_rate`` or for an argument whose default is a float (a Python int there
         is a number: injected as a float).
-      ConfigError: if such an int is too large for a float.
+      ConfigError: if a number given (or a float default) is not 0 or a normal number of the
+        injected dtype: NaN, infinite, past float32's range (``1e39``, an int too large for
+        a float) or below its smallest normal number (``1e-40``).
 
     Examples:
       >>> import jax.numpy as jnp, optax
@@ -184,9 +187,12 @@ def inject(
     for name, value in hyperparameters.items():  # every wrong type first, then the values
         if name not in static:
             _check_type(name, value, name in real)
+    problems = Problems()
     for name, value in hyperparameters.items():
         if name in real:
-            value = _as_float(name, value)
+            value = _as_float(name, value, problems)
+        elif name not in static and isinstance(value, (float, np.floating)):
+            _check_range(name, float(value), value, problems)
         if (
             name in static
             or value is None
@@ -202,6 +208,7 @@ def inject(
             numeric[name] = value
         else:
             other[name] = value
+    problems.raise_if_any()
 
     def values(state: InjectStatefulHyperparamsState | None, extra_args: dict) -> dict:
         dtype = float_dtype()
@@ -291,18 +298,33 @@ def _check_type(name: str, value: Any, real: bool) -> None:
         )
 
 
-def _as_float(name: str, value: Any) -> Any:
+def _as_float(name: str, value: Any, problems: Problems) -> Any:
     """An integer rate (or float argument) as a float: ``1`` is a number like ``1.0``, injected
-    so that the state holds it (and :func:`current_lr` reads it). ConfigError past the float
-    range; any other value unchanged."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+    so that the state holds it (and :func:`current_lr` reads it). A number must be one the
+    injected dtype holds (:func:`_check_range`); any other value is returned unchanged."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, np.integer, float, np.floating)
+    ):
         return value
     try:
-        return float(value)
+        number = float(value)
     except OverflowError:
-        raise ConfigError(
-            [f"{key_text(name)}: must be a number within the float range; got {describe(value)}."]
-        ) from None
+        number = math.inf
+    _check_range(name, number, value, problems)
+    return number if isinstance(value, (int, np.integer)) else value
+
+
+def _check_range(name: str, number: float, value: Any, problems: Problems) -> None:
+    """A number injected must be 0 or a normal number of the injected dtype (float32, float64
+    under x64): finite, not rounded to 0 or inf, and at float32's relative accuracy."""
+    info = jnp.finfo(float_dtype())
+    tiny, big = float(info.tiny), float(info.max)
+    if not (number == 0 or tiny <= abs(number) <= big):  # NaN fails too
+        problems.add(
+            key_text(name),
+            f"must be 0 or a finite number of magnitude in [{tiny:.8g}, {big:.8g}] (a normal "
+            f"{info.dtype.name}, the dtype it is injected in); got {describe(value)}.",
+        )
 
 
 def _states(opt_state: Any, kinds: tuple[type, ...]) -> list[Any]:

@@ -422,9 +422,7 @@ def test_a_bool_for_a_float_argument_is_refused_and_an_int_too_large_is_a_config
         lrs.inject(optax.adam, learning_rate=0.1, b1=True)
     with pytest.raises(lrs.ConfigError) as info:
         lrs.inject(optax.sgd, learning_rate=10**400)
-    assert info.value.problems == [
-        "learning_rate: must be a number within the float range; got an int of 401 digits."
-    ]
+    assert info.value.problems == [f"learning_rate: {RANGE}; got an int of 401 digits."]
     for static_args in (5, [1], None):
         with pytest.raises(TypeError, match=r"^`static_args` must be an argument name"):
             lrs.inject(optax.adam, learning_rate=0.1, static_args=static_args)
@@ -454,3 +452,45 @@ def test_a_wrong_type_is_reported_before_a_bad_value():
     learning_rate=10**400 hiding b1=False)."""
     with pytest.raises(TypeError, match=r"^`b1` must be a real number or a schedule"):
         lrs.inject(optax.adam, learning_rate=10**400, b1=False)
+
+
+RANGE = (
+    "must be 0 or a finite number of magnitude in [1.1754944e-38, 3.4028235e+38] (a normal "
+    "float32, the dtype it is injected in)"
+)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "line"),
+    [
+        ({"learning_rate": 1e39}, f"learning_rate: {RANGE}; got 1e+39."),
+        ({"learning_rate": np.float64(3.4028235677973366e38)},
+         f"learning_rate: {RANGE}; got np.float64(3.4028235677973366e+38)."),
+        ({"learning_rate": float("nan")}, f"learning_rate: {RANGE}; got nan."),
+        ({"learning_rate": -math.inf}, f"learning_rate: {RANGE}; got -inf."),
+        ({"learning_rate": 1e-40}, f"learning_rate: {RANGE}; got 1e-40."),
+        ({"learning_rate": 0.1, "b1": math.nan}, f"b1: {RANGE}; got nan."),
+        ({"learning_rate": 2**200}, None),
+    ],
+    ids=["1e39", "np-past-max", "nan", "-inf", "subnormal", "b1-nan", "2**200"],
+)  # fmt: skip
+def test_a_number_must_be_a_normal_number_of_the_injected_dtype(kwargs, line):
+    """np.float64(3.4028235677973366e38) (past float32's largest) was a RuntimeWarning
+    (overflow in cast) at init and an inf rate; 1e-40 lost float32's accuracy (found by the
+    inject fuzz family)."""
+    if line is None:  # an int past float32's range, fine in float64 under x64
+        with pytest.raises(lrs.ConfigError):
+            lrs.inject(optax.adam, **kwargs)
+        with jax.enable_x64(True):
+            tx = lrs.inject(optax.adam, **kwargs)
+            assert float(lrs.current_lr(tx.init(jnp.zeros(2)))) == 2.0**200
+        return
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.inject(optax.adam, **kwargs)
+    assert info.value.problems == [line]
+
+
+def test_rates_at_the_float32_limits_are_exact():
+    for rate in (3.4028234663852886e38, 1.1754943508222875e-38, 0.0, 0, -1e-3):
+        state = lrs.inject(optax.sgd, learning_rate=rate).init(jnp.zeros(2))
+        assert float(lrs.current_lr(state)) == float(np.float32(rate))

@@ -100,43 +100,90 @@ def schedule_curve(
     even integer grid. The returned points are an even grid of about ``num_points`` steps,
     every phase boundary and the steps on both sides of every stair (a value change between
     two constant runs), so stepped schedules are drawn as stairs whatever their length.
+    Past 262,144 steps the evaluation runs in chunks of that size, so that memory stays a few
+    megabytes however long the run.
 
     Args:
       schedule: the schedule to evaluate.
-      num_points: the number of evenly spaced steps (stair edges come on top).
+      num_points: the number of evenly spaced steps (stair edges come on top), an integer
+        >= 1 (at most one per step).
       end: the last step drawn.
 
     Returns:
       ``(steps, rates)``: two 1-D arrays of the same length, steps increasing.
+
+    Raises:
+      ConfigError: if ``num_points`` is not an integer >= 1.
     """
+    from ._errors import Problems
+
+    problems = Problems()
+    points = problems.integer("num_points", num_points, 1, 2**63 - 1)
+    problems.raise_if_any()
+    assert points is not None
     if end is None:
         end = schedule.num_steps + max(1, int(PAST_END * schedule.num_steps))
     end = int(min(max(end, 1), INT32_MAX))
-    if end + 1 <= _DENSE_MAX:
-        dense = np.arange(end + 1, dtype=np.int64)
-    else:
-        # An even integer grid; increasing because end >= _DENSE_MAX - 1.
-        dense = np.arange(_DENSE_MAX, dtype=np.int64) * end // (_DENSE_MAX - 1)
-    rates = evaluate(schedule, dense)
+    length = min(end + 1, _DENSE_MAX)  # the dense steps: every step, or an even grid
 
-    grid = np.unique(np.linspace(0, len(dense) - 1, max(2, num_points)).round().astype(np.int64))
+    def dense(i: np.ndarray) -> np.ndarray:  # the i-th dense step; increasing
+        return i if end + 1 <= _DENSE_MAX else i * end // (_DENSE_MAX - 1)
+
+    grid = np.unique(
+        np.linspace(0, length - 1, min(max(2, points), length)).round().astype(np.int64)
+    )
     marks = [b for b in schedule.boundaries().values() if 0 <= b <= end]
-    near = np.searchsorted(dense, np.asarray(marks, dtype=np.int64))
-    keep = [grid, near, np.maximum(near - 1, 0)]
-    # Stair edges: a jump between two runs of equal values (a staircase, not a smooth decay).
-    with np.errstate(invalid="ignore"):  # inf - inf: not a stair
-        change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(
-            np.abs(rates[1:]), np.abs(rates[:-1])
-        )
-    flat = ~change
-    edge = np.zeros_like(change)
-    edge[1:-1] = change[1:-1] & flat[:-2] & flat[2:]
-    (jumps,) = np.nonzero(edge)
-    if len(jumps) <= 4 * num_points:
-        keep += [jumps, jumps + 1]
+    near = np.asarray([_first_at_or_after(dense, length, m) for m in marks], np.int64)
+    fixed = np.unique(np.concatenate([grid, near, np.maximum(near - 1, 0)]))
+    # (lo, hi, first): the dense indices lo..hi-1 are this window's, index[k] is first + k.
+    if length <= _CHUNK:  # one evaluation of every dense step
+        windows = [(0, length, 0)]
+    else:  # windows of one shape (one compilation): the chunk, 1 step before, 2 after
+        windows = [(lo, min(lo + _CHUNK, length), lo - 1) for lo in range(0, length, _CHUNK)]
+    values: dict[int, float] = {}
+    jumps: list[np.ndarray] = []
+    count = 0
+    for lo, hi, first in windows:
+        size = length if length <= _CHUNK else _CHUNK + 3
+        index = np.arange(first, first + size, dtype=np.int64).clip(0, length - 1)
+        rates = evaluate(schedule, dense(index))
+        # Stair edges: a jump between two runs of equal values (a staircase, not a decay).
+        with np.errstate(invalid="ignore"):  # inf - inf: not a stair
+            change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(
+                np.abs(rates[1:]), np.abs(rates[:-1])
+            )
+        i = np.arange(max(lo, 1), min(hi, length - 2), dtype=np.int64)
+        p = i - first  # change[p] compares steps i and i + 1
+        found = i[change[p] & ~change[p - 1] & ~change[p + 1]]
+        count += len(found)
+        if count > 4 * points:  # too many to draw each: the grid shows them
+            found = found[:0]
+        jumps.append(found)
+        wanted = np.concatenate([fixed[(fixed >= lo) & (fixed < hi)], found, found + 1])
+        wanted = wanted[wanted < length]
+        values.update(zip(wanted.tolist(), rates[wanted - first].tolist(), strict=True))
+    keep = [fixed]
+    if count <= 4 * points:
+        keep += [*jumps, *(j + 1 for j in jumps)]
     idx = np.unique(np.concatenate(keep))
-    idx = idx[(idx >= 0) & (idx < len(dense))]
-    return dense[idx], rates[idx]
+    idx = idx[(idx >= 0) & (idx < length)]
+    return dense(idx), np.asarray([values[i] for i in idx.tolist()], np.float64)
+
+
+#: Past this many dense steps the curve is evaluated in windows of this size.
+_CHUNK = 1 << 18
+
+
+def _first_at_or_after(dense: Any, length: int, step: int) -> int:
+    """The first index ``i < length`` with ``dense(i) >= step`` (``step <= dense(length - 1)``)."""
+    lo, hi = 0, length - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if int(dense(np.int64(mid))) >= step:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def describe_schedule(schedule: Schedule) -> str:

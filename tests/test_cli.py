@@ -384,6 +384,32 @@ def test_curve_is_exact_at_integer_steps_and_shows_every_stair():
     assert set(jumps) <= set(steps) and set(jumps - 1) <= set(steps)
 
 
+def test_curve_of_a_long_run_is_chunked_with_bounded_memory():
+    """Past 262,144 steps the curve is evaluated in windows (it held 4M float64 rates and
+    their differences at once: 208 MiB for any run of 4M steps or more); stairs at and around
+    the window edges are still found, and the values are the schedule's."""
+    import tracemalloc
+
+    milestones = [262_143, 262_144, 262_146, 524_288, 1_000_000]
+    sched = make_schedule(
+        {"type": "multistep", "start_lr": 1.0, "milestones": milestones, "gamma": 0.5}, 1_200_000
+    )
+    tracemalloc.start()
+    try:
+        steps, rates = schedule_curve(sched, num_points=300)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 2**20, peak
+    assert np.all(np.diff(steps) > 0) and steps[0] == 0 and steps[-1] == 1_260_000
+    # both sides of the stairs between constant runs (262,144 lies inside a run of 1 step)
+    assert {262_142, 262_143, 524_287, 524_288, 999_999, 1_000_000} <= set(steps.tolist())
+    expected = 0.5 ** np.searchsorted(milestones, steps, side="right")  # float64
+    np.testing.assert_allclose(rates, expected, rtol=2e-6, atol=0)
+    with pytest.raises(ConfigError, match="num_points: must be an integer"):
+        schedule_curve(sched, num_points="many")
+
+
 def test_plot_schedule_draws_curve_phases_and_legend():
     import matplotlib
 

@@ -237,6 +237,13 @@ def hyperparameter(
             )
             continue
         values[key] = x
+    if len(values) == 2 and abs(values["stop_value"] - values["start_value"]) > F32_MAX:
+        problems.add(
+            f"{label}.stop_value",
+            f"must differ from `start_value` by at most {F32_MAX:.8g} (the ramp computes "
+            f"|stop_value - start_value| in float32); got {describe(values['stop_value'])} and "
+            f"start_value {describe(values['start_value'])}.",
+        )
     if problems or steps is None or kind is None:
         raise problems.error()
     start = values["start_value"]

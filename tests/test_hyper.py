@@ -205,3 +205,19 @@ def test_values_at_the_float32_edges_are_exact(name, bounds, value):
     got = float(ramp(3))
     assert math.isfinite(got) and (value == 0 or got != 0)
     assert got == pytest.approx(value, rel=2e-7)
+
+
+def test_ends_further_apart_than_float32_holds_are_refused():
+    """start -3e38, stop 3e38 (bounds (-inf, inf)) computed |b - a| = inf: NaN, then inf."""
+    with pytest.raises(ConfigError) as info:
+        lrs.hyperparameter({"start_value": -3e38, "stop_value": 3e38}, 10, name="x",
+                           bounds=(-math.inf, math.inf))  # fmt: skip
+    assert info.value.problems == [
+        "x.stop_value: must differ from `start_value` by at most 3.4028235e+38 (the ramp "
+        "computes |stop_value - start_value| in float32); got 3e+38 and start_value -3e+38."
+    ]
+    ramp = lrs.hyperparameter({"start_value": -1.7e38, "stop_value": 1.7e38}, 10, name="x",
+                              bounds=(-math.inf, math.inf))  # fmt: skip
+    got = np.asarray(ramp(np.arange(12)), np.float64)
+    np.testing.assert_allclose(got, ref("linear", -1.7e38, 1.7e38, 10, np.arange(12)),
+                               rtol=2e-6, atol=2e-6 * 1.7e38)  # fmt: skip

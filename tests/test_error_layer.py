@@ -1,4 +1,4 @@
-"""The error layer (issue 11, items 1, 2 and 5): bounded messages, one ConfigError per input.
+"""The error layer: bounded messages, one ConfigError per input.
 
 Every value shown in a message is described by ``_errors.describe``: bounded in length and
 time, never raising. Every bad argument of the config layer, ``reduce_on_plateau`` and
@@ -104,7 +104,7 @@ def test_collector_caps_the_listed_problems():
     assert str(error).startswith(f"Invalid learning-rate configuration ({MAX_PROBLEMS + 7} ")
 
 
-# ---- item 1: the config layer -------------------------------------------------------------------
+# ---- the config layer --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_builders_take_the_same_path():
     assert line == "learning_rate.step_size: must be <= 2147483647; got an int of 5001 digits."
 
 
-# ---- item 2: num_workers -------------------------------------------------------------------------
+# ---- num_workers --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_bad_num_workers_is_one_problem_and_never_used(workers, shown, scale):
     ]
 
 
-# ---- item 5: reduce_on_plateau ---------------------------------------------------------------------
+# ---- reduce_on_plateau ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_plateau_large_integer_metrics_are_valid(value):
     assert float(state.scale) == 0.5
 
 
-# ---- item 5: lr_range_test -----------------------------------------------------------------------
+# ---- lr_range_test ------------------------------------------------------------------------------
 
 
 def _loss(p, batch):

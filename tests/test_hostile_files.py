@@ -1,4 +1,4 @@
-"""Hostile input files (issue 11, item 3): each refused with one ConfigError naming the file.
+"""Hostile input files: each refused with one ConfigError naming the file.
 
 ``load_input`` and the command line (``check``, ``show``, ``plot``, ``demo -o``) on what is not
 a regular file, on files over the size limit, on YAML alias bombs, on nesting too deep for the
@@ -22,9 +22,6 @@ import pytest
 from lrschedules_jax import ConfigError, load_input
 from lrschedules_jax.cli import main
 from lrschedules_jax.io import MAX_DEPTH, MAX_INPUT_BYTES, MAX_YAML_NODES, read_input
-
-# Skip marks for cases that fail only because of another item of issue 11; the coordinator
-# removes them once that item has landed.
 
 GOOD_SECTION = {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-8}
 
@@ -401,7 +398,7 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------
-# Many keys (the problem cap is item 1 of issue 11)
+# Many keys (the cap on the problems listed)
 
 
 def test_200000_unknown_keys_are_reported_in_bounded_time_and_output(tmp_path, capsys):

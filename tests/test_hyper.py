@@ -1,4 +1,4 @@
-"""Schedules for hyperparameters that are not learning rates (issue 13, item 5).
+"""Schedules for hyperparameters that are not learning rates.
 
 ``lrs.hyperparameter`` ramps in both directions against a float64 evaluation of the formula
 (including ends at 0), validation with ``<name>.<key>`` paths, and the ``learning_rate``

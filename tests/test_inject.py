@@ -20,7 +20,7 @@ S0, E, N = 1e-3, 1e-5, 40
 
 
 def cosine64(k):
-    """SPEC 2: cosine from S0 to E over N steps, float64."""
+    """DeePMD-kit's cosine from S0 to E over N steps, float64."""
     k = np.minimum(np.asarray(k, np.float64), N)
     return E + (S0 - E) * 0.5 * (1 + np.cos(np.pi * k / N))
 

@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_LINE",
     "MAX_PROBLEMS",
     "ConfigError",
     "LegacyInputWarning",
@@ -31,6 +32,9 @@ __all__ = [
 MAX_PROBLEMS = 50
 #: A value's description is cut to about this many characters.
 MAX_REPR = 80
+#: A problem line longer than this is cut in the middle (a safety net: a value in a message
+#: goes through :func:`describe`, so a line is normally a few hundred characters at most).
+MAX_LINE = 1000
 _MAX_ITEMS = 4  # items of a container shown before "..."
 _MAX_DEPTH = 3  # containers nested deeper are shown as [...] / {...}
 _EXACT_DIGITS = 10_000  # ints with more digits than this are described as "about N digits"
@@ -85,7 +89,8 @@ class ConfigError(ValueError):
     Attributes:
       problems: one line per problem, each starting with the key path
         (``learning_rate.decay_steps: ...``); at most :data:`MAX_PROBLEMS` of them, followed by
-        ``... and N more problems.`` when there were more.
+        ``... and N more problems.`` when there were more, each at most :data:`MAX_LINE`
+        characters (a longer one is cut in the middle).
       count: the number of problems found (listed or not).
     """
 
@@ -95,11 +100,19 @@ class ConfigError(ValueError):
         if len(lines) > MAX_PROBLEMS or self.count > len(lines):
             lines = lines[:MAX_PROBLEMS]
             lines.append(f"... and {self.count - len(lines)} more problems.")
-        self.problems = lines
+        self.problems = [_cut(line) for line in lines]
         head = (
             f"Invalid learning-rate configuration ({self.count} problem{'s' * (self.count != 1)}):"
         )
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+def _cut(line: str) -> str:
+    """``line``, or its beginning and end around the count of characters left out."""
+    if len(line) <= MAX_LINE:
+        return line
+    half = MAX_LINE // 2 - 30
+    return f"{line[:half]} ... ({len(line) - 2 * half:,} characters cut) ... {line[-half:]}"
 
 
 def _int_text(value: int) -> str:

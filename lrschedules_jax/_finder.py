@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._errors import ConfigError, Problems
+from ._errors import ConfigError, Problems, describe
 from ._numerics import float_dtype
 
 __all__ = ["LRRangeTestResult", "lr_range_test"]
@@ -116,8 +116,36 @@ _F32_TINY = 1.1754943508222875e-38
 _F32_MAX = 3.4028234663852886e38
 
 
+#: The deepest nesting of lists, tuples and dicts taken in ``batches`` and ``params``; JAX's
+#: pytree flattening is recursive (a RecursionError, raised as a SystemError, at about 1000).
+MAX_DEPTH = 100
+
+
+def _too_deep(tree: Any, limit: int = MAX_DEPTH) -> bool:
+    """True if ``tree`` nests lists, tuples or dicts more than ``limit`` levels (or in a cycle).
+
+    Iterative; a node reached again is walked again only when reached deeper, so a shared
+    (aliased) subtree costs no more than once per depth.
+    """
+    deepest: dict[int, int] = {}
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, (list, tuple, dict)):
+            continue
+        if depth >= limit:
+            return True
+        if deepest.get(id(node), -1) >= depth:
+            continue
+        deepest[id(node)] = depth
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _check(
     loss_fn: Any,
+    params: Any,
     batches: Any,
     optimizer: Any,
     start_lr: Any,
@@ -163,19 +191,23 @@ def _check(
         )
     if progress is not None and not isinstance(progress, bool):
         problems.bad(f"{_NAME}.progress", "True, False or None (automatic)", progress)
-    if _is_stacked(batches):
+    if _too_deep(params):
+        problems.add(f"{_NAME}.params", _DEEP.replace("a batch is", "params are"))
+    if _too_deep(batches):
+        problems.add(f"{_NAME}.batches", _DEEP)
+    elif _is_stacked(batches):
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x in jax.tree.leaves(batches)}
         if None in sizes or len(sizes) != 1 or 0 in sizes:
             problems.add(
                 f"{_NAME}.batches",
                 "every array must have the same, non-zero leading (step) axis; got leading "
-                f"sizes {sorted(map(str, sizes))}.",
+                f"sizes {describe(sorted(map(str, sizes)))}.",
             )
     elif isinstance(batches, Mapping):
         problems.add(
             f"{_NAME}.batches",
             "a dict must hold arrays (NumPy or JAX) with a leading step axis; got values of "
-            f"type {sorted({type(x).__name__ for x in jax.tree.leaves(batches)})}.",
+            f"type {describe(sorted({type(x).__name__ for x in jax.tree.leaves(batches)}))}.",
         )
     elif isinstance(batches, (str, bytes)) or not isinstance(batches, Iterable):
         problems.add(
@@ -184,6 +216,12 @@ def _check(
             f"leading step axis; got {type(batches).__name__}.",
         )
     problems.raise_if_any()
+
+
+_DEEP = (
+    f"nests lists, tuples or dicts more than {MAX_DEPTH} levels deep (or in a cycle); a batch "
+    "is a pytree of arrays."
+)
 
 
 def _batch_source(batches: Any) -> tuple[Any, Callable[[int], Any]]:
@@ -240,7 +278,7 @@ def _check_loss(loss_fn: Callable[[Any, Any], Any], params: Any, batch: Any) -> 
         or out.shape != ()
         or not jnp.issubdtype(out.dtype, jnp.floating)
     ):
-        got = f"shape {out.shape}, dtype {out.dtype}" if hasattr(out, "shape") else repr(out)
+        got = f"shape {out.shape}, dtype {out.dtype}" if hasattr(out, "shape") else describe(out)
         raise ConfigError(
             [f"{_NAME}.loss_fn: must return a scalar floating-point loss; got {got}."]
         )
@@ -317,7 +355,8 @@ def lr_range_test(
       batches: an iterable of batches (cycled if it can be iterated again, else the sweep
         stops when it runs out), or an array, dict or tuple of arrays with a leading step
         axis (``batches[i % len]`` is step ``i``'s batch). Lists are always iterables of
-        batches.
+        batches. Batches (and ``params``) nest lists, tuples and dicts at most
+        :data:`MAX_DEPTH` (100) levels deep.
       optimizer: a factory called once with the learning rate (a schedule), such as
         ``optax.sgd``, ``optax.adam`` or ``functools.partial(optax.sgd, momentum=0.9)``.
       start_lr: the first rate (> 0).
@@ -345,6 +384,7 @@ def lr_range_test(
     """
     _check(
         loss_fn,
+        params,
         batches,
         optimizer,
         start_lr,
@@ -394,6 +434,8 @@ def lr_range_test(
             except StopIteration:
                 stop_reason = "exhausted"
                 break
+            if stacked is None and _too_deep(batch):
+                raise ConfigError([f"{_NAME}.batches[{i}]: {_DEEP}"])
             if i == 0:
                 _check_loss(loss_fn, params, batch if stacked is None else _first(stacked))
             try:

@@ -20,6 +20,7 @@ anywhere in a state (a chain, a ``multi_transform``, a nested inject).
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,6 +31,7 @@ import optax
 from optax._src.base import StatefulSchedule
 from optax.schedules import InjectStatefulHyperparamsState, WrappedSchedule
 
+from ._errors import ConfigError, Problems, describe, key_text
 from ._numerics import float_dtype
 from ._plateau import ReduceOnPlateauState
 
@@ -129,7 +131,12 @@ def inject(
 
     Raises:
       TypeError: if a name in ``static_args`` or in ``hyperparameters`` is not an argument of
-        ``optimizer_factory``.
+        ``optimizer_factory``, or if a hyperparameter is a complex number, or a boolean given
+        for ``learning_rate`` or for an argument whose default is a float (a Python int there
+        is a number: injected as a float).
+      ConfigError: if a number given (or a float default) is not 0 or a normal number of the
+        injected dtype: NaN, infinite, past float32's range (``1e39``, an int too large for
+        a float) or below its smallest normal number (``1e-40``).
 
     Examples:
       >>> import jax.numpy as jnp, optax
@@ -144,12 +151,11 @@ def inject(
       >>> float(lrs.current_lr(state))
       0.0010000000474974513
     """
-    static = {static_args} if isinstance(static_args, str) else set(static_args)
+    static = _static_names(static_args)
     missing = sorted(n for n in static if n not in hyperparameters)
     if missing:
-        raise TypeError(
-            f"`static_args` names {', '.join(f'`{n}`' for n in missing)}, which are not given."
-        )
+        shown = ", ".join(f"`{key_text(n)}`" for n in missing[:8]) + ", ..." * (len(missing) > 8)
+        raise TypeError(f"`static_args` names {shown}, which are not given.")
     given = set(hyperparameters)
     float_defaults: set[str] = set()  # an int given for these is a float (`weight_decay=0`)
     try:
@@ -162,8 +168,9 @@ def inject(
         try:
             bound = signature.bind(**hyperparameters)
         except TypeError as exc:
-            name = getattr(optimizer_factory, "__name__", repr(optimizer_factory))
-            raise TypeError(f"`{name}` cannot take these arguments: {exc}.") from None
+            name = describe(getattr(optimizer_factory, "__name__", optimizer_factory))
+            reason = str(exc) if len(str(exc)) <= 300 else f"{str(exc)[:300]}..."
+            raise TypeError(f"`{name}` cannot take these arguments: {reason}.") from None
         float_defaults = {
             n for n, p in signature.parameters.items() if isinstance(p.default, float)
         }
@@ -176,10 +183,16 @@ def inject(
     schedules: dict[str, Any] = {}
     numeric: dict[str, Any] = {}
     other: dict[str, Any] = {}
+    real = {n for n in hyperparameters if n not in static and (n == _RATE or n in float_defaults)}
+    for name, value in hyperparameters.items():  # every wrong type first, then the values
+        if name not in static:
+            _check_type(name, value, name in real)
+    problems = Problems()
     for name, value in hyperparameters.items():
-        if name in float_defaults and isinstance(value, (int, np.integer)):
-            if not isinstance(value, (bool, np.bool_)):
-                value = float(value)
+        if name in real:
+            value = _as_float(name, value, problems)
+        elif name not in static and isinstance(value, (float, np.floating)):
+            _check_range(name, float(value), value, problems)
         if (
             name in static
             or value is None
@@ -195,6 +208,7 @@ def inject(
             numeric[name] = value
         else:
             other[name] = value
+    problems.raise_if_any()
 
     def values(state: InjectStatefulHyperparamsState | None, extra_args: dict) -> dict:
         dtype = float_dtype()
@@ -241,6 +255,78 @@ def inject(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+_RATE = "learning_rate"
+
+
+def _static_names(static_args: Any) -> set[str]:
+    """``static_args`` as a set of names; TypeError unless a str or an iterable of str."""
+    names = [static_args] if isinstance(static_args, str) else static_args
+    try:
+        names = list(names)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(n, str) for n in names):
+        raise TypeError(
+            "`static_args` must be an argument name or an iterable of names; got "
+            f"{describe(static_args, with_type=True)}."
+        )
+    return set(names)
+
+
+def _is_complex(value: Any) -> bool:
+    if isinstance(value, complex):
+        return True
+    dtype = getattr(value, "dtype", None)
+    try:
+        return dtype is not None and bool(jnp.issubdtype(dtype, jnp.complexfloating))
+    except TypeError:  # not a dtype NumPy or JAX knows
+        return False
+
+
+def _check_type(name: str, value: Any, real: bool) -> None:
+    """TypeError naming ``name`` for a complex value, or a boolean where a real number is
+    meant (``real``: the learning rate, or an argument whose default is a float)."""
+    if _is_complex(value):
+        raise TypeError(
+            f"`{key_text(name)}` must be a real number or a schedule; got "
+            f"{describe(value, with_type=True)}."
+        )
+    if real and isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"`{key_text(name)}` must be a real number or a schedule, not a boolean; got "
+            f"{describe(value, with_type=True)}."
+        )
+
+
+def _as_float(name: str, value: Any, problems: Problems) -> Any:
+    """An integer rate (or float argument) as a float: ``1`` is a number like ``1.0``, injected
+    so that the state holds it (and :func:`current_lr` reads it). A number must be one the
+    injected dtype holds (:func:`_check_range`); any other value is returned unchanged."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, np.integer, float, np.floating)
+    ):
+        return value
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    _check_range(name, number, value, problems)
+    return number if isinstance(value, (int, np.integer)) else value
+
+
+def _check_range(name: str, number: float, value: Any, problems: Problems) -> None:
+    """A number injected must be 0 or a normal number of the injected dtype (float32, float64
+    under x64): finite, not rounded to 0 or inf, and at float32's relative accuracy."""
+    info = jnp.finfo(float_dtype())
+    tiny, big = float(info.tiny), float(info.max)
+    if not (number == 0 or tiny <= abs(number) <= big):  # NaN fails too
+        problems.add(
+            key_text(name),
+            f"must be 0 or a finite number of magnitude in [{tiny:.8g}, {big:.8g}] (a normal "
+            f"{info.dtype.name}, the dtype it is injected in); got {describe(value)}.",
+        )
+
+
 def _states(opt_state: Any, kinds: tuple[type, ...]) -> list[Any]:
     """Every node of ``opt_state`` that is an instance of one of ``kinds``, in tree order."""
     nodes = jax.tree.leaves(opt_state, is_leaf=lambda x: isinstance(x, kinds))
@@ -263,8 +349,9 @@ def current_hyperparams(opt_state: Any) -> dict[str, jax.Array]:
       A new dict ``{name: value}``; empty when nothing is injected.
 
     Raises:
-      ValueError: if two injected states hold a hyperparameter of the same name (pass the
-        part of the state you mean, e.g. ``opt_state.inner_states["encoder"]``).
+      ConfigError: (a ``ValueError``) if two injected states hold a hyperparameter of the same
+        name (pass the part of the state you mean, e.g.
+        ``opt_state.inner_states["encoder"]``).
 
     Examples:
       >>> import jax.numpy as jnp, optax
@@ -279,9 +366,12 @@ def current_hyperparams(opt_state: Any) -> dict[str, jax.Array]:
     for state in _states(opt_state, _INJECT_STATES):
         for name, value in state.hyperparams.items():
             if name in out:
-                raise ValueError(
-                    f"The state holds more than one injected `{name}`; pass the part of the "
-                    "state that holds the one you want."
+                raise ConfigError(
+                    [
+                        "current_hyperparams.opt_state: holds more than one injected "
+                        f"`{key_text(name)}`; "
+                        "pass the part of the state that holds the one you want."
+                    ]
                 )
             out[name] = jnp.asarray(value)  # unwraps containers such as flax nnx's variables
     return out
@@ -308,7 +398,7 @@ def current_lr(opt_state: Any) -> jax.Array:
       A scalar float32 array (float64 under x64).
 
     Raises:
-      ValueError: if the state holds no learning rate, or more than one.
+      ConfigError: (a ``ValueError``) if the state holds no learning rate, or more than one.
 
     Examples:
       >>> import jax.numpy as jnp, optax
@@ -332,15 +422,19 @@ def current_lr(opt_state: Any) -> jax.Array:
     ]
     rates += [s.learning_rate for s in _states(opt_state, (ScaleByScheduleAtStepState,))]
     if not rates:
-        raise ValueError(
-            "The optimizer state holds no learning rate: build the optimizer with "
-            "`lrs.inject(optax.adam, learning_rate=schedule)` (or "
-            "`optax.inject_hyperparams`) so that the rate is kept in the state."
+        raise ConfigError(
+            [
+                "current_lr.opt_state: holds no learning rate: build the optimizer with "
+                "`lrs.inject(optax.adam, learning_rate=schedule)` (or "
+                "`optax.inject_hyperparams`) so that the rate is kept in the state."
+            ]
         )
     if len(rates) > 1:
-        raise ValueError(
-            f"The optimizer state holds {len(rates)} learning rates; pass the part of the "
-            "state that holds the one you want."
+        raise ConfigError(
+            [
+                f"current_lr.opt_state: holds {len(rates)} learning rates; pass the part of "
+                "the state that holds the one you want."
+            ]
         )
     dtype = float_dtype()
     lr = jnp.asarray(rates[0]).astype(dtype)

@@ -17,6 +17,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ._errors import ConfigError
+
 __all__ = ["ScaleByScheduleAtStepState", "scale_by_schedule_at_step", "with_global_step"]
 
 
@@ -29,7 +31,9 @@ def _global_step(extra_args: dict[str, Any], who: str) -> Any:
             "`tx.update(updates, state, params, step=global_step)`."
         )
     if jnp.ndim(step) != 0:
-        raise ValueError(f"`step` must be a scalar; got an array of shape {jnp.shape(step)}.")
+        raise ConfigError(
+            [f"{who}.step: must be a scalar; got an array of shape {jnp.shape(step)}."]
+        )
     return step
 
 

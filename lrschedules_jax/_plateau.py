@@ -80,6 +80,14 @@ def _check(
     problems.raise_if_any()
 
 
+def _is_real(dtype: Any) -> bool:
+    """An integer or floating dtype, NumPy's or JAX's own (bfloat16, the float8 types)."""
+    try:
+        return bool(jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.floating))
+    except TypeError:  # not a dtype NumPy or JAX knows
+        return False
+
+
 def _metric(value: Any) -> Any:
     """The monitored metric as a real scalar (a Python float, or a 0-d real array)."""
     problems = Problems()
@@ -91,11 +99,14 @@ def _metric(value: Any) -> Any:
             "`optax.chain` too); got none.",
         )
     elif hasattr(value, "shape") and hasattr(value, "dtype"):  # an array, traced or not
-        kind = getattr(value.dtype, "kind", "")
         if tuple(value.shape) != ():
             problems.add(path, f"must be a scalar metric; got shape {tuple(value.shape)}.")
-        elif kind not in ("b", "i", "u", "f"):
-            problems.add(path, f"must be a real number; got an array of dtype {value.dtype}.")
+        elif not _is_real(value.dtype):
+            problems.add(
+                path,
+                "must be a real number (an integer or floating dtype: float16, bfloat16, "
+                f"float32, float64, ...); got an array of dtype {value.dtype}.",
+            )
         else:
             return value
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -219,11 +230,13 @@ def reduce_on_plateau(
         del params, extra_args
         value = _metric(value)
         dtype = state.best.dtype
-        if isinstance(value, float):
-            with np.errstate(over="ignore"):  # a float64 beyond float32's range reads inf
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range reads inf
+            if isinstance(value, float):
                 current = jnp.asarray(value, dtype)
-        else:
-            current = value.astype(dtype)
+            elif isinstance(value, (np.ndarray, np.generic)):  # cast by NumPy: an int64 is
+                current = jnp.asarray(np.asarray(value).astype(dtype))  # not cut to int32
+            else:  # a JAX scalar or 0-d array of any real dtype, traced or not
+                current = value.astype(dtype)
 
         better = is_better(current, state.best)
         best = jnp.where(better, current, state.best)

@@ -8,12 +8,16 @@ key path, with exit status 2 and never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["main"]
 
@@ -89,32 +93,48 @@ def _workers(text: str) -> int | str:
         return text
 
 
-def _byte_count(text: str) -> int:
-    """``--max-input-bytes``: a number of bytes >= 1."""
+def _integer(text: str, what: str = "an integer", low: int | None = None) -> int:
+    """``text`` as an int (``low`` or more); a bounded ArgumentTypeError otherwise."""
+    from ._errors import describe
+
     try:
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a number of bytes >= 1; got {text[:40]!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a number of bytes >= 1; got {value}")
+    except ValueError:  # not an integer, or more digits than Python converts
+        raise argparse.ArgumentTypeError(f"must be {what}; got {describe(text)}") from None
+    if low is not None and value < low:
+        raise argparse.ArgumentTypeError(f"must be {what}; got {describe(value)}")
     return value
+
+
+def _count(text: str) -> int:
+    """``--num-steps``, ``--steps-per-epoch``: an integer (its range is checked with the input)."""
+    return _integer(text)
+
+
+def _byte_count(text: str) -> int:
+    """``--max-input-bytes``: a number of bytes >= 1."""
+    return _integer(text, "a number of bytes >= 1", 1)
 
 
 def _step(text: str) -> int:
-    """A step of ``show --at``: an integer >= 0 (a schedule clamps larger ones itself)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {value}")
-    return value
+    """A step of ``show --at``: an integer >= 0 (a schedule holds its last value past its end)."""
+    return _integer(text, "an integer >= 0", 0)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors cut to a few lines (they quote the argument given)."""
+
+    def error(self, message: str) -> NoReturn:
+        if len(message) > _MAX_USAGE_ERROR:
+            message = f"{message[: _MAX_USAGE_ERROR // 2]}... ({len(message):,} characters)"
+        super().error(message)
+
+
+_MAX_USAGE_ERROR = 2000
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="See and check a DeePMD-kit learning-rate schedule before training.",
         epilog="INPUT is a DeePMD-kit input file (JSON or YAML) or a file holding only a "
@@ -129,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     def num_steps_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--num-steps",
-            type=int,
+            type=_count,
             metavar="N",
             help="the number of training steps; overrides the file's training.numb_steps",
         )
@@ -137,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     def input_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--steps-per-epoch",
-            type=int,
+            type=_count,
             metavar="N",
             help="batches per epoch (DeePMD-kit's total_numb_batch), to resolve "
             "training.num_epoch: numb_steps = ceil(num_epoch * N)",
@@ -319,6 +339,7 @@ def _load(
         found = read_input(path, text=_read_stdin(), **options)
     else:
         found = read_input(path, **options)
+        path = found.path  # as messages name it (a very long name is cut)
     lines = list(found.problems)
     if found.section is None:
         raise UserError(lines)
@@ -386,15 +407,40 @@ def _print_notes(item: Loaded) -> None:
 # Commands
 
 
-def _save(fig: Any, output: str | Path) -> Path:
+def _check_format(fig: Any, output: str | Path) -> None:
+    """UserError for an extension matplotlib cannot write (no extension: PNG)."""
+    from ._errors import describe
+    from .io import file_label
+
+    suffix = Path(output).suffix[1:].lower()
+    formats = fig.canvas.get_supported_filetypes()
+    if suffix and suffix not in formats:
+        raise UserError(
+            [
+                f"{file_label(str(output))}: cannot write this image format "
+                f"({describe('.' + suffix)}); the extension picks the format: "
+                f"{', '.join('.' + f for f in sorted(formats))}."
+            ]
+        )
+
+
+def _save(fig: Any, output: str | Path, shown: str | Path | None = None) -> Path:
+    """Write ``fig`` to ``output``; a UserError names ``shown`` (default: ``output``)."""
+    from .io import file_label
+
     out = Path(output)
+    shown = file_label(str(output if shown is None else shown))
+    if "\0" in str(out):
+        raise UserError([f"{shown}: is not a valid file name (it holds a NUL character)."])
+    _check_format(fig, out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(out)
-    except ValueError as exc:  # an extension matplotlib cannot write
-        raise UserError([f"{output}: cannot write this image format: {exc}"]) from None
+    except ValueError as exc:  # the figure cannot be drawn (the format was checked above)
+        reason = str(exc) if len(str(exc)) <= 500 else f"{str(exc)[:500]}..."
+        raise UserError([f"{shown}: cannot draw the figure: {reason}"]) from None
     except OSError as exc:
-        raise UserError([f"{output}: cannot be written: {exc.strerror or exc}."]) from None
+        raise UserError([f"{shown}: cannot be written: {exc.strerror or exc}."]) from None
     return out
 
 
@@ -408,18 +454,67 @@ def _figure(ncols: int = 1) -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Write the demo's files all or none: drawn in a temporary directory, then moved in."""
     from . import make_schedule
-    from .plotting import describe_schedule, plot_schedule
+    from .io import file_label
+    from .plotting import describe_schedule
 
     out_dir = Path(args.output_dir)
+    shown = file_label(str(out_dir))
+    names = [f"{name}{ext}" for name in DEMO_CONFIGS for ext in (".png", ".json")] + ["all.png"]
+    try:
+        blocked = [
+            f"{file_label(str(out_dir / name))}: is a directory or another non-file; demo "
+            "writes a file there."
+            for name in names
+            if (out_dir / name).exists() and not (out_dir / name).is_file()
+        ]
+        created = _missing_dirs(out_dir)
+    except (OSError, ValueError) as exc:  # a name too long, a NUL character
+        reason = getattr(exc, "strerror", None) or "not a valid directory name"
+        raise UserError([f"{shown}: cannot be used as the output directory: {reason}."]) from None
+    if blocked:
+        raise UserError(blocked)
+    what = "create the directory"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError([f"{out_dir}: cannot create the directory: {exc.strerror}."]) from None
+        what = "write in the directory"
+        work = Path(tempfile.mkdtemp(prefix=".lrschedules-demo-", dir=out_dir))
+    except (OSError, ValueError) as exc:  # (ValueError: a NUL character in the name)
+        _remove_dirs(created)
+        reason = getattr(exc, "strerror", None) or exc
+        raise UserError([f"{shown}: cannot {what}: {reason}."]) from None
     schedules = {
         name: make_schedule(config, DEMO_NUM_STEPS) for name, config in DEMO_CONFIGS.items()
     }
-    written: list[tuple[Path, str]] = []
+    done = False
+    try:
+        _draw_demo(schedules, work, out_dir)
+        _move_all(work, out_dir, names)
+        done = True
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if not done:
+            _remove_dirs(created)
+    written = [
+        (out_dir / f"{name}{ext}", describe_schedule(schedule) if ext == ".png" else what)
+        for name, schedule in schedules.items()
+        for ext, what in ((".png", ""), (".json", "its DeePMD-kit input"))
+    ]
+    written.append((out_dir / "all.png", "all three on one figure"))
+    print(f"Wrote {len(written)} files to {out_dir.resolve()}:")
+    width = max(len(p.name) for p, _ in written)
+    for path, what in written:
+        print(f"  {path.name:<{width}}  {what}")
+    print(f"Next: {PROG} show {out_dir / 'wsd.json'}")
+    print(f"      {PROG} plot YOUR_INPUT.json {out_dir / 'exp.json'} -o compare.png --log")
+    return EXIT_OK
+
+
+def _draw_demo(schedules: dict[str, Any], work: Path, out_dir: Path) -> None:
+    """The demo's figures and inputs, written in ``work`` (messages name ``out_dir``)."""
+    from .plotting import plot_schedule
+
     for name, schedule in schedules.items():
         fig, (lin, log) = _figure(2)
         plot_schedule(schedule, ax=lin, color=_COLORS[name])
@@ -427,18 +522,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         lin.set_title(f"{name} (linear axis)")
         log.set_title(f"{name} (log axis)")
         log.get_legend().remove()
-        png = _save(fig, out_dir / f"{name}.png")
-        config_file = out_dir / f"{name}.json"
+        _save(fig, work / f"{name}.png", shown=out_dir / f"{name}.png")
         text = json.dumps(
             {"learning_rate": DEMO_CONFIGS[name], "training": {"numb_steps": DEMO_NUM_STEPS}},
             indent=4,
         )
         try:
-            config_file.write_text(text + "\n")
-        except OSError as exc:  # a directory of that name, no permission, a full disk
-            raise UserError([f"{config_file}: cannot be written: {exc.strerror or exc}."]) from None
-        written.append((png, describe_schedule(schedule)))
-        written.append((config_file, "its DeePMD-kit input"))
+            (work / f"{name}.json").write_text(text + "\n")
+        except OSError as exc:  # no permission, a full disk
+            raise UserError(
+                [f"{out_dir / f'{name}.json'}: cannot be written: {exc.strerror or exc}."]
+            ) from None  # (out_dir is a directory that exists: its name is not too long)
     fig, (lin, log) = _figure(2)
     for name, schedule in schedules.items():
         plot_schedule(schedule, ax=lin, color=_COLORS[name])
@@ -449,22 +543,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lin.get_legend().remove()
     log.get_legend().remove()
     fig.legend(handles, labels, loc="outside lower center", fontsize="small", frameon=False)
-    all_png = _save(fig, out_dir / "all.png")
-    written.append((all_png, "all three on one figure"))
+    _save(fig, work / "all.png", shown=out_dir / "all.png")
 
-    print(f"Wrote {len(written)} files to {out_dir.resolve()}:")
-    width = max(len(p.name) for p, _ in written)
-    for path, what in written:
-        print(f"  {path.name:<{width}}  {what}")
-    print(f"Next: {PROG} show {out_dir / 'wsd.json'}")
-    print(f"      {PROG} plot YOUR_INPUT.json {out_dir / 'exp.json'} -o compare.png --log")
-    return EXIT_OK
+
+def _move_all(work: Path, out_dir: Path, names: list[str]) -> None:
+    """Move ``work/name`` to ``out_dir/name`` for every name, or (on failure) none of them.
+
+    A file already at ``out_dir/name`` (an earlier demo) is replaced; on failure the files
+    moved so far are taken back and the earlier ones restored.
+    """
+    from .io import file_label
+
+    backup = work / ".replaced"
+    backup.mkdir()
+    done: list[tuple[str, bool]] = []  # (name, an earlier file was kept in `backup`)
+    try:
+        for name in names:
+            target = out_dir / name
+            kept = target.is_file()
+            if kept:
+                os.replace(target, backup / name)
+            done.append((name, kept))
+            os.replace(work / name, target)
+    except OSError as exc:
+        for name, kept in reversed(done):
+            with contextlib.suppress(OSError):
+                (out_dir / name).unlink(missing_ok=True)
+                if kept:
+                    os.replace(backup / name, out_dir / name)
+        raise UserError(
+            [
+                f"{file_label(str(out_dir))}: cannot move the demo's files in: "
+                f"{exc.strerror or exc}; none written."
+            ]
+        ) from None
+
+
+def _missing_dirs(path: Path) -> list[Path]:
+    """The directories ``mkdir(parents=True)`` would create for ``path``, deepest first."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _remove_dirs(paths: list[Path]) -> None:
+    """Remove the (empty) directories ``paths`` in order, ignoring any that cannot be."""
+    for path in paths:
+        with contextlib.suppress(OSError, ValueError):
+            path.rmdir()
 
 
 _COLORS = {"exp": "tab:blue", "cosine": "tab:orange", "wsd": "tab:green"}
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from ._errors import ConfigError
     from .plotting import describe_schedule, plot_schedule
 
     loaded, problems = [], []
@@ -488,13 +623,19 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for item in loaded:
         _print_notes(item)
     fig, (ax,) = _figure()
+    _check_format(fig, args.output)  # before the work of drawing
     for item in loaded:
-        plot_schedule(
-            item.schedule,
-            ax=ax,
-            log=args.log,
-            label=f"{item.path}: {describe_schedule(item.schedule)}",
-        )
+        try:
+            plot_schedule(
+                item.schedule,
+                ax=ax,
+                log=args.log,
+                label=f"{item.path}: {describe_schedule(item.schedule)}",
+            )
+        except ConfigError as exc:  # a rate that is not finite: nothing to draw
+            problems += [f"{item.path}: {problem}" for problem in exc.problems]
+    if problems:
+        raise UserError(problems)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize="small", frameon=False)
     steps = sorted({item.num_steps for item in loaded})
     ax.set_title(

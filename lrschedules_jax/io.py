@@ -30,13 +30,14 @@ import numbers
 import os
 import re
 import stat
+import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ._compat import CompatError, convert_input
-from ._errors import ConfigError, LegacyInputWarning, describe
+from ._errors import ConfigError, LegacyInputWarning, Problems, as_real, describe, key_text
 from ._numerics import INT32_MAX
 
 __all__ = [
@@ -161,7 +162,8 @@ class InputFile:
     """What :func:`read_input` found in one file, problems included (for the command line).
 
     Attributes:
-      path: the file name as given.
+      path: the file name as given (cut in the middle past 256 characters), as messages
+        name it.
       section: the ``learning_rate`` section (converted, comments dropped, legacy warmup keys
         moved in), or None if the file could not be read or has none.
       num_steps: the step count (``training.numb_steps``, an alias, or resolved from
@@ -206,10 +208,12 @@ def read_input(
     With ``text``, that text is parsed (JSON if it starts with ``{``, else YAML) and ``path``
     only names it in messages (``<stdin>``).
     """
-    name = os.fspath(path)
+    given = os.fspath(path)
+    name = file_label(given)
     try:
+        max_bytes = _check_options(max_bytes, strict, extensions, steps_per_epoch)
         if text is None:
-            data, is_yaml = _read(Path(name), name, _check_max_bytes(max_bytes))
+            data, is_yaml = _read(Path(given), name, max_bytes)
         else:
             data, is_yaml = _parse(text, name, ".json" if text.lstrip()[:1] == "{" else "")
     except ConfigError as exc:
@@ -344,7 +348,8 @@ def _misspelled_sections(data: Mapping[str, Any], name: str) -> list[str]:
         for key in data:
             if isinstance(key, str) and difflib.get_close_matches(key, [wanted], cutoff=0.75):
                 lines.append(
-                    f"{name}: {key}: is not a DeePMD-kit section; did you mean `{wanted}`?"
+                    f"{name}: {key_text(key)}: is not a DeePMD-kit section; did you mean "
+                    f"`{wanted}`?"
                 )
     return lines
 
@@ -357,7 +362,7 @@ def _read(path: Path, name: str, max_bytes: int = MAX_INPUT_BYTES) -> tuple[Any,
     limits of :data:`MAX_DEPTH` and :data:`MAX_YAML_NODES`: every failure of the parsers
     becomes one problem naming the file.
     """
-    return _parse(_read_text(name, max_bytes), name, path.suffix.lower())
+    return _parse(_read_text(os.fspath(path), name, max_bytes), name, path.suffix.lower())
 
 
 def _parse(text: str, name: str, suffix: str) -> tuple[Any, bool]:
@@ -389,14 +394,35 @@ _FILE_KINDS = (
 )
 
 
-def _check_max_bytes(max_bytes: Any) -> int:
+def _check_options(max_bytes: Any, strict: Any, extensions: Any, steps_per_epoch: Any) -> int:
+    """The options of :func:`load_input` checked (one ConfigError for all); ``max_bytes``.
+
+    ``steps_per_epoch`` is checked whether the file needs it or not (a bad value is never
+    silently unused); whether it fits the file (an int for ``num_epoch``, a mapping for
+    ``num_epoch_dict``) is checked with the file.
+
+    ``max_bytes`` beyond what a file can hold is taken as "no limit" (the file is read in
+    chunks, so memory follows the file's size, never the limit).
+    """
+    problems = Problems()
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Integral):
-        raise ConfigError(
-            [f"max_bytes: must be a positive integer; got a {type(max_bytes).__name__}."]
+        problems.add(
+            "max_bytes", f"must be a positive integer; got {describe(max_bytes, with_type=True)}."
         )
-    if max_bytes < 1:
-        raise ConfigError(["max_bytes: must be a positive integer."])
-    return int(max_bytes)
+    elif max_bytes < 1:
+        problems.add("max_bytes", f"must be a positive integer; got {describe(max_bytes)}.")
+    for key, value in (("strict", strict), ("extensions", extensions)):
+        if not isinstance(value, bool):
+            problems.add(key, f"must be True or False; got {describe(value, with_type=True)}.")
+    counts = steps_per_epoch.values() if isinstance(steps_per_epoch, Mapping) else [steps_per_epoch]
+    if steps_per_epoch is not None and not all(_is_count(n) for n in counts):
+        problems.add(
+            "steps_per_epoch",
+            f"must be an integer in [1, {INT32_MAX}] (or, for a multi-task input, a mapping "
+            f"from each model branch to one); got {describe(steps_per_epoch)}.",
+        )
+    problems.raise_if_any()
+    return min(int(max_bytes), sys.maxsize - 1)
 
 
 def _not_regular(name: str, mode: int) -> ConfigError | None:
@@ -406,15 +432,16 @@ def _not_regular(name: str, mode: int) -> ConfigError | None:
     return ConfigError([f"{name}: is {kind}, not an input file."])
 
 
-def _read_text(name: str, max_bytes: int) -> str:
-    """The text of the regular file ``name``, refused before reading if over ``max_bytes``."""
+def _read_text(path: str, name: str, max_bytes: int) -> str:
+    """The text of the regular file ``path`` (``name`` in messages), refused before reading if
+    over ``max_bytes``."""
     try:
-        error = _not_regular(name, os.stat(name).st_mode)
+        error = _not_regular(name, os.stat(path).st_mode)
         if error is not None:  # refused without opening: a FIFO would block, a device act
             raise error
         # O_NONBLOCK: should the file be replaced by a FIFO after the stat, opening it does
         # not wait for a writer, and the fstat below refuses it.
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as file:
             info = os.fstat(file.fileno())
             error = _not_regular(name, info.st_mode)
@@ -422,7 +449,7 @@ def _read_text(name: str, max_bytes: int) -> str:
                 raise error
             if info.st_size > max_bytes:
                 raise ConfigError([_too_big(name, f"{info.st_size:,} bytes", max_bytes)])
-            data = file.read(max_bytes + 1)  # a file that grows, or reports no size (/proc)
+            data = _read_at_most(file, max_bytes + 1)  # a file that grows, or has no size
     except ConfigError:
         raise
     except FileNotFoundError:
@@ -430,13 +457,45 @@ def _read_text(name: str, max_bytes: int) -> str:
     except OSError as exc:
         raise ConfigError([f"{name}: cannot be read: {exc.strerror or _short(exc)}."]) from None
     except ValueError:  # a NUL character in the name
-        raise ConfigError([f"{name!r}: is not a valid file name."]) from None
+        raise ConfigError([f"{describe(name)}: is not a valid file name."]) from None
     if len(data) > max_bytes:
         raise ConfigError([_too_big(name, "longer", max_bytes)])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{name}: is not a UTF-8 text file ({exc.reason})."]) from None
+
+
+def _read_at_most(file: Any, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``file``, read in chunks: memory follows what the file holds
+    (``file.read(limit)`` would allocate ``limit`` bytes at once)."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = file.read(min(_CHUNK, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+_CHUNK = 1 << 20
+
+
+def file_label(name: Any) -> str:
+    """A file name as shown in messages: itself, or cut in the middle past 256 characters.
+
+    (A name given by a program can be megabytes long; the file system refuses it, and the
+    message saying so stays short.)
+    """
+    text = name if isinstance(name, str) else describe(name)
+    if len(text) <= _MAX_NAME:
+        return text
+    head, tail = text[: _MAX_NAME // 2 - 20], text[-_MAX_NAME // 2 + 20 :]
+    return f"{head}...({len(text):,} characters)...{tail}"
+
+
+_MAX_NAME = 256
 
 
 def _too_big(name: str, size: str, max_bytes: int) -> str:
@@ -715,14 +774,17 @@ class _StepCount:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self._add(path, f"must be a number of epochs; got {describe(value, with_type=True)}.")
             return None
-        if not (math.isfinite(value) and value > 0):
+        epochs = as_real(value)  # an int too large for a float is None, not an OverflowError
+        if epochs is None and isinstance(value, int) and value > 0:
+            return math.inf  # (then above the step limit)
+        if epochs is None or not epochs > 0:
             self._add(
                 path,
-                "must be a positive number of epochs (DeePMD-kit refuses it); got "
-                f"{describe(value)}.",
+                "must be a positive, finite number of epochs (DeePMD-kit refuses a number "
+                f"<= 0); got {describe(value)}.",
             )
             return None
-        return float(value)
+        return epochs
 
     def _from_epochs(
         self, value: Any, path: str, steps_per_epoch: int | Mapping[str, int] | None
@@ -746,13 +808,17 @@ class _StepCount:
                 f"{describe(steps_per_epoch)}.",
             )
             return None, path
-        steps = math.ceil(epochs * steps_per_epoch)
-        if steps > INT32_MAX:
+        total = epochs * steps_per_epoch  # inf past the float range: refused, not ceil'd
+        if not total <= INT32_MAX:
             self._add(
-                path, f"{describe(value)} * {steps_per_epoch} steps per epoch is above {INT32_MAX}."
+                path,
+                f"{describe(value)} * {steps_per_epoch} steps per epoch is above {INT32_MAX} "
+                "steps.",
             )
             return None, path
-        return steps, f"ceil({path} {value!r} * {steps_per_epoch} steps per epoch)"
+        return math.ceil(total), (
+            f"ceil({path} {describe(value)} * {steps_per_epoch} steps per epoch)"
+        )
 
     def _from_epoch_dict(
         self, epoch_dict: Any, steps_per_epoch: int | Mapping[str, int] | None
@@ -761,7 +827,7 @@ class _StepCount:
         if not isinstance(epoch_dict, Mapping):
             self._add(path, f"must map model branches to epochs; got {describe(epoch_dict)}.")
             return None, path
-        epochs = {k: self._epochs(v, f"{path}.{k}") for k, v in epoch_dict.items()}
+        epochs = {k: self._epochs(v, f"{path}.{key_text(k)}") for k, v in epoch_dict.items()}
         if any(v is None for v in epochs.values()):
             return None, path
         if steps_per_epoch is None:
@@ -775,8 +841,8 @@ class _StepCount:
         if not isinstance(steps_per_epoch, Mapping) or set(steps_per_epoch) != set(epochs):
             self._add(
                 "steps_per_epoch",
-                f"must map every branch of {path} ({', '.join(map(str, epochs))}) to its "
-                f"batches per epoch; got {describe(steps_per_epoch)}.",
+                f"must map every branch of {path} ({_names(epochs)}) to its batches per "
+                f"epoch; got {describe(steps_per_epoch)}.",
             )
             return None, path
         if not all(_is_count(n) for n in steps_per_epoch.values()):
@@ -785,11 +851,17 @@ class _StepCount:
             )
             return None, path
         total = sum(epochs[k] * steps_per_epoch[k] for k in epochs)  # type: ignore[operator]
-        steps = math.ceil(total)
-        if steps > INT32_MAX:
-            self._add(path, f"gives {steps} steps, above {INT32_MAX}.")
+        if not total <= INT32_MAX:  # inf past the float range: refused, not ceil'd
+            self._add(path, f"gives {total:.10g} steps, above {INT32_MAX}.")
             return None, path
-        return steps, f"ceil(sum of {path} * steps per epoch)"
+        return math.ceil(total), f"ceil(sum of {path} * steps per epoch)"
+
+
+def _names(keys: Any, limit: int = 8) -> str:
+    """``a, b, c``: the first ``limit`` keys, each bounded, then how many more."""
+    keys = list(keys)
+    shown = ", ".join(key_text(k) for k in keys[:limit])
+    return shown + (f", ... ({len(keys)} in all)" if len(keys) > limit else "")
 
 
 def _is_count(value: Any) -> bool:
@@ -818,7 +890,7 @@ def yaml_float_hints(section: Mapping[str, Any]) -> list[str]:
     Only numbers a YAML 1.1 reader does not take as floats when unquoted are reported.
     """
     return [
-        f"hint: {SECTION}.{key}: YAML 1.1 (PyYAML, which DeePMD-kit also uses) reads "
+        f"hint: {SECTION}.{key_text(key)}: YAML 1.1 (PyYAML, which DeePMD-kit also uses) reads "
         f"{value} as a string; write it with a decimal point and a signed exponent, "
         f"for example {_yaml11_float(value)}."
         for key, value in section.items()
@@ -828,8 +900,8 @@ def yaml_float_hints(section: Mapping[str, Any]) -> list[str]:
 
 def _yaml_reads_as_string(value: Any) -> bool:
     """True for a string that looks like a number but that YAML 1.1 reads as a string."""
-    if not isinstance(value, str) or not _FLOAT_LIKE.match(value.strip()):
-        return False
+    if not isinstance(value, str) or len(value) > 64 or not _FLOAT_LIKE.match(value.strip()):
+        return False  # (a number spelled in more than 64 characters gets no hint)
     import yaml
 
     return isinstance(yaml.safe_load(value), str)

@@ -28,14 +28,19 @@ _JUMP_RTOL = 1e-6
 
 
 def _as_schedule(schedule_or_config: Any, num_steps: int | None, num_workers: Any) -> Schedule:
+    from ._errors import ConfigError, describe
+
     if isinstance(schedule_or_config, Schedule):
         if num_steps is not None and num_steps != schedule_or_config.num_steps:
-            raise ValueError(
-                f"`num_steps` ({num_steps}) differs from the schedule's own num_steps "
-                f"({schedule_or_config.num_steps}); leave it out when passing a Schedule."
+            raise ConfigError(
+                [
+                    f"num_steps: {describe(num_steps)} differs from the schedule's own "
+                    f"num_steps ({schedule_or_config.num_steps}); leave it out when passing a "
+                    "Schedule."
+                ]
             )
         return schedule_or_config
-    from .config import ConfigError, make_schedule
+    from .config import make_schedule
 
     if num_steps is None and isinstance(schedule_or_config, Mapping):
         raise ConfigError(
@@ -50,7 +55,7 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
     One compilation per schedule instead of one per primitive: evaluating a schedule eagerly
     compiles each of its dozens of small operations for every new array shape.
     """
-    steps = np.asarray(steps, dtype=np.int64).clip(0, INT32_MAX).astype(np.int32)
+    steps = _int32_steps(steps)
     try:
         compiled = _compiled(schedule)
     except TypeError:  # a schedule holding arrays is not hashable
@@ -58,6 +63,18 @@ def evaluate(schedule: Schedule, steps: Any) -> np.ndarray:
 
         compiled = jax.jit(schedule.__call__)
     return np.asarray(compiled(steps), dtype=np.float64)
+
+
+def _int32_steps(steps: Any) -> np.ndarray:
+    """``steps`` clipped to ``[0, 2**31 - 1]`` as int32: a schedule holds its value there on.
+
+    Python ints past int64 (``2**63``) are clipped too, not refused with an OverflowError.
+    """
+    try:
+        array = np.asarray(steps, dtype=np.int64)
+    except OverflowError:
+        array = np.asarray(np.clip(np.asarray(steps, dtype=object), 0, INT32_MAX), np.int64)
+    return array.clip(0, INT32_MAX).astype(np.int32)
 
 
 @functools.lru_cache(maxsize=64)
@@ -82,40 +99,90 @@ def schedule_curve(
     even integer grid. The returned points are an even grid of about ``num_points`` steps,
     every phase boundary and the steps on both sides of every stair (a value change between
     two constant runs), so stepped schedules are drawn as stairs whatever their length.
+    Past 262,144 steps the evaluation runs in chunks of that size, so that memory stays a few
+    megabytes however long the run.
 
     Args:
       schedule: the schedule to evaluate.
-      num_points: the number of evenly spaced steps (stair edges come on top).
+      num_points: the number of evenly spaced steps (stair edges come on top), an integer
+        >= 1 (at most one per step).
       end: the last step drawn.
 
     Returns:
       ``(steps, rates)``: two 1-D arrays of the same length, steps increasing.
+
+    Raises:
+      ConfigError: if ``num_points`` is not an integer >= 1.
     """
+    from ._errors import Problems
+
+    problems = Problems()
+    points = problems.integer("num_points", num_points, 1, 2**63 - 1)
+    problems.raise_if_any()
+    assert points is not None
     if end is None:
         end = schedule.num_steps + max(1, int(PAST_END * schedule.num_steps))
     end = int(min(max(end, 1), INT32_MAX))
-    if end + 1 <= _DENSE_MAX:
-        dense = np.arange(end + 1, dtype=np.int64)
-    else:
-        # An even integer grid; increasing because end >= _DENSE_MAX - 1.
-        dense = np.arange(_DENSE_MAX, dtype=np.int64) * end // (_DENSE_MAX - 1)
-    rates = evaluate(schedule, dense)
+    length = min(end + 1, _DENSE_MAX)  # the dense steps: every step, or an even grid
 
-    grid = np.unique(np.linspace(0, len(dense) - 1, max(2, num_points)).round().astype(np.int64))
+    def dense(i: np.ndarray) -> np.ndarray:  # the i-th dense step; increasing
+        return i if end + 1 <= _DENSE_MAX else i * end // (_DENSE_MAX - 1)
+
+    grid = np.unique(
+        np.linspace(0, length - 1, min(max(2, points), length)).round().astype(np.int64)
+    )
     marks = [b for b in schedule.boundaries().values() if 0 <= b <= end]
-    near = np.searchsorted(dense, np.asarray(marks, dtype=np.int64))
-    keep = [grid, near, np.maximum(near - 1, 0)]
-    # Stair edges: a jump between two runs of equal values (a staircase, not a smooth decay).
-    change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(np.abs(rates[1:]), np.abs(rates[:-1]))
-    flat = ~change
-    edge = np.zeros_like(change)
-    edge[1:-1] = change[1:-1] & flat[:-2] & flat[2:]
-    (jumps,) = np.nonzero(edge)
-    if len(jumps) <= 4 * num_points:
-        keep += [jumps, jumps + 1]
+    near = np.asarray([_first_at_or_after(dense, length, m) for m in marks], np.int64)
+    fixed = np.unique(np.concatenate([grid, near, np.maximum(near - 1, 0)]))
+    # (lo, hi, first): the dense indices lo..hi-1 are this window's, index[k] is first + k.
+    if length <= _CHUNK:  # one evaluation of every dense step
+        windows = [(0, length, 0)]
+    else:  # windows of one shape (one compilation): the chunk, 1 step before, 2 after
+        windows = [(lo, min(lo + _CHUNK, length), lo - 1) for lo in range(0, length, _CHUNK)]
+    values: dict[int, float] = {}
+    jumps: list[np.ndarray] = []
+    count = 0
+    for lo, hi, first in windows:
+        size = length if length <= _CHUNK else _CHUNK + 3
+        index = np.arange(first, first + size, dtype=np.int64).clip(0, length - 1)
+        rates = evaluate(schedule, dense(index))
+        # Stair edges: a jump between two runs of equal values (a staircase, not a decay).
+        with np.errstate(invalid="ignore"):  # inf - inf: not a stair
+            change = np.abs(np.diff(rates)) > _JUMP_RTOL * np.maximum(
+                np.abs(rates[1:]), np.abs(rates[:-1])
+            )
+        i = np.arange(max(lo, 1), min(hi, length - 2), dtype=np.int64)
+        p = i - first  # change[p] compares steps i and i + 1
+        found = i[change[p] & ~change[p - 1] & ~change[p + 1]]
+        count += len(found)
+        if count > 4 * points:  # too many to draw each: the grid shows them
+            found = found[:0]
+        jumps.append(found)
+        wanted = np.concatenate([fixed[(fixed >= lo) & (fixed < hi)], found, found + 1])
+        wanted = wanted[wanted < length]
+        values.update(zip(wanted.tolist(), rates[wanted - first].tolist(), strict=True))
+    keep = [fixed]
+    if count <= 4 * points:
+        keep += [*jumps, *(j + 1 for j in jumps)]
     idx = np.unique(np.concatenate(keep))
-    idx = idx[(idx >= 0) & (idx < len(dense))]
-    return dense[idx], rates[idx]
+    idx = idx[(idx >= 0) & (idx < length)]
+    return dense(idx), np.asarray([values[i] for i in idx.tolist()], np.float64)
+
+
+#: Past this many dense steps the curve is evaluated in windows of this size.
+_CHUNK = 1 << 18
+
+
+def _first_at_or_after(dense: Any, length: int, step: int) -> int:
+    """The first index ``i < length`` with ``dense(i) >= step`` (``step <= dense(length - 1)``)."""
+    lo, hi = 0, length - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if int(dense(np.int64(mid))) >= step:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def describe_schedule(schedule: Schedule) -> str:
@@ -217,7 +284,9 @@ def plot_schedule(
       The Axes drawn on.
 
     Raises:
-      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid.
+      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid, if
+        ``num_steps`` is given with a Schedule of another length, or if the schedule's rate is
+        not finite (inf or NaN) at a step drawn.
 
     Examples:
       >>> import matplotlib
@@ -241,6 +310,7 @@ def plot_schedule(
             plot_schedule(row, ax=ax, label=name, **kwargs, **line_kwargs)
         return ax
     steps, rates = schedule_curve(schedule, num_points=num_points)
+    _check_finite(steps, rates)
     if label is None:
         label = describe_schedule(schedule)
     (line,) = ax.plot(steps, rates, label=label, **line_kwargs)
@@ -259,6 +329,27 @@ def plot_schedule(
     if label and not label.startswith("_"):
         ax.legend(fontsize="small")
     return ax
+
+
+def _check_finite(steps: np.ndarray, rates: np.ndarray) -> None:
+    """A ConfigError naming the first step whose rate is not finite: nothing to draw there.
+
+    A learning rate must be a finite float32; a schedule that overflows float32 (a product of
+    rates near its largest value, say) is reported instead of drawn as an empty figure.
+    """
+    bad = np.flatnonzero(~np.isfinite(rates))
+    if len(bad):
+        from ._errors import ConfigError
+
+        i = int(bad[0])
+        raise ConfigError(
+            [
+                f"learning_rate: is not a finite float32 number at {len(bad):,} of the "
+                f"{len(rates):,} steps drawn (the first: {float(rates[i])} at step "
+                f"{int(steps[i]):,}), so the curve cannot be drawn; check the values that "
+                "multiply the rate (start_lr, the factors of a product, num_workers)."
+            ]
+        )
 
 
 def _mark_phases(ax: Axes, schedule: Schedule, color: Any) -> None:

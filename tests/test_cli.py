@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrschedules_jax import ConfigError, json_schema, make_schedule, plot_schedule
+from lrschedules_jax import ConfigError, json_schema, load_input, make_schedule, plot_schedule
 from lrschedules_jax.cli import DEMO_CONFIGS, main, milestones
 from lrschedules_jax.plotting import describe_schedule, schedule_curve
 
@@ -331,7 +331,12 @@ def test_user_errors_exit_2_with_a_message_and_no_traceback(capsys, monkeypatch,
 def test_plot_reports_an_unwritable_output(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(DATA)
     assert main(["plot", "water_wsd.yaml", "-o", str(tmp_path / "out.nosuchformat")]) == 2
-    assert "cannot write this image format" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert (
+        f"{tmp_path / 'out.nosuchformat'}: cannot write this image format ('.nosuchformat'); "
+        in err
+    )
+    assert ".pdf, .pgf, .png," in err and not (tmp_path / "out.nosuchformat").exists()
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert main(["plot", "water_wsd.yaml", "-o", str(blocker / "out.png")]) == 2
@@ -377,6 +382,32 @@ def test_curve_is_exact_at_integer_steps_and_shows_every_stair():
     # Both sides of each of the 100 stairs are drawn, although num_points is only 300.
     jumps = 500 + 1000 * np.arange(1, 101)
     assert set(jumps) <= set(steps) and set(jumps - 1) <= set(steps)
+
+
+def test_curve_of_a_long_run_is_chunked_with_bounded_memory():
+    """Past 262,144 steps the curve is evaluated in windows (it held 4M float64 rates and
+    their differences at once: 208 MiB for any run of 4M steps or more); stairs at and around
+    the window edges are still found, and the values are the schedule's."""
+    import tracemalloc
+
+    milestones = [262_143, 262_144, 262_146, 524_288, 1_000_000]
+    sched = make_schedule(
+        {"type": "multistep", "start_lr": 1.0, "milestones": milestones, "gamma": 0.5}, 1_200_000
+    )
+    tracemalloc.start()
+    try:
+        steps, rates = schedule_curve(sched, num_points=300)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 2**20, peak
+    assert np.all(np.diff(steps) > 0) and steps[0] == 0 and steps[-1] == 1_260_000
+    # both sides of the stairs between constant runs (262,144 lies inside a run of 1 step)
+    assert {262_142, 262_143, 524_287, 524_288, 999_999, 1_000_000} <= set(steps.tolist())
+    expected = 0.5 ** np.searchsorted(milestones, steps, side="right")  # float64
+    np.testing.assert_allclose(rates, expected, rtol=2e-6, atol=0)
+    with pytest.raises(ConfigError, match="num_points: must be an integer"):
+        schedule_curve(sched, num_points="many")
 
 
 def test_plot_schedule_draws_curve_phases_and_legend():
@@ -432,3 +463,72 @@ def test_describe_schedule_names_type_and_key_parameters():
         "exp 0.001 → 1e-08, decay_steps 10, smooth, warmup 10 (start factor 0.1), "
         "x2 (4 workers, sqrt)"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments at their limits: exit 2 with a bounded message, or the right answer
+
+
+def test_show_at_steps_past_int64_print_the_held_value(capsys, monkeypatch):
+    """`show --at 9223372036854775808` was an OverflowError (NumPy's int64 conversion): every
+    step past the end holds the last value (cosine: stop_lr), as the schedule itself gives."""
+    monkeypatch.chdir(DATA)
+    steps = ["9223372036854775808", "0", str(2**31), str(10**30), "500000"]
+    assert main(["show", "water_wsd.yaml", "--num-steps", "1000000", "--at", *steps]) == 0
+    rows = show_table(capsys.readouterr().out)
+    section, _ = load_input(DATA / "water_wsd.yaml")
+    schedule = make_schedule(section, 1_000_000)
+    assert [step for _, step, _ in rows] == [int(x) for x in steps]
+    end = float(schedule(1_000_000))  # float64: 2e-3 * 1e-3 at the end, held after it
+    assert end == pytest.approx(2e-6, rel=1e-6)
+    for _, step, rate in rows:
+        want = end if step >= 1_000_000 else float(schedule(step))
+        assert rate == pytest.approx(want, rel=1e-6), step
+    assert main(["show", "water_wsd.yaml", "--at", "9223372036854775808", "--json"]) == 0
+    (rate,) = json.loads(capsys.readouterr().out)["rates"]
+    assert rate["step"] == 2**63 and rate["milestone"] == "at"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["show", "water_wsd.yaml", "--at", "9" * 5000], "argument --at: must be an integer >= 0; got '9999"),
+        (["show", "water_wsd.yaml", "--at", "-" + "9" * 4000], "got an int of 4000 digits"),
+        (["show", "water_wsd.yaml", "--num-steps", "x" * 100_000], "(a str of 100000 characters)"),
+        (["check", "water_wsd.yaml", "--steps-per-epoch", "1" * 5000], "(a str of 5000 characters)"),
+        (["plot", "water_wsd.yaml", "--max-input-bytes", "-" + "9" * 400], "got an int of 400 digits"),
+        (["x" * 100_000], "(100,"),
+        (["check", "water_wsd.yaml", "--" + "y" * 100_000], "(100,"),
+    ],
+    ids=["at-5000-digits", "at-negative", "num-steps", "steps-per-epoch", "max-bytes", "command",
+         "option"],
+)  # fmt: skip
+def test_usage_errors_are_bounded(capsys, monkeypatch, argv, message):
+    """argparse quotes the argument given: an argument of 100,000 characters made a message
+    of that size; the digits of a 5000-digit step made a ValueError of Python's int limit."""
+    monkeypatch.chdir(DATA)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err) < 3000 and "Traceback" not in err, err[:3000]
+
+
+def test_plot_of_a_rate_that_is_not_finite_says_so(capsys, monkeypatch, tmp_path):
+    """A schedule whose rate overflows float32 (say inf at every step) used to be reported by
+    `plot --log` as "cannot write this image format"; the message names the input and what is
+    wrong, and nothing is written. (Simulated: no accepted config gives an inf rate.)"""
+    import lrschedules_jax.plotting as plotting
+
+    monkeypatch.chdir(DATA)
+    monkeypatch.setattr(plotting, "evaluate", lambda schedule, steps: np.full(len(steps), np.inf))
+    out = tmp_path / "out.png"
+    for log in ([], ["--log"]):
+        assert main(["plot", "water_wsd.yaml", "-o", str(out), *log]) == 2
+        err = capsys.readouterr().err
+        assert re.match(
+            r"water_wsd\.yaml: learning_rate: is not a finite float32 number at ([\d,]+) of the "
+            r"\1 steps drawn \(the first: inf at step 0\), so the curve cannot be drawn;",
+            err,
+        ), err
+        assert "image format" not in err and not out.exists()
+    with pytest.raises(ConfigError, match="learning_rate: is not a finite float32 number"):
+        plot_schedule({"start_lr": 1e-3, "stop_lr": 1e-5}, 100)

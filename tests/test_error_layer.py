@@ -1,4 +1,4 @@
-"""The error layer (issue 11, items 1, 2 and 5): bounded messages, one ConfigError per input.
+"""The error layer: bounded messages, one ConfigError per input.
 
 Every value shown in a message is described by ``_errors.describe``: bounded in length and
 time, never raising. Every bad argument of the config layer, ``reduce_on_plateau`` and
@@ -104,7 +104,7 @@ def test_collector_caps_the_listed_problems():
     assert str(error).startswith(f"Invalid learning-rate configuration ({MAX_PROBLEMS + 7} ")
 
 
-# ---- item 1: the config layer -------------------------------------------------------------------
+# ---- the config layer --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_builders_take_the_same_path():
     assert line == "learning_rate.step_size: must be <= 2147483647; got an int of 5001 digits."
 
 
-# ---- item 2: num_workers -------------------------------------------------------------------------
+# ---- num_workers --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_bad_num_workers_is_one_problem_and_never_used(workers, shown, scale):
     ]
 
 
-# ---- item 5: reduce_on_plateau ---------------------------------------------------------------------
+# ---- reduce_on_plateau ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_plateau_large_integer_metrics_are_valid(value):
     assert float(state.scale) == 0.5
 
 
-# ---- item 5: lr_range_test -----------------------------------------------------------------------
+# ---- lr_range_test ------------------------------------------------------------------------------
 
 
 def _loss(p, batch):
@@ -422,3 +422,39 @@ def test_an_alias_bomb_value_is_described_without_expanding_it(key):
     (line,) = problems_of(lrs.make_schedule, {**GOOD, key: bomb}, 100)
     assert time.perf_counter() - start < 2
     assert line.startswith(f"learning_rate.{key}: ") and "... (10 items)" in line
+
+
+# ---- Values a rule formats: describe is the tool, a line is bounded whatever it says ---------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (list(range(10**6)), "[0, 1, 2, 3, ... (1000000 items)]"),
+        ([0, 10**5000], "[0, an int of 5001 digits]"),
+        ([10**5000, 1], "[an int of 5001 digits, 1]"),
+        (10**5000, "an int of 5001 digits"),
+        (-(10**20000), "an int of about 20001 digits"),
+        ((1, 2, 3), "(1, 2, 3)"),
+    ],
+    ids=["million-list", "pair-huge-end", "pair-huge-start", "huge", "huger", "tuple"],
+)
+def test_describe_the_values_the_step_rules_format(value, expected):
+    """What a `noise_range_steps` or `warmup_steps` rule shows: a span of 10**6 steps was a
+    7.9 MB message, an int past Python's 4300-digit limit a ValueError; described, neither."""
+    start = time.perf_counter()
+    assert describe(value) == expected
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_problem_line_is_cut_whatever_it_holds():
+    """A safety net for a message built without describe: one line is at most MAX_LINE."""
+    from lrschedules_jax._errors import MAX_LINE
+
+    line = "learning_rate.noise_range_steps: got " + repr(list(range(10**5)))
+    error = ConfigError([line, "short: fine."])
+    cut, short = error.problems
+    assert len(cut) <= MAX_LINE and short == "short: fine."
+    assert cut.startswith("learning_rate.noise_range_steps: got [0, 1, 2,")
+    assert cut.endswith("99998, 99999]") and " characters cut) ... " in cut
+    assert len(str(error)) < MAX_LINE + 200

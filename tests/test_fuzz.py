@@ -1,12 +1,16 @@
-"""Fuzz every public entry point with garbage (issue 11, "Done when").
+"""Fuzz every public entry point with garbage.
 
 ``make_schedule``, ``validate``, the twelve builders, ``load_input``, the command line (through
-``lrschedules_jax.cli.main([...])`` in-process), ``reduce_on_plateau`` (construction and
-``update``) and ``lr_range_test`` get generated garbage, deep nesting, huge numbers and hostile
-files. Each example asserts:
+``lrschedules_jax.cli.main([...])`` in-process: files, ``show --at``, ``plot -o``, ``demo -o``
+and the numeric options), ``reduce_on_plateau`` (construction and ``update``, metrics of every
+float dtype), ``lr_range_test``, ``hyperparameter``, ``inject`` and ``load_input``'s
+``num_epoch`` get generated garbage, deep nesting, huge numbers and hostile files. Each example
+asserts:
 
 - the only exception is ``ConfigError`` (the command line: exit status 0 or 2, never a
-  traceback on stderr, never an exception out of ``main``);
+  traceback on stderr, never an exception out of ``main``), and ``TypeError`` only for an
+  argument of the wrong Python type (``hyperparameter``'s ``name``/``bounds``, a boolean or
+  complex hyperparameter of ``inject``);
 - bounded time: hypothesis' ``deadline`` (:data:`DEADLINE` per example);
 - bounded memory: the peak of Python allocations (``tracemalloc``, which sees NumPy's buffers
   but not XLA's) below :data:`MEMORY_LIMIT` per call; the generated inputs are below 2 MB;
@@ -17,8 +21,9 @@ runs in about 15 s on two cores). A longer, random run::
 
     LRS_FUZZ_EXAMPLES=20000 PYTHONPATH=$PWD python -m pytest tests/test_fuzz.py -p no:cacheprovider -n 2
 
-Each item of issue 11 has its own families here (bounded messages, ``num_workers``, float32
-rates, the adaptive tools' arguments), so a regression names the item it breaks.
+Each concern has its own families here (bounded messages, ``num_workers``, float32 rates, the
+adaptive tools' arguments, ``hyperparameter``, ``inject``, the command line's arguments,
+``num_epoch``), so a regression names the one it breaks.
 """
 
 from __future__ import annotations
@@ -37,9 +42,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+import optax
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import lrschedules_jax as lrs
@@ -57,10 +64,10 @@ DEADLINE = datetime.timedelta(seconds=10)
 MEMORY_LIMIT = 64 * 2**20
 
 
-def budget(examples: int = CI_EXAMPLES) -> settings:
+def budget(examples: int = CI_EXAMPLES, deadline: datetime.timedelta = DEADLINE) -> settings:
     return settings(
         max_examples=LONG_EXAMPLES or examples,
-        deadline=DEADLINE,
+        deadline=deadline,
         derandomize=not LONG_EXAMPLES,
         database=None,
         suppress_health_check=[
@@ -124,7 +131,11 @@ def same(a: list[Any], b: list[Any]) -> bool:
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)``: only ConfigError, bounded memory, the arguments unchanged."""
+    """``fn(*args, **kwargs)``: only ConfigError, bounded memory, the arguments unchanged.
+
+    The :class:`Built` recipes among the arguments are built first.
+    """
+    args, kwargs = build(args), build(kwargs)
     before = snapshot((args, kwargs))
     tracemalloc.start()
     try:
@@ -190,13 +201,63 @@ def containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 garbage = st.recursive(scalars, containers, max_leaves=20)
 
-# Item 1 (unbounded messages): huge integers, deep nesting, huge strings, lone surrogates.
+
+class Built:
+    """A value the test builds from a short recipe; Hypothesis prints the recipe.
+
+    Hypothesis prints the arguments of a failing example (and of its final replay) with its
+    own pretty-printer, which recurses once per level of a nested list (a RecursionError past
+    about 300 levels) and cannot print an int of more than 4300 digits (Python's
+    ``int_max_str_digits``). Such a printing error replaces the real failure in the report, so
+    the hostile values are generated as recipes and built by :func:`call` just before use.
+    """
+
+    def __init__(self, text: str, make: Any):
+        self.text, self.make = text, make
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def build(value: Any, depth: int = 0) -> Any:
+    """``value`` with every :class:`Built` recipe in it replaced by the value it builds.
+
+    Only plain lists, tuples and dicts are rebuilt (a NamedTuple state stays itself), and only
+    the few levels a generated container has (a built 3000-deep list is not walked again).
+    """
+    if isinstance(value, Built):
+        return value.make()
+    if depth > 20:
+        return value
+    if type(value) is list:
+        return [build(v, depth + 1) for v in value]
+    if type(value) is tuple:
+        return tuple(build(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return {build(k, depth + 1): build(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def power(base: int, exponent: int) -> Built:
+    """``base ** exponent``, negative for a negative base (``-(10**400)``)."""
+    sign = 1 if base > 0 else -1
+    return Built(f"{'-' * (sign < 0)}{abs(base)}**{exponent}", lambda: sign * abs(base) ** exponent)
+
+
+def nines(digits: int) -> Built:
+    """An int of ``digits`` digits, past Python's 4300-digit str limit."""
+    return Built(
+        f"int('9' * 4300) * 10**{digits - 4300}",
+        lambda: int("9" * 4300) * 10 ** (digits - 4300),
+    )
+
+
+# Unbounded messages: huge integers, deep nesting, huge strings, lone surrogates.
 huge_ints = st.one_of(
-    # (as powers: hypothesis's own repr of a sampled_from would print the 5000-digit ints)
     st.sampled_from([(10, 400), (-10, 400), (10, 5000), (-10, 5000), (2, 20000)]).map(
-        lambda base_exp: (1 if base_exp[0] > 0 else -1) * abs(base_exp[0]) ** base_exp[1]
+        lambda base_exp: power(*base_exp)
     ),
-    st.integers(4301, 6000).map(lambda digits: int("9" * 4300) * 10 ** (digits - 4300)),
+    st.integers(4301, 6000).map(nines),
 )
 
 
@@ -207,10 +268,15 @@ def deep(depth: int, leaf: Any = 1, kind: str = "list") -> Any:
     return value
 
 
+def deep_recipe(depth: int, kind: str) -> Built:
+    return Built(f"deep({depth}, kind={kind!r})", lambda: deep(depth, 1, kind))
+
+
 extreme_scalars = st.one_of(
     huge_ints,
-    st.sampled_from(["\ud800", "x\udfffy", "a" * 2_000_000]),
-    st.builds(deep, st.integers(500, 3000), st.just(1), st.sampled_from(["list", "dict"])),
+    st.sampled_from(["\ud800", "x\udfffy"]),
+    st.just(Built("'a' * 2_000_000", lambda: "a" * 2_000_000)),
+    st.builds(deep_recipe, st.integers(500, 3000), st.sampled_from(["list", "dict"])),
     st.sampled_from([Decimal("1e-3"), Fraction(1, 3), 1 + 2j, Decimal("NaN"), Decimal("1e999")]),
 )
 extreme_garbage = st.recursive(st.one_of(scalars, extreme_scalars), containers, max_leaves=10)
@@ -251,7 +317,7 @@ BUILDERS = TYPES  # every registered type has a builder
 
 
 def builder_kwargs(values: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[str, dict]]:
-    """A builder's name and keyword arguments (its own names; num_workers is item 2's)."""
+    """A builder's name and keyword arguments (its own names; num_workers has its own test)."""
     import inspect
 
     def for_builder(name: str) -> st.SearchStrategy[tuple[str, dict]]:
@@ -507,11 +573,16 @@ plateau_values = st.one_of(
 metrics = st.one_of(
     st.floats(width=32, allow_nan=True, allow_infinity=True),
     st.integers(-(2**31) + 1, 2**31 - 1),
-    # float32-range NumPy metrics (a float64 1e308 warns when cast: item 5's)
+    # float32-range NumPy metrics (a float64 1e308 is in the extreme family)
     st.floats(width=32).map(np.float64),
     st.floats(width=32).map(np.float32),
     st.integers(-(2**31), 2**31 - 1).map(np.int32),
     st.just(jnp.float32(0.5)),
+    # every float dtype a training step produces
+    st.floats(width=16).map(np.float16),
+    st.floats(width=16).map(lambda x: jnp.asarray(x, jnp.float16)),
+    st.floats(width=32).map(lambda x: jnp.asarray(x, jnp.bfloat16)),
+    st.floats(width=32).map(lambda x: np.asarray(x, jnp.bfloat16)),
     st.lists(st.floats(), max_size=3).map(np.asarray),
     st.none(),
 )
@@ -575,7 +646,7 @@ def _check_finder(kwargs: dict[str, Any], batches: Any, *, finite: bool = False)
     result = call(lrs.lr_range_test, quadratic, jnp.ones(2), batches, progress=False, **kwargs)
     if not isinstance(result, ConfigError):
         assert len(result.lrs) == len(result.losses) <= result.num_steps
-        if finite:  # item 5: start_lr=5e-324 or a range of 1e-300 .. 1e300 gave NaN/inf
+        if finite:  # start_lr=5e-324 or a range of 1e-300 .. 1e300 gave NaN/inf
             assert np.all(np.isfinite(result.lrs)) and np.all(result.lrs > 0)
 
 
@@ -589,7 +660,7 @@ def _check_finder(kwargs: dict[str, Any], batches: Any, *, finite: bool = False)
     batches=st.one_of(
         st.just(FINDER_BATCHES),
         st.just([np.zeros(2, np.float32)] * 3),
-        scalars,  # not iterable: reported before the sweep (garbage batches are item 5's)
+        scalars,  # not iterable: reported before the sweep (garbage batches: the extreme test)
     ),
 )
 def test_lr_range_test(kwargs, batches):
@@ -625,7 +696,332 @@ def test_lr_range_test_loss_fn_returning_a_string():
 
 
 # ----------------------------------------------------------------------------------------
-# Valid configs give finite rates in float32 (item 4)
+# hyperparameter: ConfigError for a bad value, TypeError only for a wrong Python type
+
+
+HYPER_NAMES = ["b1", "b2", "ema_decay", "decay", "momentum", "weight_decay", "eps", "gamma"]
+hyper_values = st.one_of(
+    garbage,
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-2.0, 2.0),
+    st.sampled_from([0.0, 1e-300, 1e-40, 1.1754944e-38, 3.4028235e38, -3e38, 1e300, 10**400]),
+)
+in_unit = st.one_of(  # [0, 1) as a normal float32 or 0 (a value below 1.2e-38 is refused)
+    st.floats(0.0, 0.999).map(lambda x: x if x == 0 or x >= 1.2e-38 else 0.0),
+    st.sampled_from([0.0, 0.5, 0.9, 0.999, 1e-30, 1.1754944e-38]),
+)
+valid_hyper_configs = st.fixed_dictionaries(  # mostly valid: values checked against float64
+    {
+        "type": st.sampled_from(["constant", "linear", "cosine"]),
+        "start_value": st.one_of(in_unit, in_unit, st.floats(-1e30, 1e30)),
+        "stop_value": st.one_of(in_unit, in_unit, st.floats(-1e30, 1e30)),
+    }
+).map(lambda c: {k: v for k, v in c.items() if c["type"] != "constant" or k != "stop_value"})
+hyper_configs = st.one_of(
+    valid_hyper_configs,
+    valid_hyper_configs,
+    valid_hyper_configs,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.one_of(st.sampled_from(["constant", "linear", "cosine"]), garbage),
+            "start_value": hyper_values,
+            "stop_value": hyper_values,
+            "start_lr": hyper_values,
+        },
+    ),
+    extreme_garbage,
+)
+hyper_bounds = st.one_of(
+    st.none(),
+    st.just((-1e30, 1e30)),
+    st.just((-math.inf, math.inf)),
+    st.tuples(hyper_values, hyper_values),
+    st.lists(st.floats(allow_nan=True), max_size=3),
+    garbage,
+)
+
+
+@budget(3 * CI_EXAMPLES)
+@given(
+    config=hyper_configs,
+    steps=st.one_of(st.integers(0, 2**31 - 1), st.integers(0, 5), num_steps, huge_ints),
+    # (one_of draws each branch alike: names with bounds, and no explicit bounds, come first)
+    name=st.one_of(st.sampled_from(HYPER_NAMES[:-1]), st.sampled_from(HYPER_NAMES[:-1]),
+                   st.sampled_from(HYPER_NAMES), st.text(max_size=30), garbage,
+                   st.just(Built("'n' * 10**6", lambda: "n" * 10**6))),
+    bounds=st.one_of(st.none(), st.none(), st.none(), hyper_bounds),
+)  # fmt: skip
+def test_hyperparameter(config, steps, name, bounds):
+    config, steps, name, bounds = build((config, steps, name, bounds))
+    wrong_type = not isinstance(name, str) or (
+        bounds is not None and not isinstance(bounds, (tuple, list))
+    )
+    try:
+        ramp = call(lrs.hyperparameter, config, steps, name=name, bounds=bounds)
+    except TypeError as exc:
+        event("TypeError")
+        assert wrong_type, exc
+        assert len(str(exc)) < 1000
+        return
+    assert not wrong_type
+    event(type(ramp).__name__)  # the share of accepted ramps, with --hypothesis-show-statistics
+    if isinstance(ramp, ConfigError):
+        assert len(str(ramp)) < 20_000
+        return
+    _check_ramp(ramp, steps)
+
+
+@budget(2 * CI_EXAMPLES)
+@given(
+    kind=st.sampled_from(["constant", "linear", "cosine"]),
+    a=in_unit,
+    b=in_unit,
+    steps=st.one_of(st.integers(0, 5), st.integers(0, 2**31 - 1)),
+    name=st.sampled_from(["b1", "b2", "ema_decay", "decay", "momentum", "weight_decay"]),
+)
+def test_hyperparameter_valid_ramps(kind, a, b, steps, name):
+    config = {"type": kind, "start_value": a, **({} if kind == "constant" else {"stop_value": b})}
+    ramp = call(lrs.hyperparameter, config, steps, name=name)
+    assert not isinstance(ramp, ConfigError), ramp
+    _check_ramp(ramp, steps)
+
+
+def _check_ramp(ramp: Any, steps: int) -> None:
+    """Every value finite and the float64 formula's (to float32 rounding of the larger end: a
+    ramp from 1e-30 to -2 computes -2 + 2 at its start), eager equal to jit bit for bit.
+
+    Left out: a ramp whose increment per step |b - a| / num_steps is below float32's smallest
+    normal number (0 to 1e-30 over 1e9 steps). Its float32 values are 0 at every step, the
+    end included: XLA folds |b - a| / num_steps into one constant, which flushes to 0.
+    """
+    a, b = ramp.start_value, ramp.stop_value
+    assume(not 0 < abs(b - a) / max(steps, 1) < F32_TINY)
+    marks = np.asarray(sorted({0, 1, steps // 2, max(steps - 1, 0), steps, 2**31 - 1}), np.int32)
+    eager = np.asarray(ramp(marks))
+    assert np.array_equal(eager, np.asarray(jax.jit(ramp.__call__)(marks)))
+    values = eager.astype(np.float64)
+    assert np.all(np.isfinite(values)), values
+    np.testing.assert_allclose(
+        values, ramp64(ramp.kind, a, b, steps, marks), rtol=2e-6, atol=2e-6 * max(abs(a), abs(b))
+    )
+
+
+def ramp64(kind: str, a: float, b: float, n: int, steps: np.ndarray) -> np.ndarray:
+    """The ramp in float64: ``a`` throughout over 0 steps (DeePMD-kit's rule), else
+    ``min(a, b) + |b - a| f(r / n)`` with ``r`` the distance to the lowest end."""
+    t = np.minimum(steps.astype(np.float64), n)
+    if kind == "constant" or n == 0:
+        return np.full(t.shape, a)
+    x = t / n if b >= a else (n - t) / n
+    f = x if kind == "linear" else np.sin(np.pi / 2 * x) ** 2
+    return min(a, b) + abs(b - a) * f
+
+
+# ----------------------------------------------------------------------------------------
+# inject: numbers of every kind for the rate and the float arguments
+
+
+inject_numbers = st.one_of(
+    st.floats(1e-6, 1.0),
+    st.integers(0, 10),
+    st.booleans(),
+    st.complex_numbers(max_magnitude=2.0),
+    numpy_scalars,
+    st.sampled_from([np.complex64(1), np.int64(3), 10**400, -(2**70), 2**63]),
+)
+
+
+@budget(2 * CI_EXAMPLES)
+@given(
+    kwargs=st.fixed_dictionaries(
+        {"learning_rate": inject_numbers},
+        optional={"b1": inject_numbers, "eps": inject_numbers},
+    ),
+)
+def test_inject_numbers(kwargs):
+    def refused(value: Any) -> bool:
+        return isinstance(value, (bool, np.bool_, complex, np.complexfloating))
+
+    with jax.numpy_dtype_promotion("standard"):  # optax's adam needs it
+        _check_inject(kwargs, refused)
+
+
+def _check_inject(kwargs: dict[str, Any], refused: Any) -> None:
+    wrong_type = any(refused(v) for v in kwargs.values())
+    try:
+        tx = call(lrs.inject, optax.adam, **kwargs)
+    except TypeError as exc:
+        event("TypeError")
+        assert wrong_type, exc
+        assert any(f"`{k}`" in str(exc) for k in kwargs)
+        return
+    assert not wrong_type
+    event(type(tx).__name__)
+
+    def outside(value: Any) -> bool:  # not 0 or a normal float32
+        try:
+            x = float(value)
+        except OverflowError:
+            return True
+        return not (x == 0 or F32_TINY <= abs(x) <= F32_MAX)
+
+    bad = [k for k, v in kwargs.items() if outside(v)]
+    assert isinstance(tx, ConfigError) == bool(bad), (tx, bad)
+    if bad:
+        assert sorted(line.split(":")[0] for line in tx.problems) == sorted(bad)
+        return
+    params = jnp.ones(2)
+    state = tx.init(params)
+    (eager, _), (jitted, _) = (
+        update(jnp.full(2, 0.5), state, params) for update in (tx.update, jax.jit(tx.update))
+    )
+    # (b1=1 divides by 0 in Adam's bias correction: NaN in both)
+    assert np.array_equal(np.asarray(eager), np.asarray(jitted), equal_nan=True)
+    assert float(lrs.current_lr(state)) == float(np.float32(float(kwargs["learning_rate"])))
+
+
+# ----------------------------------------------------------------------------------------
+# The command line's arguments: show --at, plot -o/--log, demo -o, the numeric options
+
+
+def option_text() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(max_size=20),
+        st.integers(-(2**70), 2**70).map(str),
+        st.sampled_from(["9223372036854775808", "2147483648", "-1", "0", "1e3", "0x10",
+                         " 7 ", "1_000", "\x00", "inf"]),
+        st.integers(1, 6000).map(lambda n: "9" * n),
+    )  # fmt: skip
+
+
+def safe_name(text: str) -> str:
+    """``text`` as one file name inside the test's folder (no separator, no '..')."""
+    name = text.replace("/", "_").replace("\\", "_")
+    return f"x{name}" if name in ("", ".", "..") else name
+
+
+@budget(2 * CI_EXAMPLES, deadline=datetime.timedelta(seconds=30))  # plot compiles and draws
+@given(
+    command=st.sampled_from(["show", "show", "plot", "check"]),
+    at=st.lists(option_text(), max_size=3),
+    options=st.lists(
+        st.tuples(
+            st.sampled_from(["--num-steps", "--steps-per-epoch", "--num-workers",
+                             "--max-input-bytes"]),
+            option_text(),
+        ),
+        max_size=2,
+    ),
+    output=st.one_of(st.text(max_size=30), st.sampled_from(["out.png", "out.svg", "out.xyz",
+                                                            "out", "a\x00b.png", "y" * 300])),
+    log=st.booleans(),
+    json_out=st.booleans(),
+)  # fmt: skip
+def test_cli_arguments(command, at, options, output, log, json_out):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.json"
+        path.write_text(
+            json.dumps({"learning_rate": {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
+                        "training": {"numb_steps": 1000}})
+        )  # fmt: skip
+        argv = [command, str(path), *(x for option in options for x in option)]
+        if command == "show":
+            argv += (["--at", *at] if at else []) + (["--json"] if json_out else [])
+        if command == "plot":
+            argv += ["-o", str(Path(folder) / safe_name(output))] + (["--log"] if log else [])
+        status, _, err = run_cli(argv)
+        event(f"{command}: exit {status}")
+        assert status in (0, 2), (status, err[-2000:])
+        assert "Traceback" not in err and len(err) < 20_000, err[-2000:]
+        assert (status == 2) == bool(err.strip()), err[-2000:]
+        if command == "plot":  # nothing but the image is ever written
+            written = {p.name for p in Path(folder).iterdir()} - {"in.json"}
+            assert len(written) <= 1 and (status == 0) == bool(written), written
+
+
+@budget(4, deadline=datetime.timedelta(seconds=60))  # draws four figures of 100,000 steps
+@given(output=st.one_of(st.text(max_size=30), st.sampled_from(["a\x00b", "z" * 300])),
+       blocker=st.sampled_from([None, "exp.json", "all.png", "dir"]))  # fmt: skip
+def test_cli_demo_output(output, blocker):
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / safe_name(output)
+        if blocker == "dir":
+            try:
+                target.parent.mkdir(exist_ok=True)
+                target.write_text("a file where the directory goes")
+            except (OSError, ValueError):
+                pass
+        elif blocker is not None:
+            with contextlib.suppress(OSError, ValueError):
+                (target / blocker).mkdir(parents=True)
+        before = sorted(str(p) for p in Path(folder).rglob("*"))
+        status, _, err = run_cli(["demo", "-o", str(target)])
+        assert status in (0, 2) and "Traceback" not in err and len(err) < 5000, err[-2000:]
+        after = sorted(str(p) for p in Path(folder).rglob("*"))
+        if status == 2:  # refused: nothing was written, no directory left behind
+            assert after == before, (before, after)
+        else:
+            assert len(set(after) - set(before)) >= 7
+
+
+# ----------------------------------------------------------------------------------------
+# load_input: training.num_epoch with steps_per_epoch
+
+
+epoch_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(0.01, 1e6),
+    st.integers(-5, 2**32),
+    st.sampled_from([1e308, 10**400, 2**31 - 1, 2**31, 0.5, 1e-300]),
+    garbage,
+)
+spe_values = st.one_of(
+    st.none(),
+    st.integers(-5, 2**32),
+    st.sampled_from([1, 1001, 2**31 - 1, 2**63, 10**400]),
+    st.dictionaries(st.sampled_from(["a", "b"]), st.integers(-1, 2**31), max_size=2),
+    garbage,
+)
+
+
+@budget(2 * CI_EXAMPLES)
+@given(
+    training=st.one_of(
+        st.dictionaries(st.sampled_from(["num_epoch", "numb_epoch", "num_epochs", "numb_steps"]),
+                        epoch_values, min_size=1, max_size=2),
+        st.builds(lambda d: {"num_epoch_dict": d},
+                  st.dictionaries(st.sampled_from(["a", "b"]), epoch_values, max_size=2)),
+    ),
+    multi=st.booleans(),
+    spe=spe_values,
+)  # fmt: skip
+def test_load_input_num_epoch(training, multi, spe):
+    data = {"learning_rate": {"type": "exp", "start_lr": 1e-3}, "training": training}
+    if multi:
+        data["model"] = {"model_dict": {"a": {}, "b": {}}}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.json"
+        path.write_text(json.dumps(data, allow_nan=True, default=repr))
+        result = call(lrs.load_input, path, steps_per_epoch=spe)
+        event(type(result).__name__)
+        if isinstance(result, ConfigError):
+            assert len(str(result)) < 20_000
+            return
+        _, steps = result
+        assert steps is None or (isinstance(steps, int) and 0 <= steps <= 2**31 - 1)
+        epochs = next((training[k] for k in ("num_epoch", "numb_epoch", "num_epochs")
+                       if k in training), None)  # fmt: skip
+        if epochs is not None and steps is not None:  # DeePMD-kit's ceil(num_epoch * N)
+            assert steps == math.ceil(float(epochs) * spe)
+        cli_spe = [] if not isinstance(spe, int) or isinstance(spe, bool) else [str(spe)]
+        argv = ["check", str(path), *(["--steps-per-epoch", *cli_spe] if cli_spe else [])]
+        status, _, err = run_cli(argv)
+        assert status in (0, 2) and "Traceback" not in err, err[-2000:]
+
+
+# ----------------------------------------------------------------------------------------
+# Valid configs give finite rates in float32
 
 
 F32_MAX = float(np.finfo(np.float32).max)

@@ -241,8 +241,11 @@ def test_scale_by_schedule_at_step_missing_step():
     state = tx.init(jnp.zeros(3))
     with pytest.raises(TypeError, match=r"step=global_step"):
         tx.update(jnp.ones(3), state)
-    with pytest.raises(ValueError, match="scalar"):
+    with pytest.raises(lr.ConfigError) as info:  # a bad value: a ConfigError (a ValueError)
         tx.update(jnp.ones(3), state, step=jnp.arange(2))
+    assert info.value.problems == [
+        "scale_by_schedule_at_step.step: must be a scalar; got an array of shape (2,)."
+    ]
 
 
 @pytest.mark.parametrize(("flip_sign", "sign"), [(True, -1.0), (False, 1.0)], ids=["flip", "plus"])

@@ -1,4 +1,4 @@
-"""Schedules for hyperparameters that are not learning rates (issue 13, item 5).
+"""Schedules for hyperparameters that are not learning rates.
 
 ``lrs.hyperparameter`` ramps in both directions against a float64 evaluation of the formula
 (including ends at 0), validation with ``<name>.<key>`` paths, and the ``learning_rate``
@@ -22,8 +22,8 @@ def ref(kind, a, b, n, steps):
     t = np.minimum(np.clip(np.asarray(steps, np.float64), 0, None), n)
     if kind == "constant":
         return np.full(t.shape, a)
-    if n == 0:
-        return np.full(t.shape, b)
+    if n == 0:  # no ramp: the start value holds (DeePMD-kit's rule for no decay phase)
+        return np.full(t.shape, float(a))
     # (1 - cos(pi x)) / 2, written as sin(pi x / 2) ** 2 to keep float64 accurate near x = 0;
     # a falling ramp on the remaining fraction 1 - x, so that an end at 0 does not cancel
     x = t / n if b >= a else (n - t) / n
@@ -64,11 +64,14 @@ def test_errors_with_paths():
     assert "b1.start_value: must be a number in [0, 1); got -0.1." in text
     assert "b1.stop_value: must be a number in [0, 1); got 1.0." in text
     assert "b1.stop_lr: is not a key" in text
-    with pytest.raises(ConfigError, match=r"eps\.start_value: must be a number in \(0, inf\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"eps\.start_value: must be a number in \[1\.1754944e-38, 3\.4028235e\+38\]",
+    ):
         lrs.hyperparameter({"type": "constant", "start_value": 0.0}, 100, name="eps")
     with pytest.raises(ConfigError, match=r"wd\.type: must be one of"):
         lrs.hyperparameter({"type": "exp", "start_value": 0.1}, 100, name="wd", bounds=(0, 1))
-    with pytest.raises(ValueError, match="no default bounds"):
+    with pytest.raises(ConfigError, match=r"bounds: no default bounds for `gamma`"):
         lrs.hyperparameter({"type": "constant", "start_value": 0.1}, 100, name="gamma")
     assert float(lrs.hyperparameter({"start_value": 2.0, "stop_value": 4.0}, 10, name="x",
                                     bounds=(0, 5))(5)) == 3.0  # fmt: skip
@@ -115,3 +118,106 @@ def test_stacked_ramps(kind):
         np.testing.assert_allclose(got[row], ref(kind, a, b, n, steps), rtol=2e-6, atol=0)
         np.testing.assert_allclose(got[row], np.asarray(ramps[row](steps)), rtol=2e-6, atol=0)
     assert lrs.unstack(stacked) == ramps
+
+
+# ---- One rule for zero steps; bounded, typed errors; values kept normal float32 ---------------
+
+
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+@pytest.mark.parametrize(("a", "b"), [(0.85, 0.95), (0.95, 0.85), (0.0, 0.05)])
+def test_zero_steps_hold_the_start_value_as_learning_rates_do(kind, a, b):
+    """DeePMD-kit's rule (a schedule without a decay phase holds its start value), the one
+    ``lrs.linear``/``lrs.cosine`` follow at num_steps 0: a 0-step ramp is start_value, eager,
+    jitted and stacked with longer ramps (a traced num_steps of 0)."""
+    config = {"type": kind, "start_value": a, "stop_value": b}
+    ramp = lrs.hyperparameter(config, 0, name="momentum")
+    steps = np.asarray([0, 1, 10, 2**31 - 1])
+    want = np.full(4, np.float32(a), np.float64)
+    np.testing.assert_array_equal(np.asarray(ramp(steps), np.float64), want)
+    np.testing.assert_array_equal(np.asarray(jax.jit(ramp)(steps), np.float64), want)
+    builder = lrs.linear if kind == "linear" else lrs.cosine
+    if a > b:  # a learning rate falls: the same rule
+        rate = builder(start_lr=a, stop_lr=b, num_steps=0, scale_by_worker="none")
+        np.testing.assert_array_equal(np.asarray(rate(steps), np.float64), want)
+    stacked = lrs.stack([ramp, lrs.hyperparameter(config, 10, name="momentum")])
+    got = np.asarray(jax.jit(jax.vmap(lambda s: s(steps)))(stacked), np.float64)
+    np.testing.assert_array_equal(got[0], want)
+    np.testing.assert_allclose(got[1], ref(kind, a, b, 10, steps), rtol=2e-6, atol=0)
+
+
+def test_bounds_of_the_wrong_type_are_a_type_error_and_bad_pairs_a_config_error():
+    config = {"type": "constant", "start_value": 0.5}
+    for bounds in ("ab", 1.0, None.__class__):
+        with pytest.raises(TypeError, match=r"`bounds` must be a pair \(low, high\)"):
+            lrs.hyperparameter(config, 10, name="x", bounds=bounds)
+    for bounds, shown in [((1, 0), "(1, 0)"), ((0, 1, 2), "(0, 1, 2)"), (("a", "b"), "('a', 'b')"),
+                          ((float("nan"), 1), "(nan, 1)"), ((True, 2), "(True, 2)")]:  # fmt: skip
+        with pytest.raises(ConfigError) as info:
+            lrs.hyperparameter(config, 10, name="x", bounds=bounds)
+        (line,) = info.value.problems
+        assert line.startswith("bounds: must be a pair") and line.endswith(f"got {shown}."), line
+    with pytest.raises(TypeError, match="`name` must be a str; got 5 \\(int\\)"):
+        lrs.hyperparameter(config, 10, name=5)
+
+
+def test_a_long_name_is_bounded_in_every_message():
+    name = "x" * 10**6
+    for kwargs in ({}, {"bounds": (0, 1)}):
+        with pytest.raises(ConfigError) as info:
+            lrs.hyperparameter({"type": "linear", "start_value": 2.0, "bad": 1}, 10, name=name,
+                               **kwargs)  # fmt: skip
+        assert len(str(info.value)) < 2000, len(str(info.value))
+        assert "(a str of 1000000 characters)" in str(info.value)
+
+
+TINY = "(magnitude at least 1.1754944e-38; a smaller one is 0 in float32)"
+
+
+@pytest.mark.parametrize(
+    ("name", "bounds", "value", "fragment"),
+    [
+        ("eps", None, 1e-300, "must be a number in [1.1754944e-38, 3.4028235e+38]; got 1e-300."),
+        ("eps", None, 0.0, "must be a number in [1.1754944e-38, 3.4028235e+38]; got 0.0."),
+        ("weight_decay", None, 1e300, "must be a number in [0, 3.4028235e+38]; got 1e+300."),
+        ("weight_decay", None, 1e-40, f"must be 0 or a normal float32 {TINY}; got 1e-40."),
+        ("x", (0, math.inf), 1e300, "must be a number in [0, 3.4028235e+38]; got 1e+300."),
+        ("x", (-1, 1), -1e-300, f"must be 0 or a normal float32 {TINY}; got -1e-300."),
+        ("x", (-(10**400), 10**400), 10**400, "got an int of 401 digits."),
+    ],
+)
+def test_every_value_stays_a_normal_float32(name, bounds, value, fragment):
+    """1e-300 was 0.0 in float32 and 1e300 inf: refused, by-name and explicit bounds alike."""
+    with pytest.raises(ConfigError) as info:
+        lrs.hyperparameter({"type": "constant", "start_value": value}, 10, name=name,
+                           bounds=bounds)  # fmt: skip
+    (line,) = info.value.problems
+    assert line.startswith(f"{name}.start_value: ") and line.endswith(fragment), line
+
+
+@pytest.mark.parametrize(
+    ("name", "bounds", "value"),
+    [("eps", None, 1.1754944e-38), ("eps", None, 3.4028234e38), ("weight_decay", None, 0.0),
+     ("x", (-math.inf, math.inf), -3.4028234e38), ("x", (-(10**400), 10**400), 1.5)],
+)  # fmt: skip
+def test_values_at_the_float32_edges_are_exact(name, bounds, value):
+    ramp = lrs.hyperparameter({"type": "constant", "start_value": value}, 10, name=name,
+                              bounds=bounds)  # fmt: skip
+    got = float(ramp(3))
+    assert math.isfinite(got) and (value == 0 or got != 0)
+    assert got == pytest.approx(value, rel=2e-7)
+
+
+def test_ends_further_apart_than_float32_holds_are_refused():
+    """start -3e38, stop 3e38 (bounds (-inf, inf)) computed |b - a| = inf: NaN, then inf."""
+    with pytest.raises(ConfigError) as info:
+        lrs.hyperparameter({"start_value": -3e38, "stop_value": 3e38}, 10, name="x",
+                           bounds=(-math.inf, math.inf))  # fmt: skip
+    assert info.value.problems == [
+        "x.stop_value: must differ from `start_value` by at most 3.4028235e+38 (the ramp "
+        "computes |stop_value - start_value| in float32); got 3e+38 and start_value -3e+38."
+    ]
+    ramp = lrs.hyperparameter({"start_value": -1.7e38, "stop_value": 1.7e38}, 10, name="x",
+                              bounds=(-math.inf, math.inf))  # fmt: skip
+    got = np.asarray(ramp(np.arange(12)), np.float64)
+    np.testing.assert_allclose(got, ref("linear", -1.7e38, 1.7e38, 10, np.arange(12)),
+                               rtol=2e-6, atol=2e-6 * 1.7e38)  # fmt: skip

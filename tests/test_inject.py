@@ -20,7 +20,7 @@ S0, E, N = 1e-3, 1e-5, 40
 
 
 def cosine64(k):
-    """SPEC 2: cosine from S0 to E over N steps, float64."""
+    """DeePMD-kit's cosine from S0 to E over N steps, float64."""
     k = np.minimum(np.asarray(k, np.float64), N)
     return E + (S0 - E) * 0.5 * (1 + np.cos(np.pi * k / N))
 
@@ -378,3 +378,119 @@ def test_flax_nnx_optimizer_state():
     hp = lrs.current_hyperparams(optimizer.opt_state)
     assert isinstance(hp["learning_rate"], jax.Array)
     np.testing.assert_allclose(float(hp["learning_rate"]), cosine64(2), rtol=2e-6)
+
+
+@pytest.mark.parametrize(
+    "rate", [1, 3, np.int64(2), np.int32(1)], ids=["1", "3", "np.int64", "np.int32"]
+)
+def test_an_int_rate_is_a_number_injected_as_a_float(rate, maybe_jit):
+    """learning_rate=1 was passed to the factory as it was: not injected, so current_lr said the
+    state "holds no learning rate". Injected as a float, SGD applies update = -rate * grad."""
+    tx = lrs.inject(optax.sgd, learning_rate=rate)
+    params = jnp.zeros(3)
+    state = tx.init(params)
+    assert state.hyperparams["learning_rate"].dtype == jnp.float32
+    grad = jnp.asarray([0.5, -0.25, 2.0])
+    updates, state = maybe_jit(tx.update)(grad, state, params)
+    assert float(lrs.current_lr(state)) == float(rate)
+    np.testing.assert_array_equal(np.asarray(updates), -float(rate) * np.asarray(grad))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"learning_rate": 1e-3 + 1j}, "learning_rate"),
+        ({"learning_rate": np.complex64(1)}, "learning_rate"),
+        ({"learning_rate": jnp.asarray(1 + 1j)}, "learning_rate"),
+        ({"learning_rate": True}, "learning_rate"),
+        ({"learning_rate": np.bool_(False)}, "learning_rate"),
+        ({"learning_rate": 0.1, "momentum": 0.5j}, "momentum"),
+    ],
+    ids=["complex", "np-complex", "jax-complex", "bool", "np-bool", "complex-momentum"],
+)
+def test_bool_and_complex_hyperparameters_are_a_type_error_naming_the_argument(kwargs, name):
+    """learning_rate=True was passed on as True (a rate of 1), a complex rate computed complex
+    updates; neither was injected."""
+    with pytest.raises(TypeError, match=f"^`{name}` must be a real number or a schedule"):
+        lrs.inject(optax.sgd, **kwargs)
+
+
+def test_a_bool_for_a_float_argument_is_refused_and_an_int_too_large_is_a_config_error():
+    with pytest.raises(
+        TypeError, match=r"^`b1` must be a real number or a schedule, not a boolean"
+    ):
+        lrs.inject(optax.adam, learning_rate=0.1, b1=True)
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.inject(optax.sgd, learning_rate=10**400)
+    assert info.value.problems == [f"learning_rate: {RANGE}; got an int of 401 digits."]
+    for static_args in (5, [1], None):
+        with pytest.raises(TypeError, match=r"^`static_args` must be an argument name"):
+            lrs.inject(optax.adam, learning_rate=0.1, static_args=static_args)
+    with pytest.raises(TypeError) as info:
+        lrs.inject(optax.sgd, learning_rate=0.1, **{"x" * 100_000: 1})
+    assert len(str(info.value)) < 1000
+
+
+def test_state_errors_are_config_errors():
+    """A state without a rate (or with two) is a bad value: a ConfigError, still a ValueError."""
+    params = jnp.zeros(2)
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.current_lr(optax.adam(1e-3).init(params))
+    assert info.value.problems[0].startswith("current_lr.opt_state: holds no learning rate")
+    two = optax.chain(
+        lrs.inject(optax.sgd, learning_rate=0.1), lrs.inject(optax.sgd, learning_rate=0.2)
+    )
+    with pytest.raises(lrs.ConfigError, match=r"current_lr\.opt_state: holds 2 learning rates"):
+        lrs.current_lr(two.init(params))
+    with pytest.raises(lrs.ConfigError, match=r"current_hyperparams\.opt_state: holds more than"):
+        lrs.current_hyperparams(two.init(params))
+
+
+def test_a_wrong_type_is_reported_before_a_bad_value():
+    """One error for one call: a TypeError for any argument of the wrong type comes first,
+    whatever the order of the arguments (the long fuzz run found a ConfigError for
+    learning_rate=10**400 hiding b1=False)."""
+    with pytest.raises(TypeError, match=r"^`b1` must be a real number or a schedule"):
+        lrs.inject(optax.adam, learning_rate=10**400, b1=False)
+
+
+RANGE = (
+    "must be 0 or a finite number of magnitude in [1.1754944e-38, 3.4028235e+38] (a normal "
+    "float32, the dtype it is injected in)"
+)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "line"),
+    [
+        ({"learning_rate": 1e39}, f"learning_rate: {RANGE}; got 1e+39."),
+        ({"learning_rate": np.float64(3.4028235677973366e38)},
+         f"learning_rate: {RANGE}; got np.float64(3.4028235677973366e+38)."),
+        ({"learning_rate": float("nan")}, f"learning_rate: {RANGE}; got nan."),
+        ({"learning_rate": -math.inf}, f"learning_rate: {RANGE}; got -inf."),
+        ({"learning_rate": 1e-40}, f"learning_rate: {RANGE}; got 1e-40."),
+        ({"learning_rate": 0.1, "b1": math.nan}, f"b1: {RANGE}; got nan."),
+        ({"learning_rate": 2**200}, None),
+    ],
+    ids=["1e39", "np-past-max", "nan", "-inf", "subnormal", "b1-nan", "2**200"],
+)  # fmt: skip
+def test_a_number_must_be_a_normal_number_of_the_injected_dtype(kwargs, line):
+    """np.float64(3.4028235677973366e38) (past float32's largest) was a RuntimeWarning
+    (overflow in cast) at init and an inf rate; 1e-40 lost float32's accuracy (found by the
+    inject fuzz family)."""
+    if line is None:  # an int past float32's range, fine in float64 under x64
+        with pytest.raises(lrs.ConfigError):
+            lrs.inject(optax.adam, **kwargs)
+        with jax.enable_x64(True):
+            tx = lrs.inject(optax.adam, **kwargs)
+            assert float(lrs.current_lr(tx.init(jnp.zeros(2)))) == 2.0**200
+        return
+    with pytest.raises(lrs.ConfigError) as info:
+        lrs.inject(optax.adam, **kwargs)
+    assert info.value.problems == [line]
+
+
+def test_rates_at_the_float32_limits_are_exact():
+    for rate in (3.4028234663852886e38, 1.1754943508222875e-38, 0.0, 0, -1e-3):
+        state = lrs.inject(optax.sgd, learning_rate=rate).init(jnp.zeros(2))
+        assert float(lrs.current_lr(state)) == float(np.float32(rate))

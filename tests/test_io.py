@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -269,3 +271,105 @@ def test_yaml_float_hints_name_the_key_and_the_yaml11_spelling():
 
     assert yaml.safe_load("v: 1.0e-3")["v"] == pytest.approx(1e-3)
     assert yaml.safe_load("v: 2.0e+5")["v"] == 2e5
+
+
+# ----------------------------------------------------------------------------------------
+# Bad arguments and step counts: one ConfigError naming the key, never another exception
+
+
+def epoch_input(tmp_path: Path, training: dict, model: dict | None = None) -> Path:
+    data = {"learning_rate": {"type": "exp", "start_lr": 1e-3}, "training": training}
+    return write(tmp_path, "epochs.json", {**data, **({"model": model} if model else {})})
+
+
+@pytest.mark.parametrize(
+    ("epochs", "spe", "shown"),
+    [
+        (1e308, 10, "1e+308 * 10 steps per epoch is above 2147483647 steps."),
+        (10**400, 1, "an int of 401 digits * 1 steps per epoch"),
+        (2**31, 1, "2147483648 * 1 steps per epoch is above 2147483647 steps."),
+        (1.0e9, 3, "1000000000.0 * 3 steps per epoch is above 2147483647 steps."),
+    ],
+    ids=["1e308", "10**400", "2**31", "1e9x3"],
+)
+def test_num_epoch_past_the_step_range_is_one_config_error(tmp_path, capsys, epochs, spe, shown):
+    """ceil(1e308 * 10) was an OverflowError (ceil of inf), in Python and on the command line."""
+    path = epoch_input(tmp_path, {"num_epoch": epochs})
+    with pytest.raises(ConfigError) as info:
+        load_input(path, steps_per_epoch=spe)
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{path}: training.num_epoch: ") and shown in problem, problem
+    from lrschedules_jax.cli import main
+
+    assert main(["check", str(path), "--steps-per-epoch", str(spe)]) == 2
+    err = capsys.readouterr().err
+    assert "training.num_epoch: " in err and "Traceback" not in err
+
+
+def test_num_epoch_at_the_step_limit_is_exact(tmp_path):
+    # ceil(num_epoch * steps_per_epoch) as DeePMD-kit computes it, up to 2**31 - 1 exactly
+    path = epoch_input(tmp_path, {"num_epoch": 2**31 - 1})
+    assert load_input(path, steps_per_epoch=1)[1] == 2**31 - 1
+    path = epoch_input(tmp_path, {"num_epoch": 0.5})
+    assert load_input(path, steps_per_epoch=2**31 - 1)[1] == 2**30
+
+
+def test_num_epoch_dict_past_the_step_range_and_long_branch_lists(tmp_path):
+    model = {"model_dict": {"a": {}, "b": {}}}
+    path = epoch_input(tmp_path, {"num_epoch_dict": {"a": 1e308, "b": 1e308}}, model)
+    with pytest.raises(ConfigError) as info:
+        load_input(path, steps_per_epoch={"a": 10, "b": 10})
+    (problem,) = info.value.problems
+    assert problem == f"{path}: training.num_epoch_dict: gives inf steps, above 2147483647."
+    branches = {f"branch{i}": 1 for i in range(100_000)}
+    path = epoch_input(tmp_path, {"num_epoch_dict": branches}, {"model_dict": branches})
+    with pytest.raises(ConfigError) as info:
+        load_input(path, steps_per_epoch={"a": 1})
+    (problem,) = info.value.problems
+    assert (
+        "(branch0, branch1, branch2, branch3, branch4, branch5, branch6, branch7, ... " in problem
+    )
+    assert len(problem) < 1000
+
+
+@pytest.mark.parametrize("key", ["extensions", "strict"])
+@pytest.mark.parametrize("value", ["no", 1, 0, None, "false"])
+def test_flags_must_be_booleans(tmp_path, key, value):
+    """extensions="no" was taken as true."""
+    path = epoch_input(tmp_path, {"numb_steps": 10})
+    with pytest.raises(ConfigError) as info:
+        load_input(path, **{key: value})
+    assert info.value.problems == [
+        f"{key}: must be True or False; got {value!r} ({type(value).__name__})."
+    ]
+
+
+@pytest.mark.parametrize("value", [0, -1, 2**31, "10", 1.5, {"a": 0}, True])
+def test_steps_per_epoch_is_checked_even_when_unused(tmp_path, value):
+    path = epoch_input(tmp_path, {"numb_steps": 10})
+    with pytest.raises(ConfigError) as info:
+        load_input(path, steps_per_epoch=value)
+    (problem,) = info.value.problems
+    assert problem.startswith("steps_per_epoch: must be an integer in [1, 2147483647]")
+
+
+@pytest.mark.parametrize("max_bytes", [2**63, 2**100, sys.maxsize])
+def test_a_huge_max_bytes_means_no_limit(tmp_path, max_bytes):
+    """max_bytes=2**63 was an OverflowError (file.read(2**63 + 1)), and 2**40 a MemoryError:
+    the file is read in chunks, its memory is its own size."""
+    path = epoch_input(tmp_path, {"numb_steps": 10})
+    tracemalloc.start()
+    try:
+        assert load_input(path, max_bytes=max_bytes) == ({"type": "exp", "start_lr": 1e-3}, 10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20
+
+
+def test_a_long_file_name_is_cut_in_messages(tmp_path):
+    for name in ("x" * 10**6, str(tmp_path / ("y" * 300)) + ".json"):
+        with pytest.raises(ConfigError) as info:
+            load_input(name)
+        (problem,) = info.value.problems
+        assert len(problem) < 400 and "characters)..." in problem, problem[:500]

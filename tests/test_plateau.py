@@ -379,3 +379,52 @@ def test_value_is_required_and_scalar():
         tx.update(jnp.ones(2), state)
     with pytest.raises(ConfigError, match=r"reduce_on_plateau\.value: must be a scalar"):
         tx.update(jnp.ones(2), state, value=jnp.ones(2))
+
+
+# ---- the metric in every float dtype a training step produces ---------------------------------
+
+# Exact in float16 and bfloat16: every dtype sees the same numbers as the float64 reference.
+DTYPE_METRICS = [1.0, 0.75, 0.75, 0.5, 0.625, 0.625, 0.625, 0.625, 0.25]
+WRAPPERS = {
+    "numpy-scalar": lambda x, dtype: np.dtype(dtype).type(x),
+    "numpy-0d": lambda x, dtype: np.asarray(x, dtype),
+    "jax": lambda x, dtype: jnp.asarray(x, dtype),
+}
+
+
+@pytest.mark.parametrize("use_jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("wrapper", list(WRAPPERS))
+@pytest.mark.parametrize(
+    "dtype", [jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64], ids=lambda d: d.__name__
+)
+def test_metric_in_every_float_dtype(dtype, wrapper, use_jit):
+    """float16, bfloat16, float32 and float64 metrics, as NumPy scalars, 0-d NumPy arrays and
+    JAX arrays, eager and under jit, give PyTorch's scales (a bfloat16 metric was refused: its
+    NumPy kind is "V"). A JAX float64 array needs x64; a NumPy one is cast by NumPy."""
+    kwargs = {**DEFAULTS, "patience": 1, "factor": 0.5}
+    want = _reference(np.asarray(DTYPE_METRICS, np.float64), **kwargs)
+    x64 = wrapper == "jax" and dtype == jnp.float64
+    with jax.enable_x64(x64):
+        tx = reduce_on_plateau(patience=1, factor=0.5)
+        update = jax.jit(tx.update) if use_jit else tx.update
+        params = jnp.zeros(2)
+        state = tx.init(params)
+        scales, bests = [], []
+        for metric in DTYPE_METRICS:
+            value = WRAPPERS[wrapper](metric, dtype)
+            assert value.dtype == dtype
+            _, state = update(jnp.ones(2), state, params, value=value)
+            scales.append(float(state.scale))
+            bests.append(float(state.best))
+        assert state.best.dtype == (jnp.float64 if x64 else jnp.float32)
+    np.testing.assert_array_equal(scales, want["scale"])
+    np.testing.assert_array_equal(bests, want["best"])
+    assert scales[-1] == 0.25  # two reductions happened
+
+
+def test_metric_of_a_bool_or_complex_dtype_is_refused():
+    tx = reduce_on_plateau()
+    state = tx.init(jnp.zeros(2))
+    for value in (np.bool_(True), jnp.asarray(True), np.complex64(1), jnp.asarray(1 + 1j)):
+        with pytest.raises(ConfigError, match=r"reduce_on_plateau\.value: must be a real number"):
+            tx.update(jnp.ones(2), state, value=value)

@@ -98,8 +98,8 @@ def live_values(peer: str, row: dict[str, Any], key: str = "values") -> np.ndarr
     module = live(peer)
     if module is None:
         return None
-    if key == "values_f32":  # optax's float32 evaluation
-        got = module.evaluate(row["call"], row["steps"], x64=False)
+    if peer == "optax":  # a column per evaluation: float64, float32 jitted or eager
+        got = module.evaluate(row["call"], row["steps"], key)
     elif "metrics" in row:
         got = module.evaluate(row["call"], row["steps"], row["metrics"])
     else:

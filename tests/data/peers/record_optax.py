@@ -6,17 +6,23 @@ Run with a Python that has optax and jax (see README.md in this folder)::
 
 A call is JSON: ``{"function": <name in optax.schedules>, "kwargs": {...}}``;
 ``boundaries_and_scales`` is written with string keys (JSON's) and read back as ints;
-``join_schedules``' ``schedules`` are calls. Each schedule is evaluated jitted on a scalar step,
-one step at a time:
+``join_schedules``' ``schedules`` are calls. Each schedule is evaluated on one scalar step at
+a time, three ways:
 
-- ``values``: float64, with ``jax_enable_x64`` and an int64 step. (Under x64 with optax's own
-  int32 ``count``, ``count / transition_steps`` is still float32: int32 / int promotes to
-  float32 in JAX, so e.g. ``linear_schedule`` gives float32 values even then.)
-- ``values_f32``: float32, as ``optax.scale_by_schedule`` evaluates it by default (x64 off,
-  int32 ``count``).
+- ``values``: float64 and eager (``jax_enable_x64``, an int64 step, op by op): the formula in
+  IEEE float64.
+- ``values_f32``: float32 as optax computes it in a training step: jitted, x64 off, an int32
+  step (optax's ``count``).
+- ``values_f32_eager``: float32, op by op (x64 off, int32 step).
 
-Both reach 2**31 - 1: optax's float32 values at large steps can be far from the float64 ones,
-which is what ``values_f32`` is for.
+Under ``jax.jit`` XLA turns ``count / transition_steps`` into ``count * (1 / transition_steps)``,
+so a jitted transition ends slightly off its end value: ``linear_schedule(1.0, 0.01, 1000)``
+gives 0.009999953 at step 1000 (float32), and ``polynomial_schedule(power=0.5)`` gives NaN at
+its last step under x64 (a negative ``1 - count / transition_steps`` to the power 0.5) and
+``end + 1.6e-5`` in float32. With x64 and optax's int32 ``count``, ``count / transition_steps``
+is still float32 (int32 / int promotes to float32 in JAX). All three columns reach 2**31 - 1:
+optax's float32 values at large steps can be far from the float64 ones (``0`` or ``inf`` where
+float64 has 1e-302 or 1.6e41), which is what the float32 columns are for.
 """
 
 from __future__ import annotations
@@ -53,17 +59,25 @@ def build(spec: dict[str, Any]) -> Any:
     return getattr(optax.schedules, spec["function"])(**kwargs)
 
 
-def evaluate(spec: dict[str, Any], steps: list[int], x64: bool = True) -> list[float]:
-    """The schedule at each step, jitted on a scalar step: float64 (x64, int64 step) or float32
-    (x64 off, int32 step as optax's count)."""
+MODES = {  # column: (x64, jit, step dtype)
+    "values": (True, False, "int64"),
+    "values_f32": (False, True, "int32"),
+    "values_f32_eager": (False, False, "int32"),
+}
+
+
+def evaluate(spec: dict[str, Any], steps: list[int], column: str = "values") -> list[float]:
+    """The schedule at each step, one scalar step at a time, as ``MODES[column]`` says."""
     import jax
     import jax.numpy as jnp
     import numpy as np
 
+    x64, jit, dtype = MODES[column]
     with jax.enable_x64(x64):
-        schedule = jax.jit(build(spec))
-        dtype = jnp.int64 if x64 else jnp.int32
-        return [float(np.asarray(schedule(jnp.asarray(t, dtype)))) for t in steps]
+        schedule = build(spec)
+        if jit:
+            schedule = jax.jit(schedule)
+        return [float(np.asarray(schedule(jnp.asarray(t, getattr(jnp, dtype))))) for t in steps]
 
 
 def _cases() -> list[tuple[str, dict[str, Any], list[float]]]:
@@ -148,21 +162,23 @@ def record() -> None:
     for id_, spec, boundaries in _cases():
         end = max([b for b in boundaries if b < 10**7] + [100])
         steps = _record.sample_steps(boundaries, end=end + 5, spread=16)
-        f64 = evaluate(spec, steps, x64=True)
-        f32 = evaluate(spec, steps, x64=False)
+        row = {"id": id_, "call": spec, "steps": steps}
+        for column in MODES:
+            row[column] = evaluate(spec, steps, column)
         with np.errstate(all="ignore"):
-            a, b = np.array(f64), np.array(f32)
+            a, b = np.array(row["values"]), np.array(row["values_f32"])
             rel = np.where(a == b, 0.0, np.abs(b - a) / np.maximum(np.abs(a), 1e-300))
         worst = float(np.nanmax(np.where(np.isnan(rel), np.inf, rel)))
         print(f"{id_:60s} max |f32 - f64| / |f64| = {worst:.2e}")
-        cases.append({"id": id_, "call": spec, "steps": steps, "values": f64, "values_f32": f32})
+        cases.append(row)
     head = _record.header(
         "record_optax.py",
         "optax",
         optax.__version__,
         jax=jax.__version__,
-        note="values: jit(schedule)(int64 step) with jax_enable_x64 (float64); "
-        "values_f32: jit(schedule)(int32 step) without x64 (float32)",
+        note="values: schedule(int64 step) with jax_enable_x64, op by op (float64); "
+        "values_f32: jax.jit(schedule)(int32 step) without x64 (float32, as in training); "
+        "values_f32_eager: schedule(int32 step) without x64, op by op",
     )
     _record.write(DATA, head, cases)
 

@@ -11,7 +11,8 @@ A call is JSON: ``{"class": <scheduler class>, "lr": <the optimizer's lr = base 
 "kwargs": {...}}`` (plus ``"attributes"`` set on the scheduler after construction:
 CosineLRScheduler takes no ``noise_type`` argument, but its base class reads the attribute).
 Every per-update scheduler runs with ``t_in_epochs=False``: the value at step ``t`` is the
-optimizer's lr after ``scheduler.step_update(t)`` (timm's ``_get_lr(t)`` plus noise, a closed
+optimizer's lr after ``scheduler.step_update(t)`` (with timm's default ``t_in_epochs=True``,
+as in timm's own tests, after ``scheduler.step(t)``) (timm's ``_get_lr(t)`` plus noise, a closed
 form, so ``steps`` reach 2**31 - 1).
 
 A value is ``null`` where timm raises at that step; the case's ``raises`` names the exception
@@ -106,9 +107,13 @@ def evaluate(
             scheduler.step(t, metric)
             out.append(float(optimizer.param_groups[0]["lr"]))
         return out
+    per_epoch = spec["kwargs"].get("t_in_epochs", True)  # timm's default: step(epoch)
     for t in steps:
         try:
-            scheduler.step_update(int(t))
+            if per_epoch:
+                scheduler.step(int(t))
+            else:
+                scheduler.step_update(int(t))
         except (OverflowError, ZeroDivisionError, ValueError) as exc:
             out.append(None)
             RAISED[int(t)] = type(exc).__name__

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +55,15 @@ def build(spec: dict[str, Any]) -> tuple[Any, Any]:
 
     param = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
     optimizer = torch.optim.SGD([param], lr=spec["lr"])
-    scheduler = get_scheduler(
-        spec["name"],
-        optimizer,
-        num_warmup_steps=spec.get("num_warmup_steps"),
-        num_training_steps=spec.get("num_training_steps"),
-        scheduler_specific_kwargs=spec.get("scheduler_specific_kwargs"),
-    )
+    with warnings.catch_warnings():  # e.g. wsd given both num_training_steps and num_stable_steps
+        warnings.simplefilter("ignore")
+        scheduler = get_scheduler(
+            spec["name"],
+            optimizer,
+            num_warmup_steps=spec.get("num_warmup_steps"),
+            num_training_steps=spec.get("num_training_steps"),
+            scheduler_specific_kwargs=spec.get("scheduler_specific_kwargs"),
+        )
     return optimizer, scheduler
 
 

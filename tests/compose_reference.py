@@ -2,20 +2,17 @@
 
 Each case is a ``learning_rate`` mapping of ours, its ``num_steps``, and the torch schedulers
 that should give the same rates (described as data: ``(class name, kwargs)``). The value at step
-``s`` is the optimizer's ``lr`` after ``s`` calls to ``scheduler.step()`` (torch 2.13).
+``s`` is the optimizer's ``lr`` after ``s`` calls to ``scheduler.step()``.
 
-Run ``/work/venv-peers/bin/python tests/compose_reference.py`` (a Python with torch) to rewrite
-``tests/data/torch_compose.json``, the recorded values ``test_compose.py`` checks against when
-torch is not installed.
+torch's values are recorded (cases ``compose/<name>`` of tests/data/peers/torch.json.gz, written
+by tests/data/peers/record_torch.py from these cases); ``test_compose.py`` compares with them,
+and with torch itself when it is installed.
 """
 
 from __future__ import annotations
 
-import json
-import pathlib
 from typing import Any
 
-DATA = pathlib.Path(__file__).parent / "data" / "torch_compose.json"
 LR = 1e-3  # the optimizer's lr (base_lr of every torch scheduler)
 
 # (kind, [schedulers as (name, kwargs) or ("SequentialLR", {"schedulers": [...], ...})],
@@ -99,53 +96,3 @@ CASES: dict[str, tuple[str, list[Any], dict[str, Any], int]] = {
         50,
     ),
 }  # fmt: skip
-
-
-def _make(torch: Any, optimizer: Any, spec: Any) -> Any:
-    sched = torch.optim.lr_scheduler
-    name, kwargs = spec
-    if name == "SequentialLR":
-        parts, milestones = kwargs
-        inner = [_make(torch, optimizer, p) for p in parts]
-        return sched.SequentialLR(optimizer, inner, milestones=milestones)
-    return getattr(sched, name)(optimizer, **kwargs)
-
-
-def torch_rates(kind: str, spec: list[Any], count: int) -> list[float]:
-    """The optimizer's lr after 0, 1, ..., count - 1 scheduler steps."""
-    import torch
-
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=LR)
-    if kind == "sequential":
-        parts, milestones = spec
-        scheduler = torch.optim.lr_scheduler.SequentialLR(
-            optimizer, [_make(torch, optimizer, p) for p in parts], milestones=milestones
-        )
-    else:
-        scheduler = torch.optim.lr_scheduler.ChainedScheduler(
-            [_make(torch, optimizer, p) for p in spec], optimizer=optimizer
-        )
-    rates = []
-    for _ in range(count):
-        rates.append(float(optimizer.param_groups[0]["lr"]))
-        optimizer.step()
-        scheduler.step()
-    return rates
-
-
-def main() -> None:
-    import torch
-
-    record = {
-        "torch": torch.__version__,
-        "cases": {
-            name: {"config": config, "num_steps": n, "lr": torch_rates(kind, spec, n)}
-            for name, (kind, spec, config, n) in CASES.items()
-        },
-    }
-    DATA.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {DATA} (torch {torch.__version__})")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,17 +1,19 @@
-"""tests/llm_reference.py against HF transformers' and timm's real schedulers, at every step.
+"""tests/llm_reference.py against HF transformers' and timm's schedulers, at every step.
 
-Neither package is a dependency of lrschedules_jax. Run this script in a separate environment
-that has torch, transformers and timm (and numpy):
+Neither package is a dependency of lrschedules_jax. Their values are recorded in
+tests/data/peers/hf.json.gz (cases ``wsd/...``) and tests/data/peers/timm.json.gz (cases
+``cosine-grid/...`` and ``noise/...``) by the ``record_*.py`` scripts there, from the grids
+below. tests/test_llm_peers.py runs every check on the recorded values, and on the installed
+peers' values too when torch, transformers and timm are importable. In a Python that has them:
 
     python tests/llm_peers.py            # prints one line per configuration, exit 1 on a mismatch
 
-tests/test_llm_peers.py runs the same checks in the default suite when the three packages are
-importable, and is skipped otherwise. What is checked:
+What is checked:
 
 - HF ``get_wsd_schedule``: every warmup_type x decay_type, with and without warmup, several
   ``min_lr_ratio`` and ``num_decay_steps`` (down to 1): ``ref_wsd`` with the keys of
-  ``wsd_keys_from_hf`` equals the LambdaLR's rate after k ``.step()`` calls, for every k up to
-  past the end; and so does ``hf_wsd_factor`` (the transcription).
+  ``wsd_keys_from_hf`` equals the LambdaLR's rate ``lr * lambda(k)`` for every k up to past the
+  end (and at large steps up to 2**31 - 1); and so does ``hf_wsd_factor`` (the transcription).
 - timm ``CosineLRScheduler`` (``warmup_prefix=True``, ``t_in_epochs=False``): integer
   ``cycle_mul`` 1-3, ``cycle_decay``, ``cycle_limit``, ``k_decay``, ``warmup_t`` /
   ``warmup_lr_init``: ``timm_cosine_lr`` (the transcription) equals timm at every step, and
@@ -23,76 +25,55 @@ importable, and is skipped otherwise. What is checked:
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
-import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import llm_reference as ref
+import peers
+
+HF = peers.script("hf")
+TIMM = peers.script("timm")
+HF_CASES = HF.WSD_GRID
+TIMM_CASES = TIMM.COSINE_GRID
+NOISE_CASES = TIMM.NOISE_CASES
+
+# A source of a peer's values for a recorded case: ``(peer, row) -> values at row["steps"]``.
+Source = Callable[[str, dict[str, Any]], np.ndarray]
 
 
-def import_peers():
-    """``(torch, get_wsd_schedule, CosineLRScheduler)``; ImportError if one is missing.
-
-    timm's package ``__init__`` imports torchvision, which may not match the installed torch;
-    the scheduler modules need only torch, so they are loaded without running it.
-    """
-    import torch
-    from transformers.optimization import get_wsd_schedule
-
-    if "timm" not in sys.modules:
-        spec = importlib.util.find_spec("timm")
-        if spec is None:
-            raise ImportError("timm is not installed")
-        package = types.ModuleType("timm")
-        package.__path__ = list(spec.submodule_search_locations)
-        sys.modules["timm"] = package
-    from timm.scheduler.cosine_lr import CosineLRScheduler
-
-    return torch, get_wsd_schedule, CosineLRScheduler
+def recorded(peer: str, row: dict[str, Any]) -> np.ndarray:
+    return peers.values(row)
 
 
-def _optimizer(torch, lr):
-    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+def live(peer: str, row: dict[str, Any]) -> np.ndarray:
+    got = peers.live_values(peer, row)
+    if got is None:
+        raise ImportError(f"{peer} is not importable here")
+    return got
 
 
-def hf_run(num_steps_past=10, **kw):
-    """HF's rates after 0, 1, ... .step() calls."""
-    torch, get_wsd_schedule, _ = import_peers()
-    lr = kw.pop("lr")
-    opt = _optimizer(torch, lr)
-    sched = get_wsd_schedule(opt, **kw)
-    out = []
-    for _ in range(kw["num_training_steps"] + num_steps_past):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return np.asarray(out)
+def live_available() -> bool:
+    return peers.live("hf") is not None and peers.live("timm") is not None
 
 
-HF_CASES = [
-    {"num_warmup_steps": w, "num_decay_steps": d, "num_training_steps": n, "min_lr_ratio": r}
-    for (w, d, n, r) in [
-        (0, 100, 1000, 0.0),
-        (50, 300, 1000, 0.1),
-        (10, 1, 200, 0.01),
-        (100, 900, 1000, 0.05),
-    ]
-]
-
-
-def check_hf():
+def check_hf(source: Source = recorded):
     problems, lines = [], []
-    for case in HF_CASES:
+    for index, case in enumerate(HF_CASES):
         for wt in ["linear", "cosine", "1-sqrt"]:
             for dt in ["linear", "cosine", "1-sqrt"]:
-                lr = 3e-4
-                got = hf_run(lr=lr, warmup_type=wt, decay_type=dt, **case)
-                steps = np.arange(got.size)
+                row = peers.case("hf", HF.wsd_grid_id(index, wt, dt))
+                if row["call"] != HF.wsd_grid_call(case, wt, dt):
+                    problems.append(f"HF wsd {wt}/{dt} {case}: the record is of another call")
+                    continue
+                lr = row["call"]["lr"]
+                got = lr * source("hf", row)  # the LambdaLR's rate: lr * lambda(k)
+                steps = np.asarray(row["steps"])
                 keys = ref.wsd_keys_from_hf(lr, warmup_type=wt, decay_type=dt, **case)
                 n, s0, e = keys.pop("num_steps"), keys.pop("start_lr"), keys.pop("stop_lr")
                 ours = ref.ref_wsd(steps, n, s0, e, **keys)
@@ -116,101 +97,16 @@ def check_hf():
     return problems, lines
 
 
-TIMM_CASES = [
-    {
-        "t_initial": 50,
-        "cycle_mul": 1,
-        "cycle_decay": 1.0,
-        "cycle_limit": 3,
-        "k_decay": 1.0,
-        "warmup_t": 0,
-        "warmup_lr_init": 0.0,
-    },
-    {
-        "t_initial": 50,
-        "cycle_mul": 1,
-        "cycle_decay": 0.5,
-        "cycle_limit": 1,
-        "k_decay": 1.0,
-        "warmup_t": 10,
-        "warmup_lr_init": 1e-5,
-    },
-    {
-        "t_initial": 20,
-        "cycle_mul": 2,
-        "cycle_decay": 0.7,
-        "cycle_limit": 5,
-        "k_decay": 1.0,
-        "warmup_t": 5,
-        "warmup_lr_init": 1e-4,
-    },
-    {
-        "t_initial": 2,
-        "cycle_mul": 3,
-        "cycle_decay": 1.0,
-        "cycle_limit": 7,
-        "k_decay": 1.0,
-        "warmup_t": 0,
-        "warmup_lr_init": 0.0,
-    },
-    {
-        "t_initial": 30,
-        "cycle_mul": 1,
-        "cycle_decay": 0.8,
-        "cycle_limit": 4,
-        "k_decay": 0.5,
-        "warmup_t": 7,
-        "warmup_lr_init": 2e-5,
-    },
-    {
-        "t_initial": 15,
-        "cycle_mul": 2,
-        "cycle_decay": 0.9,
-        "cycle_limit": 4,
-        "k_decay": 2.0,
-        "warmup_t": 3,
-        "warmup_lr_init": 0.0,
-    },
-    {
-        "t_initial": 7,
-        "cycle_mul": 3,
-        "cycle_decay": 0.6,
-        "cycle_limit": 5,
-        "k_decay": 1.5,
-        "warmup_t": 4,
-        "warmup_lr_init": 1e-4,
-    },
-]
-
-
-def timm_run(steps, *, base_lr, lr_min, noise=None, noise_type="normal", **kw):
-    torch, _, cosine_scheduler = import_peers()
-    opt = _optimizer(torch, base_lr)
-    extra = {}
-    if noise is not None:
-        extra = {
-            "noise_range_t": noise["range"],
-            "noise_pct": noise["pct"],
-            "noise_std": noise["std"],
-            "noise_seed": noise["seed"],
-        }
-    sched = cosine_scheduler(
-        opt, lr_min=lr_min, warmup_prefix=True, t_in_epochs=False, **extra, **kw
-    )
-    sched.noise_type = noise_type  # CosineLRScheduler does not pass it on; the base class reads it
-    out = []
-    for t in steps:
-        sched.step_update(int(t))
-        out.append(opt.param_groups[0]["lr"])
-    return np.asarray(out)
-
-
-def check_timm():
+def check_timm(source: Source = recorded):
     problems, lines = [], []
-    base_lr, lr_min = 1e-3, 1e-6
-    for case in TIMM_CASES:
-        steps = np.arange(0, 2000)
-        got = timm_run(steps, base_lr=base_lr, lr_min=lr_min, **case)
+    base_lr, lr_min = TIMM.GRID_LR, TIMM.GRID_LR_MIN
+    for index, case in enumerate(TIMM_CASES):
+        row = peers.case("timm", f"cosine-grid/{index}")
+        if row["call"] != TIMM.grid_call(case):
+            problems.append(f"timm {case}: the record is of another call")
+            continue
+        steps = np.asarray(row["steps"])  # every step below 2000, and large ones
+        got = source("timm", row)
         transcribed = ref.timm_cosine_lr(
             steps, base_lr=base_lr, lr_min=lr_min, warmup_prefix=True, **case
         )
@@ -239,25 +135,26 @@ def check_timm():
     return problems, lines
 
 
-NOISE_CASES = [("normal", 0.67, 1.0), ("normal", 0.1, 0.05), ("uniform", 0.25, 1.0)]
-
-
-def check_timm_noise(count=20000):
+def check_timm_noise(source: Source = recorded):
     problems, lines = [], []
-    base_lr = 1.0
     for noise_type, pct, std in NOISE_CASES:
-        steps = np.arange(0, count)
-        kw = {"t_initial": 10**9, "cycle_limit": 1}  # a flat start: lr = base_lr (1 + noise)
-        plain = timm_run(steps, base_lr=base_lr, lr_min=0.0, **kw)
-        noisy = timm_run(
+        row = peers.case("timm", f"noise/{noise_type}-{pct}-{std}")
+        if row["call"] != TIMM.noise_call(noise_type, pct, std):
+            problems.append(f"timm noise {noise_type}: the record is of another call")
+            continue
+        steps = np.asarray(row["steps"])
+        kw = row["call"]["kwargs"]
+        # a flat start (t_initial 1e9): timm's rate without noise, transcribed
+        plain = ref.timm_cosine_lr(
             steps,
-            base_lr=base_lr,
-            lr_min=0.0,
-            noise={"range": [100, count], "pct": pct, "std": std, "seed": 42},
-            noise_type=noise_type,
-            **kw,
+            base_lr=row["call"]["lr"],
+            t_initial=kw["t_initial"],
+            lr_min=kw["lr_min"],
+            cycle_limit=kw["cycle_limit"],
+            warmup_prefix=kw["warmup_prefix"],
         )
-        inside = ref.noise_in_range(steps, [100, count])
+        noisy = source("timm", row)
+        inside = ref.noise_in_range(steps, kw["noise_range_t"])
         noise = noisy[inside] / plain[inside] - 1
         if np.any(noisy[~inside] != plain[~inside]):
             problems.append(f"timm noise {noise_type}: noise outside noise_range_t")
@@ -278,10 +175,16 @@ def check_timm_noise(count=20000):
 
 def main():
     problems = []
-    for check in (check_hf, check_timm, check_timm_noise):
-        found, lines = check()
-        problems += found
-        print("\n".join(lines))
+    sources = [("recorded", recorded)]
+    if live_available():
+        sources.append(("live", live))
+    else:
+        print("torch, transformers or timm is not importable: the recorded values only\n")
+    for name, source in sources:
+        for check in (check_hf, check_timm, check_timm_noise):
+            found, lines = check(source)
+            problems += [f"{name}: {p}" for p in found]
+            print("\n".join(f"{name}: {line}" for line in lines))
     print("\n".join(["", f"{len(problems)} problem(s)", *problems]))
     return 1 if problems else 0
 

@@ -15,23 +15,20 @@ the same number in both).
   triangle times the mode's scale (``triangular2``: ``0.5 ** cycle``; ``exp_range``:
   ``gamma ** s``), so the momentum is lowest where the lr peaks.
 
-Run ``/work/venv-peers/bin/python tests/momentum_reference.py`` (a Python with torch and NumPy)
-to compare these references with the real schedulers and to rewrite
-``tests/data/torch_momentum.json``, the recorded torch values ``test_momentum_reference.py``
-checks against when torch is not installed.
+torch's values for ``CASES`` are recorded (cases ``momentum/<name>/<sgd|adam>`` of
+tests/data/peers/torch.json.gz, written by tests/data/peers/record_torch.py from these cases);
+``test_momentum_reference.py`` compares the references with them, and with torch itself when it
+is installed.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import pathlib
 
 import numpy as np
 
 ONE_CYCLE_DEFAULTS = {"base_momentum": 0.85, "max_momentum": 0.95}
 CYCLIC_DEFAULTS = {"base_momentum": 0.8, "max_momentum": 0.9}
-DATA = pathlib.Path(__file__).parent / "data" / "torch_momentum.json"
 
 
 def _anneal(start: float, end: float, q: float, strategy: str) -> float:
@@ -104,7 +101,7 @@ def ref_cyclic_momentum(
     return max_momentum - (max_momentum - base_momentum) * height
 
 
-# ---- the comparison with torch (run with a Python that has torch) ----------------------------
+# ---- the cases compared with torch --------------------------------------------------------
 
 # name: (kind, torch keyword arguments, number of steps); our keys are torch's, with
 # num_steps for total_steps and base_lr/max_lr given separately.
@@ -166,52 +163,3 @@ def reference(kind: str, kw: dict, steps) -> np.ndarray:
     kw.pop("base_lr")
     kw.pop("max_lr")
     return ref_cyclic_momentum(steps, **kw)
-
-
-def torch_momentum(kind: str, kw: dict, count: int, optimizer: str) -> list[float]:
-    """torch's momentum (SGD) or betas[0] (Adam) after 0, 1, ..., count - 1 scheduler steps."""
-    import torch
-
-    param = torch.nn.Parameter(torch.zeros(1))
-    if optimizer == "sgd":
-        opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
-    else:
-        opt = torch.optim.Adam([param], lr=0.1)
-    make = getattr(torch.optim.lr_scheduler, "OneCycleLR" if kind == "one_cycle" else "CyclicLR")
-    sched = make(opt, **kw)
-    out = []
-    for i in range(count):
-        group = opt.param_groups[0]
-        out.append(float(group["momentum"] if optimizer == "sgd" else group["betas"][0]))
-        if i < count - 1:
-            opt.step()
-            sched.step()
-    return out
-
-
-def main() -> None:
-    import warnings
-
-    import torch
-
-    warnings.simplefilter("ignore")
-    record = {"torch": torch.__version__, "cases": {}}
-    worst = 0.0
-    for name, (kind, kw, count) in CASES.items():
-        ref = reference(kind, kw, np.arange(count))
-        row = {"kind": kind, "kwargs": kw}
-        for optimizer in ("sgd", "adam"):
-            got = np.array(torch_momentum(kind, kw, count, optimizer))
-            err = float(np.max(np.abs(got - ref) / np.abs(ref)))
-            worst = max(worst, err)
-            print(f"{name:24s} {optimizer:5s} {count:5d} steps  max rel. diff {err:.2e}")
-            row[optimizer] = got.tolist()
-        if row["adam"] == row["sgd"]:  # torch sets the same number: store it once
-            row["adam"] = "same as sgd"
-        record["cases"][name] = row
-    DATA.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"torch {torch.__version__}: worst relative difference {worst:.2e}; wrote {DATA}")
-
-
-if __name__ == "__main__":
-    main()

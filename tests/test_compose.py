@@ -1,21 +1,20 @@
 """``sequence`` and ``product`` (issue 13): PyTorch's SequentialLR and ChainedScheduler, the
 Python forms, key paths, ``to_config()``, ``show`` and ``plot``.
 
-The torch values are recorded in tests/data/torch_compose.json by tests/compose_reference.py
-(torch 2.13) and checked live when torch is installed. The generic value, pytree, property and
+torch's values are recorded in tests/data/peers/torch.json.gz (cases ``compose/<name>``, by
+tests/data/peers/record_torch.py) and also compared live when torch is installed. The generic value, pytree, property and
 bad-input tests run on the ``sequence`` and ``product`` rows of tests/cases.py.
 """
 
 import json
 
 import numpy as np
+import peers
 import pytest
-from compose_reference import CASES, DATA, torch_rates
+from compose_reference import CASES, LR
 
 import lrschedules_jax as lrs
 from lrschedules_jax import ConfigError, make_schedule
-
-RECORDED = json.loads(DATA.read_text())["cases"]
 
 
 def _rates(config, n):
@@ -23,18 +22,17 @@ def _rates(config, n):
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_equals_recorded_torch(name):
-    _, _, config, n = CASES[name]
-    row = RECORDED[name]
-    assert row["config"] == config and row["num_steps"] == n  # the record is of this case
-    np.testing.assert_allclose(_rates(config, n), row["lr"], rtol=2e-6, atol=0)
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_equals_live_torch(name):
-    pytest.importorskip("torch")
+def test_equals_torch(name):
     kind, spec, config, n = CASES[name]
-    np.testing.assert_allclose(_rates(config, n), torch_rates(kind, spec, n), rtol=2e-6, atol=0)
+    row = peers.case("torch", f"compose/{name}")
+    # the record is of this case: torch's call and every step from 0
+    assert row["call"] == peers.script("torch").compose_call(kind, spec, LR)
+    assert row["steps"] == list(range(n))
+    ours = _rates(config, n)
+    np.testing.assert_allclose(ours, peers.values(row), rtol=2e-6, atol=0)
+    live = peers.live_values("torch", row)  # None unless torch is installed
+    if live is not None:
+        np.testing.assert_allclose(ours, live, rtol=2e-6, atol=0)
 
 
 def test_python_forms_equal_json():

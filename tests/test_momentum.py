@@ -1,23 +1,22 @@
 """``momentum_schedule()`` of ``one_cycle`` and ``cyclic`` (issue 13, item 4) against PyTorch.
 
-Against the torch 2.13 values recorded in tests/data/torch_momentum.json (SGD's ``momentum``
-and Adam's ``betas[0]`` after each ``scheduler.step()``, by tests/momentum_reference.py) at
-every step, and against its float64 references past the end and at large steps.
+Against torch's values recorded in tests/data/peers/torch.json.gz (cases
+``momentum/<name>/<optimizer>``: SGD's ``momentum`` and Adam's ``betas[0]`` after each
+``scheduler.step()``, for the cases of tests/momentum_reference.py) at every step, and against
+its float64 references past the end and at large steps.
 """
-
-import json
 
 import jax
 import numpy as np
 import optax
+import peers
 import pytest
-from momentum_reference import CASES, DATA, reference
+from momentum_reference import CASES, reference
 
 import lrschedules_jax as lrs
 from lrschedules_jax import ConfigError, make_schedule
 
 DTYPE_PROMOTION = "standard"  # optax's adam (b1 ** count) relies on standard promotion
-RECORDED = json.loads(DATA.read_text())["cases"]
 
 
 def _ours(kind, kw):
@@ -33,9 +32,8 @@ def test_equals_torch_at_every_step(name):
     config, n = _ours(kind, kw)
     s = make_schedule(config, n or count)
     got = np.asarray(s.momentum_schedule()(np.arange(count)), np.float64)
-    row = RECORDED[name]
-    sgd = np.asarray(row["sgd"])
-    adam = sgd if row["adam"] == "same as sgd" else np.asarray(row["adam"])
+    sgd = peers.values(peers.case("torch", f"momentum/{name}/sgd"), "momentum")
+    adam = peers.values(peers.case("torch", f"momentum/{name}/adam"), "momentum")
     np.testing.assert_allclose(got, sgd, rtol=2e-7, atol=0)
     np.testing.assert_allclose(got, adam, rtol=2e-7, atol=0)
     # past the end and far away: the float64 reference (torch refuses to step past one_cycle's

@@ -1,47 +1,35 @@
 """The float64 momentum references of tests/momentum_reference.py against PyTorch.
 
-Against the torch values recorded in tests/data/torch_momentum.json (torch 2.13, SGD's
-``momentum`` and Adam's ``betas[0]`` after each ``scheduler.step()``), and against torch itself
-when it is installed. ``momentum_schedule()`` (issue 13, item 4) is tested against these
-references.
+Against torch's values recorded in tests/data/peers/torch.json.gz (cases
+``momentum/<name>/<optimizer>``: SGD's ``momentum`` and Adam's ``betas[0]`` after each
+``scheduler.step()``), and against torch itself when it is installed. ``momentum_schedule()``
+is tested against these references.
 """
 
-import json
-
 import numpy as np
+import peers
 import pytest
 from momentum_reference import (
     CASES,
-    DATA,
     ref_cyclic_momentum,
     ref_one_cycle_momentum,
     reference,
-    torch_momentum,
 )
-
-RECORDED = json.loads(DATA.read_text())
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_reference_equals_recorded_torch(name):
-    kind, kw, count = CASES[name]
-    row = RECORDED["cases"][name]
-    assert row["kind"] == kind and row["kwargs"] == kw  # the record is of this case
-    ref = reference(kind, kw, np.arange(count))
-    sgd = np.array(row["sgd"])
-    adam = sgd if row["adam"] == "same as sgd" else np.array(row["adam"])
-    assert len(sgd) == count
-    np.testing.assert_allclose(ref, sgd, rtol=1e-14, atol=0)
-    np.testing.assert_allclose(ref, adam, rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_reference_equals_live_torch(name, optimizer):
-    pytest.importorskip("torch")
+def test_reference_equals_torch(name, optimizer):
     kind, kw, count = CASES[name]
-    got = torch_momentum(kind, kw, count, optimizer)
-    np.testing.assert_allclose(reference(kind, kw, np.arange(count)), got, rtol=1e-14)
+    row = peers.case("torch", f"momentum/{name}/{optimizer}")
+    # the record is of this case: torch's call and every step from 0
+    assert row["call"] == peers.script("torch").momentum_call(kind, kw, optimizer)
+    assert row["steps"] == list(range(count))
+    ref = reference(kind, kw, np.arange(count))
+    np.testing.assert_allclose(ref, peers.values(row, "momentum"), rtol=1e-14, atol=0)
+    live = peers.live_values("torch", row, "momentum")  # None unless torch is installed
+    if live is not None:
+        np.testing.assert_allclose(ref, live, rtol=1e-14, atol=0)
 
 
 def test_one_cycle_momentum_hand_values():

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import peers
 import pytest
 
 from lrschedules_jax import ConfigError, cosine, reduce_on_plateau
@@ -242,26 +243,33 @@ def test_metric_beyond_float32_reads_inf():
     assert float(state.best) == 1.0 and float(state.scale) == 0.5
 
 
-def test_torch_itself():
-    """The NumPy reference and reduce_on_plateau both agree with torch.optim (if installed)."""
-    torch = pytest.importorskip("torch")
-    for sequence in ("noisy-decreasing-loss", "negative-loss", "accuracy", "flat", "flat-negative"):
-        for config_name, config in CONFIGS.items():
-            for mode in ("min", "max"):
-                kwargs = {**DEFAULTS, **config, "mode": mode}
-                torch_kwargs = {k: v for k, v in kwargs.items() if k != "min_scale"}
-                param = torch.nn.Parameter(torch.zeros(1))
-                opt = torch.optim.SGD([param], lr=1.0)
-                sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                    opt, min_lr=kwargs["min_scale"], **torch_kwargs
-                )
-                lrs = []
-                for metric in SEQUENCES[sequence]:
-                    sched.step(metric)
-                    lrs.append(opt.param_groups[0]["lr"])
-                case = f"{sequence}-{config_name}-{mode}"
+TORCH_SEQUENCES = ["noisy-decreasing-loss", "negative-loss", "accuracy", "flat", "flat-negative"]
+
+
+@pytest.mark.parametrize("sequence", TORCH_SEQUENCES)
+def test_torch_itself(sequence):
+    """The NumPy reference and reduce_on_plateau both agree with torch.optim's
+    ReduceLROnPlateau: its values recorded in tests/data/peers/torch.json.gz (cases
+    ``plateau/<sequence>-<config>-<mode>``, lr 1.0), and torch itself when installed."""
+    metrics = SEQUENCES[sequence]
+    for config_name, config in CONFIGS.items():
+        for mode in ("min", "max"):
+            kwargs = {**DEFAULTS, **config, "mode": mode}
+            torch_kwargs = {k: v for k, v in kwargs.items() if k != "min_scale"}
+            torch_kwargs["min_lr"] = kwargs["min_scale"]
+            case = f"{sequence}-{config_name}-{mode}"
+            row = peers.case("torch", f"plateau/{case}")
+            # the record is of this case: torch's arguments (lr 1.0) and metrics
+            assert row["call"]["kwargs"] == torch_kwargs, case
+            assert row["call"]["optimizer"]["lr"] == 1.0, case
+            assert row["metrics"] == metrics.tolist(), case
+            torch_lrs = [peers.values(row)]
+            live = peers.live_values("torch", row)  # None unless torch is installed
+            if live is not None:
+                torch_lrs.append(live)
+            for lrs in torch_lrs:
                 np.testing.assert_array_equal(
-                    _reference(SEQUENCES[sequence], **kwargs)["scale"], lrs, err_msg=case
+                    _reference(metrics, **kwargs)["scale"], lrs, err_msg=case
                 )
                 np.testing.assert_allclose(
                     _run_sequences(config_name, mode)[sequence]["scale"],

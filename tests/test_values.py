@@ -7,11 +7,11 @@ The generic tests read ``cases.TYPES``: a new type is covered by its entry there
 from __future__ import annotations
 
 import math
-import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import peers
 import pytest
 from cases import (
     EXAMPLE_BY_ID,
@@ -608,62 +608,53 @@ def test_cyclic_bounded_and_exact(up, down, mode, steps):
     assert_close(got, ref_cyclic(config, 10, np.asarray(steps)))
 
 
-# ---- cross-check against torch itself (skipped when torch is not installed) -------------------
+# ---- cross-check against torch (recorded values; torch itself too when installed) ----------
 
-
-def torch_values(make, num_values: int, lr: float) -> np.ndarray:
-    """The lr of a torch scheduler after 0, 1, ..., num_values - 1 calls to ``step()``."""
-    torch = pytest.importorskip("torch")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        param = torch.nn.Parameter(torch.zeros(1))
-        opt = torch.optim.SGD([param], lr=lr, momentum=0.9)
-        sched = make(torch.optim.lr_scheduler, opt)
-        out = []
-        for i in range(num_values):
-            out.append(opt.param_groups[0]["lr"])
-            if i < num_values - 1:
-                opt.step()
-                sched.step()
-    return np.array(out, dtype=np.float64)
-
-
+# name: (torch scheduler, its keyword arguments, the optimizer's lr, ours). torch's values are
+# recorded in tests/data/peers/torch.json.gz (cases ``values/<name>``: the lr after 0, 1, ...
+# calls of ``scheduler.step()``, SGD with momentum 0.9).
 TORCH = {
     "step": (
-        lambda S, o: S.StepLR(o, step_size=7, gamma=0.5),
-        lambda: lrs.step(start_lr=0.5, step_size=7, gamma=0.5, num_steps=10),
+        "StepLR",
+        dict(step_size=7, gamma=0.5),
         0.5,
+        lambda: lrs.step(start_lr=0.5, step_size=7, gamma=0.5, num_steps=10),
     ),
     "multistep": (
-        lambda S, o: S.MultiStepLR(o, milestones=[3, 10, 50], gamma=0.3),
-        lambda: lrs.multistep(start_lr=0.5, milestones=[3, 10, 50], gamma=0.3, num_steps=10),
+        "MultiStepLR",
+        dict(milestones=[3, 10, 50], gamma=0.3),
         0.5,
+        lambda: lrs.multistep(start_lr=0.5, milestones=[3, 10, 50], gamma=0.3, num_steps=10),
     ),
     "polynomial": (
-        lambda S, o: S.PolynomialLR(o, total_iters=97, power=2.5),
-        lambda: lrs.polynomial(start_lr=0.5, stop_lr=0.0, power=2.5, num_steps=97),
+        "PolynomialLR",
+        dict(total_iters=97, power=2.5),
         0.5,
+        lambda: lrs.polynomial(start_lr=0.5, stop_lr=0.0, power=2.5, num_steps=97),
     ),
     "restarts-mult1": (
-        lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=7, T_mult=1, eta_min=0.01),
-        lambda: lrs.cosine_restarts(start_lr=0.5, stop_lr=0.01, cycle_steps=7, num_steps=10),
+        "CosineAnnealingWarmRestarts",
+        dict(T_0=7, T_mult=1, eta_min=0.01),
         0.5,
+        lambda: lrs.cosine_restarts(start_lr=0.5, stop_lr=0.01, cycle_steps=7, num_steps=10),
     ),
     "restarts-mult3": (
-        lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=3, eta_min=0.0),
+        "CosineAnnealingWarmRestarts",
+        dict(T_0=5, T_mult=3, eta_min=0.0),
+        0.5,
         lambda: lrs.cosine_restarts(
             start_lr=0.5, stop_lr=0.0, cycle_steps=5, cycle_mult=3, num_steps=10
         ),
-        0.5,
     ),
     "one_cycle": (
-        lambda S, o: S.OneCycleLR(o, max_lr=0.5, total_steps=1000),
-        lambda: lrs.one_cycle(max_lr=0.5, num_steps=1000),
+        "OneCycleLR",
+        dict(max_lr=0.5, total_steps=1000),
         0.5,
+        lambda: lrs.one_cycle(max_lr=0.5, num_steps=1000),
     ),
     "one_cycle-three-linear": (
-        lambda S, o: S.OneCycleLR(
-            o,
+        "OneCycleLR",
+        dict(
             max_lr=0.5,
             total_steps=333,
             pct_start=0.29,
@@ -672,6 +663,7 @@ TORCH = {
             div_factor=7.0,
             final_div_factor=50.0,
         ),
+        0.5,
         lambda: lrs.one_cycle(
             max_lr=0.5,
             num_steps=333,
@@ -681,22 +673,30 @@ TORCH = {
             div_factor=7.0,
             final_div_factor=50.0,
         ),
-        0.5,
     ),
     "one_cycle-pct1": (
-        lambda S, o: S.OneCycleLR(o, max_lr=0.5, total_steps=50, pct_start=1.0),
-        lambda: lrs.one_cycle(max_lr=0.5, num_steps=50, pct_start=1.0),
+        "OneCycleLR",
+        dict(max_lr=0.5, total_steps=50, pct_start=1.0),
         0.5,
+        lambda: lrs.one_cycle(max_lr=0.5, num_steps=50, pct_start=1.0),
     ),
     "one_cycle-pct0": (
-        lambda S, o: S.OneCycleLR(o, max_lr=0.5, total_steps=50, pct_start=0.0),
-        lambda: lrs.one_cycle(max_lr=0.5, num_steps=50, pct_start=0.0),
+        "OneCycleLR",
+        dict(max_lr=0.5, total_steps=50, pct_start=0.0),
         0.5,
+        lambda: lrs.one_cycle(max_lr=0.5, num_steps=50, pct_start=0.0),
     ),
     "cyclic-tri2": (
-        lambda S, o: S.CyclicLR(
-            o, 0.1, 0.5, step_size_up=4, step_size_down=7, mode="triangular2", cycle_momentum=False
+        "CyclicLR",
+        dict(
+            base_lr=0.1,
+            max_lr=0.5,
+            step_size_up=4,
+            step_size_down=7,
+            mode="triangular2",
+            cycle_momentum=False,
         ),
+        0.1,
         lambda: lrs.cyclic(
             base_lr=0.1,
             max_lr=0.5,
@@ -705,25 +705,38 @@ TORCH = {
             mode="triangular2",
             num_steps=10,
         ),
-        0.1,
     ),
     "cyclic-exp_range": (
-        lambda S, o: S.CyclicLR(
-            o, 0.1, 0.5, step_size_up=5, mode="exp_range", gamma=0.995, cycle_momentum=False
+        "CyclicLR",
+        dict(
+            base_lr=0.1,
+            max_lr=0.5,
+            step_size_up=5,
+            mode="exp_range",
+            gamma=0.995,
+            cycle_momentum=False,
         ),
+        0.1,
         lambda: lrs.cyclic(
             base_lr=0.1, max_lr=0.5, step_size_up=5, mode="exp_range", gamma=0.995, num_steps=10
         ),
-        0.1,
     ),
 }
 
 
 @pytest.mark.parametrize("case", list(TORCH))
 def test_equals_torch_step_by_step(case):
-    pytest.importorskip("torch")
-    make_torch, make_ours, lr = TORCH[case]
+    scheduler, kwargs, lr, make_ours = TORCH[case]
+    row = peers.case("torch", f"values/{case}")
+    # the record is of this case: torch's call, and every step from 0
+    assert row["call"]["scheduler"] == scheduler and row["call"]["kwargs"] == kwargs
+    assert row["call"]["optimizer"]["lr"] == lr
     ours = make_ours()
     # torch's OneCycleLR stops at total_steps; the others run on
     count = ours.num_steps if case.startswith("one_cycle") else 600
-    assert_close(values(ours, np.arange(count)), torch_values(make_torch, count, lr))
+    assert row["steps"] == list(range(count))
+    got = values(ours, np.arange(count))
+    assert_close(got, peers.values(row))
+    live = peers.live_values("torch", row)  # None unless torch is installed
+    if live is not None:
+        assert_close(got, live)

@@ -1,0 +1,89 @@
+"""The peers' recorded values (tests/data/peers/): well formed, and DeePMD-kit's against ours.
+
+The data files are written by the ``record_*.py`` scripts beside them (README.md there says
+how); ``tests/peers.py`` reads them. Here: every file has its header (script, peer, exact
+version, date) and well-formed cases; and every DeePMD-kit case (``exp``, ``cosine``, ``wsd``
+of ``deepmd.dpmodel.utils.learning_rate``, DeePMD-kit 3.2) equals ``make_schedule`` of the same
+``learning_rate`` section at every recorded step up to 2**31 - 1, and DeePMD-kit itself when it
+is installed.
+"""
+
+import datetime
+import json
+
+import jax
+import numpy as np
+import peers
+import pytest
+
+import lrschedules_jax as lrs
+
+EAGER_COMPILE = False  # dozens of distinct schedules, each evaluated once
+
+INT32_MAX = 2**31 - 1
+
+
+@pytest.mark.parametrize("peer", list(peers.FILES))
+def test_data_file_is_well_formed(peer):
+    data = peers.recorded(peer)
+    assert data["script"] == f"tests/data/peers/{peers.script(peer).__name__}.py"
+    assert peers.script(peer).DATA == peers.FILES[peer]
+    assert data["version"] and datetime.date.fromisoformat(data["date"])
+    assert len(data["cases"]) >= 10
+    for id_, row in data["cases"].items():
+        assert row["id"] == id_ and isinstance(row["call"], dict), id_
+        steps = row["steps"]
+        assert steps == sorted(steps) and all(0 <= s <= INT32_MAX for s in steps), id_
+        columns = [k for k in row if k.startswith("values") or k == "momentum"]
+        assert "values" in columns, id_
+        for key in columns:
+            assert len(row[key]) == len(steps), (id_, key)
+        if "metrics" in row:
+            assert len(row["metrics"]) == len(steps), id_
+        # a null only where the peer raised (named, for timm) or divided by zero (HF)
+        nulls = [s for s, v in zip(steps, row["values"], strict=True) if v is None]
+        assert sorted(int(s) for s in row.get("raises", {})) == nulls or peer == "hf", id_
+
+
+def test_unit_tests_file_is_well_formed():
+    data = json.loads((peers.DATA / "unit_tests.json").read_text())
+    assert data["script"] == "tests/data/peers/record_unit_tests.py"
+    assert set(data["sources"]) == {"optax", "transformers", "torch", "timm"}
+    seen = set()
+    for row in data["cases"]:
+        assert row["id"] == f"{row['peer']}/{row['test']}" and row["id"] not in seen
+        seen.add(row["id"])
+        assert row["peer"] in data["sources"] and isinstance(row["call"], dict)
+        if "raises" in row:
+            continue
+        assert len(row["expected"]) == len(row["steps"]) > 0, row["id"]
+        assert row["rtol"] >= 0 and row["atol"] >= 0, row["id"]
+    counts = {p: sum(r["peer"] == p for r in data["cases"]) for p in data["sources"]}
+    assert min(counts.values()) >= 6, counts
+
+
+DEEPMD = peers.ids("deepmd")
+
+
+@pytest.mark.parametrize("x64", [False, True], ids=["float32", "x64"])
+@pytest.mark.parametrize("case", DEEPMD)
+def test_deepmd_types_equal_deepmd_kit(case, x64):
+    """``make_schedule(section, num_steps)`` is DeePMD-kit's ``lr.value(t)``: within 2e-6
+    relative in float32 (below float32's range, 0), within 1e-10 with x64 (DeePMD-kit's own
+    float64 rounding of ``1 + cos`` near the end of a cosine to 0 allowed: 1e-15 of start_lr)."""
+    row = peers.case("deepmd", case)
+    call = row["call"]
+    section = dict(call["lr_params"])
+    steps = np.asarray(row["steps"], np.int64)
+    start = section["start_lr"]
+    wants = [peers.values(row)]
+    live = peers.live_values("deepmd", row)  # None unless DeePMD-kit is installed
+    if live is not None:
+        wants.append(live)
+    with jax.enable_x64(x64):
+        schedule = lrs.make_schedule(section, call["num_steps"])
+        got = np.asarray(schedule(steps if x64 else steps.astype(np.int32)), np.float64)
+    rtol, atol = (1e-10, 1e-15 * start) if x64 else (2e-6, 1e-37)
+    for want in wants:
+        bad = np.abs(got - want) > rtol * np.abs(want) + atol
+        assert not bad.any(), list(zip(steps[bad].tolist(), got[bad], want[bad], strict=True))[:5]

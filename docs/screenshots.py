@@ -68,11 +68,13 @@ def browser(profile: Path, chromium: str, driver: str):
 
 def full_page_screenshot(drv, path: Path, max_height: int = 6000) -> None:
     """The whole page, up to ``max_height`` pixels tall."""
-    height = drv.execute_script(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
-    )
-    drv.set_window_size(1280, min(max(height, 800), max_height))
-    time.sleep(0.5)  # let the page lay itself out at the new size
+    for _ in range(2):  # the page may lay itself out again at the new size
+        height, chrome = drv.execute_script(
+            "return [Math.max(document.body.scrollHeight, document.documentElement.scrollHeight),"
+            " window.outerHeight - window.innerHeight]"
+        )
+        drv.set_window_size(1280, min(max(height, 800), max_height) + chrome)
+        time.sleep(0.5)
     drv.save_screenshot(str(path))
     drv.set_window_size(1280, 1000)
 

@@ -1,15 +1,16 @@
 """The generated pages of the site (run by mkdocs-gen-files at every build).
 
 - ``api/``: a page for every name of ``lrschedules_jax.__all__`` (a type's builder and its
-  schedule class share one), one per documented submodule (:data:`SUBMODULES`), the command
-  line's ``--help`` texts, an overview, and the navigation (``api/SUMMARY.md``);
+  schedule class share one), one per documented submodule (``SUBMODULES`` of
+  ``griffe_public.py``), the command line's ``--help`` texts, an overview, and the navigation
+  (``api/SUMMARY.md``);
 - ``gallery.md``: the curve of every registered ``learning_rate`` type, drawn now;
 - ``deepmd-kit/``: the figure of the DeePMD-kit page;
 - ``notebooks/``: the notebooks of ``notebooks/``, executed now (two at a time), with outputs;
 - ``examples/``: the example input files, for download.
 
 Nothing here names a public object by hand: a new name of ``__all__``, a new submodule in
-:data:`SUBMODULES` or a new registered type gets its page or figure at the next build.
+``SUBMODULES`` or a new registered type gets its page or figure at the next build.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,12 +36,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
+from griffe_public import SUBMODULES  # noqa: E402  (the submodules with a page of their own)
 from schema_tables import Tables, type_anchor  # noqa: E402
 
 import lrschedules_jax as lrs  # noqa: E402
 
-#: The submodules users import, documented on pages of their own (one line per module).
-SUBMODULES = ("config", "extend")
 #: The notebooks are executed at build time; LRS_DOCS_NOTEBOOKS=0 renders them without outputs
 #: (a quick local preview only: the published site is built with outputs).
 EXECUTE_NOTEBOOKS = os.environ.get("LRS_DOCS_NOTEBOOKS", "1") != "0"
@@ -153,7 +154,9 @@ def execute_notebook(path: Path) -> str:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    # The kernel's own log (a warning about its TCP transport) stays out of the build's output;
+    # a failing cell still raises, with its traceback, and a dead kernel too.
+    client.execute(stderr=subprocess.DEVNULL)
     return nbformat.writes(nb)
 
 
@@ -268,11 +271,10 @@ def api_pages() -> None:
         "# API reference",
         "",
         "Every public name is importable from the package: `import lrschedules_jax as lrs`, "
-        "then `lrs.stack(...)`. Each page below is generated from the docstrings. The "
-        "submodules "
+        "then `lrs.stack(...)`. Each page below is generated from the docstrings. "
+        "Submodules with pages of their own: "
         + ", ".join(f"[`lrschedules_jax.{m}`]({m}.md)" for m in SUBMODULES)
-        + " hold what custom types and tools need, and [the command line](cli.md) has its "
-        "own page.",
+        + "; [the command line](cli.md) has one too.",
     ]
     nav = ["* [Overview](index.md)"]
     for category, entries in categories.items():

@@ -25,7 +25,8 @@ from typing import Any
 import griffe
 
 PACKAGE = "lrschedules_jax"
-#: The documented submodules (gen_pages.py documents the same list).
+#: The submodules users import, each documented on a page of its own (gen_pages.py reads this
+#: list): add a module here, e.g. "optax", and it gets its page and its cross-references.
 SUBMODULES = ("config", "extend")
 
 ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|mod|data|exc|obj|const):`(~?)([^`]+)`")

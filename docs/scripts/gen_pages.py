@@ -396,7 +396,8 @@ def gallery(tables: Tables) -> None:
         config, num_steps = example_config(name, tables)
         fig = figure(5.6, 2.8)
         ax = fig.add_subplot()
-        lrs.plot_schedule(config, num_steps, ax)  # the config is printed under the figure
+        # no legend (a label starting with _): the config is printed under the figure
+        lrs.plot_schedule(config, num_steps, ax, label=f"_{name}")
         png(fig, f"gallery/{name}.png")
         links = [f"[keys](configuration.md#{type_anchor(name)})"]
         if name in lrs.__all__:

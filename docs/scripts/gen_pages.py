@@ -1,0 +1,498 @@
+"""The generated pages of the site (run by mkdocs-gen-files at every build).
+
+- ``api/``: a page for every name of ``lrschedules_jax.__all__`` (a type's builder and its
+  schedule class share one), one per documented submodule (``SUBMODULES`` of
+  ``griffe_public.py``), the command line's ``--help`` texts, an overview, and the navigation
+  (``api/SUMMARY.md``);
+- ``gallery.md``: the curve of every registered ``learning_rate`` type, drawn now;
+- ``deepmd-kit/``: the figure of the DeePMD-kit page;
+- ``notebooks/``: the notebooks of ``notebooks/``, executed now (two at a time), with outputs;
+- ``examples/``: the example input files, for download.
+
+Nothing here names a public object by hand: a new name of ``__all__``, a new submodule in
+``SUBMODULES`` or a new registered type gets its page or figure at the next build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib
+import inspect
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import mkdocs_gen_files
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+from griffe_public import SUBMODULES  # noqa: E402  (the submodules with a page of their own)
+from schema_tables import Tables, type_anchor  # noqa: E402
+
+import lrschedules_jax as lrs  # noqa: E402
+
+#: The notebooks are executed at build time; LRS_DOCS_NOTEBOOKS=0 renders them without outputs
+#: (a quick local preview only: the published site is built with outputs).
+EXECUTE_NOTEBOOKS = os.environ.get("LRS_DOCS_NOTEBOOKS", "1") != "0"
+NOTEBOOK_TIMEOUT = 900  # seconds per cell
+
+#: Fallback example configs for the gallery, used for a type whose JSON Schema entry has no
+#: ``examples`` yet. The schema's examples win as soon as they exist.
+FALLBACK_EXAMPLES: dict[str, dict[str, Any]] = {
+    "exp": {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-6, "decay_steps": 500},
+    "cosine": {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 500},
+    "wsd": {
+        "type": "wsd",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "warmup_steps": 500,
+        "decay_phase_ratio": 0.2,
+    },
+    "constant": {"type": "constant", "start_lr": 1e-3, "warmup_steps": 500},
+    "step": {"type": "step", "start_lr": 1e-3, "step_size": 2000, "gamma": 0.5},
+    "multistep": {"type": "multistep", "start_lr": 1e-3, "milestones": [3000, 6000, 8000]},
+    "polynomial": {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5, "power": 2.0},
+    "linear": {"type": "linear", "start_lr": 1e-3, "stop_lr": 0.0, "warmup_steps": 500},
+    "inverse_sqrt": {"type": "inverse_sqrt", "start_lr": 1e-3, "warmup_steps": 500},
+    "cosine_restarts": {
+        "type": "cosine_restarts",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "cycle_steps": 1000,
+        "cycle_mult": 2,
+        "cycle_decay": 0.8,
+    },
+    "one_cycle": {"type": "one_cycle", "max_lr": 1e-3},
+    "cyclic": {
+        "type": "cyclic",
+        "base_lr": 1e-4,
+        "max_lr": 1e-3,
+        "step_size_up": 1000,
+        "mode": "triangular2",
+    },
+    "rex": {"type": "rex", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 500},
+    "sequence": {
+        "type": "sequence",
+        "phases": [
+            {"steps": 3000, "type": "constant", "start_lr": 1e-3, "warmup_steps": 500},
+            {"type": "cosine", "start_lr": 5e-4, "stop_lr": 1e-5},
+        ],
+    },
+    "product": {
+        "type": "product",
+        "factors": [
+            {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
+            {"type": "step", "start_lr": 1.0, "step_size": 2500, "gamma": 0.5},
+        ],
+    },
+}
+GALLERY_NUM_STEPS = 10_000
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def write(path: str, text: str) -> None:
+    with mkdocs_gen_files.open(path, "w") as f:
+        f.write(text)
+
+
+ROLE = re.compile(r":(?:py:)?[a-z]+:`~?([^`]+)`")
+
+
+def summary_line(obj: Any) -> str:
+    """The first paragraph of a docstring, on one line, Sphinx roles as code."""
+    doc = inspect.getdoc(obj) or ""
+    line = doc.strip().split("\n\n", 1)[0].replace("\n", " ")
+    line = ROLE.sub(lambda m: f"`{m.group(1).rsplit('.', 1)[-1]}`", line)
+    return line.replace("``", "`").replace("|", "\\|")
+
+
+def png(fig: Any, path: str) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    with mkdocs_gen_files.open(path, "wb") as f:
+        f.write(buffer.getvalue())
+
+
+def figure(*size: float) -> Any:
+    """A matplotlib Figure without pyplot (no display, whatever MPLBACKEND says)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+# ---- notebooks -----------------------------------------------------------------------------
+
+
+def notebook_paths() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def execute_notebook(path: Path) -> str:
+    """The notebook with its outputs, run in its own directory as the tests run it."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=NOTEBOOK_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    # The kernel's own log (a warning about its TCP transport) stays out of the build's output;
+    # a failing cell still raises, with its traceback, and a dead kernel too.
+    client.execute(stderr=subprocess.DEVNULL)
+    return nbformat.writes(nb)
+
+
+@contextlib.contextmanager
+def inline_figures() -> Iterator[None]:
+    """Kernels draw inline (an MPLBACKEND such as Agg would leave the figures out)."""
+    saved = os.environ.pop("MPLBACKEND", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
+def notebook_title(text: str, fallback: str) -> tuple[str, str]:
+    """The notebook's first heading and the paragraph after it."""
+    nb = json.loads(text)
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = "".join(cell["source"]).strip().split("\n\n")
+        if lines and lines[0].startswith("# "):
+            blurb = lines[1].replace("\n", " ") if len(lines) > 1 else ""
+            return lines[0][2:].strip(), blurb
+    return fallback, ""
+
+
+def write_notebooks(results: dict[Path, Future[str] | str]) -> None:
+    rows, nav = [], []
+    for path, result in results.items():
+        text = result.result() if isinstance(result, Future) else result
+        write(f"notebooks/{path.name}", text)
+        title, blurb = notebook_title(text, path.stem)
+        nav.append(f"* [{title}]({path.name})")
+        rows.append(f"| [{title}]({path.name}) | {blurb.replace('|', '/')} |")
+    write(
+        "notebooks/index.md",
+        "# Notebooks\n\n"
+        "The notebooks of the repository's `notebooks/` directory, run when this site was "
+        "built: the outputs below are what they print and draw with this version. "
+        '`pip install -e ".[notebooks]"` and `jupyter lab notebooks/` run them locally.\n\n'
+        "| notebook | what it shows |\n| --- | --- |\n" + "\n".join(rows) + "\n",
+    )
+    write("notebooks/SUMMARY.md", "* [Overview](index.md)\n" + "\n".join(nav) + "\n")
+
+
+# ---- API reference -------------------------------------------------------------------------
+
+
+def kind_of(name: str, obj: Any, builders: dict[str, type]) -> str:
+    if name in builders or (isinstance(obj, type) and issubclass(obj, lrs.Schedule)):
+        return SCHEDULES
+    if isinstance(obj, type) and issubclass(obj, BaseException):
+        return "Errors and warnings"
+    if isinstance(obj, type):
+        return "Other classes"
+    return "Functions"
+
+
+SCHEDULES = "Schedules: the types' builders and classes"
+CATEGORIES = ("Functions", SCHEDULES, "Other classes", "Errors and warnings")
+
+
+def builder_classes() -> dict[str, type]:
+    """``{builder name: the schedule class it returns}`` for the public type builders."""
+    types = lrs.config.config_types()
+    found = {}
+    for name in lrs.__all__:
+        obj = getattr(lrs, name)
+        if name in types and callable(obj) and not isinstance(obj, type):
+            returned = inspect.signature(obj).return_annotation
+            if isinstance(returned, type) and issubclass(returned, lrs.Schedule):
+                found[name] = returned
+    return found
+
+
+def api_pages() -> None:
+    names = list(lrs.__all__)
+    builders = builder_classes()
+    paired = {cls.__name__: b for b, cls in builders.items() if cls.__name__ in names}
+    pages: dict[str, list[str]] = {}  # page stem -> names documented there
+    for name in names:
+        stem = paired.get(name, name)
+        reserved = {"index", "summary", "cli", *SUBMODULES}  # the other pages of api/
+        stem = stem if stem.lower() not in reserved else f"{stem}_"
+        pages.setdefault(stem.lower(), []).append(name)
+    for members in pages.values():  # a type's builder first, then its class
+        members.sort(key=lambda m: (m not in builders, m))
+
+    categories: dict[str, list[tuple[str, str]]] = {c: [] for c in CATEGORIES}
+    for stem, members in pages.items():
+        title = " and ".join(f"lrs.{m}" for m in members)
+        blocks = "\n\n".join(f"::: lrschedules_jax.{m}" for m in members)
+        intro = ""
+        builder = next((m for m in members if m in builders), None)
+        if builder is not None:
+            intro = (
+                f"The `{builder}` type: the keyword-only builder `lrs.{builder}(...)` and the "
+                f"schedule class it returns. Its keys: [configuration]"
+                f"(../configuration.md#{type_anchor(builder)}); its curve: "
+                f"[gallery](../gallery.md#{builder}).\n\n"
+            )
+        write(f"api/{stem}.md", f"# {title}\n\n{intro}{blocks}\n")
+        first = getattr(lrs, members[0])
+        kind = kind_of(members[0], first, builders)
+        categories.setdefault(kind, []).append((stem, title))
+
+    for module in SUBMODULES:
+        submodule_page(module)
+
+    overview = [
+        "# API reference",
+        "",
+        "Every public name is importable from the package: `import lrschedules_jax as lrs`, "
+        "then `lrs.stack(...)`. Each page below is generated from the docstrings. "
+        "Submodules with pages of their own: "
+        + ", ".join(f"[`lrschedules_jax.{m}`]({m}.md)" for m in SUBMODULES)
+        + "; [the command line](cli.md) has one too.",
+    ]
+    nav = ["* [Overview](index.md)"]
+    for category, entries in categories.items():
+        if not entries:
+            continue
+        overview += ["", f"## {category}", "", "| name | summary |", "| --- | --- |"]
+        nav.append(f"* {category}")
+        for stem, title in entries:
+            first = getattr(lrs, pages[stem][0])
+            linked = " and ".join(f"[`lrs.{m}`]({stem}.md)" for m in pages[stem])
+            overview.append(f"| {linked} | {summary_line(first)} |")
+            nav.append(f"    * [{title}]({stem}.md)")
+    nav.append("* Submodules")
+    nav += [f"    * [lrschedules_jax.{m}]({m}.md)" for m in SUBMODULES]
+    nav.append("* [Command line](cli.md)")
+    write("api/index.md", "\n".join(overview) + "\n")
+    write("api/SUMMARY.md", "\n".join(nav) + "\n")
+    cli_page()
+
+
+def submodule_page(module: str) -> None:
+    mod = importlib.import_module(f"lrschedules_jax.{module}")
+    exported = list(getattr(mod, "__all__", ()))
+    top = {id(getattr(lrs, n)): n for n in lrs.__all__}
+    shared = [n for n in exported if id(getattr(mod, n)) in top]
+    own = [n for n in exported if n not in shared]
+    lines = [f"# `lrschedules_jax.{module}`", ""]
+    if shared:
+        links = ", ".join(f"[`{n}`][lrschedules_jax.{top[id(getattr(mod, n))]}]" for n in shared)
+        lines += [f"Also exported here (documented with the package): {links}.", ""]
+    lines += [
+        f"::: lrschedules_jax.{module}",
+        "    options:",
+        "      show_root_heading: false",
+        "      members:",
+        *[f"        - {n}" for n in own],
+        "",
+    ]
+    write(f"api/{module}.md", "\n".join(lines))
+
+
+def help_text(args: list[str]) -> str:
+    from lrschedules_jax import cli
+
+    out = io.StringIO()
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"  # argparse wraps to the terminal width
+    try:
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            cli.main([*args, "--help"])
+    finally:
+        if saved is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = saved
+    return out.getvalue().rstrip()
+
+
+def cli_page() -> None:
+    from lrschedules_jax import cli
+
+    prog = getattr(cli, "PROG", "lrschedules-jax")
+    parts = [
+        "# Command line: `--help`",
+        "",
+        f"What `{prog} COMMAND --help` prints, generated when this site was built. The "
+        "[command-line guide](../cli.md) shows each command at work.",
+        "",
+        f"## `{prog}`",
+        "",
+        "```text",
+        help_text([]),
+        "```",
+    ]
+    for command in cli.COMMANDS:
+        parts += ["", f"## `{prog} {command}`", "", "```text", help_text([command]), "```"]
+    write("api/cli.md", "\n".join(parts) + "\n")
+
+
+# ---- gallery -------------------------------------------------------------------------------
+
+
+def example_config(name: str, tables: Tables) -> tuple[dict[str, Any], int]:
+    """The type's example from its JSON Schema entry, else the fallback table; and a step
+    count it validates with."""
+    examples = tables.types[name].examples
+    config = copy.deepcopy(examples[0] if examples else FALLBACK_EXAMPLES.get(name))
+    if config is None:
+        raise ValueError(
+            f"the type `{name}` has no example: add `examples` to its JSON Schema entry"
+        )
+    config.setdefault("type", name)
+    problems = []
+    for num_steps in (GALLERY_NUM_STEPS, 100_000, 1_000_000):
+        try:
+            lrs.validate(config, num_steps)
+        except lrs.ConfigError as err:
+            problems.append(str(err))
+            continue
+        return config, num_steps
+    raise ValueError(f"the example of `{name}` does not validate: {problems[0]}")
+
+
+def gallery(tables: Tables) -> None:
+    names = list(tables.types)
+    lines = [
+        "# Gallery",
+        "",
+        f"Every registered `learning_rate` type ({len(names)} of them), drawn when this site was "
+        "built by `lrs.plot_schedule` from the config shown under it: the curve runs 5 % past "
+        "`num_steps`, dotted lines mark the phase boundaries. Each config is a "
+        "`learning_rate` section: `lrs.make_schedule(config, num_steps)` builds it, "
+        "`lrschedules-jax plot` draws it from an input file.",
+        "",
+        '<div class="grid" markdown>',
+        "",
+    ]
+    for name in names:
+        config, num_steps = example_config(name, tables)
+        fig = figure(5.6, 2.8)
+        ax = fig.add_subplot()
+        # no legend (a label starting with _): the config is printed under the figure
+        lrs.plot_schedule(config, num_steps, ax, label=f"_{name}")
+        png(fig, f"gallery/{name}.png")
+        links = [f"[keys](configuration.md#{type_anchor(name)})"]
+        if name in lrs.__all__:
+            links.append(f"[API](api/{name.lower()}.md)")
+        ext = (
+            " An extension: DeePMD-kit input files need `--extensions`."
+            if tables.types[name].extension
+            else ""
+        )
+        lines += [
+            "<div markdown>",
+            "",
+            f"## `{name}` {{ #{name} }}",
+            "",
+            f"![The {name} schedule of the config below](gallery/{name}.png)",
+            "",
+            f"`num_steps = {num_steps:,}`; {', '.join(links)}.{ext}",
+            "",
+            "```json",
+            json.dumps(config, indent=1),
+            "```",
+            "",
+            "</div>",
+            "",
+        ]
+    lines.append("</div>")
+    write("gallery.md", "\n".join(lines) + "\n")
+
+
+# ---- the DeePMD-kit page's figure ----------------------------------------------------------
+
+
+def deepmd_exp_float64(section: dict[str, Any], num_steps: int, steps: Any) -> Any:
+    """DeePMD-kit's ``exp`` schedule (``LearningRateExp`` of
+    ``deepmd/dpmodel/utils/learning_rate.py``) in float64 NumPy, without warmup: the
+    ``decay_steps`` replacement, the derived rate and the ``stop_lr`` floor."""
+    import numpy as np
+
+    start, stop = section["start_lr"], section["stop_lr"]
+    decay_steps = section.get("decay_steps", 5000)
+    if decay_steps >= num_steps:
+        decay_steps = 100 if num_steps // 10 > 100 else num_steps // 100 + 1
+    rate = np.exp(np.log(max(stop, 1e-10) / start) / (num_steps / decay_steps))
+    values = start * rate ** (np.asarray(steps) // decay_steps)
+    return np.maximum(values, stop)
+
+
+def deepmd_figure() -> None:
+    import numpy as np
+
+    path = ROOT / "examples" / "water_se_e2_a.json"
+    section, num_steps = lrs.load_input(path)
+    schedule = lrs.make_schedule(section, num_steps)
+    steps = np.unique(np.linspace(0, num_steps, 4001).astype(np.int64))
+    ours = np.asarray(schedule(steps.astype(np.int32)), np.float64)
+    theirs = deepmd_exp_float64(section, num_steps, steps)
+    fig = figure(10, 3.4)
+    left, right = fig.subplots(1, 2)
+    left.semilogy(steps, theirs, color="0.6", lw=4, label="DeePMD-kit's formula (float64)")
+    left.semilogy(steps, ours, color="C0", lw=1.2, label="lrschedules-jax (float32)")
+    left.set(xlabel="step", ylabel="learning rate", title="examples/water_se_e2_a.json")
+    left.legend(fontsize=8)
+    right.plot(steps, np.abs(ours - theirs) / theirs, color="C3", lw=0.8)
+    right.axhline(2e-6, color="0.5", ls=":", label="2e-6")
+    right.set(xlabel="step", ylabel="relative difference", title="float32 against float64")
+    right.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+    right.legend(fontsize=8)
+    png(fig, "deepmd-kit/water_se_e2_a.png")
+
+
+# ---- main ----------------------------------------------------------------------------------
+
+
+def copy_examples() -> None:
+    for path in sorted((ROOT / "examples").iterdir()):
+        if path.is_file():
+            with mkdocs_gen_files.open(f"examples/{path.name}", "wb") as f:
+                f.write(path.read_bytes())
+
+
+def main() -> None:
+    paths = notebook_paths()
+    results: dict[Path, Future[str] | str] = {}
+    with inline_figures(), ThreadPoolExecutor(max_workers=2) as pool:
+        for path in paths:
+            results[path] = (
+                pool.submit(execute_notebook, path) if EXECUTE_NOTEBOOKS else path.read_text()
+            )
+        # while the notebooks run: the pages that need this process only
+        tables = Tables(lrs.json_schema())
+        api_pages()
+        gallery(tables)
+        deepmd_figure()
+        copy_examples()
+        write_notebooks(results)
+
+
+main()

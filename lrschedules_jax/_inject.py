@@ -1,7 +1,7 @@
 """Schedules for any optimizer hyperparameter, injected in float32; reading the current rate.
 
 :func:`inject` is :func:`optax.inject_hyperparams` with two differences that matter for
-low-precision parameters (optax issue #1414):
+low-precision parameters (https://github.com/google-deepmind/optax/issues/1414):
 
 - the injected hyperparameters are kept in float32 (float64 under ``jax_enable_x64``) whatever
   the parameters' dtype: a rate of ``1e-4`` is not rounded to bfloat16's ``1.0013580322265625e-4``;

@@ -837,6 +837,11 @@ class Shifted(Schedule):
     """
 
     type_name: ClassVar[str] = "shifted"
+    example: ClassVar[dict[str, Any]] = {
+        "type": "shifted",
+        "start_step": 3000,
+        "schedule": {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 500},
+    }
 
     schedule: Schedule
     start_step: int = static(
@@ -1050,6 +1055,13 @@ class Product(Schedule):
     """
 
     type_name: ClassVar[str] = "product"
+    example: ClassVar[dict[str, Any]] = {
+        "type": "product",
+        "factors": [
+            {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
+            {"type": "step", "start_lr": 1.0, "step_size": 2500, "gamma": 0.5},
+        ],
+    }
 
     factors: tuple[Schedule, ...]
     constant: Any = 1.0
@@ -1273,6 +1285,13 @@ class Sequential(Schedule):
     """
 
     type_name: ClassVar[str] = "sequence"
+    example: ClassVar[dict[str, Any]] = {
+        "type": "sequence",
+        "phases": [
+            {"steps": 3000, "type": "constant", "start_lr": 1e-3, "warmup_steps": 500},
+            {"type": "cosine", "start_lr": 5e-4, "stop_lr": 1e-5},
+        ],
+    }
 
     phases: tuple[Schedule, ...]
     starts: tuple[int, ...] = static((), sweep=True)

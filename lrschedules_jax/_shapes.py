@@ -1,11 +1,11 @@
-"""Formula pieces of the LLM-era schedules (issue 14), as pure functions of exact integer steps.
+"""Formula pieces of the LLM-era schedules, as pure functions of exact integer steps.
 
 Nothing here knows the schedule classes: every function takes integer step arrays (the clamped
 steps ``Schedule.__call__`` hands to ``_value``), static Python numbers for the phase lengths,
 and returns a float factor of ``dtype``. The schedules compose them as
 ``stop + (start - stop) * factor`` (decays) or ``f s0 + (s0 - f s0) * factor`` (warmups).
 
-The rule of SPEC.md's numerical contract holds throughout: a factor that is tiny at one end of
+The package's numerical rule holds throughout: a factor that is tiny at one end of
 its phase is written on the exact integer distance to that end (``remaining`` for a decay,
 ``done`` for a warmup), never as ``1 - something``, so it keeps its relative accuracy down to
 the last step of the phase.
@@ -358,7 +358,7 @@ def noise_factor(
     return jnp.where(inside, 1 + noise, jnp.ones((), dtype))
 
 
-# --- The large-batch rule (Goyal et al. 2017; seed 003's large_batch_schedule) ---------------
+# --- The large-batch rule (Goyal et al. 2017) -------------------------------------------------
 
 _BATCH_RULES = ("linear", "sqrt")
 
@@ -381,13 +381,14 @@ def scaled_warmup(
 ) -> tuple[int, float]:
     """The warmup ``k`` times longer: ``(first step after it, its real length W = k w)``.
 
-    Seed 003 warms up while ``step < W`` with the real ``W = warmup_steps * k`` and divides by
-    ``W``: the integer boundary is the smallest step ``s`` with ``s >= W``, found exactly
+    The large-batch rule (Goyal et al. 2017) warms up while ``step < W`` with the real
+    ``W = warmup_steps * k`` and divides by ``W``: the integer boundary is the smallest step
+    ``s`` with ``s >= W``, found exactly
     (``s r >= w b`` for the linear rule, ``s**2 r >= w**2 b`` for the square root), and the
     warmup slope uses the real ``W``. Both are Python numbers (static).
 
     Examples:
-      >>> scaled_warmup(100, 8192, 256)  # seed 003's example: 32 times longer
+      >>> scaled_warmup(100, 8192, 256)  # a batch 32 times the reference: 32 times longer
       (3200, 3200.0)
       >>> scaled_warmup(100, 300, 256)
       (118, 117.1875)

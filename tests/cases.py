@@ -983,7 +983,7 @@ TYPES: dict[str, TypeCase] = {
             ("start_lr 1e-3", {**BASE, "type": "constant"}),
             ("warmup 1 % from 0.1",
              {**BASE, "type": "constant", "warmup_ratio": 0.01, "warmup_start_factor": 0.1}),
-            ("batch_scaling 8192/256 (seed 003), warmup 0.1 % scaled",
+            ("batch_scaling 8192/256, warmup 0.1 % scaled",
              {**BASE, "type": "constant", "warmup_ratio": 0.001,
               "batch_scaling": {"batch_size": 8192, "reference_batch_size": 256,
                                 "scale_warmup": True}}),

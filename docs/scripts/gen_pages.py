@@ -46,56 +46,7 @@ import lrschedules_jax as lrs  # noqa: E402
 EXECUTE_NOTEBOOKS = os.environ.get("LRS_DOCS_NOTEBOOKS", "1") != "0"
 NOTEBOOK_TIMEOUT = 900  # seconds per cell
 
-#: Fallback example configs for the gallery, used for a type whose JSON Schema entry has no
-#: ``examples`` yet. The schema's examples win as soon as they exist.
-FALLBACK_EXAMPLES: dict[str, dict[str, Any]] = {
-    "exp": {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-6, "decay_steps": 500},
-    "cosine": {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 500},
-    "wsd": {
-        "type": "wsd",
-        "start_lr": 1e-3,
-        "stop_lr": 1e-5,
-        "warmup_steps": 500,
-        "decay_phase_ratio": 0.2,
-    },
-    "constant": {"type": "constant", "start_lr": 1e-3, "warmup_steps": 500},
-    "step": {"type": "step", "start_lr": 1e-3, "step_size": 2000, "gamma": 0.5},
-    "multistep": {"type": "multistep", "start_lr": 1e-3, "milestones": [3000, 6000, 8000]},
-    "polynomial": {"type": "polynomial", "start_lr": 1e-3, "stop_lr": 1e-5, "power": 2.0},
-    "linear": {"type": "linear", "start_lr": 1e-3, "stop_lr": 0.0, "warmup_steps": 500},
-    "inverse_sqrt": {"type": "inverse_sqrt", "start_lr": 1e-3, "warmup_steps": 500},
-    "cosine_restarts": {
-        "type": "cosine_restarts",
-        "start_lr": 1e-3,
-        "stop_lr": 1e-5,
-        "cycle_steps": 1000,
-        "cycle_mult": 2,
-        "cycle_decay": 0.8,
-    },
-    "one_cycle": {"type": "one_cycle", "max_lr": 1e-3},
-    "cyclic": {
-        "type": "cyclic",
-        "base_lr": 1e-4,
-        "max_lr": 1e-3,
-        "step_size_up": 1000,
-        "mode": "triangular2",
-    },
-    "rex": {"type": "rex", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 500},
-    "sequence": {
-        "type": "sequence",
-        "phases": [
-            {"steps": 3000, "type": "constant", "start_lr": 1e-3, "warmup_steps": 500},
-            {"type": "cosine", "start_lr": 5e-4, "stop_lr": 1e-5},
-        ],
-    },
-    "product": {
-        "type": "product",
-        "factors": [
-            {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
-            {"type": "step", "start_lr": 1.0, "step_size": 2500, "gamma": 0.5},
-        ],
-    },
-}
+#: The gallery's run length (a type's example that needs more gets 1e5 or 1e6 steps).
 GALLERY_NUM_STEPS = 10_000
 
 
@@ -358,10 +309,10 @@ def cli_page() -> None:
 
 
 def example_config(name: str, tables: Tables) -> tuple[dict[str, Any], int]:
-    """The type's example from its JSON Schema entry, else the fallback table; and a step
+    """The type's example from its JSON Schema entry (its declaration's ``example``); and a step
     count it validates with."""
     examples = tables.types[name].examples
-    config = copy.deepcopy(examples[0] if examples else FALLBACK_EXAMPLES.get(name))
+    config = copy.deepcopy(examples[0]) if examples else None
     if config is None:
         raise ValueError(
             f"the type `{name}` has no example: add `examples` to its JSON Schema entry"

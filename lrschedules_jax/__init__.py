@@ -117,4 +117,4 @@ def __dir__() -> list[str]:
     return sorted({"__version__", *_all(), *_SUBMODULES})
 
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

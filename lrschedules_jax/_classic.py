@@ -21,9 +21,9 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from ._deepmd import Cooldown, cooldown
+from ._deepmd import Cooldown, StableRun
 from ._errors import ConfigError, describe
-from ._jax import jax, jnp, np
+from ._jax import jax, jnp, lax, np
 from ._numerics import (
     F32_MAX,
     INT32_MAX,
@@ -51,22 +51,9 @@ from ._schedule import (
 from ._shapes import cos_k_factor, restart_cycle, restart_table
 from ._warmup import RateSchedule, StopKeys, WarmupSchedule, no_stop_hints
 
-__all__ = [
-    "Constant",
-    "CosineRestarts",
-    "Cyclic",
-    "InverseSqrt",
-    "Linear",
-    "Momentum",
-    "MultiStep",
-    "OneCycle",
-    "Polynomial",
-    "Step",
-]
-
 
 @schedule_type("constant")
-class Constant(WarmupSchedule):
+class Constant(WarmupSchedule, StableRun):
     """A constant rate, after an optional warmup.
 
     .. math::
@@ -88,26 +75,6 @@ class Constant(WarmupSchedule):
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         return jnp.broadcast_to(as_float(self.start_lr, dtype), t.shape)
-
-    def cooldown(
-        self,
-        at_step: int,
-        length: int,
-        *,
-        decay_type: str | None = None,
-        stop_lr: float | None = None,
-        stop_lr_ratio: float | None = None,
-    ) -> Schedule:
-        """A cooldown forked from this run at ``at_step`` (an extension): see
-        :func:`~lrschedules_jax.cooldown`."""
-        return cooldown(
-            self,
-            at_step,
-            length,
-            decay_type=decay_type,
-            stop_lr=stop_lr,
-            stop_lr_ratio=stop_lr_ratio,
-        )
 
 
 @schedule_type("step")
@@ -370,6 +337,73 @@ class InverseSqrt(WarmupSchedule, StopKeys):
         s0 = as_float(self.start_lr, dtype)
         ts = as_float(self.timescale, dtype)
         lr = s0 * jnp.sqrt(ts / (t.astype(dtype) + ts))
+        return jnp.maximum(lr, as_float(self.stop_lr, dtype))
+
+
+@schedule_type("inverse_time")
+class InverseTime(WarmupSchedule, StopKeys):
+    """Inverse time decay (Keras' ``InverseTimeDecay``), optionally floored at ``stop_lr``.
+
+    .. math::
+      \\mathrm{lr}(t) = \\max\\left(\\frac{s_0}{1 + r\\, n / d},\\ e\\right), \\qquad
+      n = t \\;(\\texttt{smooth}) \\;\\text{or}\\; d \\lfloor t / d \\rfloor
+
+    with ``r = decay_rate`` and ``d = decay_steps``: Keras'
+    ``InverseTimeDecay(initial_learning_rate, decay_steps, decay_rate, staircase=not smooth)``.
+    The denominator is formed without overflow: for ``c = r / d > 1`` (or ``r > 1`` in stairs)
+    the rate is ``(s0 / c) / (1 / c + n)``.
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.inverse_time(start_lr=1.0, decay_steps=10, decay_rate=0.5, num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 10, 20, 100)]
+      [1.0, 0.666667, 0.5, 0.166667]
+    """
+
+    stop_required: ClassVar[bool] = False
+    example: ClassVar[dict[str, Any]] = {
+        "type": "inverse_time",
+        "start_lr": 1e-3,
+        "decay_steps": 1000,
+        "decay_rate": 0.5,
+        "warmup_steps": 500,
+    }
+
+    decay_steps: int = static(
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        description="The steps over which the denominator grows by `decay_rate`.",
+    )
+    decay_rate: float = leaf(
+        ge=0, le=F32_MAX, description="How fast the rate falls: `1 + decay_rate * t / decay_steps`."
+    )
+    smooth: bool = static(
+        True,
+        description="Decay at every step (`t / decay_steps`, Keras' default) instead of in "
+        "stairs (`t // decay_steps`, Keras' `staircase=True`).",
+    )
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        d = step_count(self.decay_steps, t)
+        n = t if self.smooth else lax.div(t, jnp.asarray(d, t.dtype))  # t >= 0
+        if is_concrete(self.decay_rate, self.decay_steps):
+            c: Any = float(self.decay_rate) / (self.decay_steps if self.smooth else 1)
+            big = c > 1
+        else:  # traced (a stacked sweep): both forms, selected per row
+            c = as_float(self.decay_rate, dtype)
+            if self.smooth:
+                c = c / as_float(d, dtype)
+            big = c > 1
+        s0, nf = as_float(self.start_lr, dtype), n.astype(dtype)
+        small_form = s0 / (1 + as_float(c, dtype) * nf)
+        if is_concrete(big) and not big:
+            lr = small_form
+        else:  # (s0 / c) / (1 / c + n): no c * n past float32's maximum
+            inverse = 1 / as_float(c, dtype)
+            big_form = (s0 * inverse) / (inverse + nf)
+            lr = big_form if is_concrete(big) else jnp.where(big, big_form, small_form)
+        lr = jnp.where(n == 0, s0, lr)
         return jnp.maximum(lr, as_float(self.stop_lr, dtype))
 
 

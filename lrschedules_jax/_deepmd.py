@@ -29,17 +29,17 @@ from ._numerics import (
 from ._schedule import (
     Rule,
     Schedule,
+    both_given,
     check_keys,
     derived,
     leaf,
+    schedule_class,
     schedule_type,
     stack_size,
     static,
 )
 from ._shapes import one_minus_sqrt
 from ._warmup import StopKeys, WarmupSchedule
-
-__all__ = ["WSD", "Cooldown", "Cosine", "Exp", "cooldown"]
 
 _EXP_MIN_STOP = 1e-10
 WSD_DECAY_TYPES = ("inverse_linear", "cosine", "linear", "1-sqrt")
@@ -260,8 +260,32 @@ class Cosine(WarmupSchedule, StopKeys):
         return self._anneal(t, dtype, sin2_of_fraction)
 
 
+@schedule_class
+class StableRun(Schedule):
+    """A type with a stable phase (``wsd``, ``constant``): its runs can be cooled down."""
+
+    def cooldown(
+        self,
+        at_step: int,
+        length: int,
+        *,
+        decay_type: str | None = None,
+        stop_lr: float | None = None,
+        stop_lr_ratio: float | None = None,
+    ) -> Schedule:
+        """A cooldown forked from this run at ``at_step`` (an extension): :func:`cooldown`."""
+        return cooldown(
+            self,
+            at_step,
+            length,
+            decay_type=decay_type,
+            stop_lr=stop_lr,
+            stop_lr_ratio=stop_lr_ratio,
+        )
+
+
 @schedule_type("wsd", extension=False)
-class WSD(WarmupSchedule, StopKeys):
+class WSD(WarmupSchedule, StopKeys, StableRun):
     """DeePMD-kit's warmup-stable-decay: ``start_lr``, then a final decay to ``stop_lr``.
 
     .. math::
@@ -333,10 +357,8 @@ class WSD(WarmupSchedule, StopKeys):
                 yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
         count, ratio = v.get("decay_phase_steps"), v.get("decay_phase_ratio")
         if count is not None and ratio is not None:
-            yield (
-                "decay_phase_steps",
-                f"`decay_phase_steps` and `decay_phase_ratio` are mutually exclusive; got both "
-                f"(decay_phase_steps={count!r}, decay_phase_ratio={ratio!r})",
+            yield both_given(
+                "decay_phase_steps", "decay_phase_steps", "decay_phase_ratio", count, ratio
             )
 
     @classmethod
@@ -395,25 +417,6 @@ class WSD(WarmupSchedule, StopKeys):
             f"decay phase {schedule.decay_phase:,} steps, stable {schedule.stable_steps:,} steps"
         )
         return notes
-
-    def cooldown(
-        self,
-        at_step: int,
-        length: int,
-        *,
-        decay_type: str | None = None,
-        stop_lr: float | None = None,
-        stop_lr_ratio: float | None = None,
-    ) -> WSD:
-        """A cooldown forked from this run at ``at_step`` (an extension): see :func:`cooldown`."""
-        return cooldown(
-            self,
-            at_step,
-            length,
-            decay_type=decay_type,
-            stop_lr=stop_lr,
-            stop_lr_ratio=stop_lr_ratio,
-        )
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         length, d, stable = self.decay_length, self.decay_phase, self.stable_steps

@@ -50,7 +50,7 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
     top-level key whose value does (``stop_lr``, ``phases``), or None. An iterative walk that
     stops at the limit: bounded time, no recursion."""
     stack: list[tuple[Any, int, str]] = [(value, 0, "")]
-    seen = 0
+    deepest: dict[int, int] = {}  # a container (by id) and the deepest level it was walked at
     while stack:
         item, depth, path = stack.pop()
         if depth > limit:
@@ -62,15 +62,15 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
         else:
             continue
         for key, child in children:
-            if isinstance(child, (dict, list, tuple)):
-                seen += 1
-                if seen > 1_000_000:  # a huge but shallow config: its size is bounded elsewhere
-                    return None
-                if not path:  # the top-level key holding the deep value
-                    sub = key_text(key) if not isinstance(key, int) else f"[{key}]"
-                else:
-                    sub = path
-                stack.append((child, depth + 1, sub))
+            if not isinstance(child, (dict, list, tuple)):
+                continue
+            if deepest.get(id(child), -1) >= depth + 1:  # shared (a YAML alias): walked already
+                continue
+            deepest[id(child)] = depth + 1
+            if len(deepest) > 1_000_000:  # a huge but shallow config: its size is bounded elsewhere
+                return None
+            sub = path or (key_text(key) if not isinstance(key, int) else f"[{key}]")
+            stack.append((child, depth + 1, sub))
     return None
 
 

@@ -12,8 +12,6 @@ from ._schedule import schedule_type
 from ._shapes import rex_factor
 from ._warmup import StopKeys, WarmupSchedule
 
-__all__ = ["REX"]
-
 
 @schedule_type("rex")
 class REX(WarmupSchedule, StopKeys):

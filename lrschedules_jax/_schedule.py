@@ -45,6 +45,7 @@ __all__ = [
     "Schedule",
     "Sequential",
     "Shifted",
+    "both_given",
     "check_keys",
     "declared",
     "derived",
@@ -657,6 +658,12 @@ def check_bounds(cls: type, values: Mapping[str, Any], problems: Problems, prefi
                     f"{prefix}{name}", f"must be {op} {_limit(limit)}; got {describe(value)}."
                 )
                 break
+
+
+def both_given(key: str, a: str, b: str, va: Any, vb: Any) -> Rule:
+    """The problem of two keys that exclude each other, reported on ``key``."""
+    given = f"{a}={describe(va)}, {b}={describe(vb)}"
+    return key, f"`{a}` and `{b}` are mutually exclusive; got both ({given})"
 
 
 def _limit(value: float) -> str:

@@ -17,6 +17,7 @@ from ._schedule import (
     EXTENSION,
     Rule,
     Schedule,
+    both_given,
     check_bounds,
     derived,
     leaf,
@@ -227,10 +228,8 @@ class WarmupSchedule(StartKey):
         yield from super().input_rules(v, num_steps)
         steps = v.get("warmup_steps") or 0
         if v.get("warmup_ratio") is not None and steps:
-            yield (
-                "warmup_ratio",
-                f"`warmup_steps` and `warmup_ratio` are mutually exclusive; got both "
-                f"(warmup_steps={steps!r}, warmup_ratio={v['warmup_ratio']!r})",
+            yield both_given(
+                "warmup_ratio", "warmup_steps", "warmup_ratio", steps, v["warmup_ratio"]
             )
 
     @classmethod

@@ -1541,6 +1541,94 @@ TYPES["shifted"] = TypeCase(
     continuous_at_warmup_end=False,
 )
 
+
+def ref_inverse_time(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """Keras' InverseTimeDecay: ``max(s0 / (1 + r * p), e)``, ``p = t / d`` or ``t // d``."""
+    s0, e, _, _ = shared_keys(cfg, n)
+    t, d = _decay_step(cfg, n, steps).astype(np.float64), cfg["decay_steps"]
+    p = t / d if cfg.get("smooth", True) else np.floor(t / d)
+    return with_warmup(cfg, n, steps, np.maximum(s0 / (1 + cfg["decay_rate"] * p), e))
+
+
+TYPES["inverse_time"] = TypeCase(
+    ref_inverse_time,
+    lambda cfg, n: Marks(
+        warmup_marks(cfg, n).bounds,
+        []
+        if cfg.get("smooth", True)
+        else pick(
+            _arithmetic(warmup_of(cfg, n) + cfg["decay_steps"], INT32_MAX, cfg["decay_steps"]), n
+        ),
+        warmup_marks(cfg, n).phases,
+    ),
+    _classic(
+        "inverse_time",
+        {
+            "inverse_time": dict(start_lr=1e-3, decay_steps=1000, decay_rate=0.5, num_steps=10**5),
+            "inverse_time-stairs-floor": dict(
+                start_lr=1e-3,
+                decay_steps=70,
+                decay_rate=2.0,
+                smooth=False,
+                stop_lr=1e-6,
+                num_steps=10**6,
+            ),
+            "inverse_time-fast": dict(
+                start_lr=1e-3,
+                decay_steps=1,
+                decay_rate=1e30,
+                smooth=False,
+                warmup_steps=10,
+                num_steps=1000,
+            ),  # c > 1: (s0/c) / (1/c + n)
+            "inverse_time-batch-scaled": dict(
+                start_lr=1e-3,
+                decay_steps=500,
+                decay_rate=0.1,
+                warmup_steps=300,
+                num_steps=10**5,
+                batch_scaling={
+                    "batch_size": 1024,
+                    "reference_batch_size": 256,
+                    "scale_warmup": True,
+                },
+            ),
+        },
+    ),
+    {"type": "inverse_time", "start_lr": 1e-3, "decay_steps": 1000, "decay_rate": 0.5},
+    [
+        (
+            "Keras' default (smooth), decay_steps N/100, rate 1",
+            lambda n: {
+                **BASE,
+                "type": "inverse_time",
+                "decay_steps": max(1, n // 100),
+                "decay_rate": 1.0,
+            },
+        ),
+        (
+            "staircase, decay_steps 997, rate 10, stop_lr 1e-7 floor",
+            {
+                **BASE,
+                "type": "inverse_time",
+                "decay_steps": 997,
+                "decay_rate": 10.0,
+                "smooth": False,
+                "stop_lr": 1e-7,
+            },
+        ),
+    ],
+    configs_st(
+        "inverse_time",
+        stop="optional",
+        extra=lambda draw, config, n: config.update(
+            decay_steps=draw(steps_key_st),
+            decay_rate=draw(st.one_of(st.floats(0, 10), st.sampled_from([0.0, 1e-9, 1e6, 1e30]))),
+            smooth=draw(st.booleans()),
+        ),
+    ),
+)
+
 # fmt: on
 
 # --- stacked sweeps (lrs.stack) ---------------------------------------------------------------
@@ -1773,6 +1861,64 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
         ]
     ],
 }
+
+
+def derived_sweep(name: str) -> list[tuple[Config, int]]:
+    """A stack group for a type without its own groups in SWEEPS: its base config at two
+    run lengths, two peaks, two warmups (a type with a warmup), and each integer key of the
+    base (a count) at its value and twice it: every combination that validates."""
+    from lrschedules_jax import ConfigError, validate
+
+    base = TYPES[name].base
+    props = _models()[name].model_json_schema()["properties"]
+    peak = "start_lr" if "start_lr" in base else "max_lr"
+    choices: dict[str, list[Any]] = {peak: [base[peak], 3 * base[peak]]}
+    if "warmup_steps" in props and "warmup_ratio" not in base:
+        choices["warmup_steps"] = [0, 7]
+    for key, value in base.items():
+        if props.get(key, {}).get("type") == "integer" and key not in choices:
+            choices[key] = [value, min(2 * value, INT32_MAX)]
+    group = []
+    for config, n in grid(base, [1000, 10**6], **choices):
+        try:
+            validate(config, n)
+        except ConfigError:
+            continue
+        group.append((config, n))
+    return group
+
+
+# --- type sets, read from the registry (the config models of the registered types) ------------
+# What a generic test iterates over: never a hand-written list of names, so a new type is
+# covered by its row in TYPES alone.
+
+
+def _models() -> dict[str, Any]:
+    from lrschedules_jax.config import config_types
+
+    return config_types()
+
+
+def types_with(key: str) -> list[str]:
+    """The registered types that have the key ``key``."""
+    return [name for name, model in _models().items() if key in model.model_fields]
+
+
+#: DeePMD-kit's own types (the types DeePMD-kit 3.2 knows: not extensions).
+DEEPMD_TYPES = [name for name, model in _models().items() if not model.extension_type()]
+#: The types with a `start_lr` and the shared warmup.
+WARMUP_TYPES = types_with("warmup_steps")
+#: The warmup types with the stop keys: required, optional (a floor), or without them.
+STOP_TYPES = [t for t in WARMUP_TYPES if t in types_with("stop_lr")]
+STOP_REQUIRED_TYPES = [t for t in STOP_TYPES if "stop_lr" in TYPES[t].base]
+STOP_OPTIONAL_TYPES = [t for t in STOP_TYPES if t not in STOP_REQUIRED_TYPES]
+NO_STOP_TYPES = [t for t in WARMUP_TYPES if t not in STOP_TYPES]
+
+
+for _name in TYPES:
+    if _name not in SWEEPS:
+        SWEEPS[_name] = [derived_sweep(_name)]
+
 
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]

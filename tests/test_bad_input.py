@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cases import TYPES, N
+from cases import DEEPMD_TYPES, STOP_TYPES, TYPES, N
+from cases import WARMUP_TYPES as ALL_WARMUP_TYPES
 
 import lrschedules_jax as lr
 from lrschedules_jax import ConfigError, make_schedule, validate
@@ -36,17 +37,9 @@ BASES: dict[str, dict[str, Any]] = {name: case.base for name, case in TYPES.item
 # The DeePMD types get every shared-key case below (key paths, no mutation, validate too). The
 # shared-key messages of every type are in test_config_rules.py; for the classic types only the
 # cases it does not cover (float32 rates, int32 bounds) are here.
-WARMUP_TYPES = ["exp", "cosine", "wsd"]
-CLASSIC_WARMUP_TYPES = [
-    "constant",
-    "step",
-    "multistep",
-    "polynomial",
-    "linear",
-    "inverse_sqrt",
-    "cosine_restarts",
-]
-CLASSIC_STOP_TYPES = ["polynomial", "linear", "inverse_sqrt", "cosine_restarts"]
+WARMUP_TYPES = DEEPMD_TYPES
+CLASSIC_WARMUP_TYPES = [t for t in ALL_WARMUP_TYPES if t not in DEEPMD_TYPES]
+CLASSIC_STOP_TYPES = [t for t in STOP_TYPES if t not in DEEPMD_TYPES]
 
 
 def _with(base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -190,10 +183,10 @@ case("wsd-decay_type-unknown", "wsd", {"decay_type": "exponential"}, [Y])
 case("wsd-decay_type-case", "wsd", {"decay_type": "Cosine"}, [Y])
 case("wsd-no-decay_steps", "wsd", {"decay_steps": 100}, ["learning_rate.decay_steps"])
 
-# --- classic types: what tests/test_classic_config.py does not cover -------------------------
+# --- the other types with a warmup: float32 rates and int32 bounds -------------------------
 S, E = "learning_rate.start_lr", "learning_rate.stop_lr"
 for t in CLASSIC_WARMUP_TYPES:
-    stop = {"stop_lr": 0.0} if t in ("polynomial", "linear", "cosine_restarts") else {}
+    stop = {"stop_lr": 0.0} if "stop_lr" in BASES[t] else {}
     case(f"{t}-start_lr-above-float32", t, {"start_lr": 1e39}, [S])
     case(f"{t}-start_lr-overflows-with-workers", t, {"start_lr": 1e38}, [S], num_workers=8)
     case(f"{t}-start_lr-subnormal", t, {"start_lr": 1e-40, **stop}, [S])

@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cases import TYPES, N
+from cases import (
+    DEEPMD_TYPES,
+    NO_STOP_TYPES,
+    STOP_OPTIONAL_TYPES,
+    STOP_REQUIRED_TYPES,
+    TYPES,
+    WARMUP_TYPES,
+    N,
+)
 
 import lrschedules_jax as lrs
 from lrschedules_jax import ConfigError
@@ -34,13 +42,6 @@ def _properties() -> dict[str, dict[str, Any]]:
 
 
 PROPERTIES = _properties()
-# the types with the shared keys (start_lr, warmup), and their kind of stop key
-WARMUP_TYPES = [t for t in BASE if "warmup_steps" in PROPERTIES[t]]
-STOP_REQUIRED_TYPES = [t for t in WARMUP_TYPES if "stop_lr" in BASE[t]]
-STOP_OPTIONAL_TYPES = [
-    t for t in WARMUP_TYPES if "stop_lr" in PROPERTIES[t] and t not in STOP_REQUIRED_TYPES
-]
-NO_STOP_TYPES = [t for t in WARMUP_TYPES if "stop_lr" not in PROPERTIES[t]]
 
 
 def problems_of(config: dict[str, Any], num_steps: Any = N) -> list[str]:
@@ -81,18 +82,20 @@ def test_base_configs_are_valid(type_name):
     assert BASE[type_name] == before  # never mutated
 
 
-def test_stop_kinds_of_the_types():
-    assert set(STOP_REQUIRED_TYPES) == {
-        "exp",
-        "cosine",
-        "wsd",
-        "polynomial",
-        "linear",
-        "cosine_restarts",
-        "rex",
-    }
-    assert STOP_OPTIONAL_TYPES == ["inverse_sqrt"]
-    assert set(NO_STOP_TYPES) == {"constant", "step", "multistep"}
+@pytest.mark.parametrize("type_name", WARMUP_TYPES)
+def test_stop_kinds_of_the_types(type_name):
+    """A type's stop keys are required, optional (a floor, 0 by default) or absent, and its
+    section says which: a required one is refused when missing, an absent one when given."""
+    bare = {k: v for k, v in BASE[type_name].items() if k not in ("stop_lr", "stop_lr_ratio")}
+    if type_name in STOP_REQUIRED_TYPES:
+        with pytest.raises(ConfigError, match=r"learning_rate\.stop_lr: "):
+            lrs.make_schedule(bare, N, strict=True)
+    elif type_name in STOP_OPTIONAL_TYPES:
+        assert lrs.validate(bare, N).stop_lr == 0.0
+    else:
+        assert type_name in NO_STOP_TYPES
+        with pytest.raises(ConfigError, match=r"learning_rate\.stop_lr: "):
+            lrs.make_schedule({**bare, "stop_lr": 1e-6}, N)
 
 
 # ---- shared keys, on every type that has them ----------------------------------------------------
@@ -113,7 +116,7 @@ SHARED = [
         {"stop_lr": DROP},
         "stop_lr",
         "is required for this type",
-        [t for t in STOP_REQUIRED_TYPES if t not in ("exp", "cosine", "wsd")],
+        [t for t in STOP_REQUIRED_TYPES if t not in DEEPMD_TYPES],
     ),
     (
         "stop-both",
@@ -180,7 +183,7 @@ SHARED = [
         {"decay_rate": 0.9},
         "decay_rate",
         "is not a key of type",
-        [t for t in WARMUP_TYPES if t != "exp"],
+        [t for t in WARMUP_TYPES if "decay_rate" not in PROPERTIES[t]],
     ),
     ("key-far-off", {"zzz": 1}, "zzz", "allowed: ", None),
 ]

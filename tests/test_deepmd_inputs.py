@@ -17,7 +17,7 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
-from cases import worker_scale_of
+from cases import DEEPMD_TYPES, worker_scale_of
 
 import lrschedules_jax as lrs
 from lrschedules_jax import ConfigError, LegacyInputWarning, load_input, make_schedule
@@ -48,7 +48,7 @@ def assert_close(got, want, tol=TOL):
 # ---- 1. a missing stop_lr: DeePMD-kit 3.2's default 5e-8, with a warning -------------------
 
 
-@pytest.mark.parametrize("type_name", ["exp", "cosine", "wsd"])
+@pytest.mark.parametrize("type_name", DEEPMD_TYPES)
 def test_missing_stop_lr_uses_deepmd_default_with_a_warning(type_name):
     section = {"type": type_name, "start_lr": 1e-3}
     before = copy.deepcopy(section)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import llm_reference as ref
 import numpy as np
 import pytest
+from cases import WARMUP_TYPES
 
 import lrschedules_jax as lrs
 from lrschedules_jax import _shapes
@@ -276,41 +277,16 @@ def test_warmup_type_on_cosine(warmup_type, w, f, precision, evaluate):
     _check(sched, steps, np.where(steps < w, warm, decay), precision, evaluate, warmup_type)
 
 
-WARMUP_TYPES = [
-    "exp",
-    "cosine",
-    "wsd",
-    "constant",
-    "step",
-    "multistep",
-    "polynomial",
-    "linear",
-    "inverse_sqrt",
-    "cosine_restarts",
-    "rex",
-]
-EXTRA = {
-    "step": {"step_size": 100},
-    "multistep": {"milestones": [100, 200]},
-    "cosine_restarts": {"cycle_steps": 100},
-}
-
-
 @pytest.mark.parametrize("type_name", WARMUP_TYPES)
 @pytest.mark.parametrize("warmup_type", ["cosine", "1-sqrt"])
 def test_warmup_type_on_every_warmup_type(type_name, warmup_type):
     """The warmup shape changes only the warmup: the decay is the linear-warmup schedule's."""
-    stop = (
-        {} if type_name in ("constant", "step", "multistep", "inverse_sqrt") else {"stop_lr": 1e-5}
-    )
-    section = {
-        "type": type_name,
-        "start_lr": 1e-3,
-        "warmup_steps": 100,
-        "warmup_start_factor": 0.01,
-        **stop,
-        **EXTRA.get(type_name, {}),
-    }
+    from cases import TYPES
+
+    base = {k: v for k, v in TYPES[type_name].base.items() if "warmup" not in k}
+    section = {**base, "start_lr": 1e-3, "warmup_steps": 100, "warmup_start_factor": 0.01}
+    if "stop_lr" in section:
+        section["stop_lr"] = 1e-5
     linear = lrs.make_schedule(section, 1000)
     shaped = lrs.make_schedule({**section, "warmup_type": warmup_type}, 1000)
     steps = np.arange(0, 1001)

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from cases import reference
+from cases import DEEPMD_TYPES, reference
 
 import lrschedules_jax as lrs
 
@@ -109,7 +109,7 @@ def test_vmap_over_steps():
     np.testing.assert_allclose(np.asarray(eager), np.asarray(sched(steps)), rtol=2.4e-7)
 
 
-@pytest.mark.parametrize("kind", ["exp", "cosine", "wsd"])
+@pytest.mark.parametrize("kind", DEEPMD_TYPES)
 def test_stacked_sweep_compiles_once(kind):
     starts = [1e-4, 3e-4, 1e-3, 3e-3]
     extra = {"decay_steps": 100} if kind == "exp" else {}

@@ -138,13 +138,17 @@ def static(
     key without ``sweep`` is a mode (``smooth``, ``decay_type``): stacking refuses to mix values.
 
     Args:
-      default, description, omit_default, extension, **bounds: as for :func:`leaf`.
+      default: the default (a key without one is required).
+      description: what the key means (the JSON Schema, the builder's docstring, the docs).
       sweep: a count or ratio a stacked sweep may vary.
+      omit_default: leave the key out of ``to_config()`` while it has its default.
+      extension: a key DeePMD-kit 3.2 does not know (refused in its input files).
       extension_values: the values of a mode that DeePMD-kit 3.2 does not know.
-      items, min_length: for a list of counts (``milestones``): the bounds of each item and
-        the fewest items.
+      items: for a list of counts (``milestones``): the bounds of each item.
+      min_length: for a list: the fewest items.
       internal: not a key: a value the type records when it is made (an argument, but left
         out of configs).
+      **bounds: ``gt``, ``ge``, ``lt``, ``le``, as for :func:`leaf`.
     """
     metadata = {
         "internal": internal,

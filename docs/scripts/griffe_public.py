@@ -2,11 +2,12 @@
 
 Two things static analysis cannot see or render, fixed after the package is loaded:
 
-- **Functions made at import time.** The keyword-only builders (``lrs.exp``, ``lrs.cosine``...)
-  are made by a factory from each type's config model: in the source they are assignments
-  (``exp = builder(ExpConfig)``). Every public name whose source object is such an attribute and
-  whose runtime object is a function is replaced by a function with the runtime signature and
-  docstring.
+- **Names made at import time.** The type classes and their keyword-only builders
+  (``lrs.Exp``, ``lrs.exp``...) come from the type registry, and the config models
+  (``lrschedules_jax.config.ExpConfig``...) are generated from the types' declarations: static
+  analysis sees none of them. Every public name that the source does not define is added: a
+  function with its runtime signature and docstring, a class as an alias of its definition (or,
+  for a generated model, a class with its runtime docstring).
 - **Sphinx roles in docstrings.** ``:func:`~lrschedules_jax.stack``` and the like become
   mkdocstrings cross-references when they name a public object (a name of
   ``lrschedules_jax.__all__`` or of a documented submodule, or a public member of one), and
@@ -99,13 +100,28 @@ class PublicAPI(griffe.Extension):
         for module_name, module in public_modules().items():
             for name in getattr(module, "__all__", ()):
                 obj = getattr(module, name)
-                if not inspect.isfunction(obj):
-                    continue
                 static = _static(pkg, f"{module_name}.{name}")
-                if static is None or static.kind is not griffe.Kind.ATTRIBUTE:
+                if static is None:  # made at import time (from the registry)
+                    home = pkg if module_name == PACKAGE else _static(pkg, module_name)
+                    if isinstance(home, griffe.Module):
+                        home.set_member(name, _runtime_member(name, obj, home, pkg))
+                    continue
+                if not inspect.isfunction(obj) or static.kind is not griffe.Kind.ATTRIBUTE:
                     continue
                 home = static.parent
                 home.set_member(static.name, _function_from_runtime(static.name, obj, home))
+
+
+def _runtime_member(name: str, obj: Any, home: griffe.Module, pkg: griffe.Module) -> Any:
+    """A griffe object for a public name the source does not define."""
+    if inspect.isfunction(obj):
+        return _function_from_runtime(name, obj, home)
+    target = f"{obj.__module__}.{obj.__qualname__}"
+    if inspect.isclass(obj) and _static(pkg, target) is not None:
+        return griffe.Alias(name, target, parent=home)
+    made = griffe.Class(name, parent=home)
+    made.docstring = griffe.Docstring(inspect.getdoc(obj) or "", parent=made)
+    return made
 
 
 def _static(pkg: griffe.Module, path: str) -> griffe.Object | None:

@@ -43,6 +43,7 @@ from ._schedule import (
     Rule,
     Schedule,
     annotations,
+    checked,
     key_fields,
     registered_types,
     worker_scale,
@@ -139,7 +140,11 @@ class Model(BaseModel):
 
     def values(self) -> dict[str, Any]:
         """Every key as the schedule class takes it (a block as a mapping)."""
-        return {name: _plain(getattr(self, name)) for name in type(self).model_fields}
+        out = {name: self.__dict__[name] for name in type(self).model_fields}
+        for name, value in out.items():
+            if isinstance(value, BaseModel):
+                out[name] = value.model_dump()
+        return out
 
     @classmethod
     def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
@@ -176,9 +181,12 @@ class Model(BaseModel):
         return self.model_copy(update=update)
 
     def build_own(self, num_steps: int) -> Schedule:
-        """The type's own schedule for this config (no blocks, workers or noise)."""
+        """The type's own schedule for this config (no blocks, workers or noise): made from
+        the keys this model resolved and checked, without checking them again."""
+        cls = type(self).schedule_class
         keys = {k: v for k, v in self.values().items() if k in type(self).class_keys}
-        return type(self).schedule_class(**keys, num_steps=num_steps)
+        with checked():
+            return cls(**cls.resolve(keys, num_steps), num_steps=num_steps)
 
     def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
         """The schedule of this config: the type's own, then its blocks (a ``cooldown``), the

@@ -13,6 +13,8 @@ imports neither pydantic nor (until a schedule is made) JAX.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import functools
 import math
@@ -47,6 +49,7 @@ __all__ = [
     "Shifted",
     "both_given",
     "check_keys",
+    "checked",
     "declared",
     "derived",
     "key_fields",
@@ -302,6 +305,19 @@ def unregister(name: str) -> None:
 
 # ---- The base ------------------------------------------------------------------------------------
 
+#: Set while the config layer makes a schedule from keys it has resolved and checked already.
+_CHECKED = contextvars.ContextVar("lrschedules_jax_checked", default=False)
+
+
+@contextlib.contextmanager
+def checked() -> Iterator[None]:
+    """Make schedules from resolved keys the config layer has checked: no second check."""
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
 
 def _one_schedule(boundaries: Any) -> Any:
     """``boundaries`` refusing a stacked sweep, whose schedules may change phase at different
@@ -362,6 +378,9 @@ class Schedule(LazyPytree):
     def __post_init__(self, *inputs: Any) -> None:
         """Resolve the derived keys, then check every bound and rule (one ConfigError)."""
         cls = type(self)
+        if _CHECKED.get():  # resolved and checked by the config layer
+            self._derive()
+            return
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
         values.update(zip(_inputs(cls), inputs, strict=True))
         if not any(

@@ -1774,6 +1774,133 @@ SWEEPS: dict[str, list[list[tuple[Config, int]]]] = {
     ],
 }
 
+# --- keys added for the peers' dialects (lrs.torch, lrs.timm) -----------------------------------
+# Appended rows: each type's reference gains its new keys, its examples and precision rows grow.
+
+
+def ref_cosine_cycles(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``cosine`` with ``num_cycles = c``: ``e + (s0 - e) cos(pi c t / T) ** 2`` at every step
+    (HF's cosine; torch's CosineAnnealingLR past ``T_max`` for c = 0.5), the phase ``c t / T``
+    reduced modulo 1 in exact rationals; without it DeePMD-kit's cosine."""
+    if cfg.get("num_cycles") is None:
+        return ref_cosine(cfg, n, steps)
+    from fractions import Fraction
+
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    if length == 0:
+        return with_warmup(cfg, n, steps, np.full(t.shape, s0))
+    c = Fraction(cfg["num_cycles"])
+    # cos(pi u) ** 2 = sin(pi (1/2 - u)) ** 2, with 1/2 - u exact: accurate near the minimum
+    half = [float(Fraction(1, 2) - (c * int(x) / length) % 1) for x in t.ravel()]
+    shape = np.sin(np.pi * np.asarray(half)).reshape(t.shape) ** 2
+    return with_warmup(cfg, n, steps, e + (s0 - e) * shape)
+
+
+TYPES["cosine"] = dataclasses.replace(
+    TYPES["cosine"],
+    reference=ref_cosine_cycles,
+    examples=[
+        *TYPES["cosine"].examples,
+        (
+            "cosine-num_cycles0.5",
+            {"type": "cosine", "start_lr": 0.1, "stop_lr": 1e-3, "num_cycles": 0.5},
+            100,
+        ),
+        (
+            "cosine-num_cycles0.5-warmup",
+            {
+                "type": "cosine",
+                "start_lr": 2e-3,
+                "stop_lr": 0.0,
+                "num_cycles": 0.5,
+                "warmup_steps": 7,
+            },
+            10**6,
+        ),
+        (
+            "cosine-num_cycles1.5",
+            {
+                "type": "cosine",
+                "start_lr": 1e-3,
+                "stop_lr": 1e-5,
+                "num_cycles": 1.5,
+                "warmup_ratio": 0.1,
+            },
+            1010,
+        ),
+        (
+            "cosine-num_cycles0.5-long",
+            {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_cycles": 0.5},
+            2**30 + 7,
+        ),
+    ],
+    bench=[
+        *TYPES["cosine"].bench,
+        (
+            "num_cycles 0.5, stop_lr 0 (torch's CosineAnnealingLR past T_max)",
+            {**BASE, "type": "cosine", "stop_lr": 0.0, "num_cycles": 0.5},
+        ),
+        (
+            "num_cycles 2.5, stop_lr 1e-5, warmup 1 %",
+            {**BASE, "type": "cosine", "stop_lr": 1e-5, "num_cycles": 2.5, "warmup_ratio": 0.01},
+        ),
+    ],
+)
+
+TYPES["step"] = dataclasses.replace(
+    TYPES["step"],
+    examples=[
+        *TYPES["step"].examples,
+        *_classic(
+            "step",
+            {
+                "step-rising": dict(
+                    start_lr=1e-3, step_size=1_000_000, gamma=1.001, num_steps=10_000
+                ),
+                "step-rising-tiny-warmup": dict(
+                    start_lr=1e-30, step_size=2**24, gamma=1.5, num_steps=100, warmup_steps=3
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["step"].bench,
+        (
+            "step_size 1,000,000, gamma 1.001 (rising, torch's StepLR)",
+            {**BASE, "type": "step", "step_size": 1_000_000, "gamma": 1.001},
+        ),
+    ],
+)
+
+TYPES["multistep"] = dataclasses.replace(
+    TYPES["multistep"],
+    examples=[
+        *TYPES["multistep"].examples,
+        *_classic(
+            "multistep",
+            {
+                "multistep-rising": dict(
+                    start_lr=1e-3, milestones=[10, 2**24 + 1, 2**31 - 2], gamma=2.0, num_steps=100
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["multistep"].bench,
+        (
+            "milestones 1e4, 2^24 + 1, 2e9, gamma 3 (rising)",
+            {
+                **BASE,
+                "type": "multistep",
+                "gamma": 3.0,
+                "milestones": [10_000, 2**24 + 1, 2 * 10**9],
+            },
+        ),
+    ],
+)
+
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
 # One example per type, its richest options (the jit, dtype and vmap tests compile each once).

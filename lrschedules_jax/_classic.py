@@ -239,7 +239,7 @@ class MultiStep(WarmupSchedule):
         return self._gamma.power(k, dtype, scale=self.start_lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
-        w, n = self.warmup_steps, self.num_steps
+        w, n = (self.warmup_steps if self.warmup_prefix else 0), self.num_steps
         return {f"milestone {i + 1}": w + m for i, m in enumerate(self.milestones) if w + m < n}
 
 
@@ -487,6 +487,7 @@ class CosineRestarts(WarmupSchedule, StopKeys):
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
+        w = w if self.warmup_prefix else 0
         if self.cycle_mult == 1:
             count = (n - w - 1) // first  # restarts before num_steps
             starts = [first * k for k in range(1, count + 1)] if count <= 10 else []

@@ -509,7 +509,8 @@ class WSD(WarmupSchedule, StopKeys):
         return jnp.where(t < stable, s0, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
-        return {"decay start": self.warmup_steps + self.stable_steps}
+        start = self.warmup_steps if self.warmup_prefix else 0
+        return {"decay start": start + self.stable_steps}
 
 
 # ---- cooldown ----------------------------------------------------------------------------------

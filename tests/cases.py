@@ -1901,6 +1901,81 @@ TYPES["multistep"] = dataclasses.replace(
     ],
 )
 
+
+def _overlaid(ref: Callable[[Config, int, np.ndarray], np.ndarray]) -> Any:
+    """A reference with ``warmup_prefix`` (timm's): false, the decay is the type's without a
+    warmup on the global step, and the linear warmup replaces its first ``w`` steps."""
+
+    def reference(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+        if cfg.get("warmup_prefix", True):
+            return ref(cfg, n, steps)
+        warm_keys = ("warmup_steps", "warmup_ratio", "warmup_start_factor", "warmup_prefix")
+        decay = ref({k: v for k, v in cfg.items() if k not in warm_keys}, n, steps)
+        s0, w, f = (
+            float(cfg["start_lr"]),
+            written_warmup(cfg, n),
+            cfg.get("warmup_start_factor", 0.0),
+        )
+        if w == 0:
+            return decay
+        warm = f * s0 + (s0 - f * s0) * steps.astype(np.float64) / w
+        return np.where(steps < w, warm, decay)
+
+    return reference
+
+
+_NO_PREFIX = {
+    "cosine_restarts": {
+        "type": "cosine_restarts",
+        "start_lr": 0.1,
+        "stop_lr": 1e-5,
+        "cycle_steps": 1000,
+        "cycle_limit": 1,
+        "warmup_steps": 50,
+        "warmup_start_factor": 0.001,
+        "warmup_prefix": False,
+    },
+    "step": {
+        "type": "step",
+        "start_lr": 0.1,
+        "step_size": 100,
+        "gamma": 0.1,
+        "warmup_steps": 10,
+        "warmup_start_factor": 0.001,
+        "warmup_prefix": False,
+    },
+    "multistep": {
+        "type": "multistep",
+        "start_lr": 0.1,
+        "milestones": [100, 300],
+        "gamma": 0.5,
+        "warmup_steps": 20,
+        "warmup_prefix": False,
+    },
+    "polynomial": {
+        "type": "polynomial",
+        "start_lr": 0.1,
+        "stop_lr": 1e-4,
+        "power": 2.0,
+        "warmup_steps": 50,
+        "warmup_start_factor": 1e-4,
+        "warmup_prefix": False,
+    },
+}
+for _name, _cfg in _NO_PREFIX.items():
+    TYPES[_name] = dataclasses.replace(
+        TYPES[_name],
+        reference=_overlaid(TYPES[_name].reference),
+        examples=[*TYPES[_name].examples, (f"{_name}-warmup_prefix-false", _cfg, 500)],
+        bench=[
+            *TYPES[_name].bench,
+            (
+                f"warmup_prefix false (timm's overlaid warmup), {_name}",
+                {k: v for k, v in _cfg.items() if k != "start_lr"} | BASE,
+            ),
+        ],
+    )
+
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
 # One example per type, its richest options (the jit, dtype and vmap tests compile each once).

@@ -84,7 +84,8 @@ class Step(WarmupSchedule):
     .. math::
       \\mathrm{lr}(t) = s_0\\, \\gamma^{\\lfloor t / \\mathrm{step\\_size} \\rfloor}
 
-    Equals torch's ``StepLR(step_size, gamma)`` after ``t`` calls to ``step()``.
+    Equals torch's ``StepLR(step_size, gamma)`` after ``t`` calls to ``step()``
+    (``ExponentialLR(gamma)`` with ``step_size=1``); ``gamma > 1`` is a rising rate.
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -109,12 +110,21 @@ class Step(WarmupSchedule):
         sweep=True,
         description="The rate is multiplied by `gamma` every `step_size` steps after warmup.",
     )
-    gamma: float = leaf(0.1, gt=0, le=1, description="The factor applied at every drop.")
+    gamma: float = leaf(
+        0.1,
+        gt=0,
+        le=F32_MAX,
+        description="The factor applied at every drop; above 1 the rate rises (as torch's "
+        "`StepLR` and `ExponentialLR` allow), up to float32's largest number.",
+    )
     _gamma: Factor = derived(node=True)
 
     def _derive(self) -> None:
         super()._derive()
-        _factor(self, "gamma")
+        _factor(self, "gamma", grows=True)
+
+    def _below_peak(self) -> bool:
+        return _falls(self.gamma)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         k = t // step_count(self.step_size, t)  # traced in a stacked sweep: the same division
@@ -157,7 +167,12 @@ class MultiStep(WarmupSchedule):
         description="Strictly increasing steps (> 0, counted from the end of warmup) at "
         "which the rate is multiplied by `gamma`; milestone `m` applies from step `m` on.",
     )
-    gamma: float = leaf(0.1, gt=0, le=1, description="The factor applied at every milestone.")
+    gamma: float = leaf(
+        0.1,
+        gt=0,
+        le=F32_MAX,
+        description="The factor applied at every milestone; above 1 the rate rises.",
+    )
     _gamma: Factor = derived(node=True)
 
     @classmethod
@@ -180,7 +195,10 @@ class MultiStep(WarmupSchedule):
 
     def _derive(self) -> None:
         super()._derive()
-        _factor(self, "gamma")
+        _factor(self, "gamma", grows=True)
+
+    def _below_peak(self) -> bool:
+        return _falls(self.gamma)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         marks = jnp.asarray(self.milestones, dtype=int_dtype())
@@ -188,7 +206,7 @@ class MultiStep(WarmupSchedule):
         return self._gamma.power(k, dtype, scale=self.start_lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
-        w, n = self.warmup_steps, self.num_steps
+        w, n = (self.warmup_steps if self.warmup_prefix else 0), self.num_steps
         return {f"milestone {i + 1}": w + m for i, m in enumerate(self.milestones) if w + m < n}
 
 
@@ -503,6 +521,7 @@ class CosineRestarts(WarmupSchedule, StopKeys):
 
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
+        w = w if self.warmup_prefix else 0
         if self.cycle_mult == 1:
             count = (n - w - 1) // first  # restarts before num_steps
             starts = [first * k for k in range(1, count + 1)] if count <= 10 else []
@@ -946,9 +965,15 @@ class Cyclic(RateSchedule):
         return amplitude
 
 
-def _factor(schedule: Schedule, name: str) -> None:
-    """Set the private float32-exact logarithm pair of the factor key ``name``."""
-    object.__setattr__(schedule, f"_{name}", Factor.of(getattr(schedule, name)))
+def _falls(factor: Any) -> bool:
+    """Whether a factor key is at most 1 (a traced one, in a stack, may not be)."""
+    return is_concrete(factor) and float(factor) <= 1.0
+
+
+def _factor(schedule: Schedule, name: str, *, grows: bool = False) -> None:
+    """Set the private float32-exact logarithm pair of the factor key ``name`` (``grows``: a
+    factor that may be above 1)."""
+    object.__setattr__(schedule, f"_{name}", Factor.of(getattr(schedule, name), grows=grows))
 
 
 @schedule_class

@@ -241,6 +241,10 @@ class Cosine(WarmupSchedule, StopKeys):
       \\mathrm{lr}(t) = e + \\frac{s_0 - e}{2}\\left(1 + \\cos\\frac{\\pi t}{T}\\right)
       \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
 
+    With ``num_cycles = c`` (an extension) the cosine goes on past ``T``:
+    ``e + (s0 - e) (1 + cos(2 pi c t / T)) / 2`` at every step (HF's cosine, and torch's
+    ``CosineAnnealingLR``, ``c = 0.5``, stepped past ``T_max``).
+
     Examples:
       >>> import lrschedules_jax as lrs
       >>> sched = lrs.cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=10000)
@@ -256,8 +260,65 @@ class Cosine(WarmupSchedule, StopKeys):
         "warmup_steps": 500,
     }
 
+    num_cycles: float | None = static(
+        None,
+        gt=0,
+        le=2**20,
+        omit_default=True,
+        extension=True,
+        description="A cosine that does not stop at `num_steps`: `e + (s0 - e) (1 + cos(2 pi "
+        "num_cycles t / T)) / 2` at every step, rising again after its minimum (HF's "
+        "`get_cosine_schedule_with_warmup(num_cycles=...)`; 0.5 is torch's "
+        "`CosineAnnealingLR` stepped past `T_max`). Exact for every step when `2 * num_cycles` "
+        "is an integer. Not given: DeePMD-kit's cosine, `stop_lr` from `num_steps` on.",
+    )
+
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        return self._anneal(t, dtype, sin2_of_fraction)
+        if self.num_cycles is None:
+            return self._anneal(t, dtype, sin2_of_fraction)
+        length = self.decay_length
+        s0 = as_float(self.start_lr, dtype)
+        if is_concrete(length) and length == 0:  # no decay phase: start_lr, as _anneal gives
+            return jnp.full(t.shape, s0, dtype)
+        e = as_float(self.stop_lr, dtype)
+        if is_concrete(length):
+            return e + (s0 - e) * periodic_cos2(t, length, self.num_cycles, dtype)
+        size = jnp.asarray(length).astype(t.dtype)  # traced (a stacked sweep)
+        lr = e + (s0 - e) * periodic_cos2(t, jnp.maximum(size, 1), self.num_cycles, dtype)
+        return jnp.where(size == 0, s0, lr)
+
+
+def periodic_cos2(t: jax.Array, length: Any, num_cycles: float, dtype: Any) -> jax.Array:
+    """``cos(pi c t / T) ** 2 = (1 + cos(2 pi c t / T)) / 2`` for integer steps ``t >= 0``.
+
+    Written ``sin(pi/2 |T - m| / T) ** 2`` with ``m = 2 c t mod 2T``, in integers when
+    ``2 c`` is an integer (and ``2 c * 2T`` fits int32; for ``c = 0.5`` always), so that every
+    step up to ``2**31 - 1`` keeps float32 accuracy. Otherwise the phase ``c t / T`` is taken
+    modulo 1 from the whole periods ``k = t // T`` (``frac(c k)``) and the rest, in ``dtype``.
+    ``length`` (``T >= 1``) may be a traced integer (a stacked sweep).
+    """
+    c = float(num_cycles)
+    n = 2 * c
+    if n.is_integer() and is_concrete(length):
+        period = 2 * length
+        m: Any = None
+        if n == 1:  # t < 2T when 2T is past every int32 step
+            m = t if period > INT32_MAX else t % period
+        elif n * period <= INT32_MAX:
+            m = (int(n) * (t % period)) % period
+        if m is not None:
+            return sin2_of_fraction(jnp.abs(length - m), length, dtype)
+    elif n == 1:  # a traced length: t mod 2T in integers (t itself when 2T is past int32)
+        size = jnp.asarray(length).astype(t.dtype)
+        half = INT32_MAX // 2
+        m = jnp.where(size > half, t, t % (2 * jnp.minimum(size, half)))
+        return sin2_of_fraction(jnp.abs(size - m), size, dtype)
+    size = jnp.asarray(length).astype(t.dtype)
+    k = t // size
+    rest = (t - k * size).astype(dtype) / size.astype(dtype)
+    whole = as_float(c, dtype) * k.astype(dtype)
+    phase = (whole - jnp.floor(whole)) + as_float(c, dtype) * rest
+    return jnp.square(jnp.cos(phase * jnp.asarray(math.pi, dtype)))
 
 
 @schedule_class
@@ -451,7 +512,8 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
         return jnp.where(t < stable, s0, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
-        return {"decay start": self.warmup_steps + self.stable_steps}
+        start = self.warmup_steps if self.warmup_prefix else 0
+        return {"decay start": start + self.stable_steps}
 
 
 # ---- cooldown ----------------------------------------------------------------------------------

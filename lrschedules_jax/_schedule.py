@@ -458,8 +458,8 @@ class Schedule(LazyPytree):
         they are also multiplied by 2**-j (the peak in [0.5, 1)) and the result by 2**j,
         exactly: slopes such as start_lr / warmup_steps and differences of rates then stay
         normal float32 numbers. The result is clipped to the peak: a sum that rounds past
-        float32's maximum is the peak. A type without rate keys multiplies its value by
-        ``scale``.
+        float32's maximum is the peak (unless the type rises above its rates: ``_below_peak``).
+        A type without rate keys multiplies its value by ``scale``.
         """
         dtype = float_dtype()
         names = rate_names(type(self))
@@ -492,10 +492,15 @@ class Schedule(LazyPytree):
             lr = lr * pow2(j)
         elif j != 0:
             lr = ldexp_exact(lr, j)
-        return jnp.minimum(lr, as_float(peak, dtype))
+        return jnp.minimum(lr, as_float(peak, dtype)) if self._below_peak() else lr
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         raise NotImplementedError
+
+    def _below_peak(self) -> bool:
+        """Whether the value never exceeds the largest rate key, so that a float32 sum rounding
+        past it is clipped to it: true of every decay; a rising factor (``gamma > 1``) is not."""
+        return True
 
     @_one_schedule
     def boundaries(self) -> dict[str, int]:

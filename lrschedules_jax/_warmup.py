@@ -179,8 +179,10 @@ class WarmupSchedule(StartKey):
     with ``g(p) = p`` (``warmup_type="linear"``, DeePMD-kit's), ``(1 - cos(pi p)) / 2``
     (``"cosine"``) or ``1 - sqrt(1 - p)`` (``"1-sqrt"``), HF ``get_wsd_schedule``'s shapes.
 
-    Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``. A user
-    type that subclasses it gets the same keys, checks and warmup as every built-in type.
+    Subclasses implement ``_decay(t, dtype)`` on the integer decay step ``t = step - w``
+    (``t = step`` with ``warmup_prefix=False``, timm's overlaid warmup: the warmup then replaces
+    the decay's first ``w`` steps). A user type that subclasses it gets the same keys, checks and
+    warmup as every built-in type.
 
     With a ``batch_scaling`` block (the large-batch rule), every rate is multiplied by its
     factor ``k``; with ``scale_warmup``, ``warmup_steps`` is the integer end ``B = ceil(k w)`` of
@@ -212,6 +214,15 @@ class WarmupSchedule(StartKey):
         description="The warmup shape `g(p)`, `p = step / warmup_steps`: `linear` (`p`, "
         "DeePMD-kit's), `cosine` (`(1 - cos(pi p)) / 2`) or `1-sqrt` (`1 - sqrt(1 - p)`), as HF "
         "`get_wsd_schedule`'s `warmup_type`.",
+    )
+    warmup_prefix: bool = static(
+        True,
+        omit_default=True,
+        extension=True,
+        description="timm's `warmup_prefix`: true, the decay starts after the warmup (at step "
+        "`warmup_steps`, which is its step 0); false, the decay runs on the global step from 0 "
+        "and the warmup replaces its first `warmup_steps` steps (timm's default for "
+        "`CosineLRScheduler`, `PolyLRScheduler` and `TanhLRScheduler`).",
     )
     #: A pytree child (its ``w`` may be traced in a stack), or None.
     batch_scaling: BatchScaling | None = leaf(
@@ -317,12 +328,15 @@ class WarmupSchedule(StartKey):
 
     @property
     def decay_length(self) -> int:
-        """``T = num_steps - warmup_steps``, the length of the decay."""
+        """``T = num_steps - warmup_steps``, the length of the decay (``num_steps`` when the
+        warmup is not a prefix)."""
+        if not self.warmup_prefix:
+            return self.num_steps
         return self.num_steps - self.warmup_steps
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         w = step_count(self.warmup_steps, step)
-        decay = self._decay(jnp.maximum(step - w, 0), dtype)
+        decay = self._decay(jnp.maximum(step - w, 0) if self.warmup_prefix else step, dtype)
         if is_concrete(w) and w == 0:
             return decay
         # The length the warmup divides by: w, the real k w of a batch-scaled warmup, or,

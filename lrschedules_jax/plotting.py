@@ -5,8 +5,9 @@ matplotlib is imported inside the functions, so ``import lrschedules_jax`` never
 
 from __future__ import annotations
 
+import colorsys
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +18,14 @@ from ._schedule import Schedule, stack_size, unstack
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["describe_schedule", "evaluate", "plot_schedule", "schedule_curve"]
+__all__ = [
+    "callable_curve",
+    "curve_color",
+    "describe_schedule",
+    "evaluate",
+    "plot_schedule",
+    "schedule_curve",
+]
 
 #: The curve runs this fraction of ``num_steps`` past the end, to show the final hold.
 PAST_END = 0.05
@@ -25,6 +33,11 @@ PAST_END = 0.05
 _DENSE_MAX = 1 << 22
 #: A value change larger than this (relative) between two flat runs is drawn as a stair.
 _JUMP_RTOL = 1e-6
+#: With more labelled curves than this on one axes, the legend goes outside, to the right.
+LEGEND_INSIDE_MAX = 6
+#: The first curves take the style's colour cycle (``C0`` ... ``C9``); later ones get hues of
+#: their own (the golden-ratio sequence), so that no two curves of one axes share a colour.
+_CYCLE_COLORS = 10
 
 
 def _as_schedule(schedule_or_config: Any, num_steps: int | None, num_workers: Any) -> Schedule:
@@ -249,7 +262,7 @@ def describe_schedule(schedule: Schedule) -> str:
 
 
 def plot_schedule(
-    schedule_or_config: Schedule | Mapping[str, Any],
+    schedule_or_config: Schedule | Mapping[str, Any] | Callable[[Any], Any],
     num_steps: int | None = None,
     ax: Axes | None = None,
     *,
@@ -268,13 +281,22 @@ def plot_schedule(
     marked with dotted vertical lines in the curve's color. A stacked sweep
     (:func:`~lrschedules_jax.stack`) is drawn as one curve per schedule, labelled ``[i]``.
 
+    Any other callable ``step -> rate`` is drawn too, on an even grid of integer steps, so a
+    baseline can be overlaid: an optax schedule (``optax.cosine_decay_schedule(...)``), an HF
+    ``LambdaLR`` lambda times its peak (``lambda t: 1e-3 * lr_lambda(t)``), any function.
+
+    Every curve of an axes gets its own colour (the style's colour cycle, then hues of their
+    own past ten curves), unless ``color`` is given; past six labelled curves the legend is
+    placed outside the axes, on the right (save with ``bbox_inches="tight"`` to keep it).
+
     Args:
-      schedule_or_config: a :class:`~lrschedules_jax.Schedule`, or a ``learning_rate``
-        mapping (then ``num_steps`` is required).
-      num_steps: ``training.numb_steps`` for a mapping; leave it out for a Schedule.
+      schedule_or_config: a :class:`~lrschedules_jax.Schedule`, a ``learning_rate`` mapping
+        (then ``num_steps`` is required), or any callable of the step (``num_steps`` required).
+      num_steps: ``training.numb_steps`` for a mapping, the last step for a callable; leave it
+        out for a Schedule.
       ax: the matplotlib Axes to draw on (default: the current one, ``plt.gca()``).
       log: use a logarithmic y axis.
-      label: the legend entry (default: the type and its key parameters).
+      label: the legend entry (default: the type and its key parameters; a callable's name).
       mark_phases: mark the phase boundaries.
       num_points: the number of evenly spaced steps drawn (stair edges come on top).
       num_workers: the number of workers, for a mapping (an int or ``"auto"``).
@@ -284,7 +306,8 @@ def plot_schedule(
       The Axes drawn on.
 
     Raises:
-      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid, if
+      ConfigError: if the mapping, ``num_steps`` or ``num_workers`` is invalid (or
+        ``num_steps`` is missing for a mapping or a callable), if
         ``num_steps`` is given with a Schedule of another length, or if the schedule's rate is
         not finite (inf or NaN) at a step drawn.
 
@@ -296,13 +319,27 @@ def plot_schedule(
       >>> ax = plot_schedule({"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5}, 10000, ax)
       >>> ax.get_legend().get_texts()[0].get_text()
       'cosine 0.001 → 1e-05'
+      >>> import optax
+      >>> baseline = optax.cosine_decay_schedule(1e-3, 10000, alpha=0.01)
+      >>> ax = plot_schedule(baseline, 10000, ax, label="optax", linestyle="--")
+      >>> [t.get_text() for t in ax.get_legend().get_texts()]
+      ['cosine 0.001 → 1e-05', 'optax']
       >>> plt.close(fig)
     """
-    schedule = _as_schedule(schedule_or_config, num_steps, num_workers)
     if ax is None:
         import matplotlib.pyplot as plt
 
         ax = plt.gca()
+    if _is_other_callable(schedule_or_config):  # an optax schedule, an HF lambda...
+        steps, rates = callable_curve(
+            schedule_or_config, _required_steps(num_steps), num_points=num_points
+        )
+        _check_finite(steps, rates)
+        if label is None:
+            label = _callable_name(schedule_or_config)
+        _draw(ax, steps, rates, label, log, line_kwargs)
+        return ax
+    schedule = _as_schedule(schedule_or_config, num_steps, num_workers)
     if stack_size(schedule) is not None:  # a stacked sweep: every schedule, each with its marks
         for i, row in enumerate(unstack(schedule)):
             name = f"{describe_schedule(row) if label is None else label} [{i}]"
@@ -313,9 +350,19 @@ def plot_schedule(
     _check_finite(steps, rates)
     if label is None:
         label = describe_schedule(schedule)
-    (line,) = ax.plot(steps, rates, label=label, **line_kwargs)
+    line = _draw(ax, steps, rates, label, log, line_kwargs)
     if mark_phases:
         _mark_phases(ax, schedule, line.get_color())
+    return ax
+
+
+def _draw(
+    ax: Axes, steps: np.ndarray, rates: np.ndarray, label: str, log: bool, kwargs: dict[str, Any]
+) -> Any:
+    """One curve on ``ax`` in a colour no other curve of it has; axes, grid and legend."""
+    if "color" not in kwargs and "c" not in kwargs:
+        kwargs = {**kwargs, "color": curve_color(len(_curves(ax)))}
+    (line,) = ax.plot(steps, rates, label=label, **kwargs)
     if log:
         ax.set_yscale("log")
     from matplotlib.ticker import EngFormatter
@@ -327,8 +374,106 @@ def plot_schedule(
     ax.set_xlim(0, max(right, float(steps[-1])))
     ax.grid(True, which="major", alpha=0.3)
     if label and not label.startswith("_"):
+        _legend(ax)
+    return line
+
+
+def _curves(ax: Axes) -> list[Any]:
+    """The curves drawn on ``ax`` (not the phase marks, which are vertical lines)."""
+    return [line for line in ax.get_lines() if not str(line.get_gid()).startswith("phase:")]
+
+
+def curve_color(index: int) -> Any:
+    """The colour of curve ``index`` on one axes: ``C0`` ... ``C9`` (the style's colour cycle),
+    then hues spaced by the golden ratio (each new curve far from every earlier one).
+
+    Examples:
+      >>> curve_color(0), curve_color(9)
+      ('C0', 'C9')
+      >>> len({curve_color(i) for i in range(40)})
+      40
+    """
+    if index < _CYCLE_COLORS:
+        return f"C{index}"
+    hue = ((index - _CYCLE_COLORS) * 0.6180339887498949 + 0.05) % 1.0
+    value = 0.85 if (index - _CYCLE_COLORS) % 2 == 0 else 0.6
+    return colorsys.hsv_to_rgb(hue, 0.75, value)
+
+
+def _legend(ax: Axes) -> None:
+    """The legend: inside the axes for a few curves, outside to the right for many."""
+    labelled = [c for c in _curves(ax) if not str(c.get_label()).startswith("_")]
+    if len(labelled) > LEGEND_INSIDE_MAX:
+        ax.legend(
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+            ncols=1 + len(labelled) // 25,
+        )
+    else:
         ax.legend(fontsize="small")
-    return ax
+
+
+def _is_other_callable(value: Any) -> bool:
+    """A callable that is neither a Schedule nor a mapping: a peer's schedule function."""
+    return callable(value) and not isinstance(value, (Schedule, Mapping))
+
+
+def _required_steps(num_steps: Any) -> int:
+    from ._errors import Problems
+
+    problems = Problems()
+    if num_steps is None:
+        problems.add(
+            "num_steps", "is required to plot a callable schedule (the last step to draw)."
+        )
+    else:
+        problems.integer("num_steps", num_steps, 1, INT32_MAX)
+    problems.raise_if_any()
+    return int(num_steps)
+
+
+def _callable_name(fn: Any) -> str:
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
+    if not name:
+        name = type(fn).__name__
+    return name.replace("<lambda>", "lambda").replace("<locals>.", "").lstrip("_") or "schedule"
+
+
+def callable_curve(
+    fn: Callable[[Any], Any], num_steps: int, *, num_points: int = 2000
+) -> tuple[np.ndarray, np.ndarray]:
+    """The integer steps and float64 values to draw for any callable ``step -> rate``.
+
+    An optax schedule, an HF ``LambdaLR`` lambda (times the peak rate) or any Python function
+    of the step: it is called once on the array of steps (an optax schedule is vectorised),
+    or, if that fails or does not give one value per step, once per step. The steps are an
+    even integer grid of about ``num_points`` from 0 to 5 % past ``num_steps``.
+
+    Raises:
+      ConfigError: if ``num_points`` is not an integer >= 1.
+
+    Examples:
+      >>> steps, rates = callable_curve(lambda t: 0.1 * 0.5 ** (t // 10), 100, num_points=5)
+      >>> steps.tolist(), rates.tolist()
+      ([0, 26, 52, 79, 105], [0.1, 0.025, 0.003125, 0.00078125, 9.765625e-05])
+    """
+    from ._errors import Problems
+
+    problems = Problems()
+    points = problems.integer("num_points", num_points, 1, 2**63 - 1)
+    problems.raise_if_any()
+    assert points is not None
+    end = int(min(num_steps + max(1, int(PAST_END * num_steps)), INT32_MAX))
+    steps = np.unique(np.linspace(0, end, min(max(2, points), end + 1)).round().astype(np.int64))
+    try:
+        values = np.asarray(fn(steps.astype(np.int32)), dtype=np.float64)
+    except Exception:  # a function of one Python int
+        values = None
+    if values is None or values.shape != steps.shape:
+        values = np.asarray([float(fn(int(t))) for t in steps], dtype=np.float64)
+    return steps, values
 
 
 def _check_finite(steps: np.ndarray, rates: np.ndarray) -> None:
@@ -363,7 +508,7 @@ def _mark_phases(ax: Axes, schedule: Schedule, color: Any) -> None:
     for name, step in schedule.boundaries().items():
         if step <= 0:
             continue
-        ax.axvline(step, color=color, linestyle=":", linewidth=1, alpha=0.7)
+        ax.axvline(step, color=color, linestyle=":", linewidth=1, alpha=0.7, gid=f"phase:{name}")
         if any(abs(step - x) < 0.02 * width for x in named):
             continue
         named.append(step)

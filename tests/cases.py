@@ -1919,6 +1919,207 @@ for _name in TYPES:
     if _name not in SWEEPS:
         SWEEPS[_name] = [derived_sweep(_name)]
 
+# --- keys added for the peers' dialects (lrs.torch, lrs.timm) -----------------------------------
+# Appended rows: each type's reference gains its new keys, its examples and precision rows grow.
+
+
+def ref_cosine_cycles(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``cosine`` with ``num_cycles = c``: ``e + (s0 - e) cos(pi c t / T) ** 2`` at every step
+    (HF's cosine; torch's CosineAnnealingLR past ``T_max`` for c = 0.5), the phase ``c t / T``
+    reduced modulo 1 in exact rationals; without it DeePMD-kit's cosine."""
+    if cfg.get("num_cycles") is None:
+        return ref_cosine(cfg, n, steps)
+    from fractions import Fraction
+
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    if length == 0:
+        return with_warmup(cfg, n, steps, np.full(t.shape, s0))
+    c = Fraction(cfg["num_cycles"])
+    # cos(pi u) ** 2 = sin(pi (1/2 - u)) ** 2, with 1/2 - u exact: accurate near the minimum
+    half = [float(Fraction(1, 2) - (c * int(x) / length) % 1) for x in t.ravel()]
+    shape = np.sin(np.pi * np.asarray(half)).reshape(t.shape) ** 2
+    return with_warmup(cfg, n, steps, e + (s0 - e) * shape)
+
+
+TYPES["cosine"] = dataclasses.replace(
+    TYPES["cosine"],
+    reference=ref_cosine_cycles,
+    examples=[
+        *TYPES["cosine"].examples,
+        (
+            "cosine-num_cycles0.5",
+            {"type": "cosine", "start_lr": 0.1, "stop_lr": 1e-3, "num_cycles": 0.5},
+            100,
+        ),
+        (
+            "cosine-num_cycles0.5-warmup",
+            {
+                "type": "cosine",
+                "start_lr": 2e-3,
+                "stop_lr": 0.0,
+                "num_cycles": 0.5,
+                "warmup_steps": 7,
+            },
+            10**6,
+        ),
+        (
+            "cosine-num_cycles1.5",
+            {
+                "type": "cosine",
+                "start_lr": 1e-3,
+                "stop_lr": 1e-5,
+                "num_cycles": 1.5,
+                "warmup_ratio": 0.1,
+            },
+            1010,
+        ),
+        (
+            "cosine-num_cycles0.5-long",
+            {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_cycles": 0.5},
+            2**30 + 7,
+        ),
+    ],
+    bench=[
+        *TYPES["cosine"].bench,
+        (
+            "num_cycles 0.5, stop_lr 0 (torch's CosineAnnealingLR past T_max)",
+            {**BASE, "type": "cosine", "stop_lr": 0.0, "num_cycles": 0.5},
+        ),
+        (
+            "num_cycles 2.5, stop_lr 1e-5, warmup 1 %",
+            {**BASE, "type": "cosine", "stop_lr": 1e-5, "num_cycles": 2.5, "warmup_ratio": 0.01},
+        ),
+    ],
+)
+
+TYPES["step"] = dataclasses.replace(
+    TYPES["step"],
+    examples=[
+        *TYPES["step"].examples,
+        *_classic(
+            "step",
+            {
+                "step-rising": dict(
+                    start_lr=1e-3, step_size=1_000_000, gamma=1.001, num_steps=10_000
+                ),
+                "step-rising-tiny-warmup": dict(
+                    start_lr=1e-30, step_size=2**24, gamma=1.5, num_steps=100, warmup_steps=3
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["step"].bench,
+        (
+            "step_size 1,000,000, gamma 1.001 (rising, torch's StepLR)",
+            {**BASE, "type": "step", "step_size": 1_000_000, "gamma": 1.001},
+        ),
+    ],
+)
+
+TYPES["multistep"] = dataclasses.replace(
+    TYPES["multistep"],
+    examples=[
+        *TYPES["multistep"].examples,
+        *_classic(
+            "multistep",
+            {
+                "multistep-rising": dict(
+                    start_lr=1e-3, milestones=[10, 2**24 + 1, 2**31 - 2], gamma=2.0, num_steps=100
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["multistep"].bench,
+        (
+            "milestones 1e4, 2^24 + 1, 2e9, gamma 3 (rising)",
+            {
+                **BASE,
+                "type": "multistep",
+                "gamma": 3.0,
+                "milestones": [10_000, 2**24 + 1, 2 * 10**9],
+            },
+        ),
+    ],
+)
+
+
+def _overlaid(ref: Callable[[Config, int, np.ndarray], np.ndarray]) -> Any:
+    """A reference with ``warmup_prefix`` (timm's): false, the decay is the type's without a
+    warmup on the global step, and the linear warmup replaces its first ``w`` steps."""
+
+    def reference(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+        if cfg.get("warmup_prefix", True):
+            return ref(cfg, n, steps)
+        warm_keys = ("warmup_steps", "warmup_ratio", "warmup_start_factor", "warmup_prefix")
+        decay = ref({k: v for k, v in cfg.items() if k not in warm_keys}, n, steps)
+        s0, w, f = (
+            float(cfg["start_lr"]),
+            written_warmup(cfg, n),
+            cfg.get("warmup_start_factor", 0.0),
+        )
+        if w == 0:
+            return decay
+        warm = f * s0 + (s0 - f * s0) * steps.astype(np.float64) / w
+        return np.where(steps < w, warm, decay)
+
+    return reference
+
+
+_NO_PREFIX = {
+    "cosine_restarts": {
+        "type": "cosine_restarts",
+        "start_lr": 0.1,
+        "stop_lr": 1e-5,
+        "cycle_steps": 1000,
+        "cycle_limit": 1,
+        "warmup_steps": 50,
+        "warmup_start_factor": 0.001,
+        "warmup_prefix": False,
+    },
+    "step": {
+        "type": "step",
+        "start_lr": 0.1,
+        "step_size": 100,
+        "gamma": 0.1,
+        "warmup_steps": 10,
+        "warmup_start_factor": 0.001,
+        "warmup_prefix": False,
+    },
+    "multistep": {
+        "type": "multistep",
+        "start_lr": 0.1,
+        "milestones": [100, 300],
+        "gamma": 0.5,
+        "warmup_steps": 20,
+        "warmup_prefix": False,
+    },
+    "polynomial": {
+        "type": "polynomial",
+        "start_lr": 0.1,
+        "stop_lr": 1e-4,
+        "power": 2.0,
+        "warmup_steps": 50,
+        "warmup_start_factor": 1e-4,
+        "warmup_prefix": False,
+    },
+}
+for _name, _cfg in _NO_PREFIX.items():
+    TYPES[_name] = dataclasses.replace(
+        TYPES[_name],
+        reference=_overlaid(TYPES[_name].reference),
+        examples=[*TYPES[_name].examples, (f"{_name}-warmup_prefix-false", _cfg, 500)],
+        bench=[
+            *TYPES[_name].bench,
+            (
+                f"warmup_prefix false (timm's overlaid warmup), {_name}",
+                {k: v for k, v in _cfg.items() if k != "start_lr"} | BASE,
+            ),
+        ],
+    )
 
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]

@@ -6,6 +6,7 @@
   (``api/SUMMARY.md``);
 - ``gallery.md``: the curve of every registered ``learning_rate`` type, drawn now;
 - ``deepmd-kit/``: the figure of the DeePMD-kit page;
+- ``torch/``, ``timm/``: the figures of the Coming from PyTorch / timm pages;
 - ``notebooks/``: the notebooks of ``notebooks/``, executed now (two at a time), with outputs;
 - ``examples/``: the example input files, for download.
 
@@ -419,6 +420,93 @@ def deepmd_figure() -> None:
     png(fig, "deepmd-kit/water_se_e2_a.png")
 
 
+# ---- the figures of the Coming from PyTorch / timm pages --------------------------------------
+
+#: The recorded peer calls drawn on each page (tests/data/peers/, written by its record_*.py).
+DIALECT_CASES = {
+    "torch": [
+        "torch/SequentialLR",
+        "torch/CosineAnnealingLR-eta_min",
+        "torch/OneCycleLR-linear-three",
+        "torch/CyclicLR-triangular2",
+        "torch/MultiStepLR-repeated",
+    ],
+    "timm": [
+        "CosineLRScheduler/cycles",
+        "CosineLRScheduler/warmup-prefix-false",
+        "StepLRScheduler/warmup-no-prefix",
+        "PolyLRScheduler/power2-lr_min",
+        "WSDLRScheduler/decay-1-sqrt",
+    ],
+}
+
+
+def dialect_schedule(peer: str, call: dict[str, Any]) -> Any:
+    """The ``lrs.torch`` / ``lrs.timm`` schedule of a recorded call."""
+    if peer == "timm":
+        return getattr(lrs.timm, call["class"])(call["lr"], **call["kwargs"])
+    kwargs = dict(call.get("kwargs", {}))
+    lr = call.get("optimizer", {"lr": 1.0})["lr"]
+    name = call["scheduler"]
+    if name in ("SequentialLR", "ChainedScheduler"):
+        inner = [{**c, "optimizer": call.get("optimizer")} for c in kwargs.pop("schedulers")]
+        kwargs["schedulers"] = [dialect_schedule(peer, c) for c in inner]
+        return getattr(lrs.torch, name)(**kwargs)
+    if name in ("OneCycleLR", "CyclicLR"):
+        return getattr(lrs.torch, name)(lr=lr, **kwargs)
+    return getattr(lrs.torch, name)(lr, **kwargs)
+
+
+def dialect_figure(peer: str) -> None:
+    import gzip
+    import json
+
+    import numpy as np
+
+    with gzip.open(ROOT / "tests" / "data" / "peers" / f"{peer}.json.gz", "rt") as f:
+        data = json.load(f)
+    cases = {c["id"]: c for c in data["cases"]}
+    fig = figure(10, 3.6)
+    left, right = fig.subplots(1, 2)
+    for i, case_id in enumerate(DIALECT_CASES[peer]):
+        row = cases[case_id]
+        steps = np.asarray(row["steps"])
+        keep = steps <= 2000
+        if peer == "torch" and row["call"]["scheduler"] == "OneCycleLR":
+            keep &= steps < row["call"]["kwargs"]["total_steps"]
+        steps = steps[keep]
+        theirs = np.asarray(row["values"], np.float64)[keep]
+        schedule = dialect_schedule(peer, row["call"])
+        dense = np.arange(0, int(steps.max()) + 1)
+        color = f"C{i}"
+        left.plot(
+            dense,
+            np.asarray(schedule(dense), np.float64),
+            color=color,
+            lw=1.2,
+            label=case_id.split("/", 1)[1],
+        )
+        left.plot(steps, theirs, "o", color=color, ms=2.5, alpha=0.6)
+        ours = np.asarray(schedule(steps), np.float64)
+        right.semilogy(
+            steps, np.maximum(np.abs(ours - theirs) / theirs, 1e-12), ".", color=color, ms=3
+        )
+    left.set(
+        xlabel="step",
+        ylabel="learning rate",
+        title=f"{data['peer']} {data['version'].split('+')[0]} (dots) and lrs.{peer}",
+    )
+    left.legend(fontsize=7)
+    right.axhline(2e-6, color="0.5", ls=":", label="2e-6")
+    right.set(
+        xlabel="step",
+        ylabel="relative difference (1e-12 = equal)",
+        title="float32 against the recorded float64",
+    )
+    right.legend(fontsize=8)
+    png(fig, f"{peer}/schedulers.png")
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 
@@ -442,6 +530,8 @@ def main() -> None:
         api_pages()
         gallery(tables)
         deepmd_figure()
+        dialect_figure("torch")
+        dialect_figure("timm")
         copy_examples()
         write_notebooks(results)
 

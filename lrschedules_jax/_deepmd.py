@@ -76,9 +76,14 @@ class Cooldown:
     decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] | None = static(
         None, description="The decay shape (default: the section's, or wsd's default)."
     )
-    stop_lr: float | None = static(None, gt=0, description="The rate at the end of the decay.")
+    stop_lr: float | None = static(
+        None,
+        ge=0,
+        description="The rate at the end of the decay (0 only for a decay_type other than "
+        "`inverse_linear`).",
+    )
     stop_lr_ratio: float | None = static(
-        None, gt=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
+        None, ge=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
     )
 
 
@@ -326,11 +331,27 @@ class WSD(WarmupSchedule, StopKeys):
     decay_phase: int = derived()
 
     @classmethod
+    def value_extensions(cls, section: Mapping[str, Any]) -> list[Rule]:
+        """``(key, what)`` for each value of a section that DeePMD-kit 3.2 refuses although the
+        key is its own: a ``stop_lr`` (or ``stop_lr_ratio``) of 0, which DeePMD-kit refuses for
+        every ``decay_type``."""
+        return [
+            (key, f"`{key}` = 0 with `wsd` (DeePMD-kit 3.2 needs it > 0 for every decay_type)")
+            for key in ("stop_lr", "stop_lr_ratio")
+            if isinstance(section.get(key), (int, float)) and section[key] == 0
+        ]
+
+    @classmethod
     def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
         yield from super().input_rules(v, num_steps)
-        for key in ("stop_lr", "stop_lr_ratio"):
-            if v.get(key) is not None and v[key] <= 0:
-                yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
+        if v.get("decay_type", "inverse_linear") == "inverse_linear":
+            for key in ("stop_lr", "stop_lr_ratio"):
+                if v.get(key) is not None and v[key] <= 0:
+                    yield (
+                        key,
+                        f"must be > 0 for `wsd` with decay_type `inverse_linear`, which divides "
+                        f"by it (`cosine`, `linear` and `1-sqrt` may decay to 0); got {v[key]!r}",
+                    )
         count, ratio = v.get("decay_phase_steps"), v.get("decay_phase_ratio")
         if count is not None and ratio is not None:
             yield (
@@ -521,7 +542,7 @@ def cooled_keys(
     else:
         problems.add(
             f"{path}.stop_lr",
-            "a `constant` run has no stop rate: give `stop_lr` or `stop_lr_ratio` (> 0).",
+            "a `constant` run has no stop rate: give `stop_lr` or `stop_lr_ratio`.",
         )
     problems.raise_if_any()
     keys["decay_phase_steps"] = size

@@ -894,4 +894,8 @@ def extension_problems(section: Mapping[str, Any], model: type[Model] | None) ->
             found.append((key, f"the key `{key}`"))
         elif isinstance(section[key], str) and section[key] in values:
             found.append((key, f"the value {section[key]!r}"))
+    # values of DeePMD-kit's own keys that it refuses (wsd's stop_lr = 0): the type says which
+    value_extensions = getattr(model.schedule_class, "value_extensions", None)
+    if value_extensions is not None:
+        found += [(k, what) for k, what in value_extensions(section) if (k, what) not in found]
     return found

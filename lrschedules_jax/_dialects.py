@@ -68,7 +68,6 @@ KEY_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "T_0": (("cycle_steps", TORCH),),
     "T_mult": (("cycle_mult", TORCH),),
     "cycle_mul": (("cycle_mult", TIMM),),
-    "num_cycles": (("cycle_steps", HF),),
     "noise_range_t": (("noise_range_steps", TIMM),),
 }
 
@@ -79,8 +78,8 @@ KEY_NOTES: dict[str, str] = {
     "`warmup_start_factor: 1.0` (lrs.optax does this for you)",
     "warmup_lr_init": "timm's `warmup_lr_init` is a rate; `warmup_start_factor` is that rate "
     "divided by `start_lr`",
-    "num_cycles": "HF's `num_cycles` hard restarts are cycles of `num_steps / num_cycles` steps "
-    "(`cycle_steps`); lrs.hf.get_scheduler makes them",
+    "num_cycles": "Hugging Face's `num_cycles` is a key of `cosine` (its waves), `wsd` (its "
+    "cosine decay) and `cosine_restarts` (its hard restarts)",
     "pct_final": "optax's `linear_onecycle_schedule(pct_final=...)` is a `piecewise` schedule: "
     "lrs.optax.linear_onecycle_schedule makes it",
     "num_stable_steps": "HF's `num_stable_steps` follows from `num_steps`, `warmup_steps` and "

@@ -230,3 +230,29 @@ def test_the_words_table_knows_hugging_faces_names():
         if name in ("greedy", "reduce_lr_on_plateau") or name in lrs.config.config_types():
             continue
         assert _norm(name) in TYPE_WORDS, name
+
+
+def test_every_scheduler_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        for name in lrs.hf.SCHEDULER_TYPES:
+            if name in ("greedy", "reduce_lr_on_plateau"):
+                continue
+            kwargs = {
+                "cosine_with_min_lr": {"min_lr_rate": 0.1},
+                "cosine_warmup_with_min_lr": {"min_lr_rate": 0.1},
+                "warmup_stable_decay": {"num_decay_steps": 100},
+            }.get(name)
+            sched = lrs.hf.get_scheduler(
+                name, 1e-3, num_warmup_steps=50, num_training_steps=500,
+                scheduler_specific_kwargs=kwargs,
+            )  # fmt: skip
+            lrs.plot_schedule(sched, ax=ax)
+        assert len(ax.lines) >= 10
+    finally:
+        plt.close(fig)

@@ -280,3 +280,20 @@ def test_negative_rates_are_refused_with_the_argument_named():
 def test_the_module_is_reached_lazily():
     assert importlib.import_module("lrschedules_jax.optax") is lrs.optax
     assert "optax" in dir(lrs)
+
+
+def test_every_function_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        for id_ in ("exponential_decay/rising-ceiling", "piecewise_interpolate_schedule/cosine",
+                    "sgdr_schedule", "join_schedules/nested", "constant_schedule"):  # fmt: skip
+            sched = build(peers.case("optax", id_)["call"])
+            lrs.plot_schedule(sched, ax=ax, log=True)
+        assert len(ax.lines) >= 5
+    finally:
+        plt.close(fig)

@@ -69,6 +69,7 @@ KEY_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
     "T_mult": (("cycle_mult", TORCH),),
     "cycle_mul": (("cycle_mult", TIMM),),
     "noise_range_t": (("noise_range_steps", TIMM),),
+    "interpolate_type": (("interpolation", OPTAX),),
 }
 
 #: What a peer key that has no single key here means (shown after "is not a key of type ...").
@@ -82,10 +83,16 @@ KEY_NOTES: dict[str, str] = {
     "cosine decay) and `cosine_restarts` (its hard restarts)",
     "pct_final": "optax's `linear_onecycle_schedule(pct_final=...)` is a `piecewise` schedule: "
     "lrs.optax.linear_onecycle_schedule makes it",
-    "num_stable_steps": "HF's `num_stable_steps` follows from `num_steps`, `warmup_steps` and "
-    "`decay_phase_steps` here (stable = num_steps - warmup_steps - decay_phase_steps)",
-    "last_epoch": "to resume at a step, use `schedule.shifted(step)` (PyTorch's and HF's "
-    "`last_epoch`)",
+    "boundaries_and_scales": "optax's `boundaries_and_scales` are `milestones` (the steps) "
+    "and `factors` (the cumulative products of the scales, over `max_lr`) of type `piecewise` "
+    "(lrs.optax.piecewise_constant_schedule makes them)",
+    "cosine_kwargs": "optax's `sgdr_schedule` cycles are the phases of a `sequence` "
+    "(lrs.optax.sgdr_schedule makes them)",
+    "num_stable_steps": "Hugging Face's `num_stable_steps` follows from `num_steps`, "
+    "`warmup_steps` and `decay_phase_steps` here (stable = num_steps - warmup_steps - "
+    "decay_phase_steps)",
+    "last_epoch": "to resume at a step, use `schedule.shifted(step)` (PyTorch's and Hugging "
+    "Face's `last_epoch`)",
     "t_in_epochs": "every count here is in optimizer steps (timm's `t_in_epochs=False`)",
 }
 

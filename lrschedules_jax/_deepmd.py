@@ -176,9 +176,9 @@ class Exp(WarmupSchedule, StopKeys):
         if rising and start is not None and stop is not None and stop < start:
             yield (
                 "decay_rate",
-                f"must be <= 1, or the rate rises to `stop_lr` as a ceiling (optax's "
-                f"`exponential_decay` with decay_rate > 1), which must then be at least "
-                f"`start_lr` ({start!r}); got decay_rate {rate!r} and stop_lr {stop!r}",
+                f"must be <= 1; got {rate!r}. Above 1 the rate rises (optax's "
+                f"`exponential_decay` with decay_rate > 1) to `stop_lr`, a ceiling that must "
+                f"then be at least `start_lr` ({start!r}); got stop_lr {stop!r}",
             )
 
     @classmethod
@@ -212,7 +212,7 @@ class Exp(WarmupSchedule, StopKeys):
 
     def _derive(self) -> None:
         super()._derive()
-        object.__setattr__(self, "_decay_factor", Factor.rising(self.decay_rate))
+        object.__setattr__(self, "_decay_factor", Factor.of(self.decay_rate, grows=True))
 
     @classmethod
     def notes(

@@ -150,8 +150,8 @@ def exp_times_int(
     c_rest: Any = 0.0,
     scale: Any = 1.0,
 ) -> jax.Array:
-    """``scale * exp(c * n)`` for an integer array ``0 <= n <= n_max`` and ``c <= 0`` (or ``c >
-    0``: a rising power, inf past float32's range), accurate to a few float32 ulps.
+    """``scale * exp(c * n)`` for an integer array ``0 <= n <= n_max`` and ``c <= 0`` (or
+    ``c > 0``, a rising factor, up to float32's largest number), accurate to a few float32 ulps.
 
     In float32 a plain ``exp(c * n)`` loses ``|c * n| * 1.8e-7`` of relative accuracy (the
     rounding of ``c``, of ``n`` and of the product all land in the exponent): 3e-6 for a decay
@@ -433,8 +433,10 @@ def _pow_pair(
 
 @dataclasses.dataclass(frozen=True)
 class Factor(LazyPytree):
-    """A factor ``x`` in (0, 1] applied an integer number of times, kept as its logarithm
-    (``x > 1``, a rising factor, with :meth:`rising`).
+    """A factor ``x`` in (0, 1] applied an integer number of times, kept as its logarithm.
+
+    With ``grows`` the factor may be above 1: a rising rate (torch's ``StepLR`` and
+    ``ExponentialLR`` allow ``gamma > 1``), whose power overflows to inf past float32's range.
 
     ``log`` is ``log(x)``; ``log_lo`` is the part of it a float32 cannot hold. When a schedule
     is traced (passed through ``jit`` as an argument, or stacked for a sweep), ``log`` becomes a
@@ -450,32 +452,27 @@ class Factor(LazyPytree):
 
     log: Any
     log_lo: Any = 0.0
+    #: Whether the factor may be above 1 (a rising rate); static.
+    grows: bool = dataclasses.field(default=False, metadata={"static": True})
 
     def __post_init__(self) -> None:
-        if is_concrete(self.log) and not float(self.log) < math.inf:
-            raise ValueError(f"A factor must be finite and > 0; got exp({self.log!r}).")
+        if is_concrete(self.log) and not (self.grows or float(self.log) <= 0.0):
+            raise ValueError(f"A factor must be in (0, 1]; got exp({self.log!r}).")
+        if is_concrete(self.log) and not math.isfinite(float(self.log)):
+            raise ValueError(f"A factor must be a positive finite number; got exp({self.log!r}).")
 
     @classmethod
-    def rising(cls, value: Any) -> Factor:
-        """The factor ``value`` (any number > 0, or a float64 array of them: a stack); above 1,
-        its powers rise (``scale * value ** n`` is inf past float32's range)."""
-        if not is_concrete(value):
-            return cls.of(value)
-        if not 0.0 < value < math.inf:
-            raise ValueError(f"A factor must be finite and > 0; got {value!r}.")
-        log = math.log(value)
-        return cls(log=log, log_lo=log - float32(log))
-
-    @classmethod
-    def of(cls, value: Any) -> Factor:
-        """The factor ``value`` (a number in (0, 1], or a float64 array of them: a stack)."""
+    def of(cls, value: Any, *, grows: bool = False) -> Factor:
+        """The factor ``value`` (a number in (0, 1], or above 1 with ``grows``; or a float64
+        array of them: a stack)."""
         if not is_concrete(value):
             log = np.log(np.asarray(value, np.float64))
-            return cls(log=log, log_lo=log - log.astype(np.float32).astype(np.float64))
-        if not 0.0 < value <= 1.0:
+            lo = log - log.astype(np.float32).astype(np.float64)
+            return cls(log=log, log_lo=lo, grows=grows)
+        if not (0.0 < value <= 1.0 or (grows and 1.0 < value < math.inf)):
             raise ValueError(f"A factor must be in (0, 1]; got {value!r}.")
         log = math.log(value)
-        return cls(log=log, log_lo=log - float32(log))
+        return cls(log=log, log_lo=log - float32(log), grows=grows)
 
     @property
     def value(self) -> float:
@@ -493,4 +490,8 @@ class Factor(LazyPytree):
         """
         if is_concrete(self.log) and float(self.log) == 0.0:
             return jnp.broadcast_to(as_float(scale, dtype), n.shape)
-        return exp_times_int(self.log, n, dtype, n_max=n_max, c_rest=self.log_lo, scale=scale)
+        value = exp_times_int(self.log, n, dtype, n_max=n_max, c_rest=self.log_lo, scale=scale)
+        if self.grows and not (is_concrete(self.log) and float(self.log) < 0.0):
+            # past float32's range exp(c n) is inf and exp(c n) * (1 + lo) is inf - inf: inf
+            value = jnp.where(jnp.isnan(value), jnp.asarray(jnp.inf, value.dtype), value)
+        return value

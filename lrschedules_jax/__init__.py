@@ -76,7 +76,7 @@ _LAZY = {
     "load_input": ".io",
     "plot_schedule": ".plotting",
 }
-_SUBMODULES = ("cli", "config", "extend", "io", "plotting", "timm", "torch")
+_SUBMODULES = ("cli", "config", "extend", "hf", "io", "optax", "plotting", "timm", "torch")
 
 
 def _types() -> tuple[dict[str, Any], dict[str, str]]:

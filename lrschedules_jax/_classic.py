@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
-from ._deepmd import Cooldown, StableRun
+from ._deepmd import Cooldown, StableRun, wave_rules
 from ._errors import ConfigError, describe
 from ._jax import jax, jnp, lax, np
 from ._numerics import (
@@ -37,6 +37,7 @@ from ._numerics import (
     ldexp_exact,
     pow_fraction,
     ratio,
+    sin2_of_fraction,
     step_count,
 )
 from ._schedule import (
@@ -48,7 +49,7 @@ from ._schedule import (
     schedule_type,
     static,
 )
-from ._shapes import cos_k_factor, restart_cycle, restart_table
+from ._shapes import CYCLES_LIMIT, cos_k_factor, restart_cycle, restart_table, wave_phase
 from ._warmup import RateSchedule, StopKeys, WarmupSchedule, no_stop_hints
 
 
@@ -219,6 +220,9 @@ class Polynomial(WarmupSchedule, StopKeys):
 
     Equals torch's ``PolynomialLR(total_iters=T, power=p)`` when ``stop_lr`` is 0, optax's
     ``polynomial_schedule`` and HuggingFace's ``get_polynomial_decay_schedule_with_warmup``.
+    With ``rising`` (an extension), ``stop_lr`` is above ``start_lr``: optax's rising
+    ``polynomial_schedule`` (``init_value < end_value``), the same formula, evaluated as ``s0 +
+    (e - s0) (1 - (1 - q)**p)`` on the steps done.
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -238,6 +242,14 @@ class Polynomial(WarmupSchedule, StopKeys):
     power: float = leaf(
         1.0, gt=0, le=F32_MAX, description="The exponent of the decay (a finite float32)."
     )
+    rising: bool = static(
+        False,
+        omit_default=True,
+        extension=True,
+        description="The rate rises from `start_lr` to `stop_lr`, at least `start_lr` (optax's "
+        "`polynomial_schedule` with `init_value < end_value`): the same formula, with `stop_lr` "
+        "above `start_lr`.",
+    )
     # What a float32 ``power`` rounds away (a traced power is a float32 number): see pow_fraction.
     power_lo: float = derived(node=True)
 
@@ -250,7 +262,51 @@ class Polynomial(WarmupSchedule, StopKeys):
             lo = power - power.astype(np.float32).astype(np.float64)
         object.__setattr__(self, "power_lo", lo)
 
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        rising = v.get("rising") is True
+        for key, message in super().rules(v, num_steps):
+            if not (rising and key == "stop_lr" and message.startswith("must be at most")):
+                yield key, message  # with `rising`, stop_lr is above start_lr
+        start, stop = v.get("start_lr"), v.get("stop_lr")
+        if start is None or stop is None:
+            return
+        if rising and stop < start:
+            yield "stop_lr", f"must be at least `start_lr` ({start!r}) with `rising`; got {stop!r}"
+
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        return self._rise(t, dtype) if self.rising else self._fall(t, dtype)
+
+    def _rise(self, t: jax.Array, dtype: Any) -> jax.Array:
+        """``s0 + (e - s0) (1 - (1 - q) ** p)``, ``q = min(t, T) / T``, for ``e > s0`` (optax's
+        rising ``polynomial_schedule``): ``1 - (1 - q) ** p`` as ``-expm1(p log(1 - q))``,
+        ``log(1 - q)`` from the exact steps done (``log1p``) or left, whichever is fewer, so
+        both ends keep their relative accuracy."""
+        length = self.decay_length
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)
+        if is_concrete(length):
+            if length == 0:
+                return jnp.full(t.shape, s0, dtype)
+            size: Any = length
+            total = jnp.asarray(length, dtype)
+        else:
+            size = jnp.maximum(jnp.asarray(length).astype(t.dtype), 1)
+            total = size.astype(dtype)
+        done = jnp.minimum(t, size)
+        q = done.astype(dtype) / total
+        if is_concrete(self.power) and float(self.power) == 1.0:
+            up = q
+        else:  # log(1 - q) from the end it is closer to: log1p(-done / T) or log(left / T)
+            left = (size - done).astype(dtype) / total
+            log_left = jnp.where(q <= 0.5, jnp.log1p(-q), jnp.log(left))
+            up = -jnp.expm1(as_float(self.power, dtype) * log_left)
+        lr = s0 + (e - s0) * up
+        if not is_concrete(length):
+            lr = jnp.where(jnp.asarray(length) == 0, s0, lr)
+        return lr
+
+    def _fall(self, t: jax.Array, dtype: Any) -> jax.Array:
         if is_concrete(self.power) and float(self.power) == 1.0:
             return self._anneal(t, dtype, ratio)  # exactly `linear`
         length = self.decay_length
@@ -460,11 +516,14 @@ class CosineRestarts(WarmupSchedule, StopKeys):
 
     #: ``cycle_steps``, ``cycle_mult`` and an int ``cycle_limit`` may be traced (a stacked
     #: sweep): the cycle table is then built in-graph (``_shapes.restart_cycle``).
-    cycle_steps: int = static(
+    cycle_steps: int | None = static(
+        None,
         gt=0,
         le=INT32_MAX,
         sweep=True,
-        description="The length of the first cycle (torch's `T_0`).",
+        omit_default=True,
+        description="The length of the first cycle (torch's `T_0`). Required unless "
+        "`num_cycles` is given.",
     )
     cycle_mult: int = static(
         1,
@@ -499,13 +558,62 @@ class CosineRestarts(WarmupSchedule, StopKeys):
         description="timm's `k_decay`: each cycle runs `(1 + cos(pi * q**k_decay)) / 2` with "
         "`q` the fraction of the cycle done.",
     )
+    num_cycles: float | None = static(
+        None,
+        gt=0,
+        le=CYCLES_LIMIT - 1,
+        omit_default=True,
+        extension=True,
+        description="Hugging Face's hard restarts (`cosine_with_restarts`): `num_cycles` cycles "
+        "of equal real length `T / num_cycles` over the decay, each a half cosine from "
+        "`start_lr` to `stop_lr`, then `stop_lr` from `num_steps` on. Excludes `cycle_steps` "
+        "(and `cycle_mult`, `cycle_decay`, `cycle_limit`, `k_decay`). A fraction `p / q` with "
+        "`p, q < 32768`.",
+    )
     _cycle_decay: Factor = derived(node=True)
+
+    @classmethod
+    def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().input_rules(v, num_steps)
+        if "cycle_steps" not in v or "num_cycles" not in v:  # one of them is invalid: reported
+            return
+        steps, cycles = v.get("cycle_steps"), v.get("num_cycles")
+        if steps is None and cycles is None:
+            yield (
+                "cycle_steps",
+                "is required (the first cycle's length), unless `num_cycles` (Hugging Face's "
+                "hard restarts) is given",
+            )
+        elif steps is not None and cycles is not None:
+            yield (
+                "num_cycles",
+                f"`cycle_steps` and `num_cycles` are mutually exclusive; got both "
+                f"(cycle_steps={steps!r}, num_cycles={cycles!r})",
+            )
+        elif cycles is not None:
+            defaults = {"cycle_mult": 1, "cycle_decay": 1.0, "cycle_limit": None, "k_decay": 1.0}
+            for key, default in defaults.items():
+                if v.get(key, default) != default:
+                    yield (
+                        key,
+                        f"is not used with `num_cycles` (Hugging Face's hard restarts are "
+                        f"cycles of one length and one peak); got {v[key]!r}",
+                    )
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        w = v.get("warmup_steps")
+        if num_steps is not None and w is not None and is_concrete(num_steps, w):
+            yield from wave_rules(v.get("num_cycles"), max(1, num_steps - w), "T")
 
     def _derive(self) -> None:
         super()._derive()
         _factor(self, "cycle_decay")
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        if self.num_cycles is not None:
+            return self._hard_restarts(t, dtype)
         i, done, remaining, length = restart_cycle(t, self.cycle_steps, self.cycle_mult, dtype)
         i = i.astype(int_dtype())
         e = as_float(self.stop_lr, dtype)
@@ -519,8 +627,30 @@ class CosineRestarts(WarmupSchedule, StopKeys):
             lr = jnp.where(i >= step_count(self.cycle_limit, i), e, lr)
         return lr
 
+    def _hard_restarts(self, t: jax.Array, dtype: Any) -> jax.Array:
+        """Hugging Face's ``cosine_with_restarts``: ``e + (s0 - e) (1 + cos(pi frac(c t /
+        T))) / 2`` for ``t < T``, then ``e``; ``frac(c t / T) = r / m`` exactly, the factor
+        ``sin(pi / 2 * (m - r) / m) ** 2`` on the exact integer ``m - r``."""
+        length = self.decay_length  # HF's max(1, N - W)
+        if not is_concrete(length):
+            length = jnp.maximum(jnp.asarray(length).astype(t.dtype), 1)
+        else:
+            length = max(length, 1)
+        r, m = wave_phase(t, self.num_cycles, length)
+        s0 = as_float(self.start_lr, dtype)
+        e = as_float(self.stop_lr, dtype)
+        lr = e + (s0 - e) * sin2_of_fraction(m - r, m, dtype)
+        return jnp.where(t >= length, e, lr)
+
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
+        if self.num_cycles is not None:
+            cycles = self.num_cycles
+            length = max(n - w, 1)
+            count = math.ceil(cycles) - 1
+            if count > 10:
+                return {}
+            return {f"restart {i}": w + math.ceil(i * length / cycles) for i in range(1, count + 1)}
         w = w if self.warmup_prefix else 0
         if self.cycle_mult == 1:
             count = (n - w - 1) // first  # restarts before num_steps
@@ -1021,3 +1151,147 @@ class Momentum(Schedule):
                 "rebuilds."
             ]
         )
+
+
+@schedule_type("piecewise")
+class Piecewise(RateSchedule):
+    """Rates at given steps, joined by constant, linear or cosine pieces (optax's piecewise
+    schedules).
+
+    .. math::
+      \\mathrm{lr}(s) = M \\left(f_i + (f_{i+1} - f_i)\\, g\\!\\left(\\frac{s - b_i}{b_{i+1} -
+      b_i}\\right)\\right) \\quad (b_i \\le s < b_{i+1}), \\qquad \\mathrm{lr}(s) = M f_k
+      \\quad (s \\ge b_k)
+
+    with ``M = max_lr``, ``f = factors``, ``b_0 = 0`` and ``b_1 < ... < b_k`` the
+    ``milestones``; ``g(q) = q`` (``linear``), ``(1 - cos(pi q)) / 2`` (``cosine``) or 0
+    (``constant``: ``M f_i`` from ``b_i`` on). Each piece is evaluated on the exact integer
+    distance to its lower end, so a piece that falls to 0 (or rises from it) keeps its relative
+    accuracy there. optax's ``piecewise_constant_schedule`` and
+    ``piecewise_interpolate_schedule`` (``factors`` the cumulative products of the scales,
+    over ``max_lr``), ``linear_onecycle_schedule`` and ``cosine_onecycle_schedule`` are this
+    type (``lrs.optax`` builds them); with knots on consecutive steps, so is any schedule that
+    is linear between integer steps, jumps included.
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.piecewise(max_lr=1.0, milestones=[4, 8], factors=[0.5, 1.0, 0.0],
+      ...                       interpolation="linear", num_steps=10)
+      >>> [round(float(sched(s)), 6) for s in (0, 2, 4, 6, 8, 9)]
+      [0.5, 0.75, 1.0, 0.5, 0.0, 0.0]
+    """
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "start_lr": "its rates are `max_lr * factors[i]`, `factors[0]` from step 0: set "
+        "`max_lr` and `factors`.",
+        "stop_lr": "its last rate is `max_lr * factors[-1]`, from the last milestone on.",
+        "stop_lr_ratio": "its last rate is `max_lr * factors[-1]`, from the last milestone on.",
+        "warmup_steps": "a warmup is a piece that rises: `milestones: [w], factors: [f, 1, ...]`.",
+        "boundaries": "the steps where the pieces meet are `milestones`.",
+    }
+    example: ClassVar[dict[str, Any]] = {
+        "type": "piecewise",
+        "max_lr": 1e-3,
+        "milestones": [300, 850, 1000],
+        "factors": [0.04, 1.0, 0.04, 4e-6],
+        "interpolation": "linear",
+    }
+
+    max_lr: float = leaf(
+        gt=0,
+        rate=True,
+        description="The rate the factors multiply: every rate is `max_lr * factor`.",
+    )
+    #: Milestones of one length stack as an int32 array (traced: the same formula).
+    milestones: tuple[int, ...] = static(
+        (),
+        sweep=True,
+        items={"gt": 0, "le": INT32_MAX},
+        description="The steps `b_1 < b_2 < ...` (> 0) where the pieces meet; piece `i` runs "
+        "from `b_i` to `b_{i+1}` (`b_0 = 0`), the last rate holds from the last milestone on.",
+    )
+    factors: tuple[float, ...] = static(
+        items={"ge": 0, "le": 1},
+        min_length=1,
+        description="The rate at step 0 and at each milestone, as fractions of `max_lr` (in [0, "
+        "1]): one more than `milestones`.",
+    )
+    interpolation: Literal["constant", "linear", "cosine"] = static(
+        description="How a piece goes from `factors[i]` to `factors[i + 1]`: `constant` (it "
+        "jumps at the milestone), `linear`, or `cosine` (`(1 - cos(pi q)) / 2`), as optax's "
+        "`piecewise_constant_schedule` and `piecewise_interpolate_schedule`.",
+    )
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        for key in ("milestones", "factors"):
+            if isinstance(out.get(key), list):
+                out[key] = tuple(out[key])
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        ms, fs = v.get("milestones"), v.get("factors")
+        if ms is not None:
+            if not all(isinstance(m, int) and 0 < m <= INT32_MAX for m in ms):
+                yield "milestones", f"must be steps in [1, {INT32_MAX}]; got {describe(list(ms))}"
+            elif any(b <= a for a, b in itertools.pairwise(ms)):
+                yield "milestones", f"must be strictly increasing; got {describe(list(ms))}"
+        if fs is not None:
+            if not fs or not all(isinstance(f, (int, float)) and 0 <= f <= 1 for f in fs):
+                yield "factors", f"must be numbers in [0, 1]; got {describe(list(fs))}"
+            elif ms is not None and len(fs) != len(ms) + 1:
+                yield (
+                    "factors",
+                    f"must hold one more item than `milestones` ({len(ms)} + 1: the rate at "
+                    f"step 0 and at each milestone); got {len(fs)}",
+                )
+
+    @classmethod
+    def rates(cls, v: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+        rates = super().rates(v)
+        top, fs = v.get("max_lr"), v.get("factors")
+        positive = [f for f in fs or () if isinstance(f, (int, float)) and f > 0]
+        if isinstance(top, (int, float)) and positive:
+            rates["factors"] = ("the smallest positive `max_lr * factor`", top * min(positive))
+        return rates
+
+    def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
+        top = self.max_lr
+        if is_concrete(top):  # the rates in float64, each rounded once
+            rates = [float(top) * float(f) for f in self.factors]
+            values = jnp.asarray(rates, dtype)
+        else:
+            values = as_float(top, dtype) * jnp.asarray(self.factors, dtype)
+        if len(self.factors) == 1:
+            return jnp.broadcast_to(values[0], step.shape)
+        marks = jnp.asarray(self.milestones).astype(step.dtype)
+        i = jnp.searchsorted(marks, step, side="right")  # the piece: milestones passed
+        here = values[i]
+        if self.interpolation == "constant":
+            return here
+        last = len(self.factors) - 1
+        j = jnp.minimum(i, last - 1)  # piece i < last runs to milestone i (b_{i+1})
+        begin = jnp.where(j > 0, marks[jnp.maximum(j - 1, 0)], 0)
+        end = marks[j]
+        low, high = values[j], values[j + 1]
+        length = (end - begin).astype(dtype)
+        done = (step - begin).astype(dtype) / length
+        remaining = (end - step).astype(dtype) / length
+        rising = high > low
+        q = jnp.where(rising, done, remaining)  # from the lower end of the piece
+        if self.interpolation == "cosine":
+            q = jnp.square(jnp.sin(q * jnp.asarray(math.pi / 2, dtype)))
+        base = jnp.minimum(low, high)
+        lr = base + jnp.abs(high - low) * q
+        return jnp.where(i >= last, here, lr)
+
+    def boundaries(self) -> dict[str, int]:
+        marks = {
+            f"milestone {i + 1}": m
+            for i, m in enumerate(self.milestones)
+            if 0 < m < self.num_steps and len(self.milestones) <= 20
+        }
+        return {**marks, "end": self.num_steps}

@@ -16,12 +16,14 @@ from typing import Any, ClassVar, Literal
 from ._errors import Problems, describe
 from ._jax import jax, jnp, lax, np
 from ._numerics import (
+    F32_MAX,
     INT32_MAX,
     Factor,
     as_float,
     exp_times_int,
     float32,
     is_concrete,
+    pow_of,
     sin2_of_fraction,
     step_count,
     two_prod,
@@ -38,7 +40,14 @@ from ._schedule import (
     stack_size,
     static,
 )
-from ._shapes import one_minus_sqrt
+from ._shapes import (
+    CYCLES_LIMIT,
+    cycles_ratio,
+    one_minus_sqrt,
+    sin_of_fraction,
+    wave_period,
+    wave_sin,
+)
 from ._warmup import StopKeys, WarmupSchedule
 
 _EXP_MIN_STOP = 1e-10
@@ -76,9 +85,14 @@ class Cooldown:
     decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] | None = static(
         None, description="The decay shape (default: the section's, or wsd's default)."
     )
-    stop_lr: float | None = static(None, gt=0, description="The rate at the end of the decay.")
+    stop_lr: float | None = static(
+        None,
+        ge=0,
+        description="The rate at the end of the decay (0 only for a decay_type other than "
+        "`inverse_linear`).",
+    )
     stop_lr_ratio: float | None = static(
-        None, gt=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
+        None, ge=0, le=1, description="`stop_lr = start_lr * stop_lr_ratio`."
     )
 
 
@@ -127,9 +141,10 @@ class Exp(WarmupSchedule, StopKeys):
     decay_rate: float | None = leaf(
         None,
         gt=0,
-        le=1,
+        le=F32_MAX,
         description="The factor per `decay_steps`. Derived from `stop_lr` if not given; "
-        "`stop_lr` stays a floor either way.",
+        "`stop_lr` stays a floor either way. Above 1 (an extension: optax's `exponential_decay` "
+        "with `decay_rate > 1`) the rate rises and `stop_lr`, at least `start_lr`, is a ceiling.",
     )
     smooth: bool = static(
         False, description="Decay at every step (`t / decay_steps`) instead of in stairs."
@@ -150,6 +165,30 @@ class Exp(WarmupSchedule, StopKeys):
                     f"derives it from max(stop_lr, {_EXP_MIN_STOP}), so the rate would rise); "
                     f"got {start!r}. Give `decay_rate` explicitly for smaller rates",
                 )
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        rate, start, stop = v.get("decay_rate"), v.get("start_lr"), v.get("stop_lr")
+        rising = isinstance(rate, (int, float)) and rate > 1
+        for key, message in super().rules(v, num_steps):
+            if not (rising and key == "stop_lr" and message.startswith("must be at most")):
+                yield key, message  # a rising rate's stop_lr is a ceiling
+        if rising and start is not None and stop is not None and stop < start:
+            yield (
+                "decay_rate",
+                f"must be <= 1; got {rate!r}. Above 1 the rate rises (optax's "
+                f"`exponential_decay` with decay_rate > 1) to `stop_lr`, a ceiling that must "
+                f"then be at least `start_lr` ({start!r}); got stop_lr {stop!r}",
+            )
+
+    @classmethod
+    def value_extensions(cls, section: Mapping[str, Any]) -> list[Rule]:
+        """A ``decay_rate`` above 1, which DeePMD-kit 3.2 would apply with ``stop_lr`` a floor
+        (a rate rising without bound); here ``stop_lr`` is then a ceiling."""
+        rate = section.get("decay_rate")
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 1:
+            return [("decay_rate", "a `decay_rate` above 1 (a rising rate, `stop_lr` a ceiling)")]
+        return []
 
     @classmethod
     def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
@@ -173,7 +212,7 @@ class Exp(WarmupSchedule, StopKeys):
 
     def _derive(self) -> None:
         super()._derive()
-        object.__setattr__(self, "_decay_factor", Factor.of(self.decay_rate))
+        object.__setattr__(self, "_decay_factor", Factor.of(self.decay_rate, grows=True))
 
     @classmethod
     def notes(
@@ -219,7 +258,11 @@ class Exp(WarmupSchedule, StopKeys):
             else:
                 c = log
             lr = exp_times_int(c, n, dtype, n_max=n_max, c_rest=rest, scale=self.start_lr)
-        return jnp.maximum(lr, as_float(self.stop_lr, dtype))
+        stop = as_float(self.stop_lr, dtype)
+        log = self._decay_factor.log
+        if is_concrete(log):  # stop_lr: a floor, or the ceiling of a rising rate
+            return jnp.minimum(lr, stop) if float(log) > 0 else jnp.maximum(lr, stop)
+        return jnp.where(jnp.asarray(log) > 0, jnp.minimum(lr, stop), jnp.maximum(lr, stop))
 
     def _floor_index(self, c: float) -> int | None:
         """The first ``n`` with ``start_lr * exp(c * n) <= stop_lr * (1 - 1e-5)``, if known.
@@ -238,8 +281,16 @@ class Cosine(WarmupSchedule, StopKeys):
     """DeePMD-kit's cosine annealing from ``start_lr`` to ``stop_lr``, then ``stop_lr``.
 
     .. math::
-      \\mathrm{lr}(t) = e + \\frac{s_0 - e}{2}\\left(1 + \\cos\\frac{\\pi t}{T}\\right)
-      \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
+      \\mathrm{lr}(t) = e + (s_0 - e) \\left[\\frac{1}{2}\\left(1 + \\cos\\frac{\\pi t}{T}\\right)
+      \\right]^{p} \\quad (t < T), \\qquad \\mathrm{lr}(t) = e \\quad (t \\ge T)
+
+    with ``p = exponent`` (an extension, optax's ``cosine_decay_schedule(exponent=...)``; 1 by
+    default). With ``num_cycles = c`` (an extension, Hugging Face's
+    ``get_cosine_schedule_with_warmup``), the decay is the wave
+    ``e + (s0 - e) [(1 + cos(2 pi c t / T)) / 2] ** p`` at every ``t >= 0``: ``c = 0.5`` falls
+    to ``stop_lr`` at ``num_steps`` and, as Hugging Face's lambda, rises again past it; ``c =
+    1`` falls and rises back within the run. The wave's phase is the exact integer ``(a t) mod
+    m`` (``a / m = c / T``), so it keeps its relative accuracy near its zeros at any step.
 
     With ``num_cycles = c`` (an extension) the cosine goes on past ``T``:
     ``e + (s0 - e) (1 + cos(2 pi c t / T)) / 2`` at every step (HF's cosine, and torch's
@@ -260,65 +311,76 @@ class Cosine(WarmupSchedule, StopKeys):
         "warmup_steps": 500,
     }
 
+    exponent: float = static(
+        1.0,
+        gt=0,
+        le=1e4,
+        omit_default=True,
+        extension=True,
+        description="The power `p` of the cosine factor: `e + (s0 - e) * ((1 + cos(pi t / T)) / "
+        "2) ** p`, as optax's `cosine_decay_schedule(exponent=p)`.",
+    )
     num_cycles: float | None = static(
         None,
         gt=0,
-        le=2**20,
+        le=CYCLES_LIMIT - 1,
         omit_default=True,
         extension=True,
-        description="A cosine that does not stop at `num_steps`: `e + (s0 - e) (1 + cos(2 pi "
-        "num_cycles t / T)) / 2` at every step, rising again after its minimum (HF's "
-        "`get_cosine_schedule_with_warmup(num_cycles=...)`; 0.5 is torch's "
-        "`CosineAnnealingLR` stepped past `T_max`). Exact for every step when `2 * num_cycles` "
-        "is an integer. Not given: DeePMD-kit's cosine, `stop_lr` from `num_steps` on.",
+        description="Hugging Face's `num_cycles`: the decay is the wave `e + (s0 - e) * (1 + "
+        "cos(2 pi num_cycles t / T)) / 2`, which goes on past `num_steps` (0.5 falls to "
+        "`stop_lr` at `num_steps` and rises again after it, as Hugging Face's lambda). A "
+        "fraction `p / q` with `p, q < 32768` (0.5, 1, 2.5, 0.3). Not given: the half wave, then "
+        "`stop_lr`.",
     )
 
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        yield from wave_rules(v.get("num_cycles"), _decay_length(v, num_steps), "T")
+
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        p = self.exponent
         if self.num_cycles is None:
-            return self._anneal(t, dtype, sin2_of_fraction)
-        length = self.decay_length
+            if p == 1.0:
+                return self._anneal(t, dtype, sin2_of_fraction)
+            return self._anneal(
+                t, dtype, lambda r, n, dt: pow_of(sin_of_fraction(r, n, dt), 2 * p, dt)
+            )
+        length = self.decay_length  # HF's max(1, N - W): a run of 0 steps is a wave of 1
+        if not is_concrete(length):
+            length = jnp.maximum(jnp.asarray(length).astype(t.dtype), 1)
+        factor = pow_of(wave_sin(t, self.num_cycles, length, dtype), 2 * p, dtype)
         s0 = as_float(self.start_lr, dtype)
-        if is_concrete(length) and length == 0:  # no decay phase: start_lr, as _anneal gives
-            return jnp.full(t.shape, s0, dtype)
         e = as_float(self.stop_lr, dtype)
-        if is_concrete(length):
-            return e + (s0 - e) * periodic_cos2(t, length, self.num_cycles, dtype)
-        size = jnp.asarray(length).astype(t.dtype)  # traced (a stacked sweep)
-        lr = e + (s0 - e) * periodic_cos2(t, jnp.maximum(size, 1), self.num_cycles, dtype)
-        return jnp.where(size == 0, s0, lr)
+        return e + (s0 - e) * factor
 
 
-def periodic_cos2(t: jax.Array, length: Any, num_cycles: float, dtype: Any) -> jax.Array:
-    """``cos(pi c t / T) ** 2 = (1 + cos(2 pi c t / T)) / 2`` for integer steps ``t >= 0``.
+def _decay_length(v: Mapping[str, Any], num_steps: Any) -> Any:
+    """``max(1, num_steps - warmup_steps)`` of resolved keys, or None."""
+    w = v.get("warmup_steps")
+    if num_steps is None or w is None or not is_concrete(num_steps, w):
+        return None
+    return max(1, num_steps - w)
 
-    Written ``sin(pi/2 |T - m| / T) ** 2`` with ``m = 2 c t mod 2T``, in integers when
-    ``2 c`` is an integer (and ``2 c * 2T`` fits int32; for ``c = 0.5`` always), so that every
-    step up to ``2**31 - 1`` keeps float32 accuracy. Otherwise the phase ``c t / T`` is taken
-    modulo 1 from the whole periods ``k = t // T`` (``frac(c k)``) and the rest, in ``dtype``.
-    ``length`` (``T >= 1``) may be a traced integer (a stacked sweep).
-    """
-    c = float(num_cycles)
-    n = 2 * c
-    if n.is_integer() and is_concrete(length):
-        period = 2 * length
-        m: Any = None
-        if n == 1:  # t < 2T when 2T is past every int32 step
-            m = t if period > INT32_MAX else t % period
-        elif n * period <= INT32_MAX:
-            m = (int(n) * (t % period)) % period
-        if m is not None:
-            return sin2_of_fraction(jnp.abs(length - m), length, dtype)
-    elif n == 1:  # a traced length: t mod 2T in integers (t itself when 2T is past int32)
-        size = jnp.asarray(length).astype(t.dtype)
-        half = INT32_MAX // 2
-        m = jnp.where(size > half, t, t % (2 * jnp.minimum(size, half)))
-        return sin2_of_fraction(jnp.abs(size - m), size, dtype)
-    size = jnp.asarray(length).astype(t.dtype)
-    k = t // size
-    rest = (t - k * size).astype(dtype) / size.astype(dtype)
-    whole = as_float(c, dtype) * k.astype(dtype)
-    phase = (whole - jnp.floor(whole)) + as_float(c, dtype) * rest
-    return jnp.square(jnp.cos(phase * jnp.asarray(math.pi, dtype)))
+
+def wave_rules(num_cycles: Any, length: Any, name: str) -> Iterator[Rule]:
+    """The problems of a ``num_cycles`` over a decay of ``length`` steps (None: unknown)."""
+    if num_cycles is None or not is_concrete(num_cycles):
+        return
+    if cycles_ratio(float(num_cycles)) is None:
+        yield (
+            "num_cycles",
+            f"must be a fraction p / q with p and q below {CYCLES_LIMIT} (0.5, 2.5, 0.3, 1/3); "
+            f"got {num_cycles!r}",
+        )
+    elif length is not None and wave_period(float(num_cycles), length)[1] > INT32_MAX:
+        p, q = cycles_ratio(float(num_cycles))  # type: ignore[misc]
+        yield (
+            "num_cycles",
+            f"the wave is evaluated in exact int32 arithmetic: num_cycles = {p}/{q} over {name} "
+            f"= {length} steps needs q * {name} / gcd(p, q * {name}) <= {INT32_MAX}; got "
+            f"num_cycles {num_cycles!r}",
+        )
 
 
 @schedule_class
@@ -406,16 +468,49 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
         description="The shape of the final decay. `1-sqrt` (`1 - sqrt(tau)`, Hägele et al. "
         "2024) is an extension.",
     )
+    num_cycles: float = static(
+        0.5,
+        gt=0,
+        le=CYCLES_LIMIT - 1,
+        omit_default=True,
+        extension=True,
+        description="Hugging Face's `num_cycles` for the `cosine` decay: `e + (s0 - e) * (1 + "
+        "cos(2 pi num_cycles tau)) / 2` over the decay phase, then `stop_lr` (0.5: the half "
+        "wave down to `stop_lr`). A fraction `p / q` with `p, q < 32768`.",
+    )
     #: ``D`` itself, derived on the host when the schedule is made (``int(ratio * N)`` has no
     #: exact in-graph form), so that a stack sweeps it like any count.
     decay_phase: int = derived()
 
     @classmethod
+    def value_extensions(cls, section: Mapping[str, Any]) -> list[Rule]:
+        """``(key, what)`` for each value of a section that DeePMD-kit 3.2 refuses although the
+        key is its own: a ``stop_lr`` (or ``stop_lr_ratio``) of 0, which DeePMD-kit refuses for
+        every ``decay_type``."""
+        return [
+            (key, f"`{key}` = 0 with `wsd` (DeePMD-kit 3.2 needs it > 0 for every decay_type)")
+            for key in ("stop_lr", "stop_lr_ratio")
+            if isinstance(section.get(key), (int, float)) and section[key] == 0
+        ]
+
+    @classmethod
     def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
         yield from super().input_rules(v, num_steps)
-        for key in ("stop_lr", "stop_lr_ratio"):
-            if v.get(key) is not None and v[key] <= 0:
-                yield key, f"must be > 0 for `wsd`; got {v[key]!r}"
+        if v.get("decay_type", "inverse_linear") == "inverse_linear":
+            for key in ("stop_lr", "stop_lr_ratio"):
+                if v.get(key) is not None and v[key] <= 0:
+                    yield (
+                        key,
+                        f"must be > 0 for `wsd` with decay_type `inverse_linear`, which divides "
+                        f"by it (`cosine`, `linear` and `1-sqrt` may decay to 0); got {v[key]!r}",
+                    )
+        cycles = v.get("num_cycles", 0.5)
+        if cycles is not None and cycles != 0.5 and v.get("decay_type") != "cosine":
+            yield (
+                "num_cycles",
+                f"is used only by decay_type `cosine` (decay_type is "
+                f"`{v.get('decay_type')}`); got {cycles!r}",
+            )
         count, ratio = v.get("decay_phase_steps"), v.get("decay_phase_ratio")
         if count is not None and ratio is not None:
             yield both_given(
@@ -432,6 +527,8 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
     @classmethod
     def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
         yield from super().rules(v, num_steps)
+        if v.get("num_cycles", 0.5) != 0.5:
+            yield from wave_rules(v.get("num_cycles"), _wsd_decay_phase(v, num_steps), "D")
         count, w = v.get("decay_phase_steps"), v.get("warmup_steps")
         if count is None or num_steps is None or w is None:
             return
@@ -498,6 +595,10 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
             lr = e * (as_float(d, dtype) / denominator)
             lr = jnp.where(done == 0, s0, jnp.clip(lr, e, s0))
             lr = jnp.where(t >= length, e, lr)  # exactly stop_lr after the decay
+        elif self.decay_type == "cosine" and self.num_cycles != 0.5:  # HF's wave, then e
+            done = jnp.clip(t - stable, 0, d)
+            lr = e + (s0 - e) * jnp.square(wave_sin(done, self.num_cycles, d, dtype))
+            lr = jnp.where(t >= length, e, lr)
         elif self.decay_type == "cosine":
             lr = e + (s0 - e) * sin2_of_fraction(remaining, d, dtype)  # e at remaining = 0
         elif self.decay_type == "1-sqrt":
@@ -514,6 +615,19 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
     def _decay_boundaries(self) -> dict[str, int]:
         start = self.warmup_steps if self.warmup_prefix else 0
         return {"decay start": start + self.stable_steps}
+
+
+def _wsd_decay_phase(v: Mapping[str, Any], num_steps: Any) -> int | None:
+    """``D`` of resolved ``wsd`` keys, or None."""
+    w = v.get("warmup_steps")
+    if num_steps is None or w is None or not is_concrete(num_steps, w) or w >= max(num_steps, 1):
+        return None
+    if v.get("decay_phase_steps") is not None:
+        return int(v["decay_phase_steps"])
+    ratio = v.get("decay_phase_ratio")
+    if ratio is None or not is_concrete(ratio):
+        return None
+    return max(1, min(int(ratio * num_steps), num_steps - w))
 
 
 # ---- cooldown ----------------------------------------------------------------------------------
@@ -586,7 +700,7 @@ def cooled_keys(
     else:
         problems.add(
             f"{path}.stop_lr",
-            "a `constant` run has no stop rate: give `stop_lr` or `stop_lr_ratio` (> 0).",
+            "a `constant` run has no stop rate: give `stop_lr` or `stop_lr_ratio`.",
         )
     problems.raise_if_any()
     keys["decay_phase_steps"] = size

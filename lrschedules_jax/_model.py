@@ -35,6 +35,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ._dialects import key_hint, type_hint
 from ._errors import LegacyInputWarning, Problems, as_count, describe, key_text
 from ._numerics import F32_MAX, F32_TINY, INT32_MAX
 from ._schedule import (
@@ -586,7 +587,9 @@ def _unknown_key(model: type[Model], key: Any) -> str:
     name = key_text(key)
     if not isinstance(key, str):
         return f"{SECTION}.{name}: keys must be strings; got {describe(key, with_type=True)}."
-    hint = model.key_hints().get(key) or _suggest(key, list(model.model_fields))
+    fields = list(model.model_fields)
+    hints = model.key_hints()
+    hint = hints.get(key) or key_hint(key, fields, hints) or _suggest(key, fields)
     return f"{SECTION}.{name}: `{name}` is not a key of type `{model.type_name}`; {hint}"
 
 
@@ -741,7 +744,8 @@ def _lookup(name: Any) -> type[Model] | str:
         return model_for(types[name])
     options = list(types)
     if isinstance(name, str):
-        return f"unknown type {describe(name)}; {_suggest(name, options)}"
+        hint = type_hint(name, options) or _suggest(name, options)
+        return f"unknown type {describe(name)}; {hint}"
     return f"unknown type {describe(name)}; allowed: " + ", ".join(f"`{t}`" for t in options)
 
 
@@ -902,4 +906,8 @@ def extension_problems(section: Mapping[str, Any], model: type[Model] | None) ->
             found.append((key, f"the key `{key}`"))
         elif isinstance(section[key], str) and section[key] in values:
             found.append((key, f"the value {section[key]!r}"))
+    # values of DeePMD-kit's own keys that it refuses (wsd's stop_lr = 0): the type says which
+    value_extensions = getattr(model.schedule_class, "value_extensions", None)
+    if value_extensions is not None:
+        found += [(k, what) for k, what in value_extensions(section) if (k, what) not in found]
     return found

@@ -190,7 +190,7 @@ def exp_times_int(
     n_float = n.astype(jnp.float32)
     # exp(c * n) >= 1e-30 for every n: neither it nor exp(hi) * lo flushes to 0 where it
     # matters, so the plain product with a concrete scale is as accurate, and faster.
-    plain = is_concrete(c, scale) and float(c) * n_max >= -69.0
+    plain = is_concrete(c, scale) and -69.0 <= float(c) * n_max <= 69.0
     if short and rest_max <= 5e-4:
         # c_hi * n is exact and the rest so small that exp(x) = exp(c_hi * n) * (1 + rest)
         # up to rest**2 / 2 <= 1.25e-7: no need to carry the sum as a pair.
@@ -251,7 +251,10 @@ def _scaled_exp(hi: jax.Array, lo: jax.Array, scale: Any) -> jax.Array:
     ``[0.5, 1)``), and the result is ``m * exp(r) * (1 + lo)`` times ``2 ** (k + q)``, applied
     exactly by :func:`ldexp_exact`.
     """
-    hi = jnp.maximum(hi, -450.0)  # below, the result is 0 for any float32 scale
+    # below -450 the result is 0, above 450 inf, for any float32 scale (a rising factor's
+    # exponent may be huge: its rounding error lo then means nothing)
+    lo = jnp.where(hi > 450.0, 0.0, lo)
+    hi = jnp.clip(hi, -450.0, 450.0)
     k = jnp.round(hi * jnp.float32(1 / math.log(2)))
     r = (hi - k * jnp.float32(_LN2_HI)) - k * jnp.float32(_LN2_LO)
     y = jnp.exp(r)
@@ -388,8 +391,30 @@ def pow_fraction(
     b, b_err = two_prod(n_lo, i_hi)
     x_hi, ab_err = _two_sum(a, b)
     x_hi, x_lo = _fast_two_sum(x_hi, (a_err + b_err + ab_err) + (n_hi + n_lo) * i_lo)
-    x_hi = jnp.where(num > 0, x_hi, 1.0)  # 0 ** p is handled at the end
-    l_hi, l_lo = _log2_pair(x_hi, jnp.where(num > 0, x_lo, 0.0))
+    value = _pow_pair(x_hi, x_lo, num > 0, p_hi, p_lo, scale)
+    return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
+
+
+def pow_of(x: jax.Array, power: Any, dtype: Any, *, scale: Any = 1.0) -> jax.Array:
+    """``scale * x ** power`` for a float array ``0 <= x <= 1`` and a concrete ``power > 0``.
+
+    As :func:`pow_fraction`, with ``x`` itself rounded once (a float32 number, such as a
+    cosine factor): ``y = power * log2 x`` is carried as a pair, so a large ``|y|`` costs no
+    accuracy; the result is as accurate as ``x`` is, times ``power``.
+    """
+    if dtype == jnp.float64:
+        return jnp.asarray(scale, dtype) * jnp.power(x, jnp.asarray(power, dtype))
+    p_hi, p_lo = _pair(float(power))
+    x = x.astype(jnp.float32)
+    return _pow_pair(x, jnp.zeros_like(x), x > 0, p_hi, p_lo, scale)
+
+
+def _pow_pair(
+    x_hi: jax.Array, x_lo: jax.Array, positive: jax.Array, p_hi: Any, p_lo: Any, scale: Any
+) -> jax.Array:
+    """``scale * (x_hi + x_lo) ** (p_hi + p_lo)`` in float32 pairs; 0 where not ``positive``."""
+    x_hi = jnp.where(positive, x_hi, 1.0)  # 0 ** p is handled at the end
+    l_hi, l_lo = _log2_pair(x_hi, jnp.where(positive, x_lo, 0.0))
     y_hi, y_err = two_prod(p_hi, l_hi)
     y_hi, y_lo = _two_sum(y_hi, y_err + p_hi * l_lo + p_lo * l_hi)
     deep = ~(y_hi > -700.0) | ~jnp.isfinite(y_lo)  # far below any float32: 0 (no inf or NaN)
@@ -403,8 +428,7 @@ def pow_fraction(
     else:
         m, q = jnp.frexp(jnp.asarray(scale, jnp.float32))
     value = ldexp_exact(m * jnp.exp2(g), whole.astype(jnp.int32) + q)
-    value = jnp.where(num > 0, value, 0.0)
-    return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
+    return jnp.where(positive, value, 0.0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,6 +36,7 @@ __all__ = [
     "WARMUP_SHAPES",
     "batch_scale",
     "cos_k_factor",
+    "cycles_ratio",
     "decay_factor",
     "lr_noise",
     "noise_factor",
@@ -43,7 +44,11 @@ __all__ = [
     "restart_cycle",
     "rex_factor",
     "scaled_warmup",
+    "sin_of_fraction",
     "warmup_factor",
+    "wave_period",
+    "wave_phase",
+    "wave_sin",
 ]
 
 INT32_MAX = 2**31 - 1
@@ -403,3 +408,91 @@ def scaled_warmup(
     else:
         raise ValueError(f"`rule` must be one of {_BATCH_RULES}; got {rule!r}.")
     return boundary, w * batch_scale(b, r, rule)
+
+
+# ---- waves: a cosine that goes on (Hugging Face's num_cycles) ----------------------------------
+
+#: The largest numerator and denominator of a ``num_cycles`` (kept exact in int32 arithmetic).
+CYCLES_LIMIT = 2**15
+
+
+@functools.cache
+def cycles_ratio(num_cycles: float) -> tuple[int, int] | None:
+    """``num_cycles`` as ``(p, q)``, ``p / q`` equal to it up to float64 rounding, with
+    ``p, q < 2**15``; None if it has no such form (0.3 is 3/10; 1/3 as a float is 1/3)."""
+    from fractions import Fraction
+
+    exact = Fraction(num_cycles)
+    near = exact.limit_denominator(CYCLES_LIMIT - 1)
+    if near.numerator >= CYCLES_LIMIT or abs(near - exact) > exact * Fraction(1, 2**51):
+        return None
+    return near.numerator, near.denominator
+
+
+def wave_period(num_cycles: float, length: int) -> tuple[int, int]:
+    """``(a, m)`` with ``a / m = num_cycles / length`` in lowest terms (``length >= 1``): the
+    wave ``cos(pi a k / m)**2`` of :func:`wave_sin` is ``(1 + cos(2 pi num_cycles k /
+    length)) / 2``."""
+    p, q = cycles_ratio(num_cycles)  # type: ignore[misc]
+    g = math.gcd(p, q * length)
+    return p // g, q * length // g
+
+
+def _mulmod(k: jax.Array, a: int, m: Any) -> jax.Array:
+    """``(a * k) mod m`` exactly, for int32 ``k >= 0``, ``1 <= a < 2**15``, ``1 <= m <= 2**31 -
+    1`` (``m`` a Python int or a traced integer): in uint32, ``k`` taken 16 bits at a time, so
+    no product reaches 2**32."""
+    u = jnp.uint32
+    if not is_concrete(m):
+        m = jnp.asarray(m).astype(u)
+    else:
+        m = u(m)
+    k = k.astype(u)
+    if a == 1:
+        return (k % m).astype(jnp.int32)
+    r = (u(a) * (k >> 16)) % m  # < 2**30
+    for _ in range(16):  # r * 2**16 mod m, one doubling at a time (2 r < 2**32)
+        r = (r * u(2)) % m
+    r = (r + (u(a) * (k & u(0xFFFF))) % m) % m  # a * (k & 0xFFFF) < 2**31
+    return r.astype(jnp.int32)
+
+
+def wave_phase(k: jax.Array, num_cycles: float, length: Any) -> tuple[jax.Array, Any]:
+    """``(r, m)``: the fraction of ``num_cycles * k / length`` is ``r / m`` exactly (integers,
+    ``0 <= r < m``; ``length`` taken as at least 1, and traced in a stacked sweep)."""
+    p, q = cycles_ratio(num_cycles)  # type: ignore[misc]
+    if is_concrete(length):
+        a, m = wave_period(num_cycles, max(int(length), 1))
+    else:
+        a = p
+        m = jnp.maximum(jnp.asarray(length).astype(jnp.int32), 1) * q
+    return _mulmod(k, a, m), m
+
+
+def wave_sin(k: jax.Array, num_cycles: float, length: Any, dtype: Any) -> jax.Array:
+    """``|cos(pi num_cycles k / length)|``, whose square is Hugging Face's cosine factor ``(1 +
+    cos(2 pi num_cycles k / length)) / 2``, for integers ``k >= 0`` up to 2**31 - 1 (the wave
+    goes on: no clamp at ``k = length``).
+
+    With ``num_cycles = p / q`` and ``x = p k / (q length) = a k / m`` in lowest terms, the
+    fraction of ``x`` is the exact integer ``r = (a k) mod m``, and ``|cos(pi x)| = sin(pi / 2 *
+    |2 r - m| / m)`` is evaluated on the exact integer ``|r - (m - r)|``: the wave keeps its
+    relative accuracy near its zeros, at any ``k``. ``length`` may be traced (a stacked sweep):
+    then ``a = p``, ``m = q length``.
+    """
+    r, m = wave_phase(k, num_cycles, length)
+    m_float = float(m) if is_concrete(m) else m.astype(dtype)
+    n = jnp.abs(r - (m - r))  # |2 r - m| <= m, without forming 2 r
+    if dtype == jnp.float64:
+        return jnp.sin(jnp.pi / 2 * n.astype(dtype) / jnp.asarray(m_float, dtype))
+    if is_concrete(m_float):
+        return jnp.sin(n.astype(dtype) * jnp.asarray(math.pi / 2 / m_float, dtype))
+    return jnp.sin(n.astype(dtype) / m_float * jnp.asarray(math.pi / 2, dtype))
+
+
+def sin_of_fraction(num: jax.Array, den: Any, dtype: Any) -> jax.Array:
+    """``sin(pi/2 * num/den)`` for integers ``0 <= num <= den``: the square root of
+    ``sin2_of_fraction``, to raise it to a power without squaring first."""
+    if not is_concrete(den):
+        return jnp.sin(num.astype(dtype) / den.astype(dtype) * jnp.asarray(math.pi / 2, dtype))
+    return jnp.sin(num.astype(dtype) * jnp.asarray(math.pi / 2 / den, dtype))

@@ -106,7 +106,9 @@ def load_input(
         (:data:`MAX_YAML_NODES`).
       extensions: accept this package's extensions (every type but ``exp``, ``cosine`` and
         ``wsd``, ``warmup_type``, ``decay_phase_steps``, ``decay_type: "1-sqrt"``,
-        ``cycle_limit``, ``k_decay``, ``cooldown``, the ``noise_*`` keys, ``batch_scaling``) in
+        ``cycle_limit``, ``k_decay``, ``cooldown``, ``exponent``, ``num_cycles``, an ``exp``
+        ``decay_rate`` above 1, a ``wsd`` ``stop_lr`` of 0, the ``noise_*`` keys,
+        ``batch_scaling``) in
         a DeePMD-kit input file (one with ``model`` or ``training``), which DeePMD-kit 3.2
         refuses; without it they are errors there. A bare ``learning_rate`` file accepts
         them anyway.

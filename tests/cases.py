@@ -2176,3 +2176,391 @@ def max_rel_error(got: Any, ref: np.ndarray) -> float:
     got = np.asarray(got, dtype=np.float64)
     keep = np.abs(ref) > 1e-30
     return float(np.max(np.abs(got[keep] - ref[keep]) / np.abs(ref[keep]), initial=0.0))
+
+
+# --- the peers' shapes as keys (optax's cosine exponent, Hugging Face's num_cycles) -------------
+# Appended: each type's reference and marks are wrapped so that a config without the new keys
+# takes the reference above unchanged.
+
+
+def cycle_phase(k: np.ndarray, num_cycles: float, length: int) -> tuple[np.ndarray, int]:
+    """``(r, m)``: the fraction of ``num_cycles * k / length`` is ``r / m``, from the exact
+    int64 ``(p k) mod (q length)`` (``num_cycles = p / q`` as a fraction)."""
+    from fractions import Fraction
+
+    c = Fraction(num_cycles).limit_denominator(2**15)
+    m = c.denominator * length
+    return c.numerator * np.asarray(k, np.int64) % m, m
+
+
+def wave(k: np.ndarray, num_cycles: float, length: int) -> np.ndarray:
+    """Hugging Face's ``(1 + cos(2 pi c k / length)) / 2 = cos(pi x)**2`` (``x = c k /
+    length``), in float64 as ``sin(pi (m - 2 r) / (2 m))**2`` (``cos(pi x) = sin(pi (1/2 -
+    frac x))``), so that it keeps its relative accuracy near its zeros."""
+    r, m = cycle_phase(k, num_cycles, length)
+    return np.sin(np.pi * (m - 2 * r) / (2 * m)) ** 2
+
+
+def sawtooth(k: np.ndarray, num_cycles: float, length: int) -> np.ndarray:
+    """Hugging Face's hard restarts ``(1 + cos(pi frac(c k / length))) / 2 = sin(pi / 2 (1 -
+    frac))**2``, on the exact integer ``m - r``."""
+    r, m = cycle_phase(k, num_cycles, length)
+    return np.sin(np.pi / 2 * (m - r) / m) ** 2
+
+
+def ref_cosine_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``cosine`` with ``exponent`` p (optax: ``e + (s0 - e) ((1 + cos(pi t / T)) / 2)**p``) and
+    ``num_cycles`` c (Hugging Face: ``e + (s0 - e) (1 + cos(2 pi c t / T)) / 2``, ``T = max(1, N
+    - w)``, not clamped past ``N``)."""
+    p, c = cfg.get("exponent", 1.0), cfg.get("num_cycles")
+    if c is None and p == 1.0:
+        return ref_cosine(cfg, n, steps)
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    if c is None:
+        factor = half_cos(np.clip(length - t, 0, length), max(length, 1)) ** p
+        decay = np.where(t >= length, e, e + (s0 - e) * factor)
+    else:
+        decay = e + (s0 - e) * wave(t, c, max(length, 1)) ** p
+    return with_warmup(cfg, n, steps, decay)
+
+
+def ref_wsd_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``wsd`` with ``num_cycles`` c for its cosine decay (Hugging Face's ``get_wsd_schedule``:
+    ``e + (s0 - e) (1 + cos(2 pi c tau)) / 2`` over the decay phase, then ``e``)."""
+    c = cfg.get("num_cycles", 0.5)
+    if c == 0.5:
+        return ref_wsd(cfg, n, steps)
+    s0, e, w, _ = shared_keys(cfg, n)
+    d, stable = wsd_params(cfg, n)
+    length = n - w
+    t = _decay_step(cfg, n, steps)
+    done = np.clip(t - stable, 0, d)
+    waves = e + (s0 - e) * wave(done, c, d)
+    decay = np.where(t < stable, s0, np.where(t >= length, e, waves))
+    return with_warmup(cfg, n, steps, decay)
+
+
+def ref_cosine_restarts_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``cosine_restarts`` with ``num_cycles`` c (Hugging Face's hard restarts: ``e + (s0 - e)
+    (1 + cos(pi frac(c t / T))) / 2`` for ``t < T = max(1, N - w)``, then ``e``)."""
+    c = cfg.get("num_cycles")
+    if c is None:
+        return ref_cosine_restarts(cfg, n, steps)
+    s0, e, w, _ = shared_keys(cfg, n)
+    length = max(n - w, 1)
+    t = _decay_step(cfg, n, steps)
+    decay = np.where(t >= length, e, e + (s0 - e) * sawtooth(t, c, length))
+    return with_warmup(cfg, n, steps, decay)
+
+
+def restart_marks_keys(cfg: Config, n: int) -> Marks:
+    """The restarts of ``num_cycles`` hard restarts (``w + ceil(i T / c)``), or the marks above."""
+    if cfg.get("num_cycles") is None:
+        return restart_marks(cfg, n)
+    bounds, _, phases = warmup_marks(cfg, n)
+    w, c = warmup_of(cfg, n), cfg["num_cycles"]
+    length = max(n - w, 1)
+    starts = [w + math.ceil(i * length / c) for i in range(1, math.ceil(c))]
+    return Marks(bounds, pick(starts, n), phases)
+
+
+# fmt: off
+TYPES["cosine"] = dataclasses.replace(
+    TYPES["cosine"],
+    reference=ref_cosine_keys,
+    examples=[*TYPES["cosine"].examples, *_classic("cosine", {
+        "cosine-optax-exponent2": dict(start_lr=0.1, stop_lr_ratio=0.01, exponent=2.0,
+                                       num_steps=500),
+        "cosine-optax-exponent0.5-warmup": dict(start_lr=1e-3, stop_lr=1e-5, exponent=0.5,
+                                                warmup_steps=50, warmup_start_factor=0.01,
+                                                num_steps=550),
+        "cosine-hf-cycles0.5-past-end": dict(start_lr=1e-3, stop_lr=0.0, num_cycles=0.5,
+                                             warmup_steps=100, num_steps=1000),
+        "cosine-hf-cycles2.5": dict(start_lr=1e-3, stop_lr=0.0, num_cycles=2.5, warmup_steps=20,
+                                    num_steps=400),
+        "cosine-hf-cycles1-min-lr": dict(start_lr=1e-3, stop_lr=2e-4, num_cycles=1.0,
+                                         warmup_steps=50, num_steps=450),
+        "cosine-hf-cycles0.3-exponent3": dict(start_lr=1.0, stop_lr=1e-6, num_cycles=0.3,
+                                              exponent=3.0, num_steps=10**6),
+    })],
+    bench=[
+        *TYPES["cosine"].bench,
+        ("optax exponent 2, stop_lr_ratio 1e-3",
+         {**BASE, "type": "cosine", "stop_lr_ratio": 1e-3, "exponent": 2.0}),
+        ("Hugging Face num_cycles 2.5, stop_lr 0, warmup 1 %",
+         {**BASE, "type": "cosine", "stop_lr": 0.0, "num_cycles": 2.5, "warmup_ratio": 0.01}),
+    ],
+)
+TYPES["wsd"] = dataclasses.replace(
+    TYPES["wsd"],
+    reference=ref_wsd_keys,
+    examples=[*TYPES["wsd"].examples, *_classic("wsd", {
+        "wsd-hf-cycles1-to-zero": dict(start_lr=1e-3, stop_lr=0.0, decay_type="cosine",
+                                       num_cycles=1.0, decay_phase_steps=200, warmup_steps=100,
+                                       num_steps=1000),
+        "wsd-hf-cycles0.25": dict(start_lr=1e-3, stop_lr_ratio=0.1, decay_type="cosine",
+                                  num_cycles=0.25, decay_phase_steps=90, warmup_steps=10,
+                                  warmup_start_factor=0.1, num_steps=100),
+        "wsd-linear-to-zero": dict(start_lr=1e-3, stop_lr=0.0, decay_type="linear",
+                                   decay_phase_ratio=0.3, num_steps=10**6),
+        "wsd-1-sqrt-to-zero": dict(start_lr=1e-3, stop_lr_ratio=0.0, decay_type="1-sqrt",
+                                   decay_phase_steps=3, num_steps=10),
+    })],
+    bench=[
+        *TYPES["wsd"].bench,
+        ("cosine to 0, Hugging Face num_cycles 1, decay_phase_ratio 0.2",
+         {**BASE, "type": "wsd", "stop_lr": 0.0, "decay_type": "cosine", "num_cycles": 1.0,
+          "decay_phase_ratio": 0.2}),
+    ],
+)
+TYPES["cosine_restarts"] = dataclasses.replace(
+    TYPES["cosine_restarts"],
+    reference=ref_cosine_restarts_keys,
+    marks=restart_marks_keys,
+    examples=[*TYPES["cosine_restarts"].examples, *_classic("cosine_restarts", {
+        "restarts-hf-cycles3": dict(start_lr=1e-3, stop_lr=0.0, num_cycles=3, warmup_steps=50,
+                                    num_steps=650),
+        "restarts-hf-cycles2.5": dict(start_lr=1e-3, stop_lr=0.0, num_cycles=2.5,
+                                      warmup_steps=10, num_steps=410),
+        "restarts-hf-cycles3-uneven": dict(start_lr=1.0, stop_lr=1e-7, num_cycles=3,
+                                           num_steps=1000),
+        "restarts-hf-cycles7-long": dict(start_lr=1.0, stop_lr=0.0, num_cycles=7,
+                                         warmup_steps=999, num_steps=10**8 + 3),
+    })],
+    bench=[
+        *TYPES["cosine_restarts"].bench,
+        ("Hugging Face hard restarts, num_cycles 3, stop_lr 0",
+         {**BASE, "type": "cosine_restarts", "num_cycles": 3, "stop_lr": 0.0}),
+    ],
+)
+# fmt: on
+EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
+REPRESENTATIVE = [(case.examples[0][0], t, *case.examples[0][1:]) for t, case in TYPES.items()]
+EXAMPLE_BY_ID = {name: (t, cfg, n) for name, t, cfg, n in EXAMPLES}
+
+SWEEPS["cosine"] += [
+    grid(
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_cycles": c},
+        [1000, 10**6, 2**29],
+        **_WARMUPS,
+    )
+    for c in (0.5, 2.5)
+] + [
+    grid(
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-6, "exponent": 2.0}, _SWEEP_N, **_WARMUPS
+    )
+]
+SWEEPS["wsd"] += [
+    grid(
+        {
+            "type": "wsd",
+            "start_lr": 1e-3,
+            "stop_lr": 0.0,
+            "decay_type": "cosine",
+            "num_cycles": 1.5,
+        },
+        _SWEEP_N,
+        decay_phase_ratio=[0.1, 0.5],
+        **_WARMUPS,
+    )
+]
+SWEEPS["cosine_restarts"] += [
+    grid(
+        {"type": "cosine_restarts", "start_lr": 1e-3, "stop_lr": 0.0, "num_cycles": 3},
+        [1000, 10**6, 2**29],
+        **_WARMUPS,
+    )
+]
+
+
+# --- piecewise (optax's piecewise schedules), rising exp and polynomial (optax) -------------------
+
+
+def ref_piecewise(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """optax's piecewise schedules: the rate ``max_lr * f_i`` at knot ``b_i`` (``b_0 = 0``), held
+    (``constant``: from ``b_i`` to ``b_{i+1}``) or interpolated: ``linear`` ``f_i + (f_{i+1} -
+    f_i) q``, ``cosine`` optax's ``end + (start - end) (1 + cos(pi q)) / 2`` with ``q = (s -
+    b_i) / (b_{i+1} - b_i)``; ``max_lr * f_k`` from the last knot on. Both interpolations are
+    written on the exact steps to the end the piece is closer to in value (``(1 + cos(pi q)) /
+    2 = sin(pi / 2 (1 - q))**2``), so a piece that reaches 0 keeps float64 accuracy there."""
+    top = cfg["max_lr"]
+    values = np.asarray(cfg["factors"], np.float64) * top
+    knots = np.asarray([0, *cfg.get("milestones", [])], np.int64)
+    s = np.asarray(steps, np.int64)
+    i = np.searchsorted(knots, s, side="right") - 1  # the knot at or before each step
+    out = values[i].copy()
+    if cfg["interpolation"] == "constant" or len(knots) == 1:
+        return out
+    inside = i < len(knots) - 1
+    j = i[inside]
+    begin, end = knots[j], knots[j + 1]
+    a, b = values[j], values[j + 1]
+    done = (s[inside] - begin) / (end - begin)
+    left = (end - s[inside]) / (end - begin)
+    if cfg["interpolation"] == "cosine":
+        up, down = np.sin(np.pi / 2 * done) ** 2, np.sin(np.pi / 2 * left) ** 2
+    else:
+        up, down = done, left
+    out[inside] = np.where(b > a, a + (b - a) * up, b + (a - b) * down)
+    return out
+
+
+def piecewise_marks(cfg: Config, n: int) -> Marks:
+    """Every milestone (capped) and ``N``; every piece as a phase."""
+    ms = list(cfg.get("milestones", []))
+    knots = [0, *ms]
+    return Marks([0, n], pick(ms, n), list(zip(knots, [*ms[1:], *ms[-1:]], strict=False))[:50])
+
+
+def _piecewise_peak(resolved: Any) -> float:
+    return resolved.max_lr * max(resolved.factors)
+
+
+def _piecewise_phases(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """Each linear or cosine piece is monotone (up or down as its end factors); constant pieces
+    are flat (``ANY``: the jumps are at their ends)."""
+    knots = [0, *resolved.milestones]
+    fs = resolved.factors
+    if resolved.interpolation == "constant":
+        return []
+    return [
+        (a, b, RISES if fs[i + 1] >= fs[i] else FALLS)
+        for i, (a, b) in enumerate(itertools.pairwise(knots))
+    ]
+
+
+@st.composite
+def piecewise_st(draw: Any) -> tuple[Config, int, int]:
+    n = draw(num_steps_st)
+    k = draw(st.integers(0, 6))
+    mark = st.one_of(st.integers(1, 100), st.integers(1, n), st.integers(1, INT32_MAX))
+    ms = sorted(draw(st.lists(mark, min_size=k, max_size=k, unique=True)))
+    factor = st.one_of(st.floats(1e-20, 1.0), st.sampled_from([0.0, 1.0]))
+    config: Config = {
+        "type": "piecewise",
+        "max_lr": draw(start_lr_st),
+        "milestones": ms,
+        "factors": draw(st.lists(factor, min_size=len(ms) + 1, max_size=len(ms) + 1)),
+        "interpolation": draw(st.sampled_from(["constant", "linear", "cosine"])),
+        "scale_by_worker": draw(scale_st),
+    }
+    return config, n, draw(workers_st)
+
+
+def ref_exp_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``exp`` with ``decay_rate > 1`` (optax's rising ``exponential_decay``): ``min(s0 *
+    rate ** p, e)``, ``stop_lr`` a ceiling."""
+    rate = cfg.get("decay_rate")
+    if rate is None or rate <= 1:
+        return ref_exp(cfg, n, steps)
+    s0, e, _, _ = shared_keys(cfg, n)
+    ds = cfg.get("decay_steps", 5000)
+    t = _decay_step(cfg, n, steps)
+    power = t / ds if cfg.get("smooth", False) else (t // ds).astype(np.float64)
+    with np.errstate(over="ignore"):
+        return with_warmup(cfg, n, steps, np.minimum(s0 * rate**power, e))
+
+
+# fmt: off
+TYPES["piecewise"] = TypeCase(
+    ref_piecewise,
+    piecewise_marks,
+    _classic("piecewise", {
+        "piecewise-onecycle-linear": dict(max_lr=1e-3, milestones=[300, 850, 1000],
+                                          factors=[0.04, 1.0, 0.04, 4e-6],
+                                          interpolation="linear", num_steps=1000),
+        "piecewise-constant-rise-zero": dict(max_lr=0.4, milestones=[50, 300],
+                                             factors=[0.125, 1.0, 0.0],
+                                             interpolation="constant", num_steps=400),
+        "piecewise-cosine": dict(max_lr=0.1, milestones=[50, 450], factors=[0.1, 1.0, 1e-3],
+                                 interpolation="cosine", num_steps=500),
+        "piecewise-jump-on-consecutive-steps": dict(max_lr=1.0, milestones=[99, 100, 10**9],
+                                                    factors=[0.0, 0.99, 0.0, 1.0],
+                                                    interpolation="linear", num_steps=100),
+        "piecewise-one-factor": dict(max_lr=0.3, factors=[1.0], interpolation="cosine",
+                                     num_steps=10),
+        "piecewise-long-cosine-to-zero": dict(max_lr=1.0, milestones=[2**31 - 2],
+                                              factors=[1.0, 0.0], interpolation="cosine",
+                                              num_steps=10**6),
+    }),
+    {"type": "piecewise", "max_lr": 1e-3, "milestones": [100, 500], "factors": [0.1, 1.0, 0.01],
+     "interpolation": "linear"},
+    [
+        ("optax linear one-cycle 0.3 / 0.85, to 4e-6",
+         lambda n: {**PEAK, "type": "piecewise", "milestones": [int(0.3 * n), int(0.85 * n), n],
+                    "factors": [0.04, 1.0, 0.04, 4e-6], "interpolation": "linear"}),
+        ("optax cosine one-cycle 0.3, to 4e-6",
+         lambda n: {**PEAK, "type": "piecewise", "milestones": [int(0.3 * n), n],
+                    "factors": [0.04, 1.0, 4e-6], "interpolation": "cosine"}),
+    ],
+    piecewise_st(),
+    peak=_piecewise_peak,
+    phases=_piecewise_phases,
+    continuous_at_warmup_end=False,
+)
+TYPES["exp"] = dataclasses.replace(
+    TYPES["exp"],
+    reference=ref_exp_keys,
+    examples=[*TYPES["exp"].examples, *_classic("exp", {
+        "exp-optax-rising-ceiling": dict(start_lr=0.01, decay_steps=10, decay_rate=1.1,
+                                         stop_lr=1.0, smooth=True, num_steps=500),
+        "exp-optax-rising-staircase-begin": dict(start_lr=1e-4, decay_steps=100, decay_rate=1.5,
+                                                 stop_lr=0.5, warmup_steps=50,
+                                                 warmup_start_factor=1.0, num_steps=2000),
+    })],
+    bench=[
+        *TYPES["exp"].bench,
+        ("optax rising: decay_rate 1.001 per step to a ceiling 1e3 times start_lr",
+         {**BASE, "decay_rate": 1.001, "decay_steps": 1, "smooth": True, "stop_lr": 1.0}),
+    ],
+)
+TYPES["polynomial"] = dataclasses.replace(
+    TYPES["polynomial"],
+    examples=[*TYPES["polynomial"].examples, *_classic("polynomial", {
+        "polynomial-optax-rising-p3": dict(start_lr=1e-4, stop_lr=0.1, power=3.0,
+                                           rising=True, num_steps=300),
+        "polynomial-optax-rising-p0.5-begin": dict(start_lr=1e-6, stop_lr=1e-3, power=0.5,
+                                                   rising=True, warmup_steps=100,
+                                                   warmup_start_factor=1.0, num_steps=10**6),
+    })],
+    bench=[
+        *TYPES["polynomial"].bench,
+        ("optax rising: power 2, from 1e-3 to 1",
+         {**BASE, "stop_lr": 1.0, "power": 2.0, "rising": True}),
+    ],
+)
+# fmt: on
+SWEEPS["piecewise"] = [
+    grid(
+        {
+            "type": "piecewise",
+            "max_lr": 1e-3,
+            "factors": [0.04, 1.0, 0.04, 4e-6],
+            "interpolation": kind,
+        },
+        [1000],
+        milestones=[[300, 850, 1000], [1, 2, 3], [10, 10**6, 2**31 - 1]],
+    )
+    for kind in ("constant", "linear", "cosine")
+]
+SWEEPS["polynomial"] += [
+    grid(
+        {"type": "polynomial", "start_lr": 1e-4, "power": 3.0, "rising": True},
+        _SWEEP_N,
+        stop_lr=[1e-3, 0.1],
+        **_WARMUPS,
+    )
+]
+SWEEPS["exp"] += [
+    grid(
+        {"type": "exp", "start_lr": 1e-3, "stop_lr": 1e-1, "smooth": True},
+        _SWEEP_N,
+        decay_rate=[1.001, 1.5],
+        decay_steps=[1, 10],
+    )
+]
+EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
+REPRESENTATIVE = [(case.examples[0][0], t, *case.examples[0][1:]) for t, case in TYPES.items()]
+EXAMPLE_BY_ID = {name: (t, cfg, n) for name, t, cfg, n in EXAMPLES}

@@ -5,8 +5,8 @@
   ``griffe_public.py``), the command line's ``--help`` texts, an overview, and the navigation
   (``api/SUMMARY.md``);
 - ``gallery.md``: the curve of every registered ``learning_rate`` type, drawn now;
-- ``deepmd-kit/``: the figure of the DeePMD-kit page;
-- ``torch/``, ``timm/``: the figures of the Coming from PyTorch / timm pages;
+- ``deepmd-kit/``, ``coming-from-optax/``, ``coming-from-hf/``, ``torch/``, ``timm/``: the
+  figures of the pages for DeePMD-kit's, optax's, Hugging Face's, PyTorch's and timm's users;
 - ``notebooks/``: the notebooks of ``notebooks/``, executed now (two at a time), with outputs;
 - ``examples/``: the example input files, for download.
 
@@ -507,6 +507,90 @@ def dialect_figure(peer: str) -> None:
     png(fig, f"{peer}/schedulers.png")
 
 
+# ---- the "Coming from optax" and "Coming from Hugging Face" figures ------------------------
+
+
+def side_by_side(steps: Any, peer: Any, ours: Any, labels: tuple[str, str], title: str) -> Any:
+    """A peer's curve (float64) under ours (float32), and their relative difference."""
+    import numpy as np
+
+    fig = figure(10, 3.4)
+    left, right = fig.subplots(1, 2)
+    left.semilogy(steps, peer, color="0.6", lw=4, label=labels[0])
+    left.semilogy(steps, ours, color="C0", lw=1.2, label=labels[1])
+    left.set(xlabel="step", ylabel="learning rate", title=title)
+    left.legend(fontsize=8)
+    keep = peer > 0
+    right.semilogy(steps[keep], np.abs(ours[keep] - peer[keep]) / peer[keep] + 1e-12, color="C0",
+                   lw=0.8, label=labels[1])  # fmt: skip
+    right.axhline(2e-6, color="0.5", ls=":", label="2e-6")
+    right.set(xlabel="step", ylabel="relative difference (+1e-12)", title="against float64")
+    right.legend(fontsize=8)
+    return fig, right
+
+
+def optax_figure() -> None:
+    """optax's polynomial_schedule(power=0.5): its formula in float64, optax's own jitted float32
+    and lrs.optax's, from optax installed at build time (a dependency of the package)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+
+    init, end, power, length = 0.1, 1e-4, 0.5, 10_000
+    steps = np.arange(0, length + 1)
+    formula = (init - end) * (1 - steps / length) ** power + end  # optax's, in float64
+    ours = np.asarray(
+        lrs.optax.polynomial_schedule(init, end, power, length)(steps.astype(np.int32)), np.float64
+    )
+    theirs = optax.polynomial_schedule(init, end, power, length)
+    with jax.numpy_dtype_promotion("standard"):
+        f32 = np.asarray(jax.jit(jax.vmap(theirs))(jnp.asarray(steps, jnp.int32)), np.float64)
+    title = "polynomial_schedule(0.1, 1e-4, power=0.5, 10000)"
+    fig, right = side_by_side(
+        steps, formula, ours, ("optax's formula (float64)", "lrs.optax (float32)"), title
+    )
+    keep = formula > 0
+    right.semilogy(steps[keep], np.abs(f32[keep] - formula[keep]) / formula[keep] + 1e-12,
+                   color="C1", lw=0.8, label="optax (float32, jit)")  # fmt: skip
+    right.legend(fontsize=8)
+    png(fig, "coming-from-optax/polynomial.png")
+
+
+def hf_figure() -> None:
+    """Hugging Face's warmup_stable_decay with min_lr_ratio 0, recorded from transformers
+    (tests/data/peers/hf.json.gz), against lrs.hf.get_scheduler."""
+    import gzip
+
+    import numpy as np
+
+    with gzip.open(ROOT / "tests" / "data" / "peers" / "hf.json.gz", "rt") as f:
+        data = json.load(f)
+    head = f"transformers {data['version']}"
+    row = next(c for c in data["cases"] if c["id"] == "wsd/3/cosine/1-sqrt")
+    call = row["call"]
+    schedule = lrs.hf.get_scheduler(
+        call["name"],
+        call["lr"],
+        num_warmup_steps=call["num_warmup_steps"],
+        num_training_steps=call["num_training_steps"],
+        scheduler_specific_kwargs=call["scheduler_specific_kwargs"],
+    )
+    steps = np.asarray(row["steps"], np.int64)
+    steps = steps[steps <= call["num_training_steps"]]
+    peer = call["lr"] * np.asarray(row["values"], np.float64)[: len(steps)]
+    ours = np.asarray(schedule(steps.astype(np.int32)), np.float64)
+    kw = call["scheduler_specific_kwargs"]
+    title = (
+        f"warmup_stable_decay, {kw['warmup_type']} warmup, {kw['decay_type']} decay, "
+        f"min_lr_ratio {kw['min_lr_ratio']}"
+    )
+    fig, _ = side_by_side(
+        steps, peer, ours, (f"{head}, LambdaLR (float64)", "lrs.hf (float32)"), title
+    )
+    png(fig, "coming-from-hf/wsd.png")
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 
@@ -530,6 +614,8 @@ def main() -> None:
         api_pages()
         gallery(tables)
         deepmd_figure()
+        optax_figure()
+        hf_figure()
         dialect_figure("torch")
         dialect_figure("timm")
         copy_examples()

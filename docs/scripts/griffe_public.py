@@ -28,7 +28,7 @@ import griffe
 PACKAGE = "lrschedules_jax"
 #: The submodules users import, each documented on a page of its own (gen_pages.py reads this
 #: list): add a module here, e.g. "optax", and it gets its page and its cross-references.
-SUBMODULES = ("config", "extend", "timm", "torch")
+SUBMODULES = ("config", "extend", "optax", "hf", "torch", "timm")
 
 ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|mod|data|exc|obj|const):`(~?)([^`]+)`")
 _KINDS = {

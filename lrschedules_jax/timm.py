@@ -172,10 +172,21 @@ def CosineLRScheduler(
 
     Args:
       lr: the optimizer's learning rate.
-      t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, warmup_t, warmup_lr_init,
-        warmup_prefix, noise_range_t, noise_pct, noise_std, noise_seed, k_decay: timm's
-        (``cycle_mul`` an integer).
-      t_in_epochs, initialize: timm's; they change no value.
+      t_initial: timm's (``cycle_mul`` an integer).
+      lr_min: timm's (``cycle_mul`` an integer).
+      cycle_mul: timm's (``cycle_mul`` an integer).
+      cycle_decay: timm's (``cycle_mul`` an integer).
+      cycle_limit: timm's (``cycle_mul`` an integer).
+      warmup_t: timm's (``cycle_mul`` an integer).
+      warmup_lr_init: timm's (``cycle_mul`` an integer).
+      warmup_prefix: timm's (``cycle_mul`` an integer).
+      noise_range_t: timm's (``cycle_mul`` an integer).
+      noise_pct: timm's (``cycle_mul`` an integer).
+      noise_std: timm's (``cycle_mul`` an integer).
+      noise_seed: timm's (``cycle_mul`` an integer).
+      k_decay: timm's (``cycle_mul`` an integer).
+      t_in_epochs: timm's; they change no value.
+      initialize: timm's; they change no value.
       noise_type: timm's noise attribute (``"normal"`` or ``"uniform"``).
 
     Returns:
@@ -264,9 +275,16 @@ def StepLRScheduler(
     Args:
       lr: the optimizer's learning rate.
       decay_t: the steps between two decays (an integer here).
-      decay_rate, warmup_t, warmup_lr_init, warmup_prefix, noise_range_t, noise_pct,
-        noise_std, noise_seed: timm's.
-      t_in_epochs, initialize: timm's; they change no value.
+      decay_rate: timm's.
+      warmup_t: timm's.
+      warmup_lr_init: timm's.
+      warmup_prefix: timm's.
+      noise_range_t: timm's.
+      noise_pct: timm's.
+      noise_std: timm's.
+      noise_seed: timm's.
+      t_in_epochs: timm's; they change no value.
+      initialize: timm's; they change no value.
       noise_type: timm's noise attribute.
       num_steps: the length of the run (default: ten decays after the warmup).
 
@@ -327,9 +345,16 @@ def MultiStepLRScheduler(
     Args:
       lr: the optimizer's learning rate.
       decay_t: the milestones.
-      decay_rate, warmup_t, warmup_lr_init, warmup_prefix, noise_range_t, noise_pct,
-        noise_std, noise_seed: timm's.
-      t_in_epochs, initialize: timm's; they change no value.
+      decay_rate: timm's.
+      warmup_t: timm's.
+      warmup_lr_init: timm's.
+      warmup_prefix: timm's.
+      noise_range_t: timm's.
+      noise_pct: timm's.
+      noise_std: timm's.
+      noise_seed: timm's.
+      t_in_epochs: timm's; they change no value.
+      initialize: timm's; they change no value.
       noise_type: timm's noise attribute.
       num_steps: the length of the run (default: the last milestone plus a quarter).
 
@@ -405,11 +430,22 @@ def PolyLRScheduler(
 
     Args:
       lr: the optimizer's learning rate.
-      t_initial, power, lr_min, warmup_t, warmup_lr_init, warmup_prefix, noise_range_t,
-        noise_pct, noise_std, noise_seed: timm's.
-      cycle_mul, cycle_decay, cycle_limit, k_decay: timm's; only one cycle (``cycle_limit=1``)
-        with ``k_decay=1`` is mapped.
-      t_in_epochs, initialize: timm's; they change no value.
+      t_initial: timm's.
+      power: timm's.
+      lr_min: timm's.
+      warmup_t: timm's.
+      warmup_lr_init: timm's.
+      warmup_prefix: timm's.
+      noise_range_t: timm's.
+      noise_pct: timm's.
+      noise_std: timm's.
+      noise_seed: timm's.
+      cycle_mul: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
+      cycle_decay: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
+      cycle_limit: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
+      k_decay: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
+      t_in_epochs: timm's; they change no value.
+      initialize: timm's; they change no value.
       noise_type: timm's noise attribute.
 
     Returns:
@@ -501,13 +537,24 @@ def WSDLRScheduler(
 
     Args:
       lr: the optimizer's learning rate.
-      t_initial, decay_t, lr_min, warmup_t, warmup_lr_init, noise_range_t, noise_pct,
-        noise_std, noise_seed: timm's.
+      t_initial: timm's.
+      decay_t: timm's.
+      lr_min: timm's.
+      warmup_t: timm's.
+      warmup_lr_init: timm's.
+      noise_range_t: timm's.
+      noise_pct: timm's.
+      noise_std: timm's.
+      noise_seed: timm's.
       stable_fn: ``"constant"`` (timm's ``rsqrt`` and ``power`` are not mapped).
       decay_fn: ``"linear"``, ``"cosine"``, ``"1-sqrt"`` or ``"power"`` with ``decay_power``
         0.5 (``1-sqrt``) or 1 (``linear``).
-      stable_timescale, stable_power, decay_power, decay_ratio: timm's (see above).
-      t_in_epochs, initialize: timm's; they change no value.
+      stable_timescale: timm's (see above).
+      stable_power: timm's (see above).
+      decay_power: timm's (see above).
+      decay_ratio: timm's (see above).
+      t_in_epochs: timm's; they change no value.
+      initialize: timm's; they change no value.
       noise_type: timm's noise attribute.
 
     Returns:
@@ -594,10 +641,20 @@ def PlateauLRScheduler(
 
     Args:
       lr: the optimizer's learning rate.
-      decay_rate, patience_t, threshold, cooldown_t, lr_min, mode: timm's (``factor``,
-        ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
-      warmup_t, warmup_lr_init, noise_range_t, noise_type, noise_pct, noise_std, noise_seed,
-        initialize: timm's; a warmup or noise is not mapped.
+      decay_rate: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      patience_t: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      threshold: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      cooldown_t: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      lr_min: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      mode: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      warmup_t: timm's; a warmup or noise is not mapped.
+      warmup_lr_init: timm's; a warmup or noise is not mapped.
+      noise_range_t: timm's; a warmup or noise is not mapped.
+      noise_type: timm's; a warmup or noise is not mapped.
+      noise_pct: timm's; a warmup or noise is not mapped.
+      noise_std: timm's; a warmup or noise is not mapped.
+      noise_seed: timm's; a warmup or noise is not mapped.
+      initialize: timm's; a warmup or noise is not mapped.
 
     Returns:
       An ``optax.GradientTransformationExtraArgs``.

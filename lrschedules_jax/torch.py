@@ -471,9 +471,18 @@ def OneCycleLR(
 
     Args:
       lr: the optimizer's learning rate (unused, as in torch).
-      max_lr, total_steps, epochs, steps_per_epoch, pct_start, anneal_strategy,
-        cycle_momentum, base_momentum, max_momentum, div_factor, final_div_factor,
-        three_phase: torch's arguments.
+      max_lr: torch's argument of that name.
+      total_steps: torch's argument of that name.
+      epochs: torch's argument of that name.
+      steps_per_epoch: torch's argument of that name.
+      pct_start: torch's argument of that name.
+      anneal_strategy: torch's argument of that name.
+      cycle_momentum: torch's argument of that name.
+      base_momentum: torch's argument of that name.
+      max_momentum: torch's argument of that name.
+      div_factor: torch's argument of that name.
+      final_div_factor: torch's argument of that name.
+      three_phase: torch's argument of that name.
 
     Returns:
       A ``one_cycle`` schedule of ``num_steps = total_steps``.
@@ -541,9 +550,17 @@ def CyclicLR(
 
     Args:
       lr: the optimizer's learning rate (unused, as in torch).
-      base_lr, max_lr, step_size_up, step_size_down, mode, gamma, cycle_momentum,
-        base_momentum, max_momentum: torch's arguments.
-      scale_fn, scale_mode: torch's; only ``scale_fn=None`` is accepted.
+      base_lr: torch's argument of that name.
+      max_lr: torch's argument of that name.
+      step_size_up: torch's argument of that name.
+      step_size_down: torch's argument of that name.
+      mode: torch's argument of that name.
+      gamma: torch's argument of that name.
+      cycle_momentum: torch's argument of that name.
+      base_momentum: torch's argument of that name.
+      max_momentum: torch's argument of that name.
+      scale_fn: torch's; only ``scale_fn=None`` is accepted.
+      scale_mode: torch's; only ``scale_fn=None`` is accepted.
       num_steps: the length of the run (default: three cycles).
 
     Returns:
@@ -800,7 +817,14 @@ def ReduceLROnPlateau(
 
     Args:
       lr: the optimizer's learning rate.
-      mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps: torch's.
+      mode: torch's.
+      factor: torch's.
+      patience: torch's.
+      threshold: torch's.
+      threshold_mode: torch's.
+      cooldown: torch's.
+      min_lr: torch's.
+      eps: torch's.
 
     Returns:
       An ``optax.GradientTransformationExtraArgs``.

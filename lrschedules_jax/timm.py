@@ -641,12 +641,12 @@ def PlateauLRScheduler(
 
     Args:
       lr: the optimizer's learning rate.
-      decay_rate: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
-      patience_t: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
-      threshold: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
-      cooldown_t: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
-      lr_min: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
-      mode: timm's (``factor``, ``patience``, ``threshold``, ``cooldown``, ``min_lr``, ``mode`` of torch's).
+      decay_rate: timm's argument of that name.
+      patience_t: timm's argument of that name.
+      threshold: timm's argument of that name.
+      cooldown_t: timm's argument of that name.
+      lr_min: timm's argument of that name.
+      mode: timm's argument of that name.
       warmup_t: timm's; a warmup or noise is not mapped.
       warmup_lr_init: timm's; a warmup or noise is not mapped.
       noise_range_t: timm's; a warmup or noise is not mapped.

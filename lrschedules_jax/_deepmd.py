@@ -45,7 +45,7 @@ from ._shapes import (
     cycles_ratio,
     one_minus_sqrt,
     sin_of_fraction,
-    wave_period,
+    wave_fits,
     wave_sin,
 )
 from ._warmup import StopKeys, WarmupSchedule
@@ -373,13 +373,13 @@ def wave_rules(num_cycles: Any, length: Any, name: str) -> Iterator[Rule]:
             f"must be a fraction p / q with p and q below {CYCLES_LIMIT} (0.5, 2.5, 0.3, 1/3); "
             f"got {num_cycles!r}",
         )
-    elif length is not None and wave_period(float(num_cycles), length)[1] > INT32_MAX:
+    elif length is not None and not wave_fits(float(num_cycles), length):
         p, q = cycles_ratio(float(num_cycles))  # type: ignore[misc]
         yield (
             "num_cycles",
-            f"the wave is evaluated in exact int32 arithmetic: num_cycles = {p}/{q} over {name} "
-            f"= {length} steps needs q * {name} / gcd(p, q * {name}) <= {INT32_MAX}; got "
-            f"num_cycles {num_cycles!r}",
+            f"the wave is evaluated in exact 32-bit integer arithmetic: num_cycles = {p}/{q} over "
+            f"{name} = {length} steps needs m = q * {name} / gcd(p, q * {name}) <= {INT32_MAX} "
+            f"(or p / gcd = 1 and m <= {2**32 - 1}); got num_cycles {num_cycles!r}",
         )
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "scaled_warmup",
     "sin_of_fraction",
     "warmup_factor",
+    "wave_fits",
     "wave_period",
     "wave_phase",
     "wave_sin",
@@ -438,34 +439,47 @@ def wave_period(num_cycles: float, length: int) -> tuple[int, int]:
     return p // g, q * length // g
 
 
-def _mulmod(k: jax.Array, a: int, m: Any) -> jax.Array:
-    """``(a * k) mod m`` exactly, for int32 ``k >= 0``, ``1 <= a < 2**15``, ``1 <= m <= 2**31 -
-    1`` (``m`` a Python int or a traced integer): in uint32, ``k`` taken 16 bits at a time, so
-    no product reaches 2**32."""
+UINT32_MAX = 2**32 - 1
+
+
+def wave_fits(num_cycles: float, length: int) -> bool:
+    """Whether :func:`wave_phase` is exact for ``num_cycles`` over ``length`` steps: its period
+    ``m`` fits int32, or the wave advances one unit a step (``a = 1``) and ``m`` fits uint32
+    (``num_cycles = 0.5`` over any int32 run)."""
+    a, m = wave_period(num_cycles, length)
+    return m <= INT32_MAX or (a == 1 and m <= UINT32_MAX)
+
+
+def _mulmod(k: jax.Array, a: Any, m: Any) -> jax.Array:
+    """``(a * k) mod m`` exactly, in uint32, for int32 ``k >= 0``, ``1 <= a < 2**15`` and ``1
+    <= m <= 2**31`` (or ``a = 1`` and ``m < 2**32``); ``a`` and ``m`` Python ints or traced
+    integers. ``k`` is taken 16 bits at a time, so no product reaches 2**32."""
     u = jnp.uint32
-    if not is_concrete(m):
-        m = jnp.asarray(m).astype(u)
-    else:
-        m = u(m)
+    m = jnp.asarray(m).astype(u) if not is_concrete(m) else u(m)
     k = k.astype(u)
-    if a == 1:
-        return (k % m).astype(jnp.int32)
-    r = (u(a) * (k >> 16)) % m  # < 2**30
+    if is_concrete(a) and a == 1:
+        return k % m
+    a_u = jnp.asarray(a).astype(u) if not is_concrete(a) else u(a)
+    r = (a_u * (k >> 16)) % m  # < 2**30
     for _ in range(16):  # r * 2**16 mod m, one doubling at a time (2 r < 2**32)
         r = (r * u(2)) % m
-    r = (r + (u(a) * (k & u(0xFFFF))) % m) % m  # a * (k & 0xFFFF) < 2**31
-    return r.astype(jnp.int32)
+    r = (r + (a_u * (k & u(0xFFFF))) % m) % m  # a * (k & 0xFFFF) < 2**31
+    if not is_concrete(a):  # a traced a of 1 may come with m past 2**31
+        r = jnp.where(a_u == 1, k % m, r)
+    return r
 
 
 def wave_phase(k: jax.Array, num_cycles: float, length: Any) -> tuple[jax.Array, Any]:
-    """``(r, m)``: the fraction of ``num_cycles * k / length`` is ``r / m`` exactly (integers,
-    ``0 <= r < m``; ``length`` taken as at least 1, and traced in a stacked sweep)."""
+    """``(r, m)``: the fraction of ``num_cycles * k / length`` is ``r / m`` exactly (``0 <= r <
+    m``, ``r`` uint32; ``length`` taken as at least 1, and traced in a stacked sweep, where
+    ``a / m`` is reduced as :func:`wave_period` does)."""
     p, q = cycles_ratio(num_cycles)  # type: ignore[misc]
     if is_concrete(length):
         a, m = wave_period(num_cycles, max(int(length), 1))
     else:
-        a = p
-        m = jnp.maximum(jnp.asarray(length).astype(jnp.int32), 1) * q
+        t = jnp.maximum(jnp.asarray(length).astype(jnp.int32), 1).astype(jnp.uint32)
+        g = jnp.gcd(jnp.uint32(p), t % jnp.uint32(p))  # gcd(p, q T) = gcd(p, T): p, q coprime
+        a, m = jnp.uint32(p) // g, jnp.uint32(q) * (t // g)
     return _mulmod(k, a, m), m
 
 
@@ -482,7 +496,8 @@ def wave_sin(k: jax.Array, num_cycles: float, length: Any, dtype: Any) -> jax.Ar
     """
     r, m = wave_phase(k, num_cycles, length)
     m_float = float(m) if is_concrete(m) else m.astype(dtype)
-    n = jnp.abs(r - (m - r))  # |2 r - m| <= m, without forming 2 r
+    rest = jnp.asarray(m, jnp.uint32) - r
+    n = jnp.where(r >= rest, r - rest, rest - r)  # |2 r - m| <= m in uint32, without forming 2 r
     if dtype == jnp.float64:
         return jnp.sin(jnp.pi / 2 * n.astype(dtype) / jnp.asarray(m_float, dtype))
     if is_concrete(m_float):

@@ -2317,7 +2317,7 @@ TYPES["wsd"] = dataclasses.replace(
 )
 TYPES["cosine_restarts"] = dataclasses.replace(
     TYPES["cosine_restarts"],
-    reference=ref_cosine_restarts_keys,
+    reference=_overlaid(ref_cosine_restarts_keys),
     marks=restart_marks_keys,
     examples=[*TYPES["cosine_restarts"].examples, *_classic("cosine_restarts", {
         "restarts-hf-cycles3": dict(start_lr=1e-3, stop_lr=0.0, num_cycles=3, warmup_steps=50,
@@ -2350,7 +2350,13 @@ SWEEPS["cosine"] += [
 ] + [
     grid(
         {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-6, "exponent": 2.0}, _SWEEP_N, **_WARMUPS
-    )
+    ),
+    # periods past int32: 0.5 over 2**31 - 1 steps (m = 2 T), 1.5 over 3 * 7e8 (m = 2 T / 3)
+    grid({"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_cycles": 0.5}, [999, INT32_MAX]),
+    grid(
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 0.0, "num_cycles": 1.5},
+        [999, 2_100_000_000],
+    ),
 ]
 SWEEPS["wsd"] += [
     grid(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,9 +49,12 @@ MAX_DEPTH = 100
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
     """Where mappings and lists in ``value`` nest more than ``limit`` levels deep: the
     top-level key whose value does (``stop_lr``, ``phases``), or None. An iterative walk that
-    stops at the limit: bounded time, no recursion."""
+    stops at the limit: bounded time, no recursion. A container held in several places (an
+    alias bomb built in Python: 10 lists of 10 references each hold 10**10 leaves) is walked
+    again only when reached deeper than before."""
     stack: list[tuple[Any, int, str]] = [(value, 0, "")]
     seen = 0
+    shared: dict[int, int] = {}  # id of a container held more than once -> deepest level
     while stack:
         item, depth, path = stack.pop()
         if depth > limit:
@@ -61,6 +65,12 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
             children = enumerate(item)
         else:
             continue
+        # Referenced by its parent, `item` and getrefcount's argument: 3 for a container held
+        # once (the stack's tuple was unpacked). Only shared ones are recorded.
+        if sys.getrefcount(item) > 3 and len(shared) < 100_000:
+            if shared.get(id(item), -1) >= depth:
+                continue
+            shared[id(item)] = depth
         for key, child in children:
             if isinstance(child, (dict, list, tuple)):
                 seen += 1

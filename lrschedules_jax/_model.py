@@ -35,7 +35,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ._errors import LegacyInputWarning, Problems, as_count, describe, key_text
+from ._errors import (
+    MAX_DEPTH,
+    LegacyInputWarning,
+    Problems,
+    as_count,
+    describe,
+    key_text,
+    too_deep,
+)
 from ._numerics import F32_MAX, F32_TINY, INT32_MAX
 from ._schedule import (
     EXTENSION,
@@ -73,8 +81,13 @@ MISSING_START = (
 LEGACY_STOP_LR = 5e-8
 
 NOISE_KEYS = tuple(f.name for f in key_fields(Noise))
-#: How deep composite types may nest (the nesting limit of input files, for Python mappings).
-MAX_PARTS_DEPTH = 100
+#: The most schedules one section may be made of: the parts of its ``sequence``, ``product``
+#: and ``shifted`` schedules, nested ones included. Each part is validated, built and compiled
+#: (a sequence evaluates every phase), so the count bounds the time and memory of a section
+#: whatever its size in bytes: a 10 MB file could hold 200,000 phases.
+MAX_PARTS = 1000
+#: The keys holding the parts of each composite type.
+_PARTS = {"sequence": "phases", "product": "factors", "shifted": "schedule"}
 
 
 def _mark_extension_type(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -630,10 +643,10 @@ def parse(
             SECTION, f"must be a mapping of keys to values; got {describe(config, with_type=True)}."
         )
         return None
-    if depth > MAX_PARTS_DEPTH:
+    if depth > MAX_DEPTH:  # (a whole section is checked first: see `check`)
         problems.add(
             SECTION,
-            f"composite types nested more than {MAX_PARTS_DEPTH} deep (phases of phases...); "
+            f"composite types nested more than {MAX_DEPTH} deep (phases of phases...); "
             "flatten the configuration.",
         )
         return None
@@ -771,13 +784,57 @@ def check(
     strict: bool = False,
     lookup: Callable[[Any], type[Model] | str] | None = None,
 ) -> tuple[Model, int, int]:
-    """Validate everything; ``(model, num_steps, num_workers)`` or one ConfigError."""
+    """Validate everything; ``(model, num_steps, num_workers)`` or one ConfigError.
+
+    A section nested deeper than :data:`MAX_DEPTH` (the limit of input files, for mappings
+    given from Python too) or made of more than :data:`MAX_PARTS` schedules is refused before
+    any of it is validated.
+    """
     problems = Problems()
     steps, workers = check_run(problems, num_steps, num_workers)
+    if isinstance(config, Mapping):
+        size = _size_problem(config)
+        if size is not None:
+            problems.add("", size)
+            raise problems.error()
     parsed = parse(config, steps, workers, problems, model, strict=strict, lookup=lookup)
     if problems or parsed is None or steps is None or workers is None:
         raise problems.error()
     return parsed, steps, workers
+
+
+def _size_problem(config: Mapping[str, Any]) -> str | None:
+    """The problem of a section nested deeper than :data:`MAX_DEPTH`, or made of more than
+    :data:`MAX_PARTS` schedules; None. Iterative walks, bounded in time."""
+    deep = too_deep(config)
+    if deep is not None:
+        value = next((v for k, v in config.items() if key_text(k) == deep), None)
+        return (
+            f"{SECTION}.{deep}: nested more than {MAX_DEPTH} levels deep (the limit of input "
+            f"files); got {describe(value, with_type=True)}."
+        )
+    count = 0
+    stack: list[tuple[Any, str]] = [(config, SECTION)]
+    while stack:
+        section, path = stack.pop()
+        key = _PARTS.get(section.get("type")) if isinstance(section.get("type"), str) else None
+        parts = section.get(key) if key else None
+        if key == "schedule":
+            parts = [parts]
+        if not isinstance(parts, list):
+            continue
+        count += len(parts)
+        if count > MAX_PARTS:
+            where = f"{path}.{key}"
+            return (
+                f"{where}: holds {len(parts):,} schedules; a section is made of at most "
+                f"{MAX_PARTS:,} in all (the parts of its sequences, products and shifted "
+                "schedules, nested ones included)."
+            )
+        for i, part in enumerate(parts):
+            if isinstance(part, Mapping):
+                stack.append((part, f"{path}.{key}" + ("" if key == "schedule" else f"[{i}]")))
+    return None
 
 
 # ---- Builders ----------------------------------------------------------------------------------

@@ -37,7 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from ._compat import CompatError, convert_input
-from ._errors import ConfigError, LegacyInputWarning, Problems, as_real, describe, key_text
+from ._errors import (
+    MAX_DEPTH,
+    ConfigError,
+    LegacyInputWarning,
+    Problems,
+    as_real,
+    describe,
+    key_text,
+)
 from ._numerics import INT32_MAX
 
 __all__ = [
@@ -64,8 +72,8 @@ _INPUT_SECTIONS = ("model", "loss", "training", "optimizer", "nvnmd")
 
 #: The largest input file read by default (10 MiB): DeePMD-kit inputs are a few kilobytes.
 MAX_INPUT_BYTES = 10 * 2**20
-#: The deepest nesting of lists and mappings accepted anywhere in an input file.
-MAX_DEPTH = 100
+#: (``MAX_DEPTH``, 100: the deepest nesting of lists and mappings accepted anywhere in an input
+#: file, the one limit also applied to mappings given from Python.)
 #: The most values a YAML document may hold, counting each alias as the values it repeats.
 MAX_YAML_NODES = 100_000
 

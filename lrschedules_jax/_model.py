@@ -243,6 +243,12 @@ class Model(BaseModel):
             )
         }
 
+    def scaled_by(self, auto: bool) -> bool:
+        """Whether the workers may scale this section: always for a number of workers, and
+        for ``"auto"`` workers only when it gives ``scale_by_worker`` (DeePMD-kit's PyTorch and
+        JAX trainers ignore the key)."""
+        return not auto or "scale_by_worker" in self.model_fields_set
+
     def check_parts(
         self, num_steps: int | None, workers: int | None, problems: Problems, strict: bool
     ) -> None:
@@ -252,13 +258,14 @@ class Model(BaseModel):
         full key path (``learning_rate.phases[1].stop_lr``).
         """
 
-    def scale_factor(self, workers: int | None) -> float:
+    def scale_factor(self, workers: int | None, auto: bool = False) -> float:
         """How much every rate is multiplied by at most: the worker scale, the large-batch
-        factor and the noise's ``1 + noise_pct`` (for the float32 check)."""
+        factor and the noise's ``1 + noise_pct`` (for the float32 check). ``auto``: the
+        workers scale only a section that gives ``scale_by_worker``."""
         v = self.values()
         scale = 1.0
         mode = v.get("scale_by_worker")
-        if workers is not None and isinstance(mode, str):
+        if workers is not None and isinstance(mode, str) and self.scaled_by(auto):
             scale = worker_scale(mode, workers)
         if v.get("batch_scaling") is not None:
             scale *= batch_factor(v["batch_scaling"])
@@ -292,12 +299,11 @@ def with_workers_and_noise(
     from ._schedule import Noisy, Product
 
     mode = getattr(model, "scale_by_worker", None)
-    explicit = "scale_by_worker" in model.model_fields_set
     if (
         isinstance(mode, str)
         and num_workers > 1
         and worker_scale(mode, num_workers) != 1.0
-        and (explicit or not auto)
+        and model.scaled_by(auto)
     ):
         schedule = Product(factors=(schedule,), workers=num_workers, num_steps=schedule.num_steps)
     noise = _noise(model)
@@ -629,6 +635,7 @@ def parse(
     strict: bool = False,
     lookup: Callable[[Any], type[Model] | str] | None = None,
     depth: int = 0,
+    auto: bool = False,
 ) -> Model | None:
     """The validated model of ``config`` (a mapping), or None after adding every problem.
 
@@ -689,6 +696,7 @@ def parse(
         "strict": strict,
         "lookup": lookup,
         "depth": depth,
+        "auto": auto,
     }
     try:
         parsed = model.model_validate(known, context=context)
@@ -730,7 +738,7 @@ def parse(
             problems.add("", _unknown_key(model, key))
     if parsed is None or unknown:
         return None
-    _check_float32_rates(parsed, workers, problems)
+    _check_float32_rates(parsed, workers, problems, auto)
     parsed.check_parts(num_steps, workers, problems, strict)
     if problems:
         return None
@@ -750,9 +758,11 @@ def _lookup(name: Any) -> type[Model] | str:
     return f"unknown type {describe(name)}; allowed: " + ", ".join(f"`{t}`" for t in options)
 
 
-def _check_float32_rates(parsed: Model, workers: int | None, problems: Problems) -> None:
+def _check_float32_rates(
+    parsed: Model, workers: int | None, problems: Problems, auto: bool = False
+) -> None:
     """Every positive rate is a normal float32 and stays finite after every scaling."""
-    scale = parsed.scale_factor(workers)
+    scale = parsed.scale_factor(workers, auto)
     what_scale = "worker scale"
     v = parsed.values()
     if v.get("batch_scaling") is not None:
@@ -792,12 +802,13 @@ def check(
     """
     problems = Problems()
     steps, workers = check_run(problems, num_steps, num_workers)
+    auto = isinstance(num_workers, str) and num_workers == "auto"
     if isinstance(config, Mapping):
         size = _size_problem(config)
         if size is not None:
             problems.add("", size)
             raise problems.error()
-    parsed = parse(config, steps, workers, problems, model, strict=strict, lookup=lookup)
+    parsed = parse(config, steps, workers, problems, model, strict=strict, lookup=lookup, auto=auto)
     if problems or parsed is None or steps is None or workers is None:
         raise problems.error()
     return parsed, steps, workers

@@ -44,7 +44,7 @@ from ._errors import (
     key_text,
     too_deep,
 )
-from ._numerics import F32_MAX, F32_TINY, INT32_MAX
+from ._numerics import INT32_MAX
 from ._schedule import (
     EXTENSION,
     Noise,
@@ -52,6 +52,7 @@ from ._schedule import (
     Schedule,
     annotations,
     key_fields,
+    rate_problems,
     registered_types,
     worker_scale,
 )
@@ -769,20 +770,9 @@ def _check_float32_rates(
         what_scale = "worker scale times the batch factor"
     if v.get("noise_range_steps") is not None:
         what_scale += " times 1 + noise_pct"
-    for key, (what, rate) in parsed.rates().items():
-        value = v.get(key)
-        if 0 < rate < F32_TINY:
-            problems.add(
-                f"{SECTION}.{key}",
-                f"{what} must be 0 or at least {F32_TINY:.7g} (the smallest normal float32); "
-                f"got {describe(rate)}.".lstrip(),
-            )
-        elif isinstance(value, (int, float)) and value * scale > F32_MAX:
-            problems.add(
-                f"{SECTION}.{key}",
-                f"times the {what_scale} ({scale:g}) must be at most {F32_MAX:.7g} (the largest "
-                f"float32); got {describe(value)}.",
-            )
+    rates = parsed.rates()
+    for key, message in rate_problems(parsed.schedule_class, rates, v, scale, what_scale, 1.0):
+        problems.add(f"{SECTION}.{key}", message)
 
 
 def check(

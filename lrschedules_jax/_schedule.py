@@ -25,6 +25,8 @@ from typing import Any, ClassVar, TypeVar
 from ._errors import ConfigError, Problems, describe
 from ._jax import LazyPytree, array_types, jax, jnp, lax, np
 from ._numerics import (
+    F32_MAX,
+    F32_TINY,
     INT32_MAX,
     as_float,
     as_step,
@@ -51,6 +53,7 @@ __all__ = [
     "key_fields",
     "leaf",
     "rate_names",
+    "rate_problems",
     "registered_types",
     "schedule_type",
     "stack",
@@ -636,8 +639,107 @@ def check_keys(cls: Any, values: dict[str, Any], num_steps: Any, prefix: str) ->
     if not problems:
         for key, message in cls.rules(resolved, num_steps):
             problems.add(prefix + key, message + ".")
+    if not problems and hasattr(cls, "rates"):  # a learning-rate type: its rates in float32
+        block = resolved.get("batch_scaling")
+        scale, what = 1.0, ""
+        if block is not None:
+            from ._warmup import batch_factor
+
+            scale, what = batch_factor(block), "large-batch factor"
+        for key, message in rate_problems(cls, cls.rates(resolved), resolved, scale, what):
+            problems.add(prefix + key, message)
     problems.raise_if_any()
     return resolved
+
+
+def rate_problems(
+    cls: type,
+    rates: Mapping[str, tuple[str, Any]],
+    values: Mapping[str, Any],
+    scale: float = 1.0,
+    what_scale: str = "",
+    low_scale: float | None = None,
+) -> Iterator[Rule]:
+    """The float32 check of a type's rates, the one every entry point applies: ``(key,
+    message)`` for each positive rate that is not a normal float32 number once multiplied.
+
+    ``rates`` is ``cls.rates(values)`` (``{key: (what, rate)}``, derived rates included:
+    ``start_lr * stop_lr_ratio``, ``one_cycle``'s lowest rate). Every rate key's value times
+    ``scale`` (what multiplies the rates: the worker scale, the large-batch factor, a product's
+    constant, ``1 + noise_pct``; named ``what_scale``) must be at most float32's largest number,
+    and each positive rate times ``low_scale`` (default ``scale``) at least its smallest normal
+    number (XLA flushes smaller ones to 0 on the CPU). A factor that is not a rate
+    (``warmup_start_factor``) is checked unscaled.
+    """
+    low = scale if low_scale is None else low_scale
+    fields = {f.name: f for f in declared(cls)}
+    times = f"times the {what_scale} " if what_scale else ""
+    for key, (what, rate) in rates.items():
+        f = fields.get(key)
+        is_rate = f is None or f.metadata.get("static") or f.metadata.get("rate")
+        factor = low if is_rate else 1.0
+        value = values.get(key)
+        if not isinstance(rate, (int, float)):  # an array: a stacked sweep, checked by row
+            continue
+        if 0 < rate * factor < F32_TINY:
+            scaled = f" {times}({factor:g})" if factor != 1.0 else ""
+            yield (
+                key,
+                f"{what}{scaled} must be 0 or at least {F32_TINY:.7g} (the smallest normal "
+                f"float32); got {describe(rate)}.".lstrip(),
+            )
+        elif isinstance(value, (int, float)) and is_rate and value * scale > F32_MAX:
+            scaled = f"{times}({scale:g}) " if what_scale else ""
+            yield (
+                key,
+                f"{scaled}must be at most {F32_MAX:.7g} (the largest float32); got "
+                f"{describe(value)}.",
+            )
+
+
+def scaled_peak(schedule: Schedule, scale: float, problems: Problems, path: str) -> float | None:
+    """The largest value ``scale`` times ``schedule`` reaches, from its rates (None if not
+    known: a stacked sweep, a type without rate keys), after adding a problem (at ``path``)
+    for each of its rates that ``scale`` takes out of float32's normal range: the float32
+    check of a schedule built from Python (a product's constant times its first factor's
+    rates, the noise's ``1 + noise_pct``), as the config layer checks a section."""
+    if isinstance(schedule, Shifted):
+        return scaled_peak(schedule.schedule, scale, problems, path)
+    if isinstance(schedule, Noisy):
+        peak = scaled_peak(schedule.schedule, scale, problems, path)
+        pct = schedule.noise.noise_pct
+        return None if peak is None or not is_concrete(pct) else peak * (1 + float(pct))
+    if isinstance(schedule, Sequential):
+        peaks = [
+            scaled_peak(phase, scale, problems, f"{path}phases[{i}].")
+            for i, phase in enumerate(schedule.phases)
+        ]
+        return None if None in peaks else max(peaks)  # type: ignore[type-var]
+    if isinstance(schedule, Product):
+        c = schedule.constant
+        if not is_concrete(c):
+            return None
+        first = scale * float(c) * schedule.worker_scale
+        peaks = [scaled_peak(schedule.factors[0], first, problems, f"{path}factors[0].")]
+        peaks += [
+            scaled_peak(f, 1.0, problems, f"{path}factors[{i}].")
+            for i, f in enumerate(schedule.factors[1:], 1)
+        ]
+        return None if None in peaks else math.prod(peaks)  # type: ignore[arg-type]
+    cls = type(schedule)
+    rates = getattr(cls, "rates", None)
+    names = rate_names(cls)
+    values = {f.name: getattr(schedule, f.name) for f in dataclasses.fields(schedule) if f.init}
+    if rates is None or not names or not all(is_concrete(values[n]) for n in names):
+        return None
+    block = getattr(schedule, "batch_scaling", None)
+    total = scale * (block.factor if block is not None else 1.0)
+    names_of = ["product's constant and worker scale"] if scale != 1.0 else []
+    names_of += ["large-batch factor"] if block is not None else []
+    what = " times the ".join(names_of)
+    for key, message in rate_problems(cls, rates(values), values, total, what):
+        problems.add(f"{path}{key}", message)
+    return max(float(values[n]) for n in names if values[n] is not None) * total
 
 
 def check_bounds(cls: type, values: Mapping[str, Any], problems: Problems, prefix: str) -> None:
@@ -950,13 +1052,18 @@ class Noise(LazyPytree):
     end: int | None = derived()
 
     def __post_init__(self, noise_range_steps: Any) -> None:
+        problems = Problems()
+        check_bounds(Noise, self.__dict__, problems, "Noise.")
         if noise_range_steps is None:  # a copy (dataclasses.replace) keeps its range
+            problems.raise_if_any()
             return
         span = (noise_range_steps,) if isinstance(noise_range_steps, int) else noise_range_steps
-        span = tuple(span)
-        problems = Problems()
+        try:
+            span = tuple(span)
+        except TypeError:
+            span = ()
         if len(span) not in (1, 2) or not all(
-            isinstance(x, int) and 0 <= x <= INT32_MAX for x in span
+            isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= INT32_MAX for x in span
         ):
             problems.add(
                 "Noise.noise_range_steps",
@@ -1016,6 +1123,18 @@ class Noisy(Schedule):
 
     schedule: Schedule
     noise: Noise
+
+    def __post_init__(self) -> None:
+        """The noisy rate stays finite: the schedule's peak times ``1 + noise_pct``."""
+        problems = Problems()
+        peak = scaled_peak(self, 1.0, problems, "noisy.")
+        if peak is not None and peak > F32_MAX:
+            problems.add(
+                "noisy.noise_pct",
+                f"the schedule's peak times 1 + noise_pct ({peak:.7g}) must be at most "
+                f"{F32_MAX:.7g} (the largest float32).",
+            )
+        problems.raise_if_any()
 
     def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
         value = self.schedule._evaluate(step, scale)
@@ -1077,6 +1196,15 @@ class Product(Schedule):
                     'twice); build every factor but one with scale_by_worker="none".'
                 ]
             )
+        problems = Problems()
+        peak = scaled_peak(self, 1.0, problems, "product.")
+        if peak is not None and peak > F32_MAX:
+            problems.add(
+                "product",
+                f"the product of the factors' peaks ({peak:.7g}) must be at most {F32_MAX:.7g} "
+                "(the largest float32).",
+            )
+        problems.raise_if_any()
 
     @property
     def num_workers(self) -> int:

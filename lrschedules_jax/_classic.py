@@ -26,6 +26,7 @@ from ._errors import ConfigError, describe
 from ._jax import jax, jnp, np
 from ._numerics import (
     F32_MAX,
+    F32_TINY,
     INT32_MAX,
     Factor,
     as_float,
@@ -441,11 +442,13 @@ class CosineRestarts(WarmupSchedule, StopKeys):
     )
     k_decay: float = leaf(
         1.0,
-        gt=0,
+        ge=F32_TINY,
+        le=F32_MAX,
         omit_default=True,
         extension=True,
         description="timm's `k_decay`: each cycle runs `(1 + cos(pi * q**k_decay)) / 2` with "
-        "`q` the fraction of the cycle done.",
+        "`q` the fraction of the cycle done; a normal float32 number (> 0), which the traced "
+        "formula multiplies by log(q).",
     )
     _cycle_decay: Factor = derived(node=True)
 

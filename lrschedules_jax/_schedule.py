@@ -29,6 +29,7 @@ from ._numerics import (
     F32_TINY,
     INT32_MAX,
     as_float,
+    as_jax_integer,
     as_step,
     float_dtype,
     int_dtype,
@@ -837,13 +838,19 @@ def _compiled(schedule: Schedule) -> Any:
 
 def _host_step(step: Any) -> Any:
     """``step`` clamped on the host where that is exact, so the compiled function sees the same
-    integer the traced path computes (an integer beyond int32 saturates on both paths)."""
+    integer the traced path computes: a Python int beyond int32 saturates; a NumPy integer is
+    first converted as JAX converts a jit argument (an int64 wraps to int32 without x64), so
+    ``s(np.int64(k))`` equals ``jax.jit(s)(np.int64(k))``."""
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"A step must be an integer, got the boolean {step!r}.")
-    if isinstance(step, (int, np.integer)):
+    if isinstance(step, np.integer):
+        step = as_jax_integer(step)
+    if isinstance(step, (int, np.integer)) or (
+        isinstance(step, np.ndarray) and step.ndim == 0 and np.issubdtype(step.dtype, np.integer)
+    ):
         return np.asarray(min(max(int(step), 0), INT32_MAX), dtype=int_dtype())
     if isinstance(step, np.ndarray) and np.issubdtype(step.dtype, np.integer):
-        return np.clip(step, 0, INT32_MAX).astype(int_dtype())
+        return np.clip(as_jax_integer(step), 0, INT32_MAX).astype(int_dtype())
     return step
 
 

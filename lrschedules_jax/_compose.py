@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._errors import Problems, describe
+from ._errors import Problems, as_real, describe
 from ._model import SECTION, Model, builder, parse, set_model, with_noise_keys
 from ._numerics import F32_MAX, F32_TINY, INT32_MAX
 from ._schedule import Product, Schedule, Sequential, Shifted, product, schedule_type, sequence
@@ -196,6 +196,27 @@ class _ProductKeys(_Composite):
         description="The `scale_by_worker` of the first schedule factor if it does not give its "
         "own; the other factors default to `none` (the rate is scaled once).",
     )
+
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _one_problem_per_factor(cls, value: Any) -> Any:
+        """A factor that is neither a mapping nor a finite number is one problem at its index
+        (pydantic would report it once per member of the union, under the members' names)."""
+        if not isinstance(value, list):
+            return value
+        lines = [
+            f"{SECTION}.factors[{i}]: must be a `{SECTION}` mapping or a number >= 0; got "
+            f"{describe(item, with_type=True)}."
+            for i, item in enumerate(value)
+            if not isinstance(item, dict) and as_real(item) is None
+        ]
+        if lines:
+            raise PydanticCustomError(
+                "config_parts",
+                "invalid parts",
+                {"lines": lines[:50], "hidden": max(len(lines) - 50, 0)},
+            )
+        return value
 
     def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
         num_steps = context.get("num_steps")

@@ -573,10 +573,12 @@ def _problem(error: Any, prefix: str = SECTION) -> str:
     if kind == "extra_forbidden":  # an unknown key in a nested block
         block = loc[-2] if len(loc) > 1 else SECTION
         return f"{path}: `{key}` is not a key of `{block}`; got {describe(value)}."
-    if kind == "model_type":  # a nested block that is not a mapping
+    if kind in ("model_type", "dict_type"):  # a block or a part that is not a mapping
         return (
             f"{path}: must be a mapping of keys to values; got {describe(value, with_type=True)}."
         )
+    if kind == "list_type":
+        return f"{path}: must be a list; got {describe(value, with_type=True)}."
     if kind == "literal_error":
         line = f"{path}: must be one of {ctx['expected']}; got {describe(value)}"
         options = re.findall(r"'([^']*)'", str(ctx["expected"]))

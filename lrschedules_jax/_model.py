@@ -520,10 +520,13 @@ def _model_doc(cls: type) -> str:
 
 
 def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    """``did you mean `x`?`` or the options (at most 40 of them, each as shown in messages)."""
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6) if len(name) <= 200 else []
     if close:
-        return f"did you mean `{close[0]}`?"
-    return "allowed: " + ", ".join(f"`{o}`" for o in sorted(options))
+        return f"did you mean `{key_text(close[0])}`?"
+    shown = sorted(options)[:40]
+    more = f", and {len(options) - 40} more" if len(options) > 40 else ""
+    return "allowed: " + ", ".join(f"`{key_text(o)}`" for o in shown) + more
 
 
 def _bound(value: float) -> str:
@@ -758,7 +761,7 @@ def _lookup(name: Any) -> type[Model] | str:
     options = list(types)
     if isinstance(name, str):
         return f"unknown type {describe(name)}; {_suggest(name, options)}"
-    return f"unknown type {describe(name)}; allowed: " + ", ".join(f"`{t}`" for t in options)
+    return f"unknown type {describe(name)}; " + _suggest("", options)
 
 
 def _check_float32_rates(

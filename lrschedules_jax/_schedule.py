@@ -22,7 +22,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from ._errors import ConfigError, Problems, describe
+from ._errors import ConfigError, Problems, describe, key_text
 from ._jax import LazyPytree, array_types, jax, jnp, lax, np
 from ._numerics import (
     F32_MAX,
@@ -243,6 +243,8 @@ def _choices(hint: Any) -> tuple[Any, ...]:
 # ---- The registry --------------------------------------------------------------------------------
 
 _TYPES: dict[str, type[Schedule]] = {}
+#: The longest type name: a name is shown whole in messages (``unknown type ...; did you mean``).
+MAX_NAME = 80
 
 
 def schedule_type(
@@ -260,8 +262,11 @@ def schedule_type(
       config_name: the name of the generated config model.
 
     Raises:
-      TypeError: if ``name`` is not a string or the class is registered under another name.
-      ValueError: if ``name`` is a built-in type's.
+      TypeError: if ``name`` is not a string, or the class is not a dataclass that can be
+        made frozen.
+      ConfigError: if ``name`` is a built-in type's, is not a printable string of 1 to
+        :data:`MAX_NAME` characters (every message names the type), or the class is
+        registered under another name already.
     """
 
     def register(cls: type[_S]) -> type[_S]:
@@ -269,16 +274,25 @@ def schedule_type(
             cls = schedule_class(cls)
         elif not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"`{cls.__name__}` must be a frozen dataclass (leave it undecorated).")
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"A type name must be a non-empty string; got {describe(name)}.")
+        if not isinstance(name, str):
+            raise TypeError(f"A type name must be a string; got {describe(name, with_type=True)}.")
+        if not 1 <= len(name) <= MAX_NAME or not name.isprintable() or key_text(name) != name:
+            raise ConfigError(
+                [
+                    f"type: a type name must be a printable string of 1 to {MAX_NAME} "
+                    f"characters (messages name the type); got {describe(name)}."
+                ]
+            )
         owner = cls.__dict__.get("type_name")
         if owner and _TYPES.get(owner) is cls and owner != name:
-            raise TypeError(
-                f"`{cls.__name__}` is registered as the type `{owner}` already; a class is one "
-                "type (subclass it to register another)."
+            raise ConfigError(
+                [
+                    f"type: `{cls.__name__}` is registered as the type `{owner}` already; a "
+                    "class is one type (subclass it to register another)."
+                ]
             )
         if name in _TYPES and _TYPES[name].builtin and _TYPES[name] is not cls:
-            raise ValueError(f"`{describe(name)}` is a built-in type; choose another name.")
+            raise ConfigError([f"type: `{name}` is a built-in type; choose another name."])
         cls.type_name = name
         cls.extension_type = extension
         cls.config_name = config_name or f"{cls.__name__}Config"

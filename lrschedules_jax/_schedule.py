@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import numbers
 import operator
 import types
 import typing
@@ -535,7 +536,13 @@ class Schedule(LazyPytree):
         return new
 
     def replace(self: _S, **changes: Any) -> _S:
-        """A copy with some keys replaced, resolved and checked as when it was made."""
+        """A copy with some keys replaced, resolved and checked as when it was made.
+
+        Raises:
+          ConfigError: for a name that is not a key of the type (with the closest one), or a
+            value the type refuses.
+        """
+        _known_keys(type(self), changes)
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     def __getitem__(self, index: int) -> Schedule:
@@ -766,14 +773,35 @@ def check_bounds(cls: type, values: Mapping[str, Any], problems: Problems, prefi
         if choices and value not in choices:
             problems.add(f"{prefix}{name}", f"must be one of {choices}; got {describe(value)}.")
             continue
-        if isinstance(value, bool) or not is_concrete(value):
+        if not bounds:
             continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(  # (a config's values are typed by its model before this)
+                f"`{prefix}{name}` must be a real number; got {describe(value, with_type=True)}."
+            )
         for compare, op, limit in bounds:
             if not compare(value, limit):
                 problems.add(
                     f"{prefix}{name}", f"must be {op} {_limit(limit)}; got {describe(value)}."
                 )
                 break
+
+
+def _known_keys(cls: type, changes: Mapping[str, Any]) -> None:
+    """A ConfigError naming each of ``changes`` that is not an argument of ``cls``."""
+    import difflib
+
+    names = [f.name for f in declared(cls) if f.init]
+    unknown = [k for k in changes if k not in names]
+    if unknown:
+        problems = Problems()
+        for key in unknown:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"keys: {', '.join(names)}."
+            problems.add(
+                f"{cls.__name__}.{key_text(key)}", f"is not a key of `{cls.__name__}`; {hint}"
+            )
+        problems.raise_if_any()
 
 
 def _limit(value: float) -> str:
@@ -902,8 +930,9 @@ def stack(schedules: Sequence[Any]) -> Any:
     Raises:
       ConfigError: naming every key that cannot be stacked: different types, a mode that
         differs (``smooth``, ``decay_type``, ``warmup_type``, ``scale_by_worker``...), an
-        optional count given in one schedule and not in another, phases of different lengths.
-      TypeError: if ``schedules`` is empty or holds something that is not a schedule.
+        optional count given in one schedule and not in another, phases of different lengths;
+        or if ``schedules`` is empty or holds a stacked sweep.
+      TypeError: if ``schedules`` holds something that is not a schedule.
 
     Examples:
       >>> import jax.numpy as jnp
@@ -918,15 +947,18 @@ def stack(schedules: Sequence[Any]) -> Any:
     """
     schedules = list(schedules)
     if not schedules:
-        raise TypeError("`stack` needs at least one schedule; got none.")
+        raise ConfigError(["stack.schedules: must hold at least one schedule; got none."])
     for i, s in enumerate(schedules):
         if not isinstance(s, Schedule):
             raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
         size = stack_size(s)
         if size is not None:
-            raise TypeError(
-                f"`schedules[{i}]` is a stacked sweep of {size} schedules: `stack` takes single "
-                "schedules (stack the schedules themselves: `lrs.unstack(stacked) + [...]`)."
+            raise ConfigError(
+                [
+                    f"stack.schedules[{i}]: is a stacked sweep of {size} schedules: `stack` "
+                    "takes single schedules (stack the schedules themselves: "
+                    "`lrs.unstack(stacked) + [...]`)."
+                ]
             )
     return stack_tree(schedules)
 
@@ -935,8 +967,11 @@ def unstack(stacked: Schedule) -> list[Schedule]:
     """The schedules of a stacked sweep, each equal to the one :func:`stack` was given.
 
     Raises:
-      ConfigError: if ``stacked`` is not a stacked schedule.
+      TypeError: if ``stacked`` is not a schedule.
+      ConfigError: if it is a single schedule, not a stacked sweep.
     """
+    if not isinstance(stacked, Schedule):
+        raise TypeError(f"`stacked` must be a Schedule; got {describe(stacked, with_type=True)}.")
     return unstack_tree(stacked)  # type: ignore[no-any-return]
 
 
@@ -1249,7 +1284,7 @@ class Product(Schedule):
             factor = self.factors[0].replace(**keys)
             own = {"factors": (factor,), "num_steps": factor.num_steps, **own}
         elif keys:
-            raise TypeError(f"`Product` has no fields {sorted(keys)}.")
+            _known_keys(type(self), keys)
         return dataclasses.replace(self, **own)
 
     @property
@@ -1353,7 +1388,9 @@ def product(*factors: Schedule | float) -> Product:
     Raises:
       TypeError: if a factor is neither a schedule nor a real number.
       ConfigError: for a number that is negative, not finite or beyond float64, no schedule at
-        all, different numbers of workers, or two factors that scale with the workers.
+        all, different numbers of workers, two factors that scale with the workers, a stack
+        mixed with a single schedule (or stacks of different sizes), or a constant that takes
+        the first factor's rates (or the product of the peaks) out of float32's normal range.
     """
     schedules: list[Schedule] = []
     constant: Any = 1.0
@@ -1392,7 +1429,7 @@ def product(*factors: Schedule | float) -> Product:
 
 
 def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
-    """The stack size shared by ``parts`` (None: single schedules); TypeError for a mix."""
+    """The stack size shared by ``parts`` (None: single schedules); ConfigError for a mix."""
     sizes = [stack_size(p) for p in parts]
 
     def said(size: int | None) -> str:
@@ -1400,10 +1437,12 @@ def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
 
     for i, size in enumerate(sizes):
         if size != sizes[0]:
-            raise TypeError(
-                f"{name}[{i}] is {said(size)} and {name}[0] {said(sizes[0])}: the parts of a "
-                f"{kind} are single schedules, or stacks of one size (or stack {kind}s of "
-                "single schedules: `lrs.stack([...])`)."
+            raise ConfigError(
+                [
+                    f"{kind}.{name}[{i}]: is {said(size)} and {name}[0] {said(sizes[0])}: the "
+                    f"parts of a {kind} are single schedules, or stacks of one size (or stack "
+                    f"{kind}s of single schedules: `lrs.stack([...])`)."
+                ]
             )
     return sizes[0]
 
@@ -1510,8 +1549,9 @@ def sequence(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Sequen
 
     Raises:
       TypeError: if a schedule is not a :class:`Schedule` or a boundary is not an int.
-      ConfigError: for a wrong number of boundaries, boundaries not increasing from 1, or
-        different numbers of workers.
+      ConfigError: for no schedule, a wrong number of boundaries, boundaries not increasing
+        from 1, different numbers of workers, or a stack mixed with a single schedule (or
+        stacks of different sizes).
     """
     schedules = tuple(schedules)
     boundaries = tuple(boundaries)

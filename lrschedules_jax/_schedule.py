@@ -18,6 +18,7 @@ import functools
 import math
 import numbers
 import operator
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -431,6 +432,15 @@ class Schedule(LazyPytree):
         """
         leaves = jax.tree.leaves(self)  # flattened once: this is every eager call's path
         stacked = rows(leaves) is not None
+        if stacked and _optimizer_calls(sys._getframe(1)):
+            raise ConfigError(
+                [
+                    f"learning_rate: a stacked sweep of {rows(leaves)} schedules gives one rate "
+                    "per schedule at each step, and an optimizer takes one: train under "
+                    "`jax.vmap` (`jax.vmap(train, in_axes=(0, None))(stacked, params)`, each "
+                    "row one schedule), or give the optimizer one schedule (`stacked[i]`)."
+                ]
+            )
         if isinstance(step, jax.core.Tracer) or any(isinstance(x, jax.core.Tracer) for x in leaves):
             if stacked:  # a stacked schedule closed over in a jit
                 return jax.vmap(lambda s: s(step))(self)
@@ -876,6 +886,13 @@ def _compiled(schedule: Schedule) -> Any:
         return _compiled_for(schedule)
     except TypeError:  # a field holds an array
         return None
+
+
+def _optimizer_calls(frame: Any) -> bool:
+    """Whether the function that called a schedule is an optimizer's (optax's, or this
+    package's optax transformations), which needs one rate per step."""
+    name = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return name == "optax" or name.startswith("optax.") or name == "lrschedules_jax._optax"
 
 
 def _host_step(step: Any) -> Any:

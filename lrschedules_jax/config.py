@@ -25,7 +25,7 @@ from ._errors import (  # noqa: F401  (LegacyInputWarning: public here)
     describe,
     key_text,
 )
-from ._model import SECTION, Model, model_for, models
+from ._model import MAX_PARTS, SECTION, Model, model_for, models  # noqa: F401 (public)
 from ._model import check as _check
 from ._model import extension_problems as _extension_problems
 from ._schedule import Schedule, registered_types
@@ -43,6 +43,8 @@ _BUILTIN = {cls.config_name: cls for cls in registered_types().values() if cls.b
 
 __all__ = sorted(
     [
+        "MAX_DEPTH",
+        "MAX_PARTS",
         "ConfigError",
         "LegacyInputWarning",
         "Model",

@@ -977,7 +977,36 @@ def stack(schedules: Sequence[Any]) -> Any:
                     "`lrs.unstack(stacked) + [...]`)."
                 ]
             )
-    return stack_tree(schedules)
+    stacked = stack_tree(schedules)
+    _traceable_constants(stacked, schedules)
+    return stacked
+
+
+def _traceable_constants(stacked: Any, schedules: list[Schedule]) -> None:
+    """A ConfigError if products whose constants differ hold one that a traced float32 cannot
+    (0 < c < 1.2e-38, c > 3.4e38): stacked, the constants are a leaf, traced in float32."""
+    nodes = [(stacked, "")]
+    while nodes:
+        node, path = nodes.pop()
+        if isinstance(node, Product) and not is_concrete(node.constant):
+            c = np.asarray(node.constant, np.float64)
+            bad = (c != 0) & ((np.abs(c) < F32_TINY) | (np.abs(c) > F32_MAX))
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ConfigError(
+                    [
+                        f"{path}constant: differs between the products, so a stack traces it in "
+                        f"float32, which cannot hold {describe(float(c[i]))} (schedules[{i}]); "
+                        "stack products of one constant, or fold it into the first factor's "
+                        "rates."
+                    ]
+                )
+        for name, part in (("factors", "factors"), ("phases", "phases")):
+            for i, child in enumerate(getattr(node, part, ()) or ()):
+                nodes.append((child, f"{path}{name}[{i}]."))
+        inner = getattr(node, "schedule", None)
+        if isinstance(inner, Schedule):
+            nodes.append((inner, f"{path}schedule."))
 
 
 def unstack(stacked: Schedule) -> list[Schedule]:
@@ -1242,7 +1271,10 @@ class Product(Schedule):
 
     Attributes:
       factors: the schedules (pytree children).
-      constant: the constant factor ``c`` (a float leaf).
+      constant: the constant factor ``c``: static, so that a jitted product folds it in
+        float64 like the other constants (as a float32 leaf, 1e-50 was 0 under ``jit``); a
+        float64 array (a leaf, traced) only in a stack of products whose constants differ,
+        which must then be normal float32 numbers.
       workers: the number of data-parallel workers (static).
     """
 
@@ -1256,7 +1288,7 @@ class Product(Schedule):
     }
 
     factors: tuple[Schedule, ...]
-    constant: Any = 1.0
+    constant: Any = static(1.0, sweep=True)
     workers: int = static(1, ge=1, le=INT32_MAX)
 
     def __post_init__(self) -> None:
@@ -1434,9 +1466,7 @@ def product(*factors: Schedule | float) -> Product:
         raise ConfigError(["product: needs at least one schedule."])
     if np.ndim(constant) == 0 and not math.isfinite(float(constant)):
         raise ConfigError(["product: the constant factors multiply past float64's range."])
-    size = _stack_size(schedules, "factors", "product")
-    if size is not None:  # a product of stacks: one constant per schedule, as for its factors
-        constant = np.broadcast_to(np.asarray(constant, np.float64), (size,)).copy()
+    _stack_size(schedules, "factors", "product")
     counts = [s.num_steps for s in schedules]
     if all(isinstance(n, (int, np.integer)) for n in counts):
         num_steps: Any = max(int(n) for n in counts)

@@ -1372,9 +1372,12 @@ class Product(Schedule):
         return marks
 
     def _scaled_only(self) -> bool:
-        """A schedule times the worker scale only (what a builder returns)."""
+        """A schedule times the worker scale only (what a builder returns). A product of one
+        schedule and no worker scale is not: its config is a ``product`` section, so that
+        ``from_config(p.to_config())`` gives the product back."""
         return (
-            len(self.factors) == 1
+            self.workers > 1
+            and len(self.factors) == 1
             and is_concrete(self.constant)
             and float(self.constant) == 1.0
             and self.factors[0].num_steps == self.num_steps

@@ -68,8 +68,15 @@ class _Composite(Model):
         raise NotImplementedError
 
     def _part(
-        self, config: Any, num_steps: int | None, context: Mapping[str, Any], path: str
+        self,
+        config: Any,
+        num_steps: int | None,
+        context: Mapping[str, Any],
+        path: str,
+        slot: bool = True,
     ) -> tuple[Model | None, list[str], int]:
+        """A part parsed as a section of ``num_steps`` steps (``slot``: it must run exactly
+        that many, as a sequence's phase and a product's factor do), its problems re-rooted."""
         sub = Problems()
         parsed = parse(
             config,
@@ -80,6 +87,7 @@ class _Composite(Model):
             lookup=context.get("lookup"),
             depth=int(context.get("depth", 0)) + 1,
             auto=bool(context.get("auto")),
+            slot=slot,
         )
         return parsed, _rerooted(sub, path, "steps"), sub.count - len(sub.lines)
 
@@ -352,7 +360,9 @@ class _ShiftedKeys(_Composite):
     def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
         num_steps = context.get("num_steps")
         config = {**self._inherited(), **self.schedule}
-        parsed, lines, hidden = self._part(config, num_steps, context, f"{SECTION}.schedule")
+        parsed, lines, hidden = self._part(
+            config, num_steps, context, f"{SECTION}.schedule", slot=False
+        )
         for line in lines:
             problems.add("", line)
         problems.count += hidden

@@ -143,8 +143,9 @@ class Model(BaseModel):
 
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Model:
-        num_steps = (info.context or {}).get("num_steps")
-        rules = list(self._rules(self.values(), num_steps))
+        context = info.context or {}
+        num_steps = context.get("num_steps")
+        rules = list(self._rules(self.values(), num_steps, bool(context.get("slot"))))
         if rules:
             raise PydanticCustomError(
                 "config_rules", "; ".join(m for _, m in rules), {"rules": rules}
@@ -156,8 +157,10 @@ class Model(BaseModel):
         return {name: _plain(getattr(self, name)) for name in type(self).model_fields}
 
     @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        """The cross-field problems of the valid values ``v`` (keys that failed are absent)."""
+    def _rules(cls, v: dict[str, Any], num_steps: int | None, slot: bool = False) -> Iterator[Rule]:
+        """The cross-field problems of the valid values ``v`` (keys that failed are absent).
+        ``slot``: the section is a part that runs exactly ``num_steps`` steps (a sequence's
+        phase, a product's factor), which a cooldown block must then end with."""
         yield from _noise_rules(v)
         schedule_class = cls.schedule_class
         keys = {k: v[k] for k in cls.class_keys if k in v}
@@ -170,7 +173,16 @@ class Model(BaseModel):
         for name, block in cls.blocks.items():
             given = v.get(name)
             if given is not None and num_steps is not None:
-                yield from _block_rules(cls, name, block, given, resolved, num_steps)
+                rules = list(_block_rules(cls, name, block, given, resolved, num_steps))
+                yield from rules
+                at, length = given.get("at_step"), given.get("length")
+                if slot and not rules and at + length != num_steps:
+                    yield (
+                        f"{name}.length",
+                        f"a cooldown in a sequence phase or a product factor ends with the part, "
+                        f"which runs {num_steps} steps: at_step + length must be {num_steps}; "
+                        f"got {at + length}",
+                    )
 
     def resolve(self, num_steps: int) -> Model:
         """This config with every derived value made concrete for ``num_steps``."""
@@ -642,6 +654,7 @@ def parse(
     lookup: Callable[[Any], type[Model] | str] | None = None,
     depth: int = 0,
     auto: bool = False,
+    slot: bool = False,
 ) -> Model | None:
     """The validated model of ``config`` (a mapping), or None after adding every problem.
 
@@ -703,6 +716,7 @@ def parse(
         "lookup": lookup,
         "depth": depth,
         "auto": auto,
+        "slot": slot,
     }
     try:
         parsed = model.model_validate(known, context=context)
@@ -732,7 +746,7 @@ def parse(
             }
             lines += [
                 (_order(order, k), _rule_line(k, m))
-                for k, m in model._rules(values, num_steps)
+                for k, m in model._rules(values, num_steps, slot)
                 if k not in refused
             ]
     for _, line in sorted(lines, key=lambda item: item[0]):

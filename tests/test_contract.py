@@ -353,6 +353,50 @@ def test_cooldown_blocks_are_validated_with_the_section():
     assert line.startswith("learning_rate.phases[0].cooldown.stop_lr: ")
 
 
+def test_a_cooldown_in_a_phase_or_factor_ends_with_the_part():
+    """A cooldown ending before its phase's end was accepted, and the schedule's to_config()
+    then raised (the cooled phase ran 11 steps in a slot of 50)."""
+    wsd = {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 10}
+    short = {**wsd, "steps": 50, "cooldown": {"at_step": 10, "length": 1}}
+    (line,) = problems(lrs.validate, {"type": "sequence", "phases": [short, C]}, 100)
+    assert line.startswith("learning_rate.phases[0].cooldown.length: a cooldown in a sequence")
+    (line,) = problems(
+        lrs.make_schedule,
+        {"type": "product", "factors": [{**wsd, "cooldown": {"at_step": 20, "length": 30}}]},
+        100,
+    )
+    assert line.startswith("learning_rate.factors[0].cooldown.length: ")
+    fits = {**wsd, "steps": 50, "cooldown": {"at_step": 20, "length": 30}}
+    s = lrs.make_schedule({"type": "sequence", "phases": [fits, C]}, 100)
+    assert lrs.from_config(s.to_config(), 100) == s
+    cooled = lrs.wsd(**{k: v for k, v in wsd.items() if k != "type"}, num_steps=50)
+    cooled = cooled.cooldown(20, 30)
+    np.testing.assert_array_equal(values(s, range(50)), values(cooled, range(50)))
+
+
+def test_a_product_of_one_schedule_round_trips():
+    """lrs.product(s).to_config() was s's own section: from_config gave s, not the product."""
+    s = lrs.cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=100)
+    for p in (lrs.product(s), s * 1.0):
+        assert p.to_config()["type"] == "product"
+        assert lrs.from_config(p.to_config(), 100) == p
+    scaled = lrs.cosine(start_lr=1e-3, stop_lr=1e-5, num_steps=100, num_workers=2)
+    assert scaled.to_config()["type"] == "cosine"  # the worker scale: the section itself
+
+
+def test_plot_with_a_long_path_writes_the_image_without_a_warning(tmp_path):
+    """A long input path made the legend wider than the figure: matplotlib's layout warning
+    on stderr (a traceback where warnings are errors, as in this test suite)."""
+    folder = tmp_path / ("a-long-folder-name-" * 6)
+    folder.mkdir()
+    path = folder / "input.json"
+    path.write_text(json.dumps({"learning_rate": {
+        "type": "cyclic", "base_lr": 0.03162, "max_lr": 0.03162, "step_size_up": 1},
+        "training": {"numb_steps": 1}}))  # fmt: skip
+    status, _out, err = run_cli(["plot", str(path), "--extensions", "-o", str(tmp_path / "o.png")])
+    assert status == 0 and err == "" and (tmp_path / "o.png").stat().st_size > 1000, err
+
+
 # ---- Which error: a ConfigError for a bad value, a TypeError for a wrong Python type ----------
 
 _S = lrs.constant(start_lr=1e-3, num_steps=10)

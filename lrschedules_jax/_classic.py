@@ -26,6 +26,7 @@ from ._errors import ConfigError, describe
 from ._jax import jax, jnp, lax, np
 from ._numerics import (
     F32_MAX,
+    F32_TINY,
     INT32_MAX,
     Factor,
     as_float,
@@ -552,11 +553,13 @@ class CosineRestarts(WarmupSchedule, StopKeys):
     )
     k_decay: float = leaf(
         1.0,
-        gt=0,
+        ge=F32_TINY,
+        le=F32_MAX,
         omit_default=True,
         extension=True,
         description="timm's `k_decay`: each cycle runs `(1 + cos(pi * q**k_decay)) / 2` with "
-        "`q` the fraction of the cycle done.",
+        "`q` the fraction of the cycle done; a normal float32 number (> 0), which the traced "
+        "formula multiplies by log(q).",
     )
     num_cycles: float | None = static(
         None,
@@ -844,9 +847,12 @@ class OneCycle(RateSchedule):
             initial = peak / as_float(self.div_factor, dtype)
             # Not initial / final_div_factor: XLA rewrites (a / b) / c as a / (b * c), and
             # b * c overflows to inf above 3.4e38. Dividing by the mantissa of c and applying
-            # its exponent exactly cannot be rewritten so.
+            # its exponent exactly cannot be rewritten so. The mantissa is taken in [1, 2)
+            # (c >= 1: the exponent is then >= 0), so that initial / mantissa <= initial never
+            # overflows (a mantissa in [0.5, 1) doubled max_lr 2e38 to inf: NaN when traced).
             mant, expo = jnp.frexp(as_float(self.final_div_factor, dtype))
-            low = initial / mant
+            low = initial / (mant * 2)
+            expo = expo - 1
             low = jnp.ldexp(low, -expo) if dtype == jnp.float64 else ldexp_exact(low, -expo)
         return self._curve(step, {"max": peak, "initial": initial, "min": low}, dtype)
 

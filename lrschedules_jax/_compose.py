@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ._errors import Problems, describe
+from ._errors import Problems, as_real, describe
 from ._model import SECTION, Model, builder, parse, set_model, with_noise_keys
 from ._numerics import F32_MAX, F32_TINY, INT32_MAX
 from ._schedule import Product, Schedule, Sequential, Shifted, product, schedule_type, sequence
@@ -68,8 +68,15 @@ class _Composite(Model):
         raise NotImplementedError
 
     def _part(
-        self, config: Any, num_steps: int | None, context: Mapping[str, Any], path: str
+        self,
+        config: Any,
+        num_steps: int | None,
+        context: Mapping[str, Any],
+        path: str,
+        slot: bool = True,
     ) -> tuple[Model | None, list[str], int]:
+        """A part parsed as a section of ``num_steps`` steps (``slot``: it must run exactly
+        that many, as a sequence's phase and a product's factor do), its problems re-rooted."""
         sub = Problems()
         parsed = parse(
             config,
@@ -79,18 +86,30 @@ class _Composite(Model):
             strict=bool(context.get("strict")),
             lookup=context.get("lookup"),
             depth=int(context.get("depth", 0)) + 1,
+            auto=bool(context.get("auto")),
+            slot=slot,
         )
         return parsed, _rerooted(sub, path, "steps"), sub.count - len(sub.lines)
 
-    def _ensure_parts(self, num_steps: int, num_workers: int) -> None:
+    def _ensure_parts(self, num_steps: int, num_workers: int, auto: bool = False) -> None:
         """Parse the parts again for ``num_steps`` when the model was validated without it."""
         if self._parts and self._steps == num_steps:
             return
         problems = Problems()
-        self._check({"num_steps": num_steps, "workers": num_workers}, problems)
+        self._check({"num_steps": num_steps, "workers": num_workers, "auto": auto}, problems)
         problems.raise_if_any()
 
     _steps: int | None = PrivateAttr(default=None)
+
+    def _inherited(self) -> dict[str, Any]:
+        """The keys a part takes from the composite when it does not give its own: the
+        ``scale_by_worker`` the composite gives. A composite that does not give one leaves
+        its parts their own default (the same, ``linear``), so that with ``num_workers="auto"``
+        a part scales only if the section says ``scale_by_worker`` somewhere above it or in
+        it, as a section alone does."""
+        if "scale_by_worker" in self.model_fields_set:
+            return {"scale_by_worker": self.scale_by_worker}  # type: ignore[attr-defined]
+        return {}
 
     def rates(self) -> dict[str, tuple[str, float]]:
         return {}  # every part checks its own rates
@@ -140,7 +159,7 @@ class _SequenceKeys(_Composite):
                 lengths[-1] = num_steps - used  # type: ignore[operator]
         parts = []
         for i, (phase, length) in enumerate(zip(self.phases, lengths, strict=True)):
-            config = {"scale_by_worker": self.scale_by_worker}
+            config = self._inherited()
             config.update((k, v) for k, v in phase.items() if k != "steps")
             parsed, lines, hidden = self._part(
                 config, length if known else None, context, f"{SECTION}.phases[{i}]"
@@ -159,7 +178,7 @@ class _SequenceKeys(_Composite):
     def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
         from ._model import with_workers_and_noise
 
-        self._ensure_parts(num_steps, num_workers)
+        self._ensure_parts(num_steps, num_workers, auto)
         phases = [p.build(n, num_workers, auto=auto) for p, n in self._parts]
         starts = []
         begin = 0
@@ -186,6 +205,27 @@ class _ProductKeys(_Composite):
         "own; the other factors default to `none` (the rate is scaled once).",
     )
 
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _one_problem_per_factor(cls, value: Any) -> Any:
+        """A factor that is neither a mapping nor a finite number is one problem at its index
+        (pydantic would report it once per member of the union, under the members' names)."""
+        if not isinstance(value, list):
+            return value
+        lines = [
+            f"{SECTION}.factors[{i}]: must be a `{SECTION}` mapping or a number >= 0; got "
+            f"{describe(item, with_type=True)}."
+            for i, item in enumerate(value)
+            if not isinstance(item, dict) and as_real(item) is None
+        ]
+        if lines:
+            raise PydanticCustomError(
+                "config_parts",
+                "invalid parts",
+                {"lines": lines[:50], "hidden": max(len(lines) - 50, 0)},
+            )
+        return value
+
     def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
         num_steps = context.get("num_steps")
         workers = context.get("workers")
@@ -201,7 +241,7 @@ class _ProductKeys(_Composite):
                     constant *= factor
                 parts.append(factor)
                 continue
-            config = {"scale_by_worker": self.scale_by_worker if first else "none", **factor}
+            config = {**(self._inherited() if first else {"scale_by_worker": "none"}), **factor}
             first = False
             parsed, lines, hidden = self._part(config, num_steps, context, path)
             for line in lines:
@@ -210,15 +250,16 @@ class _ProductKeys(_Composite):
             parts.append(parsed)
         if first:
             problems.add(f"{SECTION}.factors", "must hold at least one schedule (a mapping).")
+        auto = bool(context.get("auto"))
         models = [(i, p) for i, p in enumerate(parts) if isinstance(p, Model)]
-        scaling = [i for i, p in models if _scales(p)]
+        scaling = [i for i, p in models if _scales(p, auto)]
         if workers is not None and workers > 1 and len(scaling) > 1:
             problems.add(
                 f"{SECTION}.factors[{scaling[1]}].scale_by_worker",
                 f'must be "none": factors[{scaling[0]}] already scales with the workers.',
             )
         if models and not problems:
-            _check_constant(constant, models, workers, problems)
+            _check_constant(constant, models, workers, problems, auto)
         if num_steps is not None and not problems:
             self._parts = parts
             self._steps = num_steps
@@ -229,7 +270,7 @@ class _ProductKeys(_Composite):
     def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
         from ._model import with_workers_and_noise
 
-        self._ensure_parts(num_steps, num_workers)
+        self._ensure_parts(num_steps, num_workers, auto)
         built = [
             p.build(num_steps, num_workers, auto=auto) if isinstance(p, Model) else float(p)
             for p in self._parts
@@ -238,17 +279,18 @@ class _ProductKeys(_Composite):
         return with_workers_and_noise(self, result, 1)
 
 
-def _scales(model: Model) -> bool:
-    """Whether a part (any type, nested composites included) scales with the workers."""
+def _scales(model: Model, auto: bool = False) -> bool:
+    """Whether a part (any type, nested composites included) scales with the workers
+    (``auto``: ``"auto"`` workers, which scale only a part that gives ``scale_by_worker``)."""
     if isinstance(model, _SequenceKeys):
-        return any(isinstance(p, Model) and _scales(p) for p, _ in model._parts) or (
-            not model._parts and model.scale_by_worker != "none"
+        return any(isinstance(p, Model) and _scales(p, auto) for p, _ in model._parts) or (
+            not model._parts and model.scale_by_worker != "none" and model.scaled_by(auto)
         )
     if isinstance(model, _ProductKeys):
-        return any(isinstance(p, Model) and _scales(p) for p in model._parts)
+        return any(isinstance(p, Model) and _scales(p, auto) for p in model._parts)
     if isinstance(model, _ShiftedKeys):
-        return bool(model._parts) and _scales(model._parts[0])
-    return getattr(model, "scale_by_worker", "none") != "none"
+        return bool(model._parts) and _scales(model._parts[0], auto)
+    return getattr(model, "scale_by_worker", "none") != "none" and model.scaled_by(auto)
 
 
 def _peak(model: Model) -> float | None:
@@ -260,13 +302,17 @@ def _peak(model: Model) -> float | None:
 
 
 def _check_constant(
-    constant: float, models: list[tuple[int, Model]], workers: int | None, problems: Problems
+    constant: float,
+    models: list[tuple[int, Model]],
+    workers: int | None,
+    problems: Problems,
+    auto: bool = False,
 ) -> None:
     """The product's constant times its first factor's rates stays a normal float32 number;
     the product of the factors' peaks stays finite."""
     index, first = models[0]
     path = f"{SECTION}.factors"
-    scale = first.scale_factor(workers) * constant
+    scale = first.scale_factor(workers, auto) * constant
     for key, (_, rate) in first.rates().items():
         scaled = rate * scale
         if 0 < scaled < F32_TINY:
@@ -285,7 +331,7 @@ def _check_constant(
     for _, model in models:
         p = _peak(model)
         if p is not None:
-            peak *= p * model.scale_factor(workers)
+            peak *= p * model.scale_factor(workers, auto)
     if peak > F32_MAX:
         problems.add(
             path,
@@ -313,8 +359,10 @@ class _ShiftedKeys(_Composite):
 
     def _check(self, context: Mapping[str, Any], problems: Problems) -> None:
         num_steps = context.get("num_steps")
-        config = {"scale_by_worker": self.scale_by_worker, **self.schedule}
-        parsed, lines, hidden = self._part(config, num_steps, context, f"{SECTION}.schedule")
+        config = {**self._inherited(), **self.schedule}
+        parsed, lines, hidden = self._part(
+            config, num_steps, context, f"{SECTION}.schedule", slot=False
+        )
         for line in lines:
             problems.add("", line)
         problems.count += hidden
@@ -328,7 +376,7 @@ class _ShiftedKeys(_Composite):
     def build(self, num_steps: int, num_workers: int = 1, *, auto: bool = False) -> Schedule:
         from ._model import with_workers_and_noise
 
-        self._ensure_parts(num_steps, num_workers)
+        self._ensure_parts(num_steps, num_workers, auto)
         inner = self._parts[0].build(num_steps, num_workers, auto=auto)
         return with_workers_and_noise(self, inner.shifted(self.start_step), 1)
 

@@ -738,6 +738,7 @@ def cooldown(
     scaled by workers is cooled inside its scaling.
 
     Raises:
+      TypeError: if ``schedule`` is not a :class:`Schedule`.
       ConfigError: for another type, a stacked sweep, an ``at_step`` outside the stable phase
         (``warmup_steps <= at_step <= warmup_steps + stable_steps``), ``length < 1``, a
         ``constant`` without a stop rate, or a cooled ``wsd`` that is invalid.
@@ -751,6 +752,8 @@ def cooldown(
     """
     from ._schedule import Product
 
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"`schedule` must be a Schedule; got {describe(schedule, with_type=True)}.")
     size = stack_size(schedule)
     if size is not None:  # its rows may leave the stable phase at different steps
         from ._errors import ConfigError

@@ -48,7 +48,9 @@ MAX_DEPTH = 100
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
     """Where mappings and lists in ``value`` nest more than ``limit`` levels deep: the
     top-level key whose value does (``stop_lr``, ``phases``), or None. An iterative walk that
-    stops at the limit: bounded time, no recursion."""
+    stops at the limit: bounded time, no recursion. A container held in several places (a YAML
+    alias, or an alias bomb built in Python: 10 lists of 10 references each hold 10**10 leaves)
+    is walked again only when reached deeper than before."""
     stack: list[tuple[Any, int, str]] = [(value, 0, "")]
     deepest: dict[int, int] = {}  # a container (by id) and the deepest level it was walked at
     while stack:

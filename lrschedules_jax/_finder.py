@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._errors import ConfigError, Problems, describe
+from ._errors import MAX_DEPTH, ConfigError, Problems, describe
 from ._numerics import float_dtype
 
 __all__ = ["LRRangeTestResult", "lr_range_test"]
@@ -116,9 +116,8 @@ _F32_TINY = 1.1754943508222875e-38
 _F32_MAX = 3.4028234663852886e38
 
 
-#: The deepest nesting of lists, tuples and dicts taken in ``batches`` and ``params``; JAX's
-#: pytree flattening is recursive (a RecursionError, raised as a SystemError, at about 1000).
-MAX_DEPTH = 100
+# MAX_DEPTH (the one nesting limit, 100) also bounds ``batches`` and ``params``: JAX's pytree
+# flattening is recursive (a RecursionError, raised as a SystemError, at about 1000).
 
 
 def _too_deep(tree: Any, limit: int = MAX_DEPTH) -> bool:

@@ -130,13 +130,15 @@ def inject(
       arguments of ``update`` (``value=`` for :func:`reduce_on_plateau`) reach the optimizer.
 
     Raises:
-      TypeError: if a name in ``static_args`` or in ``hyperparameters`` is not an argument of
-        ``optimizer_factory``, or if a hyperparameter is a complex number, or a boolean given
-        for ``learning_rate`` or for an argument whose default is a float (a Python int there
-        is a number: injected as a float).
-      ConfigError: if a number given (or a float default) is not 0 or a normal number of the
-        injected dtype: NaN, infinite, past float32's range (``1e39``, an int too large for
-        a float) or below its smallest normal number (``1e-40``).
+      TypeError: if ``optimizer_factory`` is not callable, ``static_args`` is not a name or
+        names, or a hyperparameter is a complex number, or a boolean given for
+        ``learning_rate`` or for an argument whose default is a float (a Python int there is
+        a number: injected as a float).
+      ConfigError: for a name in ``hyperparameters`` or ``static_args`` that is not an
+        argument of ``optimizer_factory`` (or not given), a required argument not given, or a
+        number given (or a float default) that is not 0 or a normal number of the injected
+        dtype: NaN, infinite, past float32's range (``1e39``, an int too large for a float)
+        or below its smallest normal number (``1e-40``).
 
     Examples:
       >>> import jax.numpy as jnp, optax
@@ -151,11 +153,16 @@ def inject(
       >>> float(lrs.current_lr(state))
       0.0010000000474974513
     """
+    if not callable(optimizer_factory):
+        raise TypeError(
+            "`optimizer_factory` must be callable (an optax optimizer such as `optax.adam`); "
+            f"got {describe(optimizer_factory, with_type=True)}."
+        )
     static = _static_names(static_args)
     missing = sorted(n for n in static if n not in hyperparameters)
     if missing:
         shown = ", ".join(f"`{key_text(n)}`" for n in missing[:8]) + ", ..." * (len(missing) > 8)
-        raise TypeError(f"`static_args` names {shown}, which are not given.")
+        raise ConfigError([f"static_args: names {shown}, which are not given."])
     given = set(hyperparameters)
     float_defaults: set[str] = set()  # an int given for these is a float (`weight_decay=0`)
     try:
@@ -168,9 +175,7 @@ def inject(
         try:
             bound = signature.bind(**hyperparameters)
         except TypeError as exc:
-            name = describe(getattr(optimizer_factory, "__name__", optimizer_factory))
-            reason = str(exc) if len(str(exc)) <= 300 else f"{str(exc)[:300]}..."
-            raise TypeError(f"`{name}` cannot take these arguments: {reason}.") from None
+            raise _argument_error(optimizer_factory, signature, hyperparameters, exc) from None
         float_defaults = {
             n for n, p in signature.parameters.items() if isinstance(p.default, float)
         }
@@ -256,6 +261,34 @@ def inject(
 
 
 _RATE = "learning_rate"
+
+
+def _argument_error(
+    factory: Any, signature: inspect.Signature, given: dict[str, Any], exc: TypeError
+) -> ConfigError:
+    """The arguments ``factory`` cannot take, one problem each: a name it does not have (with
+    the closest one) or a required one not given, as the builders report their keys."""
+    import difflib
+
+    label = getattr(factory, "__name__", None)
+    name = key_text(label) if isinstance(label, str) else describe(factory)
+    params = signature.parameters
+    names = [p for p in params if params[p].kind not in (inspect.Parameter.VAR_POSITIONAL,)]
+    problems = Problems()
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        for key in given:
+            if key not in params:
+                close = difflib.get_close_matches(key, names, n=1) if len(key) <= 200 else []
+                hint = f"; did you mean `{close[0]}`?" if close else "."
+                problems.add(key_text(key), f"is not an argument of `{name}`{hint}")
+    for key, p in params.items():
+        required = p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        if required and key not in given:
+            problems.add(key_text(key), f"is required by `{name}`.")
+    if not problems:  # another reason (a positional-only argument): the signature's words
+        reason = str(exc) if len(str(exc)) <= 300 else f"{str(exc)[:300]}..."
+        problems.add("inject", f"`{name}` cannot take these arguments: {reason}.")
+    return problems.error()
 
 
 def _static_names(static_args: Any) -> set[str]:

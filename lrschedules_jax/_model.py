@@ -36,8 +36,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ._dialects import key_hint, type_hint
-from ._errors import LegacyInputWarning, Problems, as_count, describe, key_text
-from ._numerics import F32_MAX, F32_TINY, INT32_MAX
+from ._errors import (
+    MAX_DEPTH,
+    LegacyInputWarning,
+    Problems,
+    as_count,
+    describe,
+    key_text,
+    too_deep,
+)
+from ._numerics import INT32_MAX
 from ._schedule import (
     EXTENSION,
     Noise,
@@ -46,6 +54,7 @@ from ._schedule import (
     annotations,
     checked,
     key_fields,
+    rate_problems,
     registered_types,
     worker_scale,
 )
@@ -75,8 +84,13 @@ MISSING_START = (
 LEGACY_STOP_LR = 5e-8
 
 NOISE_KEYS = tuple(f.name for f in key_fields(Noise))
-#: How deep composite types may nest (the nesting limit of input files, for Python mappings).
-MAX_PARTS_DEPTH = 100
+#: The most schedules one section may be made of: the parts of its ``sequence``, ``product``
+#: and ``shifted`` schedules, nested ones included. Each part is validated, built and compiled
+#: (a sequence evaluates every phase), so the count bounds the time and memory of a section
+#: whatever its size in bytes: a 10 MB file could hold 200,000 phases.
+MAX_PARTS = 1000
+#: The keys holding the parts of each composite type.
+_PARTS = {"sequence": "phases", "product": "factors", "shifted": "schedule"}
 
 
 def _mark_extension_type(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -131,8 +145,9 @@ class Model(BaseModel):
 
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Model:
-        num_steps = (info.context or {}).get("num_steps")
-        rules = list(self._rules(self.values(), num_steps))
+        context = info.context or {}
+        num_steps = context.get("num_steps")
+        rules = list(self._rules(self.values(), num_steps, bool(context.get("slot"))))
         if rules:
             raise PydanticCustomError(
                 "config_rules", "; ".join(m for _, m in rules), {"rules": rules}
@@ -148,8 +163,10 @@ class Model(BaseModel):
         return out
 
     @classmethod
-    def _rules(cls, v: dict[str, Any], num_steps: int | None) -> Iterator[Rule]:
-        """The cross-field problems of the valid values ``v`` (keys that failed are absent)."""
+    def _rules(cls, v: dict[str, Any], num_steps: int | None, slot: bool = False) -> Iterator[Rule]:
+        """The cross-field problems of the valid values ``v`` (keys that failed are absent).
+        ``slot``: the section is a part that runs exactly ``num_steps`` steps (a sequence's
+        phase, a product's factor), which a cooldown block must then end with."""
         yield from _noise_rules(v)
         schedule_class = cls.schedule_class
         keys = {k: v[k] for k in cls.class_keys if k in v}
@@ -162,7 +179,16 @@ class Model(BaseModel):
         for name, block in cls.blocks.items():
             given = v.get(name)
             if given is not None and num_steps is not None:
-                yield from _block_rules(cls, name, block, given, resolved, num_steps)
+                rules = list(_block_rules(cls, name, block, given, resolved, num_steps))
+                yield from rules
+                at, length = given.get("at_step"), given.get("length")
+                if slot and not rules and at + length != num_steps:
+                    yield (
+                        f"{name}.length",
+                        f"a cooldown in a sequence phase or a product factor ends with the part, "
+                        f"which runs {num_steps} steps: at_step + length must be {num_steps}; "
+                        f"got {at + length}",
+                    )
 
     def resolve(self, num_steps: int) -> Model:
         """This config with every derived value made concrete for ``num_steps``."""
@@ -239,6 +265,12 @@ class Model(BaseModel):
             )
         }
 
+    def scaled_by(self, auto: bool) -> bool:
+        """Whether the workers may scale this section: always for a number of workers, and
+        for ``"auto"`` workers only when it gives ``scale_by_worker`` (DeePMD-kit's PyTorch and
+        JAX trainers ignore the key)."""
+        return not auto or "scale_by_worker" in self.model_fields_set
+
     def check_parts(
         self, num_steps: int | None, workers: int | None, problems: Problems, strict: bool
     ) -> None:
@@ -248,13 +280,14 @@ class Model(BaseModel):
         full key path (``learning_rate.phases[1].stop_lr``).
         """
 
-    def scale_factor(self, workers: int | None) -> float:
+    def scale_factor(self, workers: int | None, auto: bool = False) -> float:
         """How much every rate is multiplied by at most: the worker scale, the large-batch
-        factor and the noise's ``1 + noise_pct`` (for the float32 check)."""
+        factor and the noise's ``1 + noise_pct`` (for the float32 check). ``auto``: the
+        workers scale only a section that gives ``scale_by_worker``."""
         v = self.values()
         scale = 1.0
         mode = v.get("scale_by_worker")
-        if workers is not None and isinstance(mode, str):
+        if workers is not None and isinstance(mode, str) and self.scaled_by(auto):
             scale = worker_scale(mode, workers)
         if v.get("batch_scaling") is not None:
             scale *= batch_factor(v["batch_scaling"])
@@ -288,12 +321,11 @@ def with_workers_and_noise(
     from ._schedule import Noisy, Product
 
     mode = getattr(model, "scale_by_worker", None)
-    explicit = "scale_by_worker" in model.model_fields_set
     if (
         isinstance(mode, str)
         and num_workers > 1
         and worker_scale(mode, num_workers) != 1.0
-        and (explicit or not auto)
+        and model.scaled_by(auto)
     ):
         schedule = Product(factors=(schedule,), workers=num_workers, num_steps=schedule.num_steps)
     noise = _noise(model)
@@ -509,10 +541,13 @@ def _model_doc(cls: type) -> str:
 
 
 def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    """``did you mean `x`?`` or the options (at most 40 of them, each as shown in messages)."""
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6) if len(name) <= 200 else []
     if close:
-        return f"did you mean `{close[0]}`?"
-    return "allowed: " + ", ".join(f"`{o}`" for o in sorted(options))
+        return f"did you mean `{key_text(close[0])}`?"
+    shown = sorted(options)[:40]
+    more = f", and {len(options) - 40} more" if len(options) > 40 else ""
+    return "allowed: " + ", ".join(f"`{key_text(o)}`" for o in shown) + more
 
 
 def _bound(value: float) -> str:
@@ -562,10 +597,12 @@ def _problem(error: Any, prefix: str = SECTION) -> str:
     if kind == "extra_forbidden":  # an unknown key in a nested block
         block = loc[-2] if len(loc) > 1 else SECTION
         return f"{path}: `{key}` is not a key of `{block}`; got {describe(value)}."
-    if kind == "model_type":  # a nested block that is not a mapping
+    if kind in ("model_type", "dict_type"):  # a block or a part that is not a mapping
         return (
             f"{path}: must be a mapping of keys to values; got {describe(value, with_type=True)}."
         )
+    if kind == "list_type":
+        return f"{path}: must be a list; got {describe(value, with_type=True)}."
     if kind == "literal_error":
         line = f"{path}: must be one of {ctx['expected']}; got {describe(value)}"
         options = re.findall(r"'([^']*)'", str(ctx["expected"]))
@@ -627,6 +664,8 @@ def parse(
     strict: bool = False,
     lookup: Callable[[Any], type[Model] | str] | None = None,
     depth: int = 0,
+    auto: bool = False,
+    slot: bool = False,
 ) -> Model | None:
     """The validated model of ``config`` (a mapping), or None after adding every problem.
 
@@ -641,10 +680,10 @@ def parse(
             SECTION, f"must be a mapping of keys to values; got {describe(config, with_type=True)}."
         )
         return None
-    if depth > MAX_PARTS_DEPTH:
+    if depth > MAX_DEPTH:  # (a whole section is checked first: see `check`)
         problems.add(
             SECTION,
-            f"composite types nested more than {MAX_PARTS_DEPTH} deep (phases of phases...); "
+            f"composite types nested more than {MAX_DEPTH} deep (phases of phases...); "
             "flatten the configuration.",
         )
         return None
@@ -687,6 +726,8 @@ def parse(
         "strict": strict,
         "lookup": lookup,
         "depth": depth,
+        "auto": auto,
+        "slot": slot,
     }
     try:
         parsed = model.model_validate(known, context=context)
@@ -716,7 +757,7 @@ def parse(
             }
             lines += [
                 (_order(order, k), _rule_line(k, m))
-                for k, m in model._rules(values, num_steps)
+                for k, m in model._rules(values, num_steps, slot)
                 if k not in refused
             ]
     for _, line in sorted(lines, key=lambda item: item[0]):
@@ -728,7 +769,7 @@ def parse(
             problems.add("", _unknown_key(model, key))
     if parsed is None or unknown:
         return None
-    _check_float32_rates(parsed, workers, problems)
+    _check_float32_rates(parsed, workers, problems, auto)
     parsed.check_parts(num_steps, workers, problems, strict)
     if problems:
         return None
@@ -746,32 +787,23 @@ def _lookup(name: Any) -> type[Model] | str:
     if isinstance(name, str):
         hint = type_hint(name, options) or _suggest(name, options)
         return f"unknown type {describe(name)}; {hint}"
-    return f"unknown type {describe(name)}; allowed: " + ", ".join(f"`{t}`" for t in options)
+    return f"unknown type {describe(name)}; " + _suggest("", options)
 
 
-def _check_float32_rates(parsed: Model, workers: int | None, problems: Problems) -> None:
+def _check_float32_rates(
+    parsed: Model, workers: int | None, problems: Problems, auto: bool = False
+) -> None:
     """Every positive rate is a normal float32 and stays finite after every scaling."""
-    scale = parsed.scale_factor(workers)
+    scale = parsed.scale_factor(workers, auto)
     what_scale = "worker scale"
     v = parsed.values()
     if v.get("batch_scaling") is not None:
         what_scale = "worker scale times the batch factor"
     if v.get("noise_range_steps") is not None:
         what_scale += " times 1 + noise_pct"
-    for key, (what, rate) in parsed.rates().items():
-        value = v.get(key)
-        if 0 < rate < F32_TINY:
-            problems.add(
-                f"{SECTION}.{key}",
-                f"{what} must be 0 or at least {F32_TINY:.7g} (the smallest normal float32); "
-                f"got {describe(rate)}.".lstrip(),
-            )
-        elif isinstance(value, (int, float)) and value * scale > F32_MAX:
-            problems.add(
-                f"{SECTION}.{key}",
-                f"times the {what_scale} ({scale:g}) must be at most {F32_MAX:.7g} (the largest "
-                f"float32); got {describe(value)}.",
-            )
+    rates = parsed.rates()
+    for key, message in rate_problems(parsed.schedule_class, rates, v, scale, what_scale, 1.0):
+        problems.add(f"{SECTION}.{key}", message)
 
 
 def check(
@@ -783,13 +815,58 @@ def check(
     strict: bool = False,
     lookup: Callable[[Any], type[Model] | str] | None = None,
 ) -> tuple[Model, int, int]:
-    """Validate everything; ``(model, num_steps, num_workers)`` or one ConfigError."""
+    """Validate everything; ``(model, num_steps, num_workers)`` or one ConfigError.
+
+    A section nested deeper than :data:`MAX_DEPTH` (the limit of input files, for mappings
+    given from Python too) or made of more than :data:`MAX_PARTS` schedules is refused before
+    any of it is validated.
+    """
     problems = Problems()
     steps, workers = check_run(problems, num_steps, num_workers)
-    parsed = parse(config, steps, workers, problems, model, strict=strict, lookup=lookup)
+    auto = isinstance(num_workers, str) and num_workers == "auto"
+    if isinstance(config, Mapping):
+        size = _size_problem(config)
+        if size is not None:
+            problems.add("", size)
+            raise problems.error()
+    parsed = parse(config, steps, workers, problems, model, strict=strict, lookup=lookup, auto=auto)
     if problems or parsed is None or steps is None or workers is None:
         raise problems.error()
     return parsed, steps, workers
+
+
+def _size_problem(config: Mapping[str, Any]) -> str | None:
+    """The problem of a section nested deeper than :data:`MAX_DEPTH`, or made of more than
+    :data:`MAX_PARTS` schedules; None. Iterative walks, bounded in time."""
+    deep = too_deep(config)
+    if deep is not None:
+        value = next((v for k, v in config.items() if key_text(k) == deep), None)
+        return (
+            f"{SECTION}.{deep}: nested more than {MAX_DEPTH} levels deep (the limit of input "
+            f"files); got {describe(value, with_type=True)}."
+        )
+    count = 0
+    stack: list[tuple[Any, str]] = [(config, SECTION)]
+    while stack:
+        section, path = stack.pop()
+        key = _PARTS.get(section.get("type")) if isinstance(section.get("type"), str) else None
+        parts = section.get(key) if key else None
+        if key == "schedule":
+            parts = [parts]
+        if not isinstance(parts, list):
+            continue
+        count += len(parts)
+        if count > MAX_PARTS:
+            where = f"{path}.{key}"
+            return (
+                f"{where}: holds {len(parts):,} schedules; a section is made of at most "
+                f"{MAX_PARTS:,} in all (the parts of its sequences, products and shifted "
+                "schedules, nested ones included)."
+            )
+        for i, part in enumerate(parts):
+            if isinstance(part, Mapping):
+                stack.append((part, f"{path}.{key}" + ("" if key == "schedule" else f"[{i}]")))
+    return None
 
 
 # ---- Builders ----------------------------------------------------------------------------------

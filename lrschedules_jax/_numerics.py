@@ -75,17 +75,37 @@ def is_concrete(*xs: Any) -> bool:
     return all(isinstance(x, (int, float)) or isinstance(x, np.number) for x in xs)
 
 
+def as_jax_integer(step: Any) -> Any:
+    """A NumPy integer step (scalar or array) in the integer dtype JAX gives it.
+
+    Without ``jax_enable_x64``, JAX converts an int64 (uint64) argument to int32 (uint32) by
+    wrapping, before a jitted function sees it: ``jax.jit(s)(np.int64(2**40))`` reads step 0.
+    The eager path converts the same way, so that a step gives the same value eagerly and
+    under ``jit`` (a Python int past int32 is clamped eagerly; ``jit`` refuses it).
+    """
+    dtype = np.asarray(step).dtype
+    wanted = jax.dtypes.canonicalize_dtype(dtype)
+    if wanted == dtype:
+        return step
+    return np.asarray(step).astype(wanted)  # wraps, as JAX's conversion does
+
+
 def as_step(step: Any) -> jax.Array:
     """The step as an integer array, clamped to [0, 2**31 - 1].
 
-    Float steps are floored. Negative steps give step 0.
+    Float steps are floored. Negative steps give step 0. A NumPy int64 step is first
+    converted as JAX converts it (:func:`as_jax_integer`).
     """
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"A step must be an integer, got the boolean {step!r}.")
-    if isinstance(step, (int, np.integer)):
+    if isinstance(step, np.integer):
+        step = as_jax_integer(step)
+    if isinstance(step, (int, np.integer)) or (
+        isinstance(step, np.ndarray) and step.ndim == 0 and np.issubdtype(step.dtype, np.integer)
+    ):
         return jnp.asarray(min(max(int(step), 0), INT32_MAX), dtype=int_dtype())
     if isinstance(step, np.ndarray) and np.issubdtype(step.dtype, np.integer):
-        step = np.clip(step, 0, INT32_MAX)
+        step = np.clip(as_jax_integer(step), 0, INT32_MAX)
     step = jnp.asarray(step)
     if jnp.issubdtype(step.dtype, jnp.floating):
         step = jnp.floor(jnp.clip(step, 0.0, _FLOAT_STEP_MAX))

@@ -18,17 +18,22 @@ import contextvars
 import dataclasses
 import functools
 import math
+import numbers
 import operator
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from ._errors import ConfigError, Problems, describe
+from ._errors import ConfigError, Problems, describe, key_text
 from ._jax import LazyPytree, array_types, jax, jnp, lax, np
 from ._numerics import (
+    F32_MAX,
+    F32_TINY,
     INT32_MAX,
     as_float,
+    as_jax_integer,
     as_step,
     float_dtype,
     int_dtype,
@@ -55,6 +60,7 @@ __all__ = [
     "key_fields",
     "leaf",
     "rate_names",
+    "rate_problems",
     "registered_types",
     "schedule_type",
     "stack",
@@ -247,6 +253,8 @@ def _choices(hint: Any) -> tuple[Any, ...]:
 # ---- The registry --------------------------------------------------------------------------------
 
 _TYPES: dict[str, type[Schedule]] = {}
+#: The longest type name: a name is shown whole in messages (``unknown type ...; did you mean``).
+MAX_NAME = 80
 
 
 def schedule_type(
@@ -264,8 +272,11 @@ def schedule_type(
       config_name: the name of the generated config model.
 
     Raises:
-      TypeError: if ``name`` is not a string or the class is registered under another name.
-      ValueError: if ``name`` is a built-in type's.
+      TypeError: if ``name`` is not a string, or the class is not a dataclass that can be
+        made frozen.
+      ConfigError: if ``name`` is a built-in type's, is not a printable string of 1 to
+        :data:`MAX_NAME` characters (every message names the type), or the class is
+        registered under another name already.
     """
 
     def register(cls: type[_S]) -> type[_S]:
@@ -273,16 +284,25 @@ def schedule_type(
             cls = schedule_class(cls)
         elif not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"`{cls.__name__}` must be a frozen dataclass (leave it undecorated).")
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"A type name must be a non-empty string; got {describe(name)}.")
+        if not isinstance(name, str):
+            raise TypeError(f"A type name must be a string; got {describe(name, with_type=True)}.")
+        if not 1 <= len(name) <= MAX_NAME or not name.isprintable() or key_text(name) != name:
+            raise ConfigError(
+                [
+                    f"type: a type name must be a printable string of 1 to {MAX_NAME} "
+                    f"characters (messages name the type); got {describe(name)}."
+                ]
+            )
         owner = cls.__dict__.get("type_name")
         if owner and _TYPES.get(owner) is cls and owner != name:
-            raise TypeError(
-                f"`{cls.__name__}` is registered as the type `{owner}` already; a class is one "
-                "type (subclass it to register another)."
+            raise ConfigError(
+                [
+                    f"type: `{cls.__name__}` is registered as the type `{owner}` already; a "
+                    "class is one type (subclass it to register another)."
+                ]
             )
         if name in _TYPES and _TYPES[name].builtin and _TYPES[name] is not cls:
-            raise ValueError(f"`{describe(name)}` is a built-in type; choose another name.")
+            raise ConfigError([f"type: `{name}` is a built-in type; choose another name."])
         cls.type_name = name
         cls.extension_type = extension
         cls.config_name = config_name or f"{cls.__name__}Config"
@@ -436,6 +456,15 @@ class Schedule(LazyPytree):
         """
         leaves = jax.tree.leaves(self)  # flattened once: this is every eager call's path
         stacked = rows(leaves) is not None
+        if stacked and _optimizer_calls(sys._getframe(1)):
+            raise ConfigError(
+                [
+                    f"learning_rate: a stacked sweep of {rows(leaves)} schedules gives one rate "
+                    "per schedule at each step, and an optimizer takes one: train under "
+                    "`jax.vmap` (`jax.vmap(train, in_axes=(0, None))(stacked, params)`, each "
+                    "row one schedule), or give the optimizer one schedule (`stacked[i]`)."
+                ]
+            )
         if isinstance(step, jax.core.Tracer) or any(isinstance(x, jax.core.Tracer) for x in leaves):
             if stacked:  # a stacked schedule closed over in a jit
                 return jax.vmap(lambda s: s(step))(self)
@@ -546,7 +575,13 @@ class Schedule(LazyPytree):
         return new
 
     def replace(self: _S, **changes: Any) -> _S:
-        """A copy with some keys replaced, resolved and checked as when it was made."""
+        """A copy with some keys replaced, resolved and checked as when it was made.
+
+        Raises:
+          ConfigError: for a name that is not a key of the type (with the closest one), or a
+            value the type refuses.
+        """
+        _known_keys(type(self), changes)
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     def __getitem__(self, index: int) -> Schedule:
@@ -665,8 +700,107 @@ def check_keys(cls: Any, values: dict[str, Any], num_steps: Any, prefix: str) ->
     if not problems:
         for key, message in cls.rules(resolved, num_steps):
             problems.add(prefix + key, message + ".")
+    if not problems and hasattr(cls, "rates"):  # a learning-rate type: its rates in float32
+        block = resolved.get("batch_scaling")
+        scale, what = 1.0, ""
+        if block is not None:
+            from ._warmup import batch_factor
+
+            scale, what = batch_factor(block), "large-batch factor"
+        for key, message in rate_problems(cls, cls.rates(resolved), resolved, scale, what):
+            problems.add(prefix + key, message)
     problems.raise_if_any()
     return resolved
+
+
+def rate_problems(
+    cls: type,
+    rates: Mapping[str, tuple[str, Any]],
+    values: Mapping[str, Any],
+    scale: float = 1.0,
+    what_scale: str = "",
+    low_scale: float | None = None,
+) -> Iterator[Rule]:
+    """The float32 check of a type's rates, the one every entry point applies: ``(key,
+    message)`` for each positive rate that is not a normal float32 number once multiplied.
+
+    ``rates`` is ``cls.rates(values)`` (``{key: (what, rate)}``, derived rates included:
+    ``start_lr * stop_lr_ratio``, ``one_cycle``'s lowest rate). Every rate key's value times
+    ``scale`` (what multiplies the rates: the worker scale, the large-batch factor, a product's
+    constant, ``1 + noise_pct``; named ``what_scale``) must be at most float32's largest number,
+    and each positive rate times ``low_scale`` (default ``scale``) at least its smallest normal
+    number (XLA flushes smaller ones to 0 on the CPU). A factor that is not a rate
+    (``warmup_start_factor``) is checked unscaled.
+    """
+    low = scale if low_scale is None else low_scale
+    fields = {f.name: f for f in declared(cls)}
+    times = f"times the {what_scale} " if what_scale else ""
+    for key, (what, rate) in rates.items():
+        f = fields.get(key)
+        is_rate = f is None or f.metadata.get("static") or f.metadata.get("rate")
+        factor = low if is_rate else 1.0
+        value = values.get(key)
+        if not isinstance(rate, (int, float)):  # an array: a stacked sweep, checked by row
+            continue
+        if 0 < rate * factor < F32_TINY:
+            scaled = f" {times}({factor:g})" if factor != 1.0 else ""
+            yield (
+                key,
+                f"{what}{scaled} must be 0 or at least {F32_TINY:.7g} (the smallest normal "
+                f"float32); got {describe(rate)}.".lstrip(),
+            )
+        elif isinstance(value, (int, float)) and is_rate and value * scale > F32_MAX:
+            scaled = f"{times}({scale:g}) " if what_scale else ""
+            yield (
+                key,
+                f"{scaled}must be at most {F32_MAX:.7g} (the largest float32); got "
+                f"{describe(value)}.",
+            )
+
+
+def scaled_peak(schedule: Schedule, scale: float, problems: Problems, path: str) -> float | None:
+    """The largest value ``scale`` times ``schedule`` reaches, from its rates (None if not
+    known: a stacked sweep, a type without rate keys), after adding a problem (at ``path``)
+    for each of its rates that ``scale`` takes out of float32's normal range: the float32
+    check of a schedule built from Python (a product's constant times its first factor's
+    rates, the noise's ``1 + noise_pct``), as the config layer checks a section."""
+    if isinstance(schedule, Shifted):
+        return scaled_peak(schedule.schedule, scale, problems, path)
+    if isinstance(schedule, Noisy):
+        peak = scaled_peak(schedule.schedule, scale, problems, path)
+        pct = schedule.noise.noise_pct
+        return None if peak is None or not is_concrete(pct) else peak * (1 + float(pct))
+    if isinstance(schedule, Sequential):
+        peaks = [
+            scaled_peak(phase, scale, problems, f"{path}phases[{i}].")
+            for i, phase in enumerate(schedule.phases)
+        ]
+        return None if None in peaks else max(peaks)  # type: ignore[type-var]
+    if isinstance(schedule, Product):
+        c = schedule.constant
+        if not is_concrete(c):
+            return None
+        first = scale * float(c) * schedule.worker_scale
+        peaks = [scaled_peak(schedule.factors[0], first, problems, f"{path}factors[0].")]
+        peaks += [
+            scaled_peak(f, 1.0, problems, f"{path}factors[{i}].")
+            for i, f in enumerate(schedule.factors[1:], 1)
+        ]
+        return None if None in peaks else math.prod(peaks)  # type: ignore[arg-type]
+    cls = type(schedule)
+    rates = getattr(cls, "rates", None)
+    names = rate_names(cls)
+    values = {f.name: getattr(schedule, f.name) for f in dataclasses.fields(schedule) if f.init}
+    if rates is None or not names or not all(is_concrete(values[n]) for n in names):
+        return None
+    block = getattr(schedule, "batch_scaling", None)
+    total = scale * (block.factor if block is not None else 1.0)
+    names_of = ["product's constant and worker scale"] if scale != 1.0 else []
+    names_of += ["large-batch factor"] if block is not None else []
+    what = " times the ".join(names_of)
+    for key, message in rate_problems(cls, rates(values), values, total, what):
+        problems.add(f"{path}{key}", message)
+    return max(float(values[n]) for n in names if values[n] is not None) * total
 
 
 def check_bounds(cls: type, values: Mapping[str, Any], problems: Problems, prefix: str) -> None:
@@ -678,8 +812,12 @@ def check_bounds(cls: type, values: Mapping[str, Any], problems: Problems, prefi
         if choices and value not in choices:
             problems.add(f"{prefix}{name}", f"must be one of {choices}; got {describe(value)}.")
             continue
-        if isinstance(value, bool) or not is_concrete(value):
+        if not bounds:
             continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(  # (a config's values are typed by its model before this)
+                f"`{prefix}{name}` must be a real number; got {describe(value, with_type=True)}."
+            )
         for compare, op, limit in bounds:
             if not compare(value, limit):
                 problems.add(
@@ -692,6 +830,23 @@ def both_given(key: str, a: str, b: str, va: Any, vb: Any) -> Rule:
     """The problem of two keys that exclude each other, reported on ``key``."""
     given = f"{a}={describe(va)}, {b}={describe(vb)}"
     return key, f"`{a}` and `{b}` are mutually exclusive; got both ({given})"
+
+
+def _known_keys(cls: type, changes: Mapping[str, Any]) -> None:
+    """A ConfigError naming each of ``changes`` that is not an argument of ``cls``."""
+    import difflib
+
+    names = [f.name for f in declared(cls) if f.init]
+    unknown = [k for k in changes if k not in names]
+    if unknown:
+        problems = Problems()
+        for key in unknown:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"keys: {', '.join(names)}."
+            problems.add(
+                f"{cls.__name__}.{key_text(key)}", f"is not a key of `{cls.__name__}`; {hint}"
+            )
+        problems.raise_if_any()
 
 
 def _limit(value: float) -> str:
@@ -768,15 +923,28 @@ def _compiled(schedule: Schedule) -> Any:
         return None
 
 
+def _optimizer_calls(frame: Any) -> bool:
+    """Whether the function that called a schedule is an optimizer's (optax's, or this
+    package's optax transformations), which needs one rate per step."""
+    name = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return name == "optax" or name.startswith("optax.") or name == "lrschedules_jax._optax"
+
+
 def _host_step(step: Any) -> Any:
     """``step`` clamped on the host where that is exact, so the compiled function sees the same
-    integer the traced path computes (an integer beyond int32 saturates on both paths)."""
+    integer the traced path computes: a Python int beyond int32 saturates; a NumPy integer is
+    first converted as JAX converts a jit argument (an int64 wraps to int32 without x64), so
+    ``s(np.int64(k))`` equals ``jax.jit(s)(np.int64(k))``."""
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"A step must be an integer, got the boolean {step!r}.")
-    if isinstance(step, (int, np.integer)):
+    if isinstance(step, np.integer):
+        step = as_jax_integer(step)
+    if isinstance(step, (int, np.integer)) or (
+        isinstance(step, np.ndarray) and step.ndim == 0 and np.issubdtype(step.dtype, np.integer)
+    ):
         return np.asarray(min(max(int(step), 0), INT32_MAX), dtype=int_dtype())
     if isinstance(step, np.ndarray) and np.issubdtype(step.dtype, np.integer):
-        return np.clip(step, 0, INT32_MAX).astype(int_dtype())
+        return np.clip(as_jax_integer(step), 0, INT32_MAX).astype(int_dtype())
     return step
 
 
@@ -814,8 +982,9 @@ def stack(schedules: Sequence[Any]) -> Any:
     Raises:
       ConfigError: naming every key that cannot be stacked: different types, a mode that
         differs (``smooth``, ``decay_type``, ``warmup_type``, ``scale_by_worker``...), an
-        optional count given in one schedule and not in another, phases of different lengths.
-      TypeError: if ``schedules`` is empty or holds something that is not a schedule.
+        optional count given in one schedule and not in another, phases of different lengths;
+        or if ``schedules`` is empty or holds a stacked sweep.
+      TypeError: if ``schedules`` holds something that is not a schedule.
 
     Examples:
       >>> import jax.numpy as jnp
@@ -830,25 +999,60 @@ def stack(schedules: Sequence[Any]) -> Any:
     """
     schedules = list(schedules)
     if not schedules:
-        raise TypeError("`stack` needs at least one schedule; got none.")
+        raise ConfigError(["stack.schedules: must hold at least one schedule; got none."])
     for i, s in enumerate(schedules):
         if not isinstance(s, Schedule):
             raise TypeError(f"`schedules[{i}]` must be a Schedule; got {describe(s)}.")
         size = stack_size(s)
         if size is not None:
-            raise TypeError(
-                f"`schedules[{i}]` is a stacked sweep of {size} schedules: `stack` takes single "
-                "schedules (stack the schedules themselves: `lrs.unstack(stacked) + [...]`)."
+            raise ConfigError(
+                [
+                    f"stack.schedules[{i}]: is a stacked sweep of {size} schedules: `stack` "
+                    "takes single schedules (stack the schedules themselves: "
+                    "`lrs.unstack(stacked) + [...]`)."
+                ]
             )
-    return stack_tree(schedules)
+    stacked = stack_tree(schedules)
+    _traceable_constants(stacked, schedules)
+    return stacked
+
+
+def _traceable_constants(stacked: Any, schedules: list[Schedule]) -> None:
+    """A ConfigError if products whose constants differ hold one that a traced float32 cannot
+    (0 < c < 1.2e-38, c > 3.4e38): stacked, the constants are a leaf, traced in float32."""
+    nodes = [(stacked, "")]
+    while nodes:
+        node, path = nodes.pop()
+        if isinstance(node, Product) and not is_concrete(node.constant):
+            c = np.asarray(node.constant, np.float64)
+            bad = (c != 0) & ((np.abs(c) < F32_TINY) | (np.abs(c) > F32_MAX))
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ConfigError(
+                    [
+                        f"{path}constant: differs between the products, so a stack traces it in "
+                        f"float32, which cannot hold {describe(float(c[i]))} (schedules[{i}]); "
+                        "stack products of one constant, or fold it into the first factor's "
+                        "rates."
+                    ]
+                )
+        for name, part in (("factors", "factors"), ("phases", "phases")):
+            for i, child in enumerate(getattr(node, part, ()) or ()):
+                nodes.append((child, f"{path}{name}[{i}]."))
+        inner = getattr(node, "schedule", None)
+        if isinstance(inner, Schedule):
+            nodes.append((inner, f"{path}schedule."))
 
 
 def unstack(stacked: Schedule) -> list[Schedule]:
     """The schedules of a stacked sweep, each equal to the one :func:`stack` was given.
 
     Raises:
-      ConfigError: if ``stacked`` is not a stacked schedule.
+      TypeError: if ``stacked`` is not a schedule.
+      ConfigError: if it is a single schedule, not a stacked sweep.
     """
+    if not isinstance(stacked, Schedule):
+        raise TypeError(f"`stacked` must be a Schedule; got {describe(stacked, with_type=True)}.")
     return unstack_tree(stacked)  # type: ignore[no-any-return]
 
 
@@ -985,13 +1189,18 @@ class Noise(LazyPytree):
     end: int | None = derived()
 
     def __post_init__(self, noise_range_steps: Any) -> None:
+        problems = Problems()
+        check_bounds(Noise, self.__dict__, problems, "Noise.")
         if noise_range_steps is None:  # a copy (dataclasses.replace) keeps its range
+            problems.raise_if_any()
             return
         span = (noise_range_steps,) if isinstance(noise_range_steps, int) else noise_range_steps
-        span = tuple(span)
-        problems = Problems()
+        try:
+            span = tuple(span)
+        except TypeError:
+            span = ()
         if len(span) not in (1, 2) or not all(
-            isinstance(x, int) and 0 <= x <= INT32_MAX for x in span
+            isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= INT32_MAX for x in span
         ):
             problems.add(
                 "Noise.noise_range_steps",
@@ -1052,6 +1261,18 @@ class Noisy(Schedule):
     schedule: Schedule
     noise: Noise
 
+    def __post_init__(self) -> None:
+        """The noisy rate stays finite: the schedule's peak times ``1 + noise_pct``."""
+        problems = Problems()
+        peak = scaled_peak(self, 1.0, problems, "noisy.")
+        if peak is not None and peak > F32_MAX:
+            problems.add(
+                "noisy.noise_pct",
+                f"the schedule's peak times 1 + noise_pct ({peak:.7g}) must be at most "
+                f"{F32_MAX:.7g} (the largest float32).",
+            )
+        problems.raise_if_any()
+
     def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
         value = self.schedule._evaluate(step, scale)
         return value * self.noise.factor(as_step(step), value.dtype)
@@ -1085,7 +1306,10 @@ class Product(Schedule):
 
     Attributes:
       factors: the schedules (pytree children).
-      constant: the constant factor ``c`` (a float leaf).
+      constant: the constant factor ``c``: static, so that a jitted product folds it in
+        float64 like the other constants (as a float32 leaf, 1e-50 was 0 under ``jit``); a
+        float64 array (a leaf, traced) only in a stack of products whose constants differ,
+        which must then be normal float32 numbers.
       workers: the number of data-parallel workers (static).
     """
 
@@ -1099,7 +1323,7 @@ class Product(Schedule):
     }
 
     factors: tuple[Schedule, ...]
-    constant: Any = 1.0
+    constant: Any = static(1.0, sweep=True)
     workers: int = static(1, ge=1, le=INT32_MAX)
 
     def __post_init__(self) -> None:
@@ -1112,6 +1336,15 @@ class Product(Schedule):
                     'twice); build every factor but one with scale_by_worker="none".'
                 ]
             )
+        problems = Problems()
+        peak = scaled_peak(self, 1.0, problems, "product.")
+        if peak is not None and peak > F32_MAX:
+            problems.add(
+                "product",
+                f"the product of the factors' peaks ({peak:.7g}) must be at most {F32_MAX:.7g} "
+                "(the largest float32).",
+            )
+        problems.raise_if_any()
 
     @property
     def num_workers(self) -> int:
@@ -1135,7 +1368,7 @@ class Product(Schedule):
             factor = self.factors[0].replace(**keys)
             own = {"factors": (factor,), "num_steps": factor.num_steps, **own}
         elif keys:
-            raise TypeError(f"`Product` has no fields {sorted(keys)}.")
+            _known_keys(type(self), keys)
         return dataclasses.replace(self, **own)
 
     @property
@@ -1174,9 +1407,12 @@ class Product(Schedule):
         return marks
 
     def _scaled_only(self) -> bool:
-        """A schedule times the worker scale only (what a builder returns)."""
+        """A schedule times the worker scale only (what a builder returns). A product of one
+        schedule and no worker scale is not: its config is a ``product`` section, so that
+        ``from_config(p.to_config())`` gives the product back."""
         return (
-            len(self.factors) == 1
+            self.workers > 1
+            and len(self.factors) == 1
             and is_concrete(self.constant)
             and float(self.constant) == 1.0
             and self.factors[0].num_steps == self.num_steps
@@ -1239,7 +1475,9 @@ def product(*factors: Schedule | float) -> Product:
     Raises:
       TypeError: if a factor is neither a schedule nor a real number.
       ConfigError: for a number that is negative, not finite or beyond float64, no schedule at
-        all, different numbers of workers, or two factors that scale with the workers.
+        all, different numbers of workers, two factors that scale with the workers, a stack
+        mixed with a single schedule (or stacks of different sizes), or a constant that takes
+        the first factor's rates (or the product of the peaks) out of float32's normal range.
     """
     schedules: list[Schedule] = []
     constant: Any = 1.0
@@ -1266,9 +1504,7 @@ def product(*factors: Schedule | float) -> Product:
         raise ConfigError(["product: needs at least one schedule."])
     if np.ndim(constant) == 0 and not math.isfinite(float(constant)):
         raise ConfigError(["product: the constant factors multiply past float64's range."])
-    size = _stack_size(schedules, "factors", "product")
-    if size is not None:  # a product of stacks: one constant per schedule, as for its factors
-        constant = np.broadcast_to(np.asarray(constant, np.float64), (size,)).copy()
+    _stack_size(schedules, "factors", "product")
     counts = [s.num_steps for s in schedules]
     if all(isinstance(n, (int, np.integer)) for n in counts):
         num_steps: Any = max(int(n) for n in counts)
@@ -1278,7 +1514,7 @@ def product(*factors: Schedule | float) -> Product:
 
 
 def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
-    """The stack size shared by ``parts`` (None: single schedules); TypeError for a mix."""
+    """The stack size shared by ``parts`` (None: single schedules); ConfigError for a mix."""
     sizes = [stack_size(p) for p in parts]
 
     def said(size: int | None) -> str:
@@ -1286,10 +1522,12 @@ def _stack_size(parts: Sequence[Schedule], name: str, kind: str) -> int | None:
 
     for i, size in enumerate(sizes):
         if size != sizes[0]:
-            raise TypeError(
-                f"{name}[{i}] is {said(size)} and {name}[0] {said(sizes[0])}: the parts of a "
-                f"{kind} are single schedules, or stacks of one size (or stack {kind}s of "
-                "single schedules: `lrs.stack([...])`)."
+            raise ConfigError(
+                [
+                    f"{kind}.{name}[{i}]: is {said(size)} and {name}[0] {said(sizes[0])}: the "
+                    f"parts of a {kind} are single schedules, or stacks of one size (or stack "
+                    f"{kind}s of single schedules: `lrs.stack([...])`)."
+                ]
             )
     return sizes[0]
 
@@ -1396,8 +1634,9 @@ def sequence(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Sequen
 
     Raises:
       TypeError: if a schedule is not a :class:`Schedule` or a boundary is not an int.
-      ConfigError: for a wrong number of boundaries, boundaries not increasing from 1, or
-        different numbers of workers.
+      ConfigError: for no schedule, a wrong number of boundaries, boundaries not increasing
+        from 1, different numbers of workers, or a stack mixed with a single schedule (or
+        stacks of different sizes).
     """
     schedules = tuple(schedules)
     boundaries = tuple(boundaries)

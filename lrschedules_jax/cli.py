@@ -14,6 +14,8 @@ import os
 import shutil
 import sys
 import tempfile
+import textwrap
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -435,7 +437,9 @@ def _save(fig: Any, output: str | Path, shown: str | Path | None = None) -> Path
     _check_format(fig, out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out)
+        with warnings.catch_warnings():  # a legend too tall for the figure: drawn unadjusted
+            warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+            fig.savefig(out)
     except ValueError as exc:  # the figure cannot be drawn (the format was checked above)
         reason = str(exc) if len(str(exc)) <= 500 else f"{str(exc)[:500]}..."
         raise UserError([f"{shown}: cannot draw the figure: {reason}"]) from None
@@ -630,7 +634,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 item.schedule,
                 ax=ax,
                 log=args.log,
-                label=f"{item.path}: {describe_schedule(item.schedule)}",
+                label=textwrap.fill(f"{item.path}: {describe_schedule(item.schedule)}", 100),
             )
         except ConfigError as exc:  # a rate that is not finite: nothing to draw
             problems += [f"{item.path}: {problem}" for problem in exc.problems]

@@ -24,9 +24,8 @@ from ._errors import (  # noqa: F401  (LegacyInputWarning: public here)
     LegacyInputWarning,
     describe,
     key_text,
-    too_deep,
 )
-from ._model import SECTION, Model, model_for, models
+from ._model import MAX_PARTS, SECTION, Model, model_for, models  # noqa: F401 (public)
 from ._model import check as _check
 from ._model import extension_problems as _extension_problems
 from ._schedule import Schedule, registered_types
@@ -44,6 +43,8 @@ _BUILTIN = {cls.config_name: cls for cls in registered_types().values() if cls.b
 
 __all__ = sorted(
     [
+        "MAX_DEPTH",
+        "MAX_PARTS",
         "ConfigError",
         "LegacyInputWarning",
         "Model",
@@ -80,12 +81,13 @@ def load_plugins() -> dict[str, str]:
         from importlib.metadata import entry_points
 
         for entry in entry_points(group=ENTRY_POINTS):
+            name = key_text(entry.name)
             try:
                 entry.load()
-            except Exception as exc:  # a broken plugin: reported, never raised
-                _plugins[describe(entry.name)] = f"{type(exc).__name__}: {describe(str(exc))}"
+            except (Exception, SystemExit) as exc:  # a broken plugin: reported, never raised
+                _plugins[name] = f"{type(exc).__name__}: {describe(str(exc))}"
             else:
-                _plugins[describe(entry.name)] = ""
+                _plugins[name] = ""
     return _plugins
 
 
@@ -121,15 +123,6 @@ def check(
     Raises:
       ConfigError: listing every problem found.
     """
-    deep = too_deep(config) if isinstance(config, Mapping) else None
-    if deep is not None:
-        value = next((v for k, v in config.items() if key_text(k) == deep), None)
-        raise ConfigError(
-            [
-                f"{SECTION}.{deep}: nested more than {MAX_DEPTH} levels deep (the limit of "
-                f"input files); got {describe(value, with_type=True)}."
-            ]
-        )
     return _check(config, num_steps, num_workers, strict=strict, lookup=lookup)
 
 

@@ -74,22 +74,22 @@ def register_type(schedule_class: type[Schedule], name: str | None = None) -> Ca
       ``make_schedule`` does.
 
     Raises:
-      TypeError: if ``schedule_class`` is not a subclass of :class:`Schedule`, or it is
-        registered under another name already.
-      ConfigError: if the name is a built-in type's. Registering a name again replaces it.
+      TypeError: if ``schedule_class`` is not a subclass of :class:`Schedule` or ``name`` is
+        not a string.
+      ConfigError: if the name is a built-in type's or not a printable string of 1 to 80
+        characters, or the class is registered under another name already. Registering a
+        name again replaces it.
 
     A full example (a type with its keys, rules and formula, then JSON, the CLI and plots) is
     in the configuration guide ("Your own types") and notebooks/custom_schedule.ipynb.
     """
     if not (isinstance(schedule_class, type) and issubclass(schedule_class, Schedule)):
         raise TypeError(f"`schedule_class` must be a subclass of Schedule; got {schedule_class!r}.")
-    name = name or schedule_class.__dict__.get("type_name")
-    if not isinstance(name, str) or not name:
-        raise TypeError("give the type's name: `register_type(cls, name)`.")
-    try:
-        cls = schedule_type(name)(schedule_class)
-    except ValueError as exc:
-        raise ConfigError([f"type: {exc}"]) from None
+    if name is None:
+        name = schedule_class.__dict__.get("type_name")
+        if not name:
+            raise TypeError("give the type's name: `register_type(cls, name)`.")
+    cls = schedule_type(name)(schedule_class)
     return builder(cls)
 
 
@@ -104,11 +104,14 @@ def unregister_type(name: str) -> None:
     """Remove a registered user type (a built-in type cannot be removed).
 
     Raises:
+      TypeError: if ``name`` is not a string.
       ConfigError: for a built-in type, or a name no type has.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"A type name must be a string; got {describe(name, with_type=True)}.")
     types = registered_types()
     if name not in types:
         raise ConfigError([f"type: no type is registered as {describe(name)}."])
     if types[name].builtin:
-        raise ConfigError([f"type: `{describe(name)}` is a built-in type."])
+        raise ConfigError([f"type: {describe(name)} is a built-in type."])
     unregister(name)

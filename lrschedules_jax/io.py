@@ -37,7 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from ._compat import CompatError, convert_input
-from ._errors import ConfigError, LegacyInputWarning, Problems, as_real, describe, key_text
+from ._errors import (
+    MAX_DEPTH,
+    ConfigError,
+    LegacyInputWarning,
+    Problems,
+    as_real,
+    describe,
+    key_text,
+)
 from ._numerics import INT32_MAX
 
 __all__ = [
@@ -64,8 +72,8 @@ _INPUT_SECTIONS = ("model", "loss", "training", "optimizer", "nvnmd")
 
 #: The largest input file read by default (10 MiB): DeePMD-kit inputs are a few kilobytes.
 MAX_INPUT_BYTES = 10 * 2**20
-#: The deepest nesting of lists and mappings accepted anywhere in an input file.
-MAX_DEPTH = 100
+#: (``MAX_DEPTH``, 100: the deepest nesting of lists and mappings accepted anywhere in an input
+#: file, the one limit also applied to mappings given from Python.)
 #: The most values a YAML document may hold, counting each alias as the values it repeats.
 MAX_YAML_NODES = 100_000
 
@@ -383,7 +391,7 @@ def _parse(text: str, name: str, suffix: str) -> tuple[Any, bool]:
             raise ConfigError([f"{name}: invalid JSON: {_short(exc)}."]) from None
     else:
         data = _load_yaml(text, name, suffix in _YAML_SUFFIXES)
-    _check_values(data, name)
+    _check_values(data, name, aliases=is_yaml)
     return data, is_yaml
 
 
@@ -637,10 +645,12 @@ def _load_yaml(text: str, name: str, yaml_suffix: bool) -> Any:
             loader.dispose()
 
 
-def _check_values(data: Any, name: str) -> None:
+def _check_values(data: Any, name: str, aliases: bool = True) -> None:
     """Refuse nesting over :data:`MAX_DEPTH` and strings that are not valid Unicode.
 
     Iterative, and only containers are pushed: a list of millions of numbers costs no memory.
+    With ``aliases`` (YAML), a container reached twice is checked once; JSON has no aliases,
+    so its containers are not recorded (a 10 MB file may hold 200,000 of them).
     """
 
     def check(text: Any) -> None:
@@ -657,11 +667,12 @@ def _check_values(data: Any, name: str) -> None:
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if not isinstance(value, (list, dict)) or id(value) in seen:
+        if not isinstance(value, (list, dict)) or (aliases and id(value) in seen):
             continue
         if depth > MAX_DEPTH:
             raise ConfigError([_too_deep(name)])
-        seen.add(id(value))  # a YAML alias is checked once
+        if aliases:
+            seen.add(id(value))  # a YAML alias is checked once
         if isinstance(value, dict):
             for key in value:
                 check(key)
@@ -871,9 +882,14 @@ def _is_count(value: Any) -> bool:
 
 
 def _strip_comments(section: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``section`` without its comment keys (``_comment`` and the like)."""
+    """A new mapping of ``section``'s keys but its comment keys (``_comment`` and the like).
+
+    The values are the parsed ones, not copies: nothing else holds the parsed file, so the
+    caller may change them; a deep copy would hold a 10 MB section twice (and a YAML alias is
+    shared by a deep copy as well).
+    """
     return {
-        key: copy.deepcopy(value)
+        key: value
         for key, value in section.items()
         if not (isinstance(key, str) and key.startswith("_"))
     }

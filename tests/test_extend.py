@@ -163,7 +163,7 @@ def test_registration_rules(inverse_power):
     with pytest.raises(TypeError, match="subclass"):
         lrs.register_type(dict, "mine")
     # a class is one type: a built-in is not renamed by registering it again
-    with pytest.raises(TypeError, match="registered as the type `constant` already"):
+    with pytest.raises(ConfigError, match="registered as the type `constant` already"):
         lrs.register_type(lrs.Constant, "my_constant")
     assert lrs.constant(start_lr=1.0, num_steps=10).to_config()["type"] == "constant"
     # registering a name again replaces it (a notebook cell run twice)

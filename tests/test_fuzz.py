@@ -1,11 +1,14 @@
 """Fuzz every public entry point with garbage.
 
-``make_schedule``, ``validate``, the twelve builders, ``load_input``, the command line (through
+``make_schedule``, ``validate``, the builders, ``load_input``, the command line (through
 ``lrschedules_jax.cli.main([...])`` in-process: files, ``show --at``, ``plot -o``, ``demo -o``
 and the numeric options), ``reduce_on_plateau`` (construction and ``update``, metrics of every
 float dtype), ``lr_range_test``, ``hyperparameter``, ``inject`` and ``load_input``'s
-``num_epoch`` get generated garbage, deep nesting, huge numbers and hostile files. Each example
-asserts:
+``num_epoch`` get generated garbage, deep nesting, huge numbers and hostile files; composites
+(``sequence``, ``product``, ``shifted``) nested to depth 3 of valid sections and of garbage,
+noise keys on any part, cooldown blocks, installed plugins that are broken, raise, exit or
+shadow a built-in type, ``inject``'s argument names and factories, the command line on
+composite files, and NumPy steps of every width. Each example asserts:
 
 - the only exception is ``ConfigError`` (the command line: exit status 0 or 2, never a
   traceback on stderr, never an exception out of ``main``), and ``TypeError`` only for an
@@ -14,10 +17,15 @@ asserts:
 - bounded time: hypothesis' ``deadline`` (:data:`DEADLINE` per example);
 - bounded memory: the peak of Python allocations (``tracemalloc``, which sees NumPy's buffers
   but not XLA's) below :data:`MEMORY_LIMIT` per call; the generated inputs are below 2 MB;
-- the input is never mutated (compared with a snapshot taken before the call).
+- the input is never mutated (compared with a snapshot taken before the call);
+- and for the families of valid configs: every accepted schedule is finite and within 2e-6 of
+  the float64 reference of tests/cases.py (a product of k sections within k times it), eager
+  equal to ``jax.jit`` bit for bit, ``from_config(s.to_config())`` equal to it, its noise
+  applied and bounded, and ``validate`` (or ``check``) accepting exactly what builds.
 
 The budget in the default test run is small (``CI_EXAMPLES`` per test, derandomized, so the file
-runs in about 15 s on two cores). A longer, random run::
+runs in about 80 s on two cores). A longer, random run (the families that compile, draw or
+import per example run a share of it: ``budget(long=...)``)::
 
     LRS_FUZZ_EXAMPLES=20000 PYTHONPATH=$PWD python -m pytest tests/test_fuzz.py -p no:cacheprovider -n 2
 
@@ -46,6 +54,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -64,9 +73,14 @@ DEADLINE = datetime.timedelta(seconds=10)
 MEMORY_LIMIT = 64 * 2**20
 
 
-def budget(examples: int = CI_EXAMPLES, deadline: datetime.timedelta = DEADLINE) -> settings:
+def budget(
+    examples: int = CI_EXAMPLES, deadline: datetime.timedelta = DEADLINE, long: float = 1.0
+) -> settings:
+    """``examples`` per test in the default run; in a long run (``LRS_FUZZ_EXAMPLES=K``),
+    ``long * K``: the families that compile, draw or import per example (up to 2 s each on a
+    loaded machine) run a share of ``K``, so that a run at K = 20,000 takes hours, not days."""
     return settings(
-        max_examples=LONG_EXAMPLES or examples,
+        max_examples=max(int(LONG_EXAMPLES * long), 1) if LONG_EXAMPLES else examples,
         deadline=deadline,
         derandomize=not LONG_EXAMPLES,
         database=None,
@@ -359,7 +373,7 @@ def test_builders_extreme_values(case):
     call(getattr(lrs, name), **kwargs)
 
 
-@budget(3)
+@budget(3, long=0.01)
 @given(count=st.integers(10_000, 200_000))
 def test_many_unknown_keys(count):
     section = {"type": "exp", "start_lr": 1e-3, **{f"key{i}": i for i in range(count)}}
@@ -514,7 +528,7 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-@budget(2 * CI_EXAMPLES)
+@budget(2 * CI_EXAMPLES, long=0.25)
 @given(
     case=st.one_of(file_contents, special_files),
     command=st.sampled_from(["check", "check", "show", "plot"]),
@@ -772,7 +786,7 @@ def test_hyperparameter(config, steps, name, bounds):
     _check_ramp(ramp, steps)
 
 
-@budget(2 * CI_EXAMPLES)
+@budget(2 * CI_EXAMPLES, long=0.5)
 @given(
     kind=st.sampled_from(["constant", "linear", "cosine"]),
     a=in_unit,
@@ -832,7 +846,7 @@ inject_numbers = st.one_of(
 )
 
 
-@budget(2 * CI_EXAMPLES)
+@budget(2 * CI_EXAMPLES, long=0.25)
 @given(
     kwargs=st.fixed_dictionaries(
         {"learning_rate": inject_numbers},
@@ -901,7 +915,7 @@ def safe_name(text: str) -> str:
     return f"x{name}" if name in ("", ".", "..") else name
 
 
-@budget(2 * CI_EXAMPLES, deadline=datetime.timedelta(seconds=30))  # plot compiles and draws
+@budget(2 * CI_EXAMPLES, deadline=datetime.timedelta(seconds=30), long=0.05)  # draws
 @given(
     command=st.sampled_from(["show", "show", "plot", "check"]),
     at=st.lists(option_text(), max_size=3),
@@ -940,7 +954,7 @@ def test_cli_arguments(command, at, options, output, log, json_out):
             assert len(written) <= 1 and (status == 0) == bool(written), written
 
 
-@budget(4, deadline=datetime.timedelta(seconds=60))  # draws four figures of 100,000 steps
+@budget(4, deadline=datetime.timedelta(seconds=60), long=0.01)  # 4 figures, 1e5 steps
 @given(output=st.one_of(st.text(max_size=30), st.sampled_from(["a\x00b", "z" * 300])),
        blocker=st.sampled_from([None, "exp.json", "all.png", "dir"]))  # fmt: skip
 def test_cli_demo_output(output, blocker):
@@ -1028,7 +1042,7 @@ F32_MAX = float(np.finfo(np.float32).max)
 F32_TINY = float(np.finfo(np.float32).tiny)
 
 
-@budget()
+@budget(long=0.5)
 @given(
     type_=st.sampled_from(["exp", "cosine", "wsd", "linear", "polynomial", "step"]),
     start_lr=st.floats(F32_TINY, F32_MAX / 4),
@@ -1061,6 +1075,410 @@ def test_valid_configs_give_finite_rates_within_their_peak(type_, start_lr, rati
     assert np.all(np.isfinite(rates)), dict(zip(marks, rates, strict=True))
     assert np.all(rates >= 0)
     assert np.all(rates <= start_lr * (1 + 2e-6))
+
+
+# ----------------------------------------------------------------------------------------
+# Composites nested to depth 3, noise and cooldown: accepted configs against float64
+
+
+from cases import TYPES as CASES  # noqa: E402  (the case table: strategies and references)
+from cases import reference as reference64  # noqa: E402
+
+LEAF_TYPES = sorted(t for t in CASES if t not in ("sequence", "product", "shifted"))
+F32_EPS = float(np.finfo(np.float32).eps)
+
+
+@st.composite
+def leaf_section(draw: Any) -> tuple[dict, int]:
+    """A valid section of a leaf type and its num_steps (the case table's strategies)."""
+    config, n, _ = draw(CASES[draw(st.sampled_from(LEAF_TYPES))].strategy)
+    config = {k: v for k, v in config.items() if k != "scale_by_worker"}
+    return config, min(n, 10**7)
+
+
+def section_tree(depth: int) -> st.SearchStrategy[tuple[dict, int, int]]:
+    """``(section, num_steps, leaves)``: a leaf type, or a sequence, product or shifted of
+    sections nested at most ``depth`` levels (the leaves multiplied together at most)."""
+    leaf = leaf_section().map(lambda c_n: (c_n[0], c_n[1], 1))
+    if depth == 0:
+        return leaf
+    inner = section_tree(depth - 1)
+
+    @st.composite
+    def sequence(draw: Any) -> tuple[dict, int, int]:
+        parts = draw(st.lists(inner, min_size=1, max_size=3))
+        phases = [{**c, "steps": max(n, 1)} for c, n, _ in parts[:-1]] + [parts[-1][0]]
+        total = sum(max(n, 1) for _, n, _ in parts[:-1]) + parts[-1][1]
+        return {"type": "sequence", "phases": phases}, total, max(k for *_, k in parts)
+
+    @st.composite
+    def product(draw: Any) -> tuple[dict, int, int]:
+        first, n, k = draw(inner)
+        factors: list[Any] = [first]
+        for _ in range(draw(st.integers(0, 2))):  # valid at n or not: refusals are fine
+            other, _, j = draw(inner)
+            factors.append({**other, "scale_by_worker": "none"})
+            k += j
+        if draw(st.booleans()):
+            factors.insert(draw(st.integers(0, len(factors))), draw(
+                st.one_of(st.sampled_from([0.0, 0.5, 3.0, 1e-30, 1e30]), st.floats(0, 1e3))
+            ))  # fmt: skip
+        return {"type": "product", "factors": factors}, n, k
+
+    @st.composite
+    def shifted(draw: Any) -> tuple[dict, int, int]:
+        config, n, k = draw(inner)
+        shift = draw(st.one_of(st.integers(-n - 5, n + 5), st.integers(-(2**31) + 1, 2**31 - 1)))
+        return {"type": "shifted", "start_step": shift, "schedule": config}, n, k
+
+    return st.one_of(leaf, sequence(), product(), shifted())
+
+
+def sample_steps(schedule: Any, n: int, draw_steps: list[int]) -> np.ndarray:
+    marks = {0, 1, n // 3, n // 2, max(n - 1, 0), n, n + 1, 2**24, 2**31 - 1, *draw_steps}
+    for b in schedule.boundaries().values():
+        marks.update({b - 1, b, b + 1})
+    return np.asarray(sorted(m for m in marks if 0 <= m <= 2**31 - 1)[:300], np.int32)
+
+
+def _eager_equals_jit(schedule: Any, steps: np.ndarray) -> np.ndarray:
+    eager = np.asarray(schedule(steps))
+    assert np.array_equal(eager, np.asarray(jax.jit(schedule)(steps)), equal_nan=True)
+    return eager.astype(np.float64)
+
+
+@budget(CI_EXAMPLES // 2, deadline=datetime.timedelta(seconds=60), long=0.25)  # 2 compiles
+@given(tree=section_tree(3), extra=st.lists(st.integers(0, 2**31 - 1), max_size=20))
+def test_composites_nested_to_depth_3_against_float64(tree, extra):
+    section, n, leaves = tree
+    schedule = call(lrs.make_schedule, section, n)
+    event(type(schedule).__name__)
+    if isinstance(schedule, ConfigError):
+        return
+    steps = sample_steps(schedule, n, extra)
+    got = _eager_equals_jit(schedule, steps)
+    want = reference64(section, n, steps)
+    assert np.all(np.isfinite(got)), section
+    # each leaf within the 2e-6 contract; a product of k leaves within k times it
+    tol = 2e-6 * leaves + 4 * F32_EPS
+    bad = np.abs(got - want) > tol * np.abs(want) + 1e-30
+    assert not bad.any(), (section, n, steps[bad][:5], got[bad][:5], want[bad][:5])
+    again = lrs.from_config(schedule.to_config(), schedule.num_steps)  # nothing dropped
+    assert again == schedule
+
+
+NOISE = st.fixed_dictionaries(
+    {"noise_range_steps": st.one_of(st.integers(0, 50), st.tuples(st.integers(0, 20),
+                                                                  st.integers(21, 10**6)))},
+    optional={"noise_pct": st.floats(0.01, 0.99), "noise_std": st.floats(0.01, 1e6),
+              "noise_type": st.sampled_from(["normal", "uniform"]),
+              "noise_seed": st.integers(0, 2**32 - 1)},
+).map(lambda d: {**d, "noise_range_steps": (list(d["noise_range_steps"])
+                                            if isinstance(d["noise_range_steps"], tuple)
+                                            else d["noise_range_steps"])})  # fmt: skip
+
+
+def with_noise(section: dict, draw: Any) -> tuple[dict, float]:
+    """``section`` with noise keys on itself or on one of its parts: the bound of the noise."""
+    target = section
+    for _ in range(draw(st.integers(0, 3))):  # walk down to a random part
+        parts = target.get("phases") or [f for f in target.get("factors", []) if
+                                          isinstance(f, dict)] or (
+            [target["schedule"]] if "schedule" in target else [])  # fmt: skip
+        if not parts:
+            break
+        target = draw(st.sampled_from(parts))
+    noise = draw(NOISE)
+    target.update(noise)
+    return section, noise.get("noise_pct", 0.67)
+
+
+@budget(CI_EXAMPLES // 2, deadline=datetime.timedelta(seconds=60), long=0.05)
+@given(tree=section_tree(2), data=st.data())
+def test_noise_anywhere_is_applied_and_bounded(tree, data):
+    """Noise keys on a section, a phase, a factor or a composite change the values (they were
+    dropped), within 1 +- noise_pct of the schedule without them, finite, eager equal to jit."""
+    import copy
+
+    section, n, _ = tree
+    plain = call(lrs.make_schedule, section, n)
+    if isinstance(plain, ConfigError):
+        return
+    noisy_section, pct = with_noise(copy.deepcopy(section), data.draw)
+    noisy = call(lrs.make_schedule, noisy_section, n)
+    event(type(noisy).__name__)
+    if isinstance(noisy, ConfigError):  # (a peak times 1 + noise_pct past float32's range)
+        assert any("noise_pct" in p for p in noisy.problems), noisy
+        return
+    steps = np.arange(0, 64, dtype=np.int32)
+    got = _eager_equals_jit(noisy, steps)
+    base = np.asarray(plain(steps), np.float64)
+    assert np.all(np.isfinite(got))
+    keep = base > 0
+    ratio = got[keep] / base[keep]
+    assert np.all(ratio >= 1 - pct - 1e-5) and np.all(ratio <= 1 + pct + 1e-5), ratio
+    assert lrs.from_config(noisy.to_config(), noisy.num_steps) == noisy
+
+
+cooldown_values = st.one_of(st.integers(0, 60), st.integers(0, 60), st.integers(-5, 2**31 + 5),
+                            st.sampled_from([0, 1, 10, 99, 100]), garbage)  # fmt: skip
+
+
+@budget(2 * CI_EXAMPLES, deadline=datetime.timedelta(seconds=30), long=0.25)
+@given(
+    base=st.sampled_from([
+        {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "warmup_steps": 10},
+        {"type": "wsd", "start_lr": 2.0, "stop_lr_ratio": 0.01, "decay_phase_steps": 30},
+        {"type": "constant", "start_lr": 1e-3, "warmup_steps": 5},
+        {"type": "constant", "start_lr": 3e38},
+        {"type": "cosine", "start_lr": 1e-3, "stop_lr": 1e-5},
+    ]),
+    block=st.fixed_dictionaries(
+        {"at_step": cooldown_values, "length": cooldown_values},
+        optional={"decay_type": st.one_of(st.sampled_from(["linear", "cosine", "1-sqrt",
+                                                           "inverse_linear"]), garbage),
+                  "stop_lr": st.one_of(st.floats(0, 1e-3), st.floats(0, 1e-3),
+                                       st.sampled_from([1e-40, 0.0, 1.0]), garbage),
+                  "stop_lr_ratio": st.one_of(st.floats(0, 1), st.floats(0, 1), garbage)},
+    ),
+    phase=st.booleans(),
+    n=st.sampled_from([100, 1000]),
+)  # fmt: skip
+def test_cooldown_blocks_are_checked_before_anything_is_built(base, block, phase, n):
+    """validate() and make_schedule() agree on every cooldown block (it was checked only when
+    built), inside a sequence phase too; an accepted one is the wsd of its to_config()."""
+    section = {**base, "cooldown": block}
+    if phase:
+        section = {"type": "sequence", "phases": [{**section, "steps": n // 2}, C_SECTION]}
+    checked = call(lrs.validate, section, n)
+    built = call(lrs.make_schedule, section, n)
+    event(type(built).__name__)
+    assert isinstance(checked, ConfigError) == isinstance(built, ConfigError), (checked, built)
+    if isinstance(built, ConfigError):
+        assert built.problems == checked.problems
+        return
+    steps = np.arange(0, n + 2, max(1, n // 50), dtype=np.int32)
+    got = _eager_equals_jit(built, steps)
+    want = reference64(built.to_config(), built.num_steps, steps)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-30)
+
+
+C_SECTION = {"type": "constant", "start_lr": 1e-3}
+
+
+@budget(2 * CI_EXAMPLES, deadline=datetime.timedelta(seconds=30))
+@given(
+    section=st.recursive(
+        st.one_of(plausible(garbage), st.sampled_from([C_SECTION]), garbage),
+        lambda parts: st.one_of(
+            st.builds(lambda p, s, e: {"type": "sequence", "phases": p, **s, **e},
+                      st.lists(parts.map(lambda x: {**x, "steps": 3} if isinstance(x, dict)
+                                         else x), max_size=3),
+                      st.fixed_dictionaries({}, optional={"scale_by_worker": WORDS}),
+                      st.dictionaries(st.sampled_from(KEYS), garbage, max_size=2)),
+            st.builds(lambda f, e: {"type": "product", "factors": f, **e},
+                      st.lists(st.one_of(parts, ordinary_floats, garbage), max_size=3),
+                      st.dictionaries(st.sampled_from(KEYS), garbage, max_size=2)),
+            st.builds(lambda p, k: {"type": "shifted", "schedule": p, "start_step": k},
+                      parts, st.one_of(ordinary_ints, garbage)),
+        ),
+        max_leaves=8,
+    ),
+    steps=st.one_of(st.integers(0, 2000), num_steps),
+    workers=st.one_of(st.integers(1, 8), st.just("auto"), garbage),
+)  # fmt: skip
+def test_composite_garbage(section, steps, workers):
+    """Sequences, products and shifted schedules of garbage, nested: one ConfigError, and
+    validate() accepts exactly what make_schedule() builds."""
+    checked = call(lrs.validate, section, steps)
+    built = call(lrs.make_schedule, section, steps, num_workers=workers)
+    event(type(built).__name__)
+    if isinstance(checked, ConfigError) and not isinstance(built, ConfigError):
+        raise AssertionError(f"validate refused what make_schedule built: {checked}")
+    if not isinstance(built, ConfigError):
+        value = np.asarray(built(jnp.asarray([0, 1, 2**31 - 1], jnp.int32)))
+        assert np.all(np.isfinite(value)), (section, value)
+
+
+# ----------------------------------------------------------------------------------------
+# Plugins: broken, raising, exiting, shadowing, registering garbage
+
+
+PLUGIN_BODIES = {
+    "import": "import lrs_fuzz_no_such_module_{i}\n",
+    "raise": "raise RuntimeError('x' * {size})\n",
+    "exit": "raise SystemExit({size})\n",
+    "recursion": "def f(): return f()\nf()\n",
+    "shadow": "import lrschedules_jax as lrs\nfrom lrschedules_jax import extend\n"
+    "class Shadow{i}(extend.WarmupSchedule):\n"
+    "    def _decay(self, t, dtype):\n        return extend.as_float(self.start_lr, dtype) + 0 * t\n"
+    "lrs.register_type(Shadow{i}, {name!r})\n",
+    "register": "import lrschedules_jax as lrs\nfrom lrschedules_jax import extend\n"
+    "class Mine{i}(extend.WarmupSchedule):\n"
+    "    def _decay(self, t, dtype):\n"
+    "        return extend.as_float(self.start_lr, dtype) + 0 * t.astype(dtype)\n"
+    "lrs.register_type(Mine{i}, {name!r})\n",
+}
+_PLUGIN_COUNT = [0]
+
+
+@budget(CI_EXAMPLES, deadline=datetime.timedelta(seconds=30), long=0.1)
+@given(
+    kinds=st.lists(st.sampled_from(sorted(PLUGIN_BODIES)), min_size=1, max_size=4),
+    names=st.lists(st.one_of(st.sampled_from(["exp", "cosine", "sequence", "plugged"]),
+                             st.text(max_size=10), st.just("z" * 300)), min_size=4, max_size=4),
+    size=st.sampled_from([0, 1, 3, 100_000]),
+    wanted=st.sampled_from(["exp", "plugged", "plugge", "sequence", "nothing_like_it"]),
+)  # fmt: skip
+def test_plugins_never_break_the_command_line(kinds, names, size, wanted):
+    """Installed plugins that fail to import, raise (100 KB messages), exit, recurse, shadow a
+    built-in type or register garbage names: a valid input still checks, an unknown type is
+    one bounded problem naming the plugins that failed, and no traceback is shown."""
+    import importlib
+    import sys as _sys
+
+    from lrschedules_jax import config as config_module
+    from lrschedules_jax import extend
+
+    before = set(extend.registered_types())
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as monkeypatch:
+        root = Path(folder)
+        info = root / "lrs_fuzz_plugins-0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            "Metadata-Version: 2.1\nName: lrs-fuzz-plugins\nVersion: 0.1\n"
+        )
+        lines = ["[lrschedules_jax.types]"]
+        modules = []
+        for kind, name in zip(kinds, names, strict=False):
+            _PLUGIN_COUNT[0] += 1
+            i = _PLUGIN_COUNT[0]
+            module = f"lrs_fuzz_plugin_{i}"
+            modules.append(module)
+            (root / f"{module}.py").write_text(
+                PLUGIN_BODIES[kind].format(i=i, size=size, name=name)
+            )
+            lines.append(f"p{i} = {module}")
+        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+        section = ({"type": "sequence", "phases": [C_SECTION]} if wanted == "sequence"
+                   else {"type": wanted, "start_lr": 1e-3, "stop_lr": 1e-5})  # fmt: skip
+        path = root / "in.json"
+        path.write_text(json.dumps({"learning_rate": section, "training": {"numb_steps": 10}}))
+        monkeypatch.syspath_prepend(folder)
+        importlib.invalidate_caches()
+        monkeypatch.setattr(config_module, "_plugins", None)
+        try:
+            status, _, err = run_cli(["check", str(path), "--extensions"])
+            assert status in (0, 2) and "Traceback" not in err and len(err) < 5000, err[-2000:]
+            if wanted in ("exp", "sequence"):  # a built-in type: no plugin is even imported
+                assert status == 0, err
+                assert config_module._plugins is None
+            error = call(lrs.make_schedule, section, 10)
+            assert isinstance(error, ConfigError) == (status == 2)
+            status, _, err = run_cli(["schema"])
+            assert status == 0 and "Traceback" not in err
+        finally:
+            for name in set(extend.registered_types()) - before:
+                extend.unregister_type(name)
+            for module in modules:
+                _sys.modules.pop(module, None)
+
+
+# ----------------------------------------------------------------------------------------
+# inject: argument names, static_args and factories of every kind
+
+
+@budget(2 * CI_EXAMPLES)
+@given(
+    factory=st.one_of(st.sampled_from([optax.sgd, optax.adam, optax.adamw, optax.chain,
+                                       lambda learning_rate, **kw: optax.sgd(learning_rate)]),
+                      garbage),
+    names=st.dictionaries(
+        st.one_of(st.sampled_from(["learning_rate", "learning_rat", "b1", "momentum", "eps",
+                                   "weight_decay", "mask", "nesterov"]), st.text(max_size=12)),
+        st.one_of(st.floats(1e-4, 0.5), st.integers(0, 3), st.booleans(), st.none()),
+        max_size=4),
+    static=st.one_of(st.just(()), st.sampled_from(["mask", "nesterov", "x"]),
+                     st.lists(st.text(max_size=5), max_size=2), garbage),
+)  # fmt: skip
+def test_inject_arguments(factory, names, static):
+    """A name the factory does not take, or static_args naming one not given: a ConfigError
+    (was a TypeError saying a required argument is missing); a factory that is not callable, or
+    static_args that are not names: a TypeError naming the argument (3 was accepted)."""
+    wrong_type = not callable(factory) or not (
+        isinstance(static, str) or (isinstance(static, (list, tuple)) and
+                                    all(isinstance(x, str) for x in static))
+    ) or any(isinstance(v, bool) for k, v in names.items() if k in ("learning_rate", "b1", "eps",
+                                                                       "weight_decay"))  # fmt: skip
+    try:
+        tx = call(lrs.inject, factory, static_args=static, **names)
+    except TypeError as exc:
+        event("TypeError")
+        assert len(str(exc)) < 1000
+        assert wrong_type or isinstance(factory, type(optax.sgd)), exc
+        return
+    event(type(tx).__name__)
+
+
+# ----------------------------------------------------------------------------------------
+# The command line on composite, noise and cooldown files: check OK means show and plot OK
+
+
+@budget(CI_EXAMPLES // 2, deadline=datetime.timedelta(seconds=60), long=0.05)
+@given(tree=section_tree(2), data=st.data(), command=st.sampled_from(["show", "plot"]))
+def test_cli_composites(tree, data, command):
+    import copy
+
+    section, n, _ = tree
+    if data.draw(st.booleans()):
+        section, _ = with_noise(copy.deepcopy(section), data.draw)
+    if data.draw(st.booleans()):
+        section = {"type": "sequence", "phases": [
+            {"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-5, "steps": 100,
+             "cooldown": {"at_step": data.draw(st.integers(-1, 120)),
+                          "length": data.draw(st.integers(0, 30))}},
+            section]}  # fmt: skip
+        n += 100
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.json"
+        path.write_text(json.dumps({"learning_rate": section, "training": {"numb_steps": n}}))
+        checked, _, err = run_cli(["check", str(path), "--extensions"])
+        assert checked in (0, 2) and "Traceback" not in err, err[-2000:]
+        argv = [command, str(path), "--extensions"]
+        if command == "plot":
+            argv += ["-o", str(Path(folder) / "out.png")]
+        status, _, err = run_cli(argv)
+        event(f"check {checked}, {command} {status}")
+        assert "Traceback" not in err and len(err) < 20_000, err[-2000:]
+        assert status == checked, err[-2000:]  # validated before anything is built
+
+
+# ----------------------------------------------------------------------------------------
+# Eager equals jit: NumPy steps of every width
+
+
+@budget(CI_EXAMPLES // 2, deadline=datetime.timedelta(seconds=60), long=0.1)
+@given(
+    part=leaf_section(),
+    steps=st.lists(st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-5, 2**31 + 5),
+                             st.sampled_from([2**31, 2**32, 2**40, -(2**40), 2**63 - 1])),
+                   min_size=1, max_size=8),
+    dtype=st.sampled_from([np.int64, np.uint64, np.int32, np.uint32, np.int16]),
+)  # fmt: skip
+def test_numpy_steps_give_the_same_value_eagerly_and_under_jit(part, steps, dtype):
+    config, n = part
+    schedule = call(lrs.make_schedule, config, n)
+    if isinstance(schedule, ConfigError):
+        return
+    array = np.asarray([x % 2**64 if dtype == np.uint64 else x for x in steps
+                        if np.iinfo(dtype).min <= (x % 2**64 if dtype == np.uint64 else x)
+                        <= np.iinfo(dtype).max], dtype=dtype)  # fmt: skip
+    assume(array.size)
+    eager = np.asarray(schedule(array))
+    assert np.array_equal(eager, np.asarray(jax.jit(schedule)(array)))
+    for x in array[:2]:
+        assert float(schedule(x)) == float(jax.jit(schedule)(x))
 
 
 # Python's own limit on int <-> str conversion, which the huge-integer cases rely on.

@@ -124,7 +124,7 @@ def test_stack_errors_name_every_difference():
         lrs.stack([a, lrs.cosine(start_lr=1.0, stop_lr=0.0, num_steps=10)])
     with pytest.raises(lrs.ConfigError, match="scale_by_worker: differs"):
         lrs.stack([a, a.replace(scale_by_worker="none")])
-    with pytest.raises(TypeError, match="at least one"):
+    with pytest.raises(lrs.ConfigError, match="at least one"):
         lrs.stack([])
     with pytest.raises(TypeError, match=r"schedules\[1\]"):
         lrs.stack([a, 1.0])
@@ -355,14 +355,14 @@ def test_eager_calls_of_a_stack_compile_once_and_clamp_python_steps():
 
 
 def test_stack_refuses_stacks_and_names_optional_parts():
-    """A stacked sweep is not stacked again (a clear TypeError, not NumPy's truth-value
+    """A stacked sweep is not stacked again (a clear ConfigError, not NumPy's truth-value
     error); noise in one schedule and none in another is an optional part in either order,
     as is wsd's decay_phase_steps against decay_phase_ratio."""
     grid = [lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100, warmup_steps=w) for w in (0, 9)]
     stacked = lrs.stack(grid)
-    with pytest.raises(TypeError, match=r"schedules\[0\]` is a stacked sweep of 2 schedules"):
+    with pytest.raises(lrs.ConfigError, match=r"schedules\[0\]: is a stacked sweep of 2 schedules"):
         lrs.stack([stacked, stacked])
-    with pytest.raises(TypeError, match=r"schedules\[1\]` is a stacked sweep"):
+    with pytest.raises(lrs.ConfigError, match=r"schedules\[1\]: is a stacked sweep"):
         lrs.stack([grid[0], stacked])
     noisy = lrs.make_schedule({**NOISY, **NOISE, "noise_range_steps": 10}, 1000)
     plain = lrs.make_schedule(NOISY, 1000)
@@ -408,7 +408,7 @@ def test_products_and_sequences_of_stacks():
     """A number times a stack, a product or a sequence of stacks of one size: one row per
     schedule, against float64 (a number times a stack failed under vmap: its constant had no
     leading axis). Mixing a stack with a single schedule, or stacks of other sizes, is a
-    TypeError naming the part."""
+    ConfigError naming the part."""
     rows = [(1e-3, 100, 0), (2e-3, 200, 10), (5e-4, 150, 50)]
     stacked = lrs.stack(
         [lrs.cosine(start_lr=a, stop_lr=0.0, num_steps=n, warmup_steps=w) for a, n, w in rows]
@@ -429,11 +429,11 @@ def test_products_and_sequences_of_stacks():
     assert_close(_run(seq, steps), np.where(steps < 100, first, second))
     assert [s.num_steps for s in lrs.unstack(seq)] == [200, 300, 250]
     single = lrs.cosine(start_lr=1e-3, stop_lr=0.0, num_steps=100)
-    with pytest.raises(TypeError, match=r"factors\[1\] is a stacked sweep of 3 schedules"):
+    with pytest.raises(lrs.ConfigError, match=r"factors\[1\]: is a stacked sweep of 3 schedules"):
         single * stacked
-    with pytest.raises(TypeError, match=r"schedules\[1\] is a single schedule"):
+    with pytest.raises(lrs.ConfigError, match=r"schedules\[1\]: is a single schedule"):
         lrs.sequence([stacked, single], boundaries=[100])
-    with pytest.raises(TypeError, match=r"schedules\[1\] is a stacked sweep of 2 schedules"):
+    with pytest.raises(lrs.ConfigError, match=r"schedules\[1\]: is a stacked sweep of 2 schedules"):
         lrs.sequence([stacked, lrs.stack([single, single])], boundaries=[100])
 
 

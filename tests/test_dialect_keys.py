@@ -117,7 +117,7 @@ def test_wave_keeps_relative_accuracy_at_its_zeros_far_past_the_end():
         ({"num_cycles": 1 / 3 + 1e-9}, "must be a fraction p / q"),
         ({"num_cycles": 0.0}, "num_cycles: must be > 0"),
         ({"exponent": -1.0}, "exponent: must be > 0"),
-        ({"num_cycles": 0.5, "warmup_steps": 0}, "needs q * T / gcd"),
+        ({"num_cycles": 1.5, "warmup_steps": 0}, "needs m = q * T / gcd"),
     ],
 )
 def test_cosine_key_rules(keys, problem):

@@ -48,7 +48,16 @@ from ._schedule import (
     schedule_type,
     static,
 )
-from ._shapes import cos_k_factor, restart_cycle, restart_table
+from ._shapes import (
+    CycleTable,
+    cos_k_factor,
+    cycle_fraction,
+    cycle_table,
+    restart_cycle,
+    restart_table,
+    tanh_factor,
+    warmup_factor,
+)
 from ._warmup import RateSchedule, StopKeys, WarmupSchedule, no_stop_hints
 
 
@@ -466,13 +475,15 @@ class CosineRestarts(WarmupSchedule, StopKeys):
         sweep=True,
         description="The length of the first cycle (torch's `T_0`).",
     )
-    cycle_mult: int = static(
+    cycle_mult: float = static(
         1,
         ge=1,
         le=INT32_MAX,
         sweep=True,
         description="Each cycle is `cycle_mult` times longer than the one before (torch's "
-        "`T_mult`).",
+        "`T_mult`). A number that is not an integer (timm's float `cycle_mul`) makes cycles of "
+        "real lengths `cycle_steps * cycle_mult**i`; it may differ in a stack only between "
+        "integers.",
     )
     cycle_decay: float = leaf(
         1.0,
@@ -500,10 +511,25 @@ class CosineRestarts(WarmupSchedule, StopKeys):
         "`q` the fraction of the cycle done.",
     )
     _cycle_decay: Factor = derived(node=True)
+    #: The exact cycle table of a float ``cycle_mult`` (None for an integer): stacks of
+    #: different tables are refused, since a traced ``cycle_mult`` is an integer.
+    cycle_table: CycleTable | None = derived()
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        out["cycle_mult"] = _whole(out.get("cycle_mult"))
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        yield from _cycle_rules(v)
 
     def _derive(self) -> None:
         super()._derive()
         _factor(self, "cycle_decay")
+        _set_cycle_table(self)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         i, done, remaining, length = restart_cycle(t, self.cycle_steps, self.cycle_mult, dtype)
@@ -522,15 +548,191 @@ class CosineRestarts(WarmupSchedule, StopKeys):
     def _decay_boundaries(self) -> dict[str, int]:
         w, n, first = self.warmup_steps, self.num_steps, self.cycle_steps
         w = w if self.warmup_prefix else 0
-        if self.cycle_mult == 1:
-            count = (n - w - 1) // first  # restarts before num_steps
-            starts = [first * k for k in range(1, count + 1)] if count <= 10 else []
+        return _restart_marks(w, n, first, self.cycle_mult)
+
+
+def _restart_marks(w: int, n: int, first: int, mult: Any) -> dict[str, int]:
+    """The restarts of cycles of ``first`` steps growing ``mult`` times, after ``w`` steps and
+    before ``n``, by name (none past ten)."""
+    if mult == 1:
+        count = (n - w - 1) // first  # restarts before num_steps
+        starts = [first * k for k in range(1, count + 1)] if count <= 10 else []
+    elif float(mult).is_integer():
+        starts = restart_table(first, int(mult))[0][1:]
+    else:
+        starts = list(cycle_table(first, float(mult)).starts[1:])
+    restarts = [w + s for s in starts if w + s < n]
+    if len(restarts) > 10:
+        return {}
+    return {f"restart {i + 1}": s for i, s in enumerate(restarts)}
+
+
+def _whole(mult: Any) -> Any:
+    """A concrete ``cycle_mult`` that is an integer as an int (a float one as it is)."""
+    if isinstance(mult, float) and mult.is_integer() and mult <= INT32_MAX:
+        return int(mult)
+    return mult
+
+
+def _cycle_rules(v: Mapping[str, Any]) -> Iterator[Rule]:
+    """A float ``cycle_mult`` must start at most ``MAX_CYCLES`` cycles below 2**31."""
+    first, mult = v.get("cycle_steps"), v.get("cycle_mult")
+    if not is_concrete(first, mult) or float(mult).is_integer():
+        return
+    try:
+        cycle_table(int(first), float(mult))
+    except ValueError as exc:
+        yield "cycle_mult", f"is too close to 1 for these cycles: {exc}"
+
+
+def _set_cycle_table(schedule: Any, first: Any = None) -> None:
+    """Set ``cycle_table`` for a concrete float ``cycle_mult`` (else None)."""
+    first = schedule.cycle_steps if first is None else first
+    mult = schedule.cycle_mult
+    table = None
+    if is_concrete(first, mult) and not float(mult).is_integer():
+        table = cycle_table(int(first), float(mult))
+    object.__setattr__(schedule, "cycle_table", table)
+
+
+@schedule_type("tanh")
+class Tanh(WarmupSchedule, StopKeys):
+    """Hyperbolic-tangent decay (Hsueh et al. 2019), with timm's restarts.
+
+    .. math::
+      \\mathrm{lr}(t) = e + \\max(s_0 d^{i} - e, 0)\\,
+      \\frac{1 - \\tanh(l + (u - l)\\, t_i / L_i)}{2} \\quad (i < \\mathrm{cycle\\_limit}),
+      \\qquad e \\text{ after}
+
+    with ``l = lb``, ``u = ub``, ``d = cycle_decay`` and cycle ``i`` of length ``L_i = c m**i``
+    (``c = cycle_steps``, by default the decay length ``T``; ``m = cycle_mult``, which may be
+    a float) starting at ``c (m**i - 1) / (m - 1)``; ``t_i`` is the step within it. Equals
+    timm's ``TanhLRScheduler(t_initial=c, lb, ub, lr_min=e, cycle_mul=m, cycle_decay,
+    cycle_limit)``; with ``warmup_prefix=False`` the warmup ends at the tanh's value at
+    ``warmup_steps`` (timm's), so the rate is continuous there.
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.tanh(start_lr=1.0, num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 50, 70, 99, 100)]
+      [0.999999, 0.982014, 0.5, 0.003018, 0.0]
+    """
+
+    stop_required: ClassVar[bool] = False
+    example: ClassVar[dict[str, Any]] = {
+        "type": "tanh",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "warmup_steps": 500,
+    }
+
+    lb: float = static(
+        -7.0,
+        ge=-1e4,
+        le=1e4,
+        description="The tanh's argument at the start of a cycle (timm's `lb`): the factor "
+        "starts at `(1 - tanh(lb)) / 2` (0.9999992 for -7).",
+    )
+    ub: float = static(
+        3.0,
+        ge=-1e4,
+        le=1e4,
+        description="The tanh's argument at the end of a cycle (timm's `ub`), above `lb`: the "
+        "factor ends near `(1 - tanh(ub)) / 2` (0.0025 for 3).",
+    )
+    cycle_steps: int | None = static(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        omit_default=True,
+        description="The length of the first cycle (timm's `t_initial`). Default: the decay "
+        "length `num_steps - warmup_steps` (`num_steps` with `warmup_prefix` false).",
+    )
+    cycle_mult: float = static(
+        1,
+        ge=1,
+        le=INT32_MAX,
+        omit_default=True,
+        description="Each cycle is `cycle_mult` times longer than the one before (timm's "
+        "`cycle_mul`, an integer or not).",
+    )
+    cycle_decay: float = leaf(
+        1.0,
+        gt=0,
+        le=1,
+        omit_default=True,
+        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
+        "`start_lr`); a peak never goes below `stop_lr`.",
+    )
+    cycle_limit: int = static(
+        1,
+        ge=0,
+        le=INT32_MAX,
+        omit_default=True,
+        description="The number of cycles (timm's `cycle_limit`): from cycle `cycle_limit` on "
+        "(counted from 0) the rate stays at `stop_lr` (0: from the end of the warmup on).",
+    )
+    _cycle_decay: Factor = derived(node=True)
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        out["cycle_mult"] = _whole(out.get("cycle_mult"))
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        lb, ub = v.get("lb"), v.get("ub")
+        if lb is not None and ub is not None and not lb < ub:
+            yield "ub", f"must be above `lb` ({lb!r}); got {ub!r}"
+        if v.get("cycle_steps") is not None:
+            yield from _cycle_rules(v)
+
+    def _derive(self) -> None:
+        super()._derive()
+        _factor(self, "cycle_decay")
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        first = self.cycle_steps if self.cycle_steps is not None else self.decay_length
+        s0, e = as_float(self.start_lr, dtype), as_float(self.stop_lr, dtype)
+        if is_concrete(first) and first == 0:  # no decay phase: start_lr, as _anneal gives
+            return jnp.full(t.shape, s0, dtype)
+        size = first if is_concrete(first) else jnp.maximum(jnp.asarray(first), 1)
+        i, r_hi, r_lo = cycle_fraction(t, size, self.cycle_mult, dtype)
+        i = i.astype(int_dtype())
+        shape = tanh_factor(r_hi, r_lo, self.lb, self.ub, dtype)
+        peak_shape = self._cycle_decay.power(i, dtype, scale=s0 * shape)
+        lr = e + jnp.maximum(peak_shape - e * shape, 0)
+        lr = jnp.where(i >= self.cycle_limit, e, lr)
+        return lr if is_concrete(first) else jnp.where(jnp.asarray(first) == 0, s0, lr)
+
+    def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
+        lr = super()._value(step, dtype)
+        w = step_count(self.warmup_steps, step)
+        if self.warmup_prefix or (is_concrete(w) and w == 0):
+            return lr
+        # timm's TanhLRScheduler ends an overlaid warmup at its rate at warmup_t, not at the
+        # peak: a + (lr(w) - a) g(step / w), g the warmup shape.
+        block = self.batch_scaling
+        if is_concrete(w) and (block is None or is_concrete(block.gap)):
+            length: Any = self.warmup_length
+        elif block is None:
+            length = jnp.maximum(w, 1)
         else:
-            starts = restart_table(first, self.cycle_mult)[0][1:]
-        restarts = [w + s for s in starts if w + s < n]
-        if len(restarts) > 10:
-            return {}
-        return {f"restart {i + 1}": s for i, s in enumerate(restarts)}
+            end, gap = block.traced_length(jnp.maximum(w, 1), dtype)
+            length = (end, gap) if self.warmup_type == "1-sqrt" else end.astype(dtype) - gap
+        g = warmup_factor(self.warmup_type, jnp.minimum(step, w), length, dtype)
+        a = as_float(self.start_lr, dtype) * as_float(self.warmup_start_factor, dtype)
+        target = self._decay(jnp.full(step.shape, w, step.dtype), dtype)
+        return jnp.where(step < w, a + (target - a) * g, lr)
+
+    def _decay_boundaries(self) -> dict[str, int]:
+        w = self.warmup_steps if self.warmup_prefix else 0
+        first = self.cycle_steps if self.cycle_steps is not None else self.decay_length
+        marks = _restart_marks(w, self.num_steps, first, self.cycle_mult)
+        names = list(marks)[: max(self.cycle_limit - 1, 0)]
+        return {name: marks[name] for name in names}
 
 
 def _one_cycle_phases(

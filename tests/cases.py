@@ -1629,6 +1629,229 @@ TYPES["inverse_time"] = TypeCase(
     ),
 )
 
+# --- timm's TanhLRScheduler and float cycle_mul (lrs.timm) ---------------------------------------
+
+
+def real_cycles(
+    t: np.ndarray, first: int, mult: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """timm's cycles of real length: index ``i``, ``t_curr = t - S_i`` and ``t_i = L_i`` for
+    each ``t``, with ``S_i = first (m**i - 1) / (m - 1)`` and ``L_i = first m**i`` summed in
+    exact rationals (``i``: the last cycle with ``S_i <= t``); integer ``mult`` through
+    :func:`restart_cycles`."""
+    from fractions import Fraction
+
+    t = np.asarray(t, np.int64)
+    if float(mult).is_integer():
+        i, start, length = restart_cycles(t, first, int(mult))
+        return i, (t - start).astype(np.float64), length.astype(np.float64)
+    m = Fraction(mult)
+    starts, lengths = [Fraction(0)], [Fraction(first)]
+    top = int(t.max(initial=0))
+    while starts[-1] + lengths[-1] <= top:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * m)
+    import bisect
+
+    flat = [int(x) for x in t.ravel()]
+    index = [bisect.bisect_right(starts, x) - 1 for x in flat]
+    done = [float(x - starts[k]) for x, k in zip(flat, index, strict=True)]
+    size = [float(lengths[k]) for k in index]
+    return (
+        np.asarray(index, np.int64).reshape(t.shape),
+        np.asarray(done).reshape(t.shape),
+        np.asarray(size).reshape(t.shape),
+    )
+
+
+def real_cycle_starts(first: int, mult: float, last: int = INT32_MAX) -> list[int]:
+    """The first integer step of every cycle that starts at or before ``last``:
+    ``ceil(S_i)``, from exact rationals."""
+    from fractions import Fraction
+
+    m, start, length, out = Fraction(mult), Fraction(0), Fraction(first), []
+    while start <= last:
+        out.append(math.ceil(start))
+        start, length = start + length, length * m
+    return out
+
+
+def ref_tanh(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """timm's ``TanhLRScheduler._get_lr``: ``lr_min + 0.5 (lr_max d**i - lr_min) (1 - tanh(lb
+    + (ub - lb) t_curr / t_i))`` for ``i < cycle_limit``, else ``lr_min``; the peak is kept at
+    ``lr_min`` at least (the package's rule for decayed peaks). ``(1 - tanh(x)) / 2`` is
+    written ``1 / (1 + exp(2 x))`` (the same number, without the cancellation of ``1 -
+    tanh(x)`` near 1). With ``warmup_prefix`` false the decay runs on the global step and
+    the warmup climbs from ``f s0`` to the decay's value at ``w`` (timm's ``warmup_steps``
+    from ``_get_lr(warmup_t)``)."""
+    s0, e, w, f = shared_keys(cfg, n)
+    prefix = cfg.get("warmup_prefix", True)
+    lb, ub = cfg.get("lb", -7.0), cfg.get("ub", 3.0)
+    first = cfg.get("cycle_steps") or (n - w if prefix else n)
+
+    def decay(t: np.ndarray) -> np.ndarray:
+        if first == 0:
+            return np.full(t.shape, s0)
+        i, done, length = real_cycles(t, first, cfg.get("cycle_mult", 1))
+        x = lb + (ub - lb) * (done / length)
+        with np.errstate(over="ignore"):
+            shape = 1 / (1 + np.exp(2 * x))
+        peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+        lr = e + np.maximum(peak - e, 0) * shape
+        return np.where(i >= cfg.get("cycle_limit", 1), e, lr)
+
+    steps = np.asarray(steps, np.int64)
+    if prefix:
+        return with_warmup(cfg, n, steps, decay(np.maximum(steps - w, 0)))
+    lr = decay(steps)
+    if w == 0:
+        return lr
+    target = decay(np.asarray([w]))[0]
+    warm = f * s0 + (target - f * s0) * steps.astype(np.float64) / w
+    return np.where(steps < w, warm, lr)
+
+
+def tanh_marks(cfg: Config, n: int) -> Marks:
+    """The warmup, every restart (capped) and the cycles that hold 0, N, 2**24, 2**31 - 1."""
+    bounds, _, phases = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    offset = w if cfg.get("warmup_prefix", True) else 0
+    first = cfg.get("cycle_steps") or (n - offset)
+    if first == 0:
+        return Marks(bounds, [], phases)
+    mult = cfg.get("cycle_mult", 1)
+    if mult == 1:
+        starts = list(_arithmetic(0, INT32_MAX - offset, first))
+    else:
+        starts = real_cycle_starts(first, mult, INT32_MAX - offset)
+    restarts = np.asarray([offset + s for s in starts] + [INT32_MAX + 1], np.int64)
+    for anchor in (offset, n, 2**24, INT32_MAX):
+        j = max(int(np.searchsorted(restarts, anchor, side="right")) - 1, 0)
+        phases.append((int(restarts[j]), int(min(restarts[j + 1] - 1, INT32_MAX))))
+    return Marks(bounds, pick(restarts[1:-1], n), sorted(set(phases)))
+
+
+def _tanh_keys(draw: Any, config: Config, n: int) -> None:
+    lb = draw(st.one_of(st.sampled_from([-7.0, -6.0, -3.0, 0.0]), st.floats(-50, 5)))
+    _optional(draw, config, "lb", st.just(lb))
+    ub = draw(st.one_of(st.sampled_from([3.0, 4.0, 8.0]), st.floats(lb + 0.01, lb + 60)))
+    config["ub"] = max(ub, config.get("lb", -7.0) + 0.01)
+    if draw(st.booleans()):
+        config["cycle_steps"] = draw(steps_key_st)
+        mult_st = st.one_of(st.integers(1, 4), st.sampled_from([1.5, 1.25, 3.7, 2.0]))
+        _optional(draw, config, "cycle_mult", mult_st)
+        _optional(draw, config, "cycle_decay", factor_st)
+        _optional(draw, config, "cycle_limit", st.integers(0, 40))
+
+
+def _tanh_phases(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """Up during warmup (the decay starts at step w below the peak the warmup climbs to);
+    then never up within a cycle (the restarts jump back up)."""
+    w = resolved.warmup_steps
+    first = resolved.cycle_steps or (num_steps - w)
+    phases = {(0, max(w - 1, 0), RISES)}
+    if first == 0:
+        return sorted(phases)
+    mult = resolved.cycle_mult
+    if mult == 1:
+        for t in {int(x) - w for x in steps if x >= w}:
+            start = t - t % first
+            phases.add((w + start, w + start + first - 1, FALLS))
+        return sorted(phases)
+    starts = [*real_cycle_starts(first, mult, INT32_MAX - w), INT32_MAX + 1]
+    for t in {int(x) - w for x in steps if x >= w}:
+        j = np.searchsorted(starts, t, side="right") - 1
+        phases.add((w + starts[j], min(w + starts[j + 1] - 1, INT32_MAX), FALLS))
+    return sorted(phases)
+
+
+def _tanh_property_marks(resolved: Any, num_steps: int) -> list[int]:
+    w = resolved.warmup_steps
+    first = resolved.cycle_steps or (num_steps - w)
+    if first == 0:
+        return []
+    if resolved.cycle_mult == 1:
+        last = (INT32_MAX - w) // first * first
+        starts = sorted({0, first, 2 * first, max(last - first, 0), last})
+    else:
+        starts = real_cycle_starts(first, resolved.cycle_mult, INT32_MAX - w)
+    return [w + s for s in starts[:4] + starts[-2:] if w + s <= INT32_MAX]
+
+
+TYPES["tanh"] = TypeCase(
+    ref_tanh,
+    tanh_marks,
+    _classic(
+        "tanh",
+        {
+            "tanh-timm-cycles-warmup_prefix-false": dict(
+                start_lr=0.1,
+                stop_lr=1e-4,
+                cycle_steps=20,
+                cycle_mult=2,
+                cycle_limit=4,
+                warmup_steps=40,
+                warmup_start_factor=1e-3,
+                warmup_prefix=False,
+                num_steps=400,
+            ),
+            "tanh": dict(start_lr=1e-3, num_steps=10_000),
+            "tanh-lb-ub-floor-warmup": dict(
+                start_lr=1e-3, stop_lr=1e-5, lb=-6.0, ub=4.0, warmup_steps=100, num_steps=10**5
+            ),
+            "tanh-float-cycle_mult": dict(
+                start_lr=1e-3,
+                stop_lr_ratio=1e-3,
+                cycle_steps=40,
+                cycle_mult=1.5,
+                cycle_decay=0.7,
+                cycle_limit=1000,
+                warmup_steps=10,
+                num_steps=2000,
+            ),
+            "tanh-steep-long": dict(start_lr=1.0, lb=-2.0, ub=8.0, num_steps=INT32_MAX - 5),
+            "tanh-limit0": dict(
+                start_lr=1e-3,
+                stop_lr=1e-6,
+                cycle_steps=10,
+                cycle_limit=0,
+                warmup_steps=5,
+                num_steps=100,
+            ),
+        },
+    ),
+    {"type": "tanh", "start_lr": 1e-3, "lb": -6.0},
+    [
+        ("lb -7, ub 3 (timm's), stop_lr 0", {**BASE, "type": "tanh"}),
+        (
+            "lb -6, ub 8, stop_lr_ratio 1e-5, warmup 1 %",
+            {
+                **BASE,
+                "type": "tanh",
+                "lb": -6.0,
+                "ub": 8.0,
+                "stop_lr_ratio": 1e-5,
+                "warmup_ratio": 0.01,
+            },
+        ),
+        (
+            "timm: cycle_steps N/10, cycle_mult 1.5, cycle_decay 0.8, cycle_limit 30",
+            lambda n: {
+                **BASE,
+                "type": "tanh",
+                "cycle_steps": max(1, n // 10),
+                "cycle_mult": 1.5,
+                "cycle_decay": 0.8,
+                "cycle_limit": 30,
+            },
+        ),
+    ],
+    configs_st("tanh", stop="optional", extra=_tanh_keys),
+    phases=_tanh_phases,
+    property_marks=_tanh_property_marks,
+    continuous_at_warmup_end=False,  # the tanh starts at (1 - tanh(lb)) / 2 of the peak
+)
+
 # fmt: on
 
 # --- stacked sweeps (lrs.stack) ---------------------------------------------------------------
@@ -2120,6 +2343,92 @@ for _name, _cfg in _NO_PREFIX.items():
             ),
         ],
     )
+
+
+def ref_cosine_restarts_real(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``cosine_restarts`` with a float ``cycle_mult`` (timm's cycles of real length): the
+    cosine on ``q = t_curr / t_i`` from :func:`real_cycles`; integer ones as before."""
+    mult = cfg.get("cycle_mult", 1)
+    if float(mult).is_integer():
+        return _COSINE_RESTARTS_INT(cfg, n, steps)
+
+    def ref(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+        s0, e, _, _ = shared_keys(cfg, n)
+        t = _decay_step(cfg, n, steps)
+        i, done, length = real_cycles(t, cfg["cycle_steps"], mult)
+        peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+        k = cfg.get("k_decay", 1.0)
+        q, x = done / length, (length - done) / length
+        with np.errstate(divide="ignore"):
+            u = np.where(q < 0.5, -np.expm1(k * np.log(q)), -np.expm1(k * np.log1p(-x)))
+        decay = e + np.maximum(peak - e, 0) * np.sin(np.pi / 2 * u) ** 2
+        if cfg.get("cycle_limit") is not None:
+            decay = np.where(i >= cfg["cycle_limit"], e, decay)
+        return with_warmup(cfg, n, steps, decay)
+
+    return _overlaid(ref)(cfg, n, steps)
+
+
+def restart_marks_real(cfg: Config, n: int) -> Marks:
+    mult = cfg.get("cycle_mult", 1)
+    if float(mult).is_integer():
+        return restart_marks(cfg, n)
+    return tanh_marks({**cfg, "warmup_prefix": True}, n)
+
+
+_COSINE_RESTARTS_INT = TYPES["cosine_restarts"].reference
+TYPES["cosine_restarts"] = dataclasses.replace(
+    TYPES["cosine_restarts"],
+    reference=ref_cosine_restarts_real,
+    marks=restart_marks_real,
+    examples=[
+        *TYPES["cosine_restarts"].examples,
+        *_classic(
+            "cosine_restarts",
+            {
+                "restarts-timm-float-mult1.5": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-3,
+                    cycle_steps=40,
+                    cycle_mult=1.5,
+                    cycle_limit=5,
+                    num_steps=600,
+                ),
+                "restarts-float-mult1.1-decay-k2-warmup": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-6,
+                    cycle_steps=3,
+                    cycle_mult=1.1,
+                    cycle_decay=0.97,
+                    k_decay=2.0,
+                    warmup_steps=7,
+                    num_steps=10**6,
+                ),
+                "restarts-float-mult2.5-huge": dict(
+                    start_lr=1.0,
+                    stop_lr=0.0,
+                    cycle_steps=2**29 + 3,
+                    cycle_mult=2.5,
+                    num_steps=100,
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["cosine_restarts"].bench,
+        (
+            "timm: cycle_steps N/100, cycle_mult 1.5, stop_lr 0",
+            lambda n: {
+                **BASE,
+                "type": "cosine_restarts",
+                "cycle_steps": max(1, n // 100),
+                "cycle_mult": 1.5,
+                "stop_lr": 0.0,
+            },
+        ),
+    ],
+)
+
 
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]

@@ -52,6 +52,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -119,27 +120,38 @@ def _noisy(
 
 
 def _cycles(name: str, t_initial: Any, cycle_mul: Any, cycle_limit: Any, problems: Problems) -> Any:
-    """``(t_initial, cycle_mul as an int, cycle_limit)`` checked, or None."""
+    """``(t_initial, cycle_mul, cycle_limit)`` checked (``cycle_mul`` an int when it is one),
+    or None."""
     t0 = problems.integer(f"{name}.t_initial", t_initial, 1, INT32_MAX)
     limit = problems.integer(f"{name}.cycle_limit", cycle_limit, 0, INT32_MAX)
     mul = None
     if isinstance(cycle_mul, (int, float)) and not isinstance(cycle_mul, bool):
-        if float(cycle_mul).is_integer() and 1 <= cycle_mul <= INT32_MAX:
-            mul = int(cycle_mul)
+        if 1 <= cycle_mul <= INT32_MAX:
+            mul = int(cycle_mul) if float(cycle_mul).is_integer() else float(cycle_mul)
     if mul is None:
         problems.add(
             f"{name}.cycle_mul",
-            f"must be an integer >= 1 here (cycles of whole steps); got {describe(cycle_mul)}.",
+            f"must be a number in [1, {INT32_MAX}] here (timm's log of a cycle_mul below 1 "
+            f"fails); got {describe(cycle_mul)}.",
         )
     if None in (t0, limit, mul):
         return None
     return t0, mul, limit
 
 
-def _cycle_length(t0: int, mul: int, limit: int) -> int:
-    """timm's ``get_cycle_length()``: the steps of the first ``max(1, cycle_limit)`` cycles."""
+def _cycle_length(t0: int, mul: float, limit: int) -> int:
+    """timm's ``get_cycle_length()``: the steps of the first ``max(1, cycle_limit)`` cycles
+    (for a float ``cycle_mul``, floored in float64 as timm computes it)."""
     cycles = max(1, limit)
-    total = t0 * cycles if mul == 1 else t0 * (mul**cycles - 1) // (mul - 1)
+    if mul == 1:
+        total = t0 * cycles
+    elif isinstance(mul, int):
+        total = t0 * (mul**cycles - 1) // (mul - 1)
+    else:
+        try:
+            total = math.floor(-t0 * (mul**cycles - 1) / (1 - mul))
+        except OverflowError:
+            total = INT32_MAX
     return min(total, INT32_MAX)
 
 
@@ -449,26 +461,81 @@ def PolyLRScheduler(
     return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
 
 
-def TanhLRScheduler(lr: float, t_initial: int, *args: Any, **kwargs: Any) -> Schedule:
-    """timm's ``TanhLRScheduler``: not mapped yet (no ``tanh`` type).
+def TanhLRScheduler(
+    lr: float,
+    t_initial: int,
+    lb: float = -7.0,
+    ub: float = 3.0,
+    lr_min: float = 0.0,
+    cycle_mul: float = 1.0,
+    cycle_decay: float = 1.0,
+    cycle_limit: int = 1,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: Any = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    initialize: bool = True,
+    *,
+    noise_type: str = "normal",
+) -> Schedule:
+    """timm's ``TanhLRScheduler``: hyperbolic-tangent decay (Hsueh et al. 2019) with cycles.
+
+    .. math::
+      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + \\frac{\\mathrm{lr}\\, d^{i} - \\mathrm{lr_{min}}}{2}
+      \\left(1 - \\tanh\\left(\\mathrm{lb} + (\\mathrm{ub} - \\mathrm{lb}) \\frac{t_i}{T_i}
+      \\right)\\right) \\quad (i < \\mathrm{cycle\\_limit}), \\qquad \\mathrm{lr_{min}}
+      \\text{ after}
+
+    With ``warmup_prefix=False`` (timm's default) the warmup ends at the tanh's rate at
+    ``warmup_t``, as timm's does.
+
+    Args:
+      lr: the optimizer's learning rate.
+      t_initial, lb, ub, lr_min, cycle_mul, cycle_decay, cycle_limit, warmup_t,
+        warmup_lr_init, warmup_prefix, noise_range_t, noise_pct, noise_std, noise_seed:
+        timm's.
+      t_in_epochs, initialize: timm's; they change no value.
+      noise_type: timm's noise attribute (``"normal"`` or ``"uniform"``).
+
+    Returns:
+      A ``tanh`` schedule (noisy with a ``noise_range_t``); ``num_steps`` is timm's
+      ``get_cycle_length()``.
 
     Raises:
-      ConfigError: always, naming the shape that is missing.
+      ConfigError: for an invalid argument.
 
     Examples:
       >>> import lrschedules_jax as lrs
-      >>> lrs.timm.TanhLRScheduler(0.1, t_initial=100)
-      Traceback (most recent call last):
-      ...
-      lrschedules_jax._errors.ConfigError: Invalid learning-rate configuration (1 problem):
-        - TanhLRScheduler: timm's tanh decay has no schedule type here yet; use ...
+      >>> s = lrs.timm.TanhLRScheduler(0.1, t_initial=100, lr_min=1e-3)
+      >>> [round(float(s(t)), 6) for t in (0, 70, 99, 100)]
+      [0.1, 0.0505, 0.001299, 0.001]
     """
-    raise ConfigError(
-        [
-            "TanhLRScheduler: timm's tanh decay has no schedule type here yet; use "
-            "CosineLRScheduler or PolyLRScheduler."
-        ]
+    name = "TanhLRScheduler"
+    problems = Problems()
+    warm = _warmup(name, lr, warmup_t, warmup_lr_init, problems)
+    cycles = _cycles(name, t_initial, cycle_mul, cycle_limit, problems)
+    problems.raise_if_any()
+    t0, mul, limit = cycles
+    w = warm["warmup_steps"]
+    n = max(_cycle_length(t0, mul, limit) + (w if warmup_prefix else 0), w + 1)
+    sched = _types()["tanh"](
+        start_lr=lr,
+        stop_lr=lr_min,
+        lb=lb,
+        ub=ub,
+        cycle_steps=t0,
+        cycle_mult=mul,
+        cycle_decay=cycle_decay,
+        cycle_limit=limit,
+        warmup_prefix=warmup_prefix,
+        num_steps=min(n, INT32_MAX),
+        **warm,
     )
+    return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
 
 
 _WSD_DECAYS = {"linear": "linear", "cosine": "cosine", "1-sqrt": "1-sqrt"}

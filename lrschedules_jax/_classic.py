@@ -36,6 +36,7 @@ from ._numerics import (
     is_concrete,
     ldexp_exact,
     pow_fraction,
+    pow_pair,
     ratio,
     step_count,
 )
@@ -219,8 +220,88 @@ class MultiStep(WarmupSchedule):
         return {f"milestone {i + 1}": w + m for i, m in enumerate(self.milestones) if w + m < n}
 
 
+@schedule_class
+class RestartKeys(StopKeys):
+    """timm's cycles as optional keys (``polynomial``, ``tanh``): one cycle over the decay by
+    default; with ``cycle_limit`` more, restarts every ``cycle_steps`` (growing ``cycle_mult``
+    times, their peaks ``cycle_decay`` times); ``stop_lr`` from cycle ``cycle_limit`` on."""
+
+    cycle_steps: int | None = static(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        omit_default=True,
+        extension=True,
+        description="The length of the first cycle (timm's `t_initial`). Default: the decay "
+        "length `num_steps - warmup_steps` (`num_steps` with `warmup_prefix` false).",
+    )
+    cycle_mult: float = static(
+        1,
+        ge=1,
+        le=INT32_MAX,
+        omit_default=True,
+        extension=True,
+        description="Each cycle is `cycle_mult` times longer than the one before (timm's "
+        "`cycle_mul`, an integer or not).",
+    )
+    cycle_decay: float = leaf(
+        1.0,
+        gt=0,
+        le=1,
+        omit_default=True,
+        extension=True,
+        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
+        "`start_lr`); a peak never goes below `stop_lr`.",
+    )
+    cycle_limit: int = static(
+        1,
+        ge=0,
+        le=INT32_MAX,
+        omit_default=True,
+        extension=True,
+        description="The number of cycles (timm's `cycle_limit`): from cycle `cycle_limit` on "
+        "(counted from 0) the rate stays at `stop_lr` (0: from the end of the warmup on).",
+    )
+    _cycle_decay: Factor = derived(node=True)
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        out["cycle_mult"] = _whole(out.get("cycle_mult"))
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        if v.get("cycle_steps") is not None:
+            yield from _cycle_rules(v)
+
+    def _derive_cycles(self) -> None:
+        """Set the private logarithm pair of ``cycle_decay`` (from the type's ``_derive``)."""
+        _factor(self, "cycle_decay")
+
+    def _first_cycle(self) -> Any:
+        """``cycle_steps``, or the decay length (traced in a stacked sweep of run lengths)."""
+        return self.cycle_steps if self.cycle_steps is not None else self.decay_length  # type: ignore[attr-defined]
+
+    def _restarts(self, shape: jax.Array, i: jax.Array, dtype: Any) -> jax.Array:
+        """``e + max(s0 d**i - e, 0) * shape`` in cycle ``i``, ``e`` from ``cycle_limit`` on
+        (the peak is never formed alone: ``s0 * shape`` times ``d**i`` in the exponent)."""
+        e = as_float(self.stop_lr, dtype)
+        start = as_float(self.start_lr, dtype) * shape  # type: ignore[attr-defined]
+        peak_shape = self._cycle_decay.power(i, dtype, scale=start)
+        lr = e + jnp.maximum(peak_shape - e * shape, 0)
+        return jnp.where(i >= self.cycle_limit, e, lr)
+
+    def _cycle_marks(self) -> dict[str, int]:
+        w = self.warmup_steps if self.warmup_prefix else 0  # type: ignore[attr-defined]
+        marks = _restart_marks(w, self.num_steps, self._first_cycle(), self.cycle_mult)
+        names = list(marks)[: max(self.cycle_limit - 1, 0)]
+        return {name: marks[name] for name in names}
+
+
 @schedule_type("polynomial")
-class Polynomial(WarmupSchedule, StopKeys):
+class Polynomial(WarmupSchedule, RestartKeys):
     """Polynomial decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
 
     .. math::
@@ -228,6 +309,9 @@ class Polynomial(WarmupSchedule, StopKeys):
 
     Equals torch's ``PolynomialLR(total_iters=T, power=p)`` when ``stop_lr`` is 0, optax's
     ``polynomial_schedule`` and HuggingFace's ``get_polynomial_decay_schedule_with_warmup``.
+    As timm's ``PolyLRScheduler`` (extension keys), ``k_decay = k`` makes the factor
+    ``(1 - (t / T)**k)**p`` and the cycle keys restart it (``T`` is then cycle ``i``'s length,
+    its peak ``start_lr * cycle_decay**i``, and ``stop_lr`` from cycle ``cycle_limit`` on).
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -247,11 +331,21 @@ class Polynomial(WarmupSchedule, StopKeys):
     power: float = leaf(
         1.0, gt=0, le=F32_MAX, description="The exponent of the decay (a finite float32)."
     )
+    k_decay: float = leaf(
+        1.0,
+        gt=0,
+        le=F32_MAX,
+        omit_default=True,
+        extension=True,
+        description="timm's `k_decay` (Zhang et al. 2020, k-decay): the factor is "
+        "`(1 - q**k_decay)**power` with `q` the fraction of the cycle done.",
+    )
     # What a float32 ``power`` rounds away (a traced power is a float32 number): see pow_fraction.
     power_lo: float = derived(node=True)
 
     def _derive(self) -> None:
         super()._derive()
+        self._derive_cycles()
         if is_concrete(self.power):
             lo: Any = self.power - float32(self.power)
         else:  # arrays: a stacked schedule given to replace()
@@ -259,7 +353,14 @@ class Polynomial(WarmupSchedule, StopKeys):
             lo = power - power.astype(np.float32).astype(np.float64)
         object.__setattr__(self, "power_lo", lo)
 
+    def _timm(self) -> bool:
+        """Whether the schedule uses timm's keys (k_decay, cycles): else the one decay."""
+        plain = self.cycle_steps is None and self.cycle_limit == 1
+        return not (plain and is_concrete(self.k_decay) and float(self.k_decay) == 1.0)
+
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        if self._timm():
+            return self._cycles_decay(t, dtype)
         if is_concrete(self.power) and float(self.power) == 1.0:
             return self._anneal(t, dtype, ratio)  # exactly `linear`
         length = self.decay_length
@@ -288,6 +389,38 @@ class Polynomial(WarmupSchedule, StopKeys):
             power_lo=self.power_lo,
         )
         return jnp.where(length == 0, s0, lr)
+
+    def _cycles_decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        """timm's ``PolyLRScheduler``: ``(1 - q**k)**p`` in each cycle, restarts, the limit.
+
+        ``1 - q**k`` is ``r`` itself for ``k = 1`` (the fraction of the cycle left, a float32
+        pair), else ``-expm1(k log q)`` for ``q < 1/2`` or ``-expm1(k log1p(-r))`` (both ends
+        without cancellation); the power is applied to the pair as in ``pow_fraction``.
+        """
+        first = self._first_cycle()
+        s0 = as_float(self.start_lr, dtype)
+        if is_concrete(first) and first == 0:  # no decay phase: start_lr
+            return jnp.full(t.shape, s0, dtype)
+        size = first if is_concrete(first) else jnp.maximum(jnp.asarray(first), 1)
+        i, r_hi, r_lo = cycle_fraction(t, size, self.cycle_mult, dtype)
+        k = self.k_decay
+        if not (is_concrete(k) and float(k) == 1.0):
+            kk = as_float(k, dtype)
+            r = r_hi + r_lo
+            q = 1 - r
+            with_q = -jnp.expm1(kk * jnp.log(jnp.maximum(q, jnp.finfo(dtype).tiny)))
+            with_r = -jnp.expm1(kk * jnp.log1p(-jnp.minimum(r, 0.5)))
+            u = jnp.where(q < 0.5, with_q, with_r)
+            r_hi, r_lo = jnp.where(q > 0, u, 1.0), jnp.zeros_like(u)
+        if dtype == jnp.float64:
+            shape = jnp.power(r_hi + r_lo, as_float(self.power, dtype))
+        else:
+            shape = pow_pair(r_hi, r_lo, self.power, r_hi > 0, power_lo=self.power_lo)
+        lr = self._restarts(shape, i.astype(int_dtype()), dtype)
+        return lr if is_concrete(first) else jnp.where(jnp.asarray(first) == 0, s0, lr)
+
+    def _decay_boundaries(self) -> dict[str, int]:
+        return self._cycle_marks() if self._timm() else {}
 
 
 @schedule_type("linear")
@@ -596,7 +729,7 @@ def _set_cycle_table(schedule: Any, first: Any = None) -> None:
 
 
 @schedule_type("tanh")
-class Tanh(WarmupSchedule, StopKeys):
+class Tanh(WarmupSchedule, RestartKeys):
     """Hyperbolic-tangent decay (Hsueh et al. 2019), with timm's restarts.
 
     .. math::
@@ -640,45 +773,6 @@ class Tanh(WarmupSchedule, StopKeys):
         description="The tanh's argument at the end of a cycle (timm's `ub`), above `lb`: the "
         "factor ends near `(1 - tanh(ub)) / 2` (0.0025 for 3).",
     )
-    cycle_steps: int | None = static(
-        None,
-        gt=0,
-        le=INT32_MAX,
-        omit_default=True,
-        description="The length of the first cycle (timm's `t_initial`). Default: the decay "
-        "length `num_steps - warmup_steps` (`num_steps` with `warmup_prefix` false).",
-    )
-    cycle_mult: float = static(
-        1,
-        ge=1,
-        le=INT32_MAX,
-        omit_default=True,
-        description="Each cycle is `cycle_mult` times longer than the one before (timm's "
-        "`cycle_mul`, an integer or not).",
-    )
-    cycle_decay: float = leaf(
-        1.0,
-        gt=0,
-        le=1,
-        omit_default=True,
-        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
-        "`start_lr`); a peak never goes below `stop_lr`.",
-    )
-    cycle_limit: int = static(
-        1,
-        ge=0,
-        le=INT32_MAX,
-        omit_default=True,
-        description="The number of cycles (timm's `cycle_limit`): from cycle `cycle_limit` on "
-        "(counted from 0) the rate stays at `stop_lr` (0: from the end of the warmup on).",
-    )
-    _cycle_decay: Factor = derived(node=True)
-
-    @classmethod
-    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
-        out = super().resolve(v, num_steps)
-        out["cycle_mult"] = _whole(out.get("cycle_mult"))
-        return out
 
     @classmethod
     def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
@@ -686,26 +780,22 @@ class Tanh(WarmupSchedule, StopKeys):
         lb, ub = v.get("lb"), v.get("ub")
         if lb is not None and ub is not None and not lb < ub:
             yield "ub", f"must be above `lb` ({lb!r}); got {ub!r}"
-        if v.get("cycle_steps") is not None:
-            yield from _cycle_rules(v)
 
     def _derive(self) -> None:
         super()._derive()
-        _factor(self, "cycle_decay")
+        self._derive_cycles()
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        first = self.cycle_steps if self.cycle_steps is not None else self.decay_length
-        s0, e = as_float(self.start_lr, dtype), as_float(self.stop_lr, dtype)
+        first = self._first_cycle()
         if is_concrete(first) and first == 0:  # no decay phase: start_lr, as _anneal gives
-            return jnp.full(t.shape, s0, dtype)
+            return jnp.full(t.shape, as_float(self.start_lr, dtype), dtype)
         size = first if is_concrete(first) else jnp.maximum(jnp.asarray(first), 1)
         i, r_hi, r_lo = cycle_fraction(t, size, self.cycle_mult, dtype)
-        i = i.astype(int_dtype())
         shape = tanh_factor(r_hi, r_lo, self.lb, self.ub, dtype)
-        peak_shape = self._cycle_decay.power(i, dtype, scale=s0 * shape)
-        lr = e + jnp.maximum(peak_shape - e * shape, 0)
-        lr = jnp.where(i >= self.cycle_limit, e, lr)
-        return lr if is_concrete(first) else jnp.where(jnp.asarray(first) == 0, s0, lr)
+        lr = self._restarts(shape, i.astype(int_dtype()), dtype)
+        if is_concrete(first):
+            return lr
+        return jnp.where(jnp.asarray(first) == 0, as_float(self.start_lr, dtype), lr)
 
     def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
         lr = super()._value(step, dtype)
@@ -728,11 +818,7 @@ class Tanh(WarmupSchedule, StopKeys):
         return jnp.where(step < w, a + (target - a) * g, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
-        w = self.warmup_steps if self.warmup_prefix else 0
-        first = self.cycle_steps if self.cycle_steps is not None else self.decay_length
-        marks = _restart_marks(w, self.num_steps, first, self.cycle_mult)
-        names = list(marks)[: max(self.cycle_limit - 1, 0)]
-        return {name: marks[name] for name in names}
+        return self._cycle_marks()
 
 
 def _one_cycle_phases(

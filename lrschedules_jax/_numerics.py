@@ -31,6 +31,7 @@ __all__ = [
     "is_concrete",
     "ldexp_exact",
     "pow_fraction",
+    "pow_pair",
     "ratio",
     "sin2_of_fraction",
     "step_count",
@@ -375,11 +376,6 @@ def pow_fraction(
     if dtype == jnp.float64:
         x = ratio(num, den, dtype)
         return jnp.asarray(scale, dtype) * jnp.power(x, jnp.asarray(power, dtype))
-    if is_concrete(power):
-        p_hi, p_lo = _pair(float(power))
-    else:
-        p_hi = jnp.asarray(power, jnp.float32)
-        p_lo = jnp.asarray(power_lo, jnp.float32)
     num = num.astype(jnp.int32)
     n_hi = ((num >> 8) << 8).astype(jnp.float32)  # exact: 23 bits
     n_lo = (num & 0xFF).astype(jnp.float32)
@@ -388,8 +384,31 @@ def pow_fraction(
     b, b_err = two_prod(n_lo, i_hi)
     x_hi, ab_err = _two_sum(a, b)
     x_hi, x_lo = _fast_two_sum(x_hi, (a_err + b_err + ab_err) + (n_hi + n_lo) * i_lo)
-    x_hi = jnp.where(num > 0, x_hi, 1.0)  # 0 ** p is handled at the end
-    l_hi, l_lo = _log2_pair(x_hi, jnp.where(num > 0, x_lo, 0.0))
+    value = pow_pair(x_hi, x_lo, power, num > 0, scale=scale, power_lo=power_lo)
+    return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
+
+
+def pow_pair(
+    x_hi: jax.Array,
+    x_lo: jax.Array,
+    power: Any,
+    positive: jax.Array,
+    *,
+    scale: Any = 1.0,
+    power_lo: Any = 0.0,
+) -> jax.Array:
+    """``scale * (x_hi + x_lo) ** power`` in float32 for a float32 pair ``0 < x <= 1`` (0
+    where ``positive`` is false), with the accuracy of :func:`pow_fraction` (which forms the
+    pair from an integer fraction): ``log2 x``, ``power`` and their product are pairs, and
+    ``2 ** y`` is applied as ``m * exp2(g) * 2**(n + q)``.
+    """
+    if is_concrete(power):
+        p_hi, p_lo = _pair(float(power))
+    else:
+        p_hi = jnp.asarray(power, jnp.float32)
+        p_lo = jnp.asarray(power_lo, jnp.float32)
+    x_hi = jnp.where(positive, x_hi, 1.0)  # 0 ** p is handled at the end
+    l_hi, l_lo = _log2_pair(x_hi, jnp.where(positive, x_lo, 0.0))
     y_hi, y_err = two_prod(p_hi, l_hi)
     y_hi, y_lo = _two_sum(y_hi, y_err + p_hi * l_lo + p_lo * l_hi)
     deep = ~(y_hi > -700.0) | ~jnp.isfinite(y_lo)  # far below any float32: 0 (no inf or NaN)
@@ -403,8 +422,7 @@ def pow_fraction(
     else:
         m, q = jnp.frexp(jnp.asarray(scale, jnp.float32))
     value = ldexp_exact(m * jnp.exp2(g), whole.astype(jnp.int32) + q)
-    value = jnp.where(num > 0, value, 0.0)
-    return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
+    return jnp.where(positive, value, 0.0)
 
 
 @dataclasses.dataclass(frozen=True)

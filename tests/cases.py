@@ -2485,3 +2485,119 @@ def max_rel_error(got: Any, ref: np.ndarray) -> float:
     got = np.asarray(got, dtype=np.float64)
     keep = np.abs(ref) > 1e-30
     return float(np.max(np.abs(got[keep] - ref[keep]) / np.abs(ref[keep]), initial=0.0))
+
+
+def ref_polynomial_timm(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``polynomial`` with timm's keys (``PolyLRScheduler._get_lr``): ``lr_min + (lr_max d**i
+    - lr_min) (1 - t_curr**k / t_i**k) ** power`` for ``i < cycle_limit``, else ``lr_min``
+    (the peak kept at ``lr_min`` at least); cycle ``i`` from :func:`real_cycles`, the first
+    ``cycle_steps`` long (default: the decay length). ``1 - q**k`` is written without
+    cancellation at either end (``-expm1(k log q)``, ``-expm1(k log1p(-r))``)."""
+    keys = ("k_decay", "cycle_steps", "cycle_mult", "cycle_decay", "cycle_limit")
+    if all(cfg.get(k) is None for k in keys) or (
+        cfg.get("k_decay", 1.0) == 1.0
+        and cfg.get("cycle_steps") is None
+        and cfg.get("cycle_limit", 1) == 1
+    ):
+        return _POLYNOMIAL_PLAIN(cfg, n, steps)
+
+    def ref(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+        s0, e, w, _ = shared_keys(cfg, n)
+        t = _decay_step(cfg, n, steps)
+        first = cfg.get("cycle_steps") or (n - w)
+        if first == 0:
+            return with_warmup(cfg, n, steps, np.full(t.shape, s0))
+        i, done, length = real_cycles(t, first, cfg.get("cycle_mult", 1))
+        k = cfg.get("k_decay", 1.0)
+        q, r = done / length, (length - done) / length
+        if k == 1.0:
+            u = r
+        else:
+            with np.errstate(divide="ignore"):
+                u = np.where(q < 0.5, -np.expm1(k * np.log(q)), -np.expm1(k * np.log1p(-r)))
+        peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+        lr = e + np.maximum(peak - e, 0) * u ** cfg.get("power", 1.0)
+        return with_warmup(cfg, n, steps, np.where(i >= cfg.get("cycle_limit", 1), e, lr))
+
+    return _overlaid(ref)(cfg, n, steps)
+
+
+def polynomial_marks(cfg: Config, n: int) -> Marks:
+    """The warmup, and with timm's cycle keys every restart (as ``tanh``'s)."""
+    if cfg.get("cycle_steps") is None and cfg.get("cycle_limit", 1) == 1:
+        return warmup_marks(cfg, n)
+    return tanh_marks(cfg, n)
+
+
+_POLYNOMIAL_PLAIN = TYPES["polynomial"].reference
+TYPES["polynomial"] = dataclasses.replace(
+    TYPES["polynomial"],
+    reference=ref_polynomial_timm,
+    marks=polynomial_marks,
+    examples=[
+        *TYPES["polynomial"].examples,
+        *_classic(
+            "polynomial",
+            {
+                "polynomial-timm-k_decay2": dict(
+                    start_lr=0.1, stop_lr=0.0, power=1.5, k_decay=2.0, num_steps=300
+                ),
+                "polynomial-timm-k0.5-cycles-decay": dict(
+                    start_lr=0.1,
+                    stop_lr=0.0,
+                    power=0.9,
+                    k_decay=0.5,
+                    cycle_steps=100,
+                    cycle_decay=0.7,
+                    cycle_limit=3,
+                    num_steps=300,
+                ),
+                "polynomial-timm-float-mult-warmup-prefix-false": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-6,
+                    power=2.0,
+                    cycle_steps=40,
+                    cycle_mult=1.5,
+                    cycle_limit=6,
+                    warmup_steps=30,
+                    warmup_start_factor=0.01,
+                    warmup_prefix=False,
+                    num_steps=1000,
+                ),
+                "polynomial-timm-k3-long": dict(
+                    start_lr=1.0, stop_lr=0.0, power=7.5, k_decay=3.0, num_steps=2**30 + 3
+                ),
+                "polynomial-timm-cycles-forever-mult2": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-5,
+                    power=1.0,
+                    cycle_steps=10,
+                    cycle_mult=2,
+                    cycle_limit=INT32_MAX,
+                    warmup_steps=5,
+                    num_steps=100,
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["polynomial"].bench,
+        (
+            "timm: power 1.5, k_decay 2, stop_lr 0",
+            {**BASE, "type": "polynomial", "power": 1.5, "k_decay": 2.0, "stop_lr": 0.0},
+        ),
+        (
+            "timm: power 0.9, cycle_steps N/10, cycle_mult 1.5, cycle_decay 0.8, cycle_limit 20",
+            lambda n: {
+                **BASE,
+                "type": "polynomial",
+                "power": 0.9,
+                "stop_lr_ratio": 1e-4,
+                "cycle_steps": max(1, n // 10),
+                "cycle_mult": 1.5,
+                "cycle_decay": 0.8,
+                "cycle_limit": 20,
+            },
+        ),
+    ],
+)

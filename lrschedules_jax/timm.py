@@ -409,53 +409,61 @@ def PolyLRScheduler(
     *,
     noise_type: str = "normal",
 ) -> Schedule:
-    """timm's ``PolyLRScheduler`` with one cycle: a polynomial decay from ``lr`` to ``lr_min``.
+    """timm's ``PolyLRScheduler``: a polynomial decay from ``lr`` to ``lr_min``, with k-decay
+    and cycles.
 
     .. math::
-      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + (\\mathrm{lr} - \\mathrm{lr_{min}})
-      \\left(1 - \\frac{t}{T}\\right)^{p} \\quad (t < T), \\qquad \\mathrm{lr_{min}} \\text{ after}
+      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + (\\mathrm{lr}\\, d^{i} - \\mathrm{lr_{min}})
+      \\left(1 - \\frac{t_i^{k}}{T_i^{k}}\\right)^{p} \\quad (i < \\mathrm{cycle\\_limit}),
+      \\qquad \\mathrm{lr_{min}} \\text{ after}
 
     Args:
       lr: the optimizer's learning rate.
-      t_initial, power, lr_min, warmup_t, warmup_lr_init, warmup_prefix, noise_range_t,
-        noise_pct, noise_std, noise_seed: timm's.
-      cycle_mul, cycle_decay, cycle_limit, k_decay: timm's; only one cycle (``cycle_limit=1``)
-        with ``k_decay=1`` is mapped.
+      t_initial, power, lr_min, cycle_mul, cycle_decay, cycle_limit, warmup_t, warmup_lr_init,
+        warmup_prefix, noise_range_t, noise_pct, noise_std, noise_seed, k_decay: timm's.
       t_in_epochs, initialize: timm's; they change no value.
       noise_type: timm's noise attribute.
 
     Returns:
-      A ``polynomial`` schedule (noisy with a ``noise_range_t``).
+      A ``polynomial`` schedule (with the cycle keys and ``k_decay`` where they are not
+      timm's defaults; noisy with a ``noise_range_t``); ``num_steps`` is timm's
+      ``get_cycle_length()``.
 
     Raises:
-      ConfigError: for an invalid argument, several cycles or ``k_decay`` other than 1.
+      ConfigError: for an invalid argument.
 
     Examples:
       >>> import lrschedules_jax as lrs
       >>> s = lrs.timm.PolyLRScheduler(0.1, t_initial=100, lr_min=0.001, power=1.0)
       >>> [round(float(s(t)), 6) for t in (0, 50, 100)]
       [0.1, 0.0505, 0.001]
+      >>> s = lrs.timm.PolyLRScheduler(0.1, t_initial=10, power=1.0, cycle_limit=2,
+      ...                              cycle_decay=0.5)
+      >>> [round(float(s(t)), 6) for t in (5, 10, 15, 20)]
+      [0.05, 0.05, 0.025, 0.0]
     """
     name = "PolyLRScheduler"
     problems = Problems()
     warm = _warmup(name, lr, warmup_t, warmup_lr_init, problems)
-    t0 = problems.integer(f"{name}.t_initial", t_initial, 1, INT32_MAX)
-    if cycle_limit != 1:
-        problems.add(
-            f"{name}.cycle_limit",
-            f"only one cycle (cycle_limit=1) is mapped; got {describe(cycle_limit)}.",
-        )
-    if k_decay != 1:
-        problems.add(f"{name}.k_decay", f"only k_decay=1 is mapped; got {describe(k_decay)}.")
+    cycles = _cycles(name, t_initial, cycle_mul, cycle_limit, problems)
     problems.raise_if_any()
+    t0, mul, limit = cycles
     w = warm["warmup_steps"]
-    n = min(t0 + (w if warmup_prefix else 0), INT32_MAX)  # type: ignore[operator]
+    n = min(max(_cycle_length(t0, mul, limit) + (w if warmup_prefix else 0), w + 1), INT32_MAX)
+    keys: dict[str, Any] = {}
+    if (n - w if warmup_prefix else n) != t0 or limit != 1 or mul != 1:
+        keys.update(cycle_steps=t0, cycle_mult=mul, cycle_limit=limit)
+    if cycle_decay != 1:
+        keys["cycle_decay"] = cycle_decay
+    if k_decay != 1:
+        keys["k_decay"] = k_decay
     sched = _types()["polynomial"](
         start_lr=lr,
         stop_lr=lr_min,
         power=power,
         warmup_prefix=warmup_prefix,
-        num_steps=max(n, w + 1),
+        num_steps=n,
+        **keys,
         **warm,
     )
     return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)

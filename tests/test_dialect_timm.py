@@ -31,9 +31,6 @@ UNIT_TESTS = json.loads((peers.DATA / "unit_tests.json").read_text())["cases"]
 #: Recorded cases whose shape has no type here yet: the module refuses them, naming why.
 UNMAPPED = {
     "StepLRScheduler/float-decay_t": "decay_t",
-    "PolyLRScheduler/k_decay2": "k_decay",
-    "PolyLRScheduler/k_decay0.5-cycles": "cycle_limit",
-    "PolyLRScheduler/cycle_mul2": "cycle_limit",
     "WSDLRScheduler/decay-exp": "decay_fn",
     "WSDLRScheduler/decay-power2-ratio": "decay_fn",
     "WSDLRScheduler/decay-exp-ratio0.01": "decay_fn",

@@ -2601,3 +2601,137 @@ TYPES["polynomial"] = dataclasses.replace(
         ),
     ],
 )
+
+
+def ref_wsd_timm(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``wsd`` with timm's keys (``WSDLRScheduler._get_lr``): ``lr_min + (max(base g(t_s),
+    lr_min) - lr_min) h(frac)`` with ``g(t_s) = (1 + t_s / timescale) ** -p`` (1 for a
+    constant stable phase), ``frac = clip((t - S) / D, 0, 1)`` and ``h = 1 - frac**power``
+    (``power``) or ``(r**frac - r) / (1 - r)`` (``exponential``), ``h = 1`` before the decay phase.
+    Written on the remaining fraction ``x = 1 - frac`` where it would cancel: ``1 - frac**p =
+    -expm1(p log1p(-x))`` and ``(r**frac - r) / (1 - r) = r expm1(-x log r) / (1 - r)``."""
+    stable_type = cfg.get("stable_type", "constant")
+    kind = cfg.get("decay_type", "inverse_linear")
+    if stable_type == "constant" and kind not in ("power", "exponential"):
+        return ref_wsd(cfg, n, steps)
+    s0, e, w, _ = shared_keys(cfg, n)
+    d, stable = wsd_params(cfg, n)
+    t = _decay_step(cfg, n, steps).astype(np.float64)
+    if stable_type == "constant":
+        peak = np.full(t.shape, s0)
+    else:
+        p = 0.5 if stable_type == "rsqrt" else cfg.get("stable_power", 0.5)
+        tau_s = cfg.get("stable_timescale") or w
+        peak = np.maximum(s0 * (1 + t / tau_s) ** -p, e)
+    x = np.clip((n - w) - t, 0, d) / d
+    frac = 1 - x
+    if kind == "power":
+        k = cfg.get("decay_power", 0.5)
+        with np.errstate(divide="ignore"):
+            h = np.where(frac < 0.5, -np.expm1(k * np.log(frac)), -np.expm1(k * np.log1p(-x)))
+    elif kind == "exponential":
+        r = cfg.get("decay_ratio", 0.1)
+        h = r * np.expm1(-x * math.log(r)) / (1 - r)
+    elif kind == "cosine":
+        h = half_cos(np.clip((n - w) - t, 0, d), d)
+    elif kind == "1-sqrt":
+        h = 1 - np.sqrt(frac)
+    else:
+        h = x
+    decay = np.where(t < stable, peak, e + (peak - e) * h)
+    return with_warmup(cfg, n, steps, decay)
+
+
+TYPES["wsd"] = dataclasses.replace(
+    TYPES["wsd"],
+    reference=ref_wsd_timm,
+    examples=[
+        *TYPES["wsd"].examples,
+        *_classic(
+            "wsd",
+            {
+                "wsd-timm-power2": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-6,
+                    decay_type="power",
+                    decay_power=2.0,
+                    decay_phase_steps=300,
+                    num_steps=900,
+                ),
+                "wsd-timm-exp-ratio0.01-warmup": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-8,
+                    decay_type="exponential",
+                    decay_ratio=0.01,
+                    decay_phase_ratio=0.2,
+                    warmup_steps=100,
+                    num_steps=10**6,
+                ),
+                "wsd-timm-rsqrt-linear": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-5,
+                    stable_type="rsqrt",
+                    decay_type="linear",
+                    decay_phase_steps=100,
+                    warmup_steps=100,
+                    num_steps=1000,
+                ),
+                "wsd-timm-power-stable-cosine-long": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-9,
+                    stable_type="power",
+                    stable_power=0.3,
+                    stable_timescale=50,
+                    decay_type="cosine",
+                    decay_phase_ratio=0.1,
+                    num_steps=INT32_MAX,
+                ),
+                "wsd-timm-rsqrt-floor-exp": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-3,
+                    stable_type="rsqrt",
+                    stable_timescale=10,
+                    decay_type="exponential",
+                    decay_phase_steps=10**5,
+                    num_steps=10**6,
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["wsd"].bench,
+        (
+            "timm: power decay 2, decay_phase_ratio 0.3, stop_lr_ratio 1e-5",
+            {
+                **BASE,
+                "type": "wsd",
+                "stop_lr_ratio": 1e-5,
+                "decay_type": "power",
+                "decay_power": 2.0,
+                "decay_phase_ratio": 0.3,
+            },
+        ),
+        (
+            "timm: exponential decay, ratio 0.01, warmup 1 %",
+            {
+                **BASE,
+                "type": "wsd",
+                "stop_lr_ratio": 1e-5,
+                "decay_type": "exponential",
+                "decay_ratio": 0.01,
+                "warmup_ratio": 0.01,
+            },
+        ),
+        (
+            "timm: rsqrt stable (timescale = warmup 1 %), linear decay",
+            {
+                **BASE,
+                "type": "wsd",
+                "stop_lr_ratio": 1e-5,
+                "decay_type": "linear",
+                "stable_type": "rsqrt",
+                "warmup_ratio": 0.01,
+            },
+        ),
+    ],
+)

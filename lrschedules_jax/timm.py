@@ -12,36 +12,45 @@ imports neither timm, torch nor JAX.
 timm                       schedule
 ========================== =============================================================
 ``CosineLRScheduler``      ``cosine_restarts`` (``cycle_limit``, ``k_decay``,
-                           ``warmup_prefix``); ``cycle_limit=0``: ``multistep``
+                           ``warmup_prefix``; a float ``cycle_mul``: cycles of real
+                           length); ``cycle_limit=0``: ``multistep``
 ``StepLRScheduler``        ``step`` (``decay_rate > 1`` rises)
 ``MultiStepLRScheduler``   ``multistep``
-``PolyLRScheduler``        ``polynomial`` (one cycle, ``k_decay=1``)
-``WSDLRScheduler``         ``wsd`` (``stable_fn="constant"``; ``decay_fn`` ``linear``,
-                           ``cosine``, ``1-sqrt``, ``power`` with 0.5 or 1)
+``PolyLRScheduler``        ``polynomial`` (``k_decay`` and the cycle keys)
+``TanhLRScheduler``        ``tanh``
+``WSDLRScheduler``         ``wsd`` (``decay_phase_steps``; ``decay_fn`` ``linear``,
+                           ``cosine``, ``1-sqrt``, ``power``, ``exp`` as ``exponential``;
+                           ``stable_fn`` as ``stable_type``)
 ``PlateauLRScheduler``     the :func:`~lrschedules_jax.reduce_on_plateau` transformation
 noise arguments            the noise keys (``noise_range_steps``...): a ``Noisy`` schedule
 ========================== =============================================================
 
 timm's warmup goes linearly from ``warmup_lr_init`` to ``lr`` over ``warmup_t`` steps
 (``warmup_start_factor = warmup_lr_init / lr``); with ``warmup_prefix=False`` (timm's default
-for the cosine and poly schedulers) the decay runs on the global step and the warmup replaces
-its first ``warmup_t`` steps (the key ``warmup_prefix``).
+for the cosine, poly and tanh schedulers) the decay runs on the global step and the warmup
+replaces its first ``warmup_t`` steps (the key ``warmup_prefix``; the tanh's warmup then ends
+at the tanh's rate at ``warmup_t``, as timm's does).
 
 Where the values differ from timm's, on purpose:
 
-- with an integer ``cycle_mul > 1``, timm finds the cycle with a floating-point ``log``, which
-  at some restarts lands one cycle early (``t_initial=2, cycle_mul=3``: step 242 is read as the
-  end of cycle 4 instead of the start of cycle 5); the cycle here is found exactly;
+- with ``cycle_mul > 1``, timm finds the cycle with a floating-point ``log``, which at some
+  restarts lands one cycle early (``t_initial=2, cycle_mul=3``: step 242 is read as the end of
+  cycle 4 instead of the start of cycle 5); the cycle here is found exactly (for a float
+  ``cycle_mul`` too: the first step of cycle ``i`` is ``ceil(S_i)``, ``S_i = t_initial
+  (cycle_mul**i - 1) / (cycle_mul - 1)`` in exact rationals);
 - ``MultiStepLRScheduler``: timm 1.0.31 compares the milestones with ``t + 1`` and so decays
   one step before each milestone; here milestone ``m`` applies from step ``m`` on, as in
   torch's ``MultiStepLR`` and in timm's later releases (whose test expects it);
 - ``PlateauLRScheduler(warmup_t=0).step(0, metric)`` sets timm's rate to ``warmup_lr_init``
-  (0 by default) for good; the transformation starts at ``lr``.
+  (0 by default) for good; the transformation starts at ``lr``;
+- a ``cycle_decay`` that takes a cycle's peak below ``lr_min``: timm's rate then climbs from
+  below ``lr_min`` towards it; here the peak stays at ``lr_min`` (the rate is ``lr_min``).
 
-Not mapped (a :class:`~lrschedules_jax.ConfigError` says so): a ``cycle_mul`` that is not an
-integer (cycles of fractional length), ``k_decay`` or several cycles for
-``PolyLRScheduler``, ``TanhLRScheduler``, ``WSDLRScheduler``'s ``rsqrt``/``power`` stable
-functions and ``exp`` decay, a warmup or noise for ``PlateauLRScheduler``.
+Not mapped (a :class:`~lrschedules_jax.ConfigError` says so): ``StepLRScheduler`` with a
+``decay_t`` that is not a whole number of steps, a ``decay_fn`` that is a Python callable, a
+``stable_timescale`` that is not a whole number of steps, a ``cycle_mul`` below 1 (timm's own
+``log`` fails there), ``cycle_decay`` above 1, and a warmup or noise for
+``PlateauLRScheduler`` (the "Coming from timm" page says why).
 
 Examples:
   >>> import lrschedules_jax as lrs
@@ -546,7 +555,8 @@ def TanhLRScheduler(
     return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
 
 
-_WSD_DECAYS = {"linear": "linear", "cosine": "cosine", "1-sqrt": "1-sqrt"}
+_WSD_DECAYS = ("linear", "cosine", "1-sqrt", "power", "exp")
+_WSD_STABLES = ("constant", "rsqrt", "power")
 
 
 def WSDLRScheduler(
@@ -571,26 +581,35 @@ def WSDLRScheduler(
     *,
     noise_type: str = "normal",
 ) -> Schedule:
-    """timm's ``WSDLRScheduler``: warmup, stable at ``lr``, and a decay to ``lr_min`` over the
+    """timm's ``WSDLRScheduler``: warmup, a stable phase, and a decay to ``lr_min`` over the
     last ``decay_t`` of the ``t_initial`` steps after the warmup.
+
+    .. math::
+      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + (\\max(\\mathrm{lr}\\, g(t_s),
+      \\mathrm{lr_{min}}) - \\mathrm{lr_{min}})\\, h(\\tau)
+
+    with ``g`` the stable function (1, or ``(1 + t_s / timescale) ** -p``) and ``h`` the decay
+    (1 before the decay phase).
 
     Args:
       lr: the optimizer's learning rate.
       t_initial, decay_t, lr_min, warmup_t, warmup_lr_init, noise_range_t, noise_pct,
         noise_std, noise_seed: timm's.
-      stable_fn: ``"constant"`` (timm's ``rsqrt`` and ``power`` are not mapped).
-      decay_fn: ``"linear"``, ``"cosine"``, ``"1-sqrt"`` or ``"power"`` with ``decay_power``
-        0.5 (``1-sqrt``) or 1 (``linear``).
-      stable_timescale, stable_power, decay_power, decay_ratio: timm's (see above).
+      stable_fn: ``"constant"``, ``"rsqrt"`` or ``"power"`` (wsd's ``stable_type``).
+      stable_timescale: timm's (default ``warmup_t``), a whole number of steps here.
+      stable_power: the ``power`` stable function's exponent.
+      decay_fn: ``"linear"``, ``"cosine"``, ``"1-sqrt"``, ``"power"`` or ``"exp"`` (not a
+        callable: a Python function has no config).
+      decay_power, decay_ratio: the ``power`` and ``exp`` decays' parameters.
       t_in_epochs, initialize: timm's; they change no value.
       noise_type: timm's noise attribute.
 
     Returns:
-      A ``wsd`` schedule of ``num_steps = warmup_t + t_initial`` (noisy with a
-      ``noise_range_t``).
+      A ``wsd`` schedule of ``num_steps = warmup_t + t_initial`` with ``decay_phase_steps =
+      decay_t`` (noisy with a ``noise_range_t``).
 
     Raises:
-      ConfigError: for an invalid argument or a stable or decay function not mapped.
+      ConfigError: for an invalid argument or a callable ``decay_fn``.
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -598,33 +617,54 @@ def WSDLRScheduler(
       ...                             lr_min=0.001, warmup_t=10)
       >>> [round(float(s(t)), 6) for t in (5, 10, 90, 100, 110)]
       [0.05, 0.1, 0.1, 0.0505, 0.001]
+      >>> s = lrs.timm.WSDLRScheduler(0.1, t_initial=100, decay_t=20, decay_fn="exp",
+      ...                             stable_fn="rsqrt", lr_min=1e-4, warmup_t=10)
+      >>> [round(float(s(t)), 6) for t in (10, 50, 100, 110)]
+      [0.1, 0.044721, 0.007673, 0.0001]
     """
     name = "WSDLRScheduler"
     problems = Problems()
     warm = _warmup(name, lr, warmup_t, warmup_lr_init, problems)
     t0 = problems.integer(f"{name}.t_initial", t_initial, 1, INT32_MAX)
     d = problems.integer(f"{name}.decay_t", decay_t, 1, INT32_MAX)
-    if stable_fn != "constant":
+    if stable_fn not in _WSD_STABLES:
         problems.add(
             f"{name}.stable_fn",
-            f"only `constant` is mapped (a decaying stable phase has no type here); got "
+            f"must be one of {', '.join(f'`{x}`' for x in _WSD_STABLES)}; got "
             f"{describe(stable_fn)}.",
         )
-    kind = _WSD_DECAYS.get(decay_fn) if isinstance(decay_fn, str) else None
-    if decay_fn == "power" and decay_power in (0.5, 1.0):
-        kind = "1-sqrt" if decay_power == 0.5 else "linear"
-    if kind is None:
+    if not (isinstance(decay_fn, str) and decay_fn in _WSD_DECAYS):
         problems.add(
             f"{name}.decay_fn",
-            "must be `linear`, `cosine`, `1-sqrt`, or `power` with decay_power 0.5 or 1; got "
-            f"{describe(decay_fn)}"
-            + (f" (decay_power {decay_power!r})." if decay_fn == "power" else "."),
+            f"must be one of {', '.join(f'`{x}`' for x in _WSD_DECAYS)} (a callable has no "
+            f"config); got {describe(decay_fn)}.",
+        )
+    timescale = None
+    if stable_fn != "constant" and stable_timescale is not None:
+        if isinstance(stable_timescale, float) and stable_timescale.is_integer():
+            stable_timescale = int(stable_timescale)
+        timescale = problems.integer(
+            f"{name}.stable_timescale", stable_timescale, 1, INT32_MAX, " (a whole number of steps)"
         )
     if t0 is not None and d is not None and d > t0:
         problems.add(
             f"{name}.decay_t", f"must be in [1, t_initial ({t0})]; got {describe(decay_t)}."
         )
     problems.raise_if_any()
+    kind = decay_fn
+    keys: dict[str, Any] = {}
+    if kind == "power" and decay_power in (0.5, 1.0):  # the exact shapes of the same factor
+        kind = "1-sqrt" if decay_power == 0.5 else "linear"
+    elif kind == "power":
+        keys["decay_power"] = decay_power
+    elif kind == "exp":
+        kind = "exponential"
+        keys["decay_ratio"] = decay_ratio
+    if stable_fn != "constant":
+        keys["stable_type"] = stable_fn
+        keys["stable_timescale"] = timescale
+        if stable_fn == "power":
+            keys["stable_power"] = stable_power
     w = warm["warmup_steps"]
     sched = _types()["wsd"](
         start_lr=lr,
@@ -632,6 +672,7 @@ def WSDLRScheduler(
         decay_phase_steps=d,
         decay_type=kind,
         num_steps=min(w + t0, INT32_MAX),  # type: ignore[operator]
+        **keys,
         **warm,
     )
     return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)

@@ -158,6 +158,69 @@ def test_timm_float_log_restart_is_corrected():
     assert exact_cycle_early(row["call"], [242]).all()
 
 
+def test_float_cycle_mul_restart_is_exact():
+    """t_initial=16, cycle_mul=1.25: cycle 3 starts at 16 (1.25**3 - 1) / 0.25 = 61 exactly;
+    timm's float log reads step 61 as the end of cycle 2. Here it is the restart (the peak
+    0.1 * 0.5**3), and step 60 the last step of cycle 2 (36 + 24, length 25)."""
+    sched = lrs.timm.CosineLRScheduler(
+        0.1, t_initial=16, cycle_mul=1.25, cycle_limit=10, cycle_decay=0.5
+    )
+    assert math.floor(math.log(1 - 61 / 16 * (1 - 1.25), 1.25)) == 2  # timm's index
+    assert real_cycle_starts(16, 1.25)[:4] == [0, 16, 36, 61]
+    assert float(sched(61)) == pytest.approx(0.1 * 0.5**3, rel=RTOL)
+    end = 0.1 * 0.5**2 * (1 + math.cos(math.pi * 24 / 25)) / 2
+    assert float(sched(60)) == pytest.approx(end, rel=RTOL)
+
+
+def test_float_cycle_mul_real_offsets():
+    """cycle_mul=1.5, t_initial=40: cycle 5 starts at 527.5, so step 528 is 0.5 steps into it
+    (timm's t_curr), and cycle 4 (325 to 527.5, length 202.5) holds step 527."""
+    row = peers.case("timm", "CosineLRScheduler/cycle_mul1.5")
+    sched = build(row["call"])
+    low, lr = row["call"]["kwargs"]["lr_min"], row["call"]["lr"]
+
+    def timm_cos(t_curr, length):
+        return low + (lr - low) * (1 + math.cos(math.pi * t_curr / length)) / 2
+
+    assert float(sched(527)) == pytest.approx(timm_cos(202, 202.5), rel=RTOL)
+    assert float(sched(528)) == pytest.approx(low, rel=RTOL)  # cycle 5 >= cycle_limit 5
+    five = lrs.timm.CosineLRScheduler(lr, t_initial=40, cycle_mul=1.5, cycle_limit=6, lr_min=low)
+    assert float(five(528)) == pytest.approx(timm_cos(0.5, 40 * 1.5**5), rel=RTOL)
+
+
+def test_tanh_overlaid_warmup_ends_at_the_tanh_rate():
+    """timm's TanhLRScheduler(warmup_prefix=False) warms up to its rate at warmup_t, not to
+    lr: the rate is continuous at warmup_t."""
+    row = peers.case("timm", "TanhLRScheduler/warmup-prefix-false")
+    sched = build(row["call"])
+    kw, lr = row["call"]["kwargs"], row["call"]["lr"]
+    w, t0, init, low = kw["warmup_t"], kw["t_initial"], kw["warmup_lr_init"], kw.get("lr_min", 0)
+    at_w = low + (lr - low) * (1 - math.tanh(-7 + 10 * w / t0)) / 2
+    assert float(sched(w)) == pytest.approx(at_w, rel=RTOL)
+    assert float(sched(w - 1)) == pytest.approx(init + (w - 1) * (at_w - init) / w, rel=RTOL)
+    assert sched.to_config()["warmup_prefix"] is False
+
+
+def test_wsd_decaying_stable_phase():
+    """WSDLRScheduler(stable_fn="rsqrt"): lr (1 + t_s / warmup_t) ** -0.5 in the stable phase,
+    and the decay multiplies it (the Big Vision schedule)."""
+    sched = lrs.timm.WSDLRScheduler(
+        0.1,
+        t_initial=900,
+        decay_t=100,
+        stable_fn="rsqrt",
+        warmup_t=100,
+        decay_fn="linear",
+        lr_min=1e-5,
+    )
+    assert sched.to_config()["stable_type"] == "rsqrt"
+    for t in (100, 400, 899, 950):
+        stable = max(0.1 * (1 + (t - 100) / 100) ** -0.5, 1e-5)
+        frac = min(max(t - 100 - 800, 0) / 100, 1)
+        want = stable if t - 100 <= 800 else 1e-5 + (stable - 1e-5) * (1 - frac)
+        assert float(sched(t)) == pytest.approx(want, rel=RTOL)
+
+
 def test_multistep_decays_at_the_milestone():
     sched = lrs.timm.MultiStepLRScheduler(0.1, decay_t=[10, 20], decay_rate=0.5)
     assert [float(sched(t)) for t in (9, 10, 19, 20)] == pytest.approx([0.1, 0.05, 0.05, 0.025])

@@ -148,6 +148,9 @@ def optax_multistep(cfg: Config, n: int) -> Any:
 
 
 def optax_polynomial(cfg: Config, n: int) -> Any:
+    timm = ("k_decay", "cycle_steps", "cycle_mult", "cycle_decay", "cycle_limit")
+    if any(key in cfg for key in timm):
+        return None  # timm's options: optax has none
     s0, e, w, _ = shared_keys(cfg, n)
     power = cfg.get("power", 1.0)
     return _after_warmup(cfg, n, optax.polynomial_schedule(s0, e, power, n - w))
@@ -163,6 +166,8 @@ def optax_cosine_restarts(cfg: Config, n: int) -> Any:
     no ``cycle_decay``), ``cosine_decay_schedule`` on ``count % cycle_steps``."""
     if cfg.get("k_decay", 1.0) != 1.0 or cfg.get("cycle_limit") is not None:
         return None  # timm's options: optax has neither
+    if not float(cfg.get("cycle_mult", 1)).is_integer():
+        return None  # cycles of real length: optax's boundaries are integers
     s0, e, w, _ = shared_keys(cfg, n)
     first, mult = cfg["cycle_steps"], cfg.get("cycle_mult", 1)
     decay = cfg.get("cycle_decay", 1.0)

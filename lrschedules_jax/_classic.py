@@ -37,6 +37,7 @@ from ._numerics import (
     is_concrete,
     ldexp_exact,
     pow_fraction,
+    pow_pair,
     ratio,
     sin2_of_fraction,
     step_count,
@@ -50,7 +51,18 @@ from ._schedule import (
     schedule_type,
     static,
 )
-from ._shapes import CYCLES_LIMIT, cos_k_factor, restart_cycle, restart_table, wave_phase
+from ._shapes import (
+    CYCLES_LIMIT,
+    CycleTable,
+    cos_k_factor,
+    cycle_fraction,
+    cycle_table,
+    restart_cycle,
+    restart_table,
+    tanh_factor,
+    warmup_factor,
+    wave_phase,
+)
 from ._warmup import RateSchedule, StopKeys, WarmupSchedule, no_stop_hints
 
 
@@ -212,8 +224,88 @@ class MultiStep(WarmupSchedule):
         return {f"milestone {i + 1}": w + m for i, m in enumerate(self.milestones) if w + m < n}
 
 
+@schedule_class
+class RestartKeys(StopKeys):
+    """timm's cycles as optional keys (``polynomial``, ``tanh``): one cycle over the decay by
+    default; with ``cycle_limit`` more, restarts every ``cycle_steps`` (growing ``cycle_mult``
+    times, their peaks ``cycle_decay`` times); ``stop_lr`` from cycle ``cycle_limit`` on."""
+
+    cycle_steps: int | None = static(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        omit_default=True,
+        extension=True,
+        description="The length of the first cycle (timm's `t_initial`). Default: the decay "
+        "length `num_steps - warmup_steps` (`num_steps` with `warmup_prefix` false).",
+    )
+    cycle_mult: float = static(
+        1,
+        ge=1,
+        le=INT32_MAX,
+        omit_default=True,
+        extension=True,
+        description="Each cycle is `cycle_mult` times longer than the one before (timm's "
+        "`cycle_mul`, an integer or not).",
+    )
+    cycle_decay: float = leaf(
+        1.0,
+        gt=0,
+        le=1,
+        omit_default=True,
+        extension=True,
+        description="Each cycle's peak is `cycle_decay` times the one before (the first is "
+        "`start_lr`); a peak never goes below `stop_lr`.",
+    )
+    cycle_limit: int = static(
+        1,
+        ge=0,
+        le=INT32_MAX,
+        omit_default=True,
+        extension=True,
+        description="The number of cycles (timm's `cycle_limit`): from cycle `cycle_limit` on "
+        "(counted from 0) the rate stays at `stop_lr` (0: from the end of the warmup on).",
+    )
+    _cycle_decay: Factor = derived(node=True)
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        out["cycle_mult"] = _whole(out.get("cycle_mult"))
+        return out
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        if v.get("cycle_steps") is not None:
+            yield from _cycle_rules(v)
+
+    def _derive_cycles(self) -> None:
+        """Set the private logarithm pair of ``cycle_decay`` (from the type's ``_derive``)."""
+        _factor(self, "cycle_decay")
+
+    def _first_cycle(self) -> Any:
+        """``cycle_steps``, or the decay length (traced in a stacked sweep of run lengths)."""
+        return self.cycle_steps if self.cycle_steps is not None else self.decay_length  # type: ignore[attr-defined]
+
+    def _restarts(self, shape: jax.Array, i: jax.Array, dtype: Any) -> jax.Array:
+        """``e + max(s0 d**i - e, 0) * shape`` in cycle ``i``, ``e`` from ``cycle_limit`` on
+        (the peak is never formed alone: ``s0 * shape`` times ``d**i`` in the exponent)."""
+        e = as_float(self.stop_lr, dtype)
+        start = as_float(self.start_lr, dtype) * shape  # type: ignore[attr-defined]
+        peak_shape = self._cycle_decay.power(i, dtype, scale=start)
+        lr = e + jnp.maximum(peak_shape - e * shape, 0)
+        return jnp.where(i >= self.cycle_limit, e, lr)
+
+    def _cycle_marks(self) -> dict[str, int]:
+        w = self.warmup_steps if self.warmup_prefix else 0  # type: ignore[attr-defined]
+        marks = _restart_marks(w, self.num_steps, self._first_cycle(), self.cycle_mult)
+        names = list(marks)[: max(self.cycle_limit - 1, 0)]
+        return {name: marks[name] for name in names}
+
+
 @schedule_type("polynomial")
-class Polynomial(WarmupSchedule, StopKeys):
+class Polynomial(WarmupSchedule, RestartKeys):
     """Polynomial decay from ``start_lr`` to ``stop_lr`` over the decay, then ``stop_lr``.
 
     .. math::
@@ -224,6 +316,9 @@ class Polynomial(WarmupSchedule, StopKeys):
     With ``rising`` (an extension), ``stop_lr`` is above ``start_lr``: optax's rising
     ``polynomial_schedule`` (``init_value < end_value``), the same formula, evaluated as ``s0 +
     (e - s0) (1 - (1 - q)**p)`` on the steps done.
+    As timm's ``PolyLRScheduler`` (extension keys), ``k_decay = k`` makes the factor
+    ``(1 - (t / T)**k)**p`` and the cycle keys restart it (``T`` is then cycle ``i``'s length,
+    its peak ``start_lr * cycle_decay**i``, and ``stop_lr`` from cycle ``cycle_limit`` on).
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -251,11 +346,21 @@ class Polynomial(WarmupSchedule, StopKeys):
         "`polynomial_schedule` with `init_value < end_value`): the same formula, with `stop_lr` "
         "above `start_lr`.",
     )
+    k_decay: float = leaf(
+        1.0,
+        gt=0,
+        le=F32_MAX,
+        omit_default=True,
+        extension=True,
+        description="timm's `k_decay` (Zhang et al. 2020, k-decay): the factor is "
+        "`(1 - q**k_decay)**power` with `q` the fraction of the cycle done.",
+    )
     # What a float32 ``power`` rounds away (a traced power is a float32 number): see pow_fraction.
     power_lo: float = derived(node=True)
 
     def _derive(self) -> None:
         super()._derive()
+        self._derive_cycles()
         if is_concrete(self.power):
             lo: Any = self.power - float32(self.power)
         else:  # arrays: a stacked schedule given to replace()
@@ -269,14 +374,30 @@ class Polynomial(WarmupSchedule, StopKeys):
         for key, message in super().rules(v, num_steps):
             if not (rising and key == "stop_lr" and message.startswith("must be at most")):
                 yield key, message  # with `rising`, stop_lr is above start_lr
+        if rising:
+            timm = {"k_decay": 1.0, "cycle_steps": None, "cycle_mult": 1, "cycle_decay": 1.0}
+            for key, default in (timm | {"cycle_limit": 1}).items():
+                if v.get(key, default) != default:
+                    yield (
+                        key,
+                        f"is not used with `rising` (optax's rising polynomial is one rise, "
+                        f"timm's keys shape a decay); got {v[key]!r}",
+                    )
         start, stop = v.get("start_lr"), v.get("stop_lr")
         if start is None or stop is None:
             return
         if rising and stop < start:
             yield "stop_lr", f"must be at least `start_lr` ({start!r}) with `rising`; got {stop!r}"
 
+    def _timm(self) -> bool:
+        """Whether the schedule uses timm's keys (k_decay, cycles): else the one decay."""
+        plain = self.cycle_steps is None and self.cycle_limit == 1
+        return not (plain and is_concrete(self.k_decay) and float(self.k_decay) == 1.0)
+
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
-        return self._rise(t, dtype) if self.rising else self._fall(t, dtype)
+        if self.rising:
+            return self._rise(t, dtype)
+        return self._cycles_decay(t, dtype) if self._timm() else self._fall(t, dtype)
 
     def _rise(self, t: jax.Array, dtype: Any) -> jax.Array:
         """``s0 + (e - s0) (1 - (1 - q) ** p)``, ``q = min(t, T) / T``, for ``e > s0`` (optax's
@@ -336,6 +457,38 @@ class Polynomial(WarmupSchedule, StopKeys):
             power_lo=self.power_lo,
         )
         return jnp.where(length == 0, s0, lr)
+
+    def _cycles_decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        """timm's ``PolyLRScheduler``: ``(1 - q**k)**p`` in each cycle, restarts, the limit.
+
+        ``1 - q**k`` is ``r`` itself for ``k = 1`` (the fraction of the cycle left, a float32
+        pair), else ``-expm1(k log q)`` for ``q < 1/2`` or ``-expm1(k log1p(-r))`` (both ends
+        without cancellation); the power is applied to the pair as in ``pow_fraction``.
+        """
+        first = self._first_cycle()
+        s0 = as_float(self.start_lr, dtype)
+        if is_concrete(first) and first == 0:  # no decay phase: start_lr
+            return jnp.full(t.shape, s0, dtype)
+        size = first if is_concrete(first) else jnp.maximum(jnp.asarray(first), 1)
+        i, r_hi, r_lo = cycle_fraction(t, size, self.cycle_mult, dtype)
+        k = self.k_decay
+        if not (is_concrete(k) and float(k) == 1.0):
+            kk = as_float(k, dtype)
+            r = r_hi + r_lo
+            q = 1 - r
+            with_q = -jnp.expm1(kk * jnp.log(jnp.maximum(q, jnp.finfo(dtype).tiny)))
+            with_r = -jnp.expm1(kk * jnp.log1p(-jnp.minimum(r, 0.5)))
+            u = jnp.where(q < 0.5, with_q, with_r)
+            r_hi, r_lo = jnp.where(q > 0, u, 1.0), jnp.zeros_like(u)
+        if dtype == jnp.float64:
+            shape = jnp.power(r_hi + r_lo, as_float(self.power, dtype))
+        else:
+            shape = pow_pair(r_hi, r_lo, self.power, r_hi > 0, power_lo=self.power_lo)
+        lr = self._restarts(shape, i.astype(int_dtype()), dtype)
+        return lr if is_concrete(first) else jnp.where(jnp.asarray(first) == 0, s0, lr)
+
+    def _decay_boundaries(self) -> dict[str, int]:
+        return self._cycle_marks() if self._timm() else {}
 
 
 @schedule_type("linear")
@@ -526,13 +679,15 @@ class CosineRestarts(WarmupSchedule, StopKeys):
         description="The length of the first cycle (torch's `T_0`). Required unless "
         "`num_cycles` is given.",
     )
-    cycle_mult: int = static(
+    cycle_mult: float = static(
         1,
         ge=1,
         le=INT32_MAX,
         sweep=True,
         description="Each cycle is `cycle_mult` times longer than the one before (torch's "
-        "`T_mult`).",
+        "`T_mult`). A number that is not an integer (timm's float `cycle_mul`) makes cycles of "
+        "real lengths `cycle_steps * cycle_mult**i`; it may differ in a stack only between "
+        "integers.",
     )
     cycle_decay: float = leaf(
         1.0,
@@ -574,6 +729,15 @@ class CosineRestarts(WarmupSchedule, StopKeys):
         "`p, q < 32768`.",
     )
     _cycle_decay: Factor = derived(node=True)
+    #: The exact cycle table of a float ``cycle_mult`` (None for an integer): stacks of
+    #: different tables are refused, since a traced ``cycle_mult`` is an integer.
+    cycle_table: CycleTable | None = derived()
+
+    @classmethod
+    def resolve(cls, v: Mapping[str, Any], num_steps: Any) -> dict[str, Any]:
+        out = super().resolve(v, num_steps)
+        out["cycle_mult"] = _whole(out.get("cycle_mult"))
+        return out
 
     @classmethod
     def input_rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
@@ -606,6 +770,8 @@ class CosineRestarts(WarmupSchedule, StopKeys):
     @classmethod
     def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
         yield from super().rules(v, num_steps)
+        if v.get("cycle_steps") is not None:
+            yield from _cycle_rules(v)
         w = v.get("warmup_steps")
         if num_steps is not None and w is not None and is_concrete(num_steps, w):
             yield from wave_rules(v.get("num_cycles"), max(1, num_steps - w), "T")
@@ -613,6 +779,7 @@ class CosineRestarts(WarmupSchedule, StopKeys):
     def _derive(self) -> None:
         super()._derive()
         _factor(self, "cycle_decay")
+        _set_cycle_table(self)
 
     def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
         if self.num_cycles is not None:
@@ -655,15 +822,144 @@ class CosineRestarts(WarmupSchedule, StopKeys):
                 return {}
             return {f"restart {i}": w + math.ceil(i * length / cycles) for i in range(1, count + 1)}
         w = w if self.warmup_prefix else 0
-        if self.cycle_mult == 1:
-            count = (n - w - 1) // first  # restarts before num_steps
-            starts = [first * k for k in range(1, count + 1)] if count <= 10 else []
+        return _restart_marks(w, n, first, self.cycle_mult)
+
+
+def _restart_marks(w: int, n: int, first: int, mult: Any) -> dict[str, int]:
+    """The restarts of cycles of ``first`` steps growing ``mult`` times, after ``w`` steps and
+    before ``n``, by name (none past ten)."""
+    if mult == 1:
+        count = (n - w - 1) // first  # restarts before num_steps
+        starts = [first * k for k in range(1, count + 1)] if count <= 10 else []
+    elif float(mult).is_integer():
+        starts = restart_table(first, int(mult))[0][1:]
+    else:
+        starts = list(cycle_table(first, float(mult)).starts[1:])
+    restarts = [w + s for s in starts if w + s < n]
+    if len(restarts) > 10:
+        return {}
+    return {f"restart {i + 1}": s for i, s in enumerate(restarts)}
+
+
+def _whole(mult: Any) -> Any:
+    """A concrete ``cycle_mult`` that is an integer as an int (a float one as it is)."""
+    if isinstance(mult, float) and mult.is_integer() and mult <= INT32_MAX:
+        return int(mult)
+    return mult
+
+
+def _cycle_rules(v: Mapping[str, Any]) -> Iterator[Rule]:
+    """A float ``cycle_mult`` must start at most ``MAX_CYCLES`` cycles below 2**31."""
+    first, mult = v.get("cycle_steps"), v.get("cycle_mult")
+    if not is_concrete(first, mult) or float(mult).is_integer():
+        return
+    try:
+        cycle_table(int(first), float(mult))
+    except ValueError as exc:
+        yield "cycle_mult", f"is too close to 1 for these cycles: {exc}"
+
+
+def _set_cycle_table(schedule: Any, first: Any = None) -> None:
+    """Set ``cycle_table`` for a concrete float ``cycle_mult`` (else None)."""
+    first = schedule.cycle_steps if first is None else first
+    mult = schedule.cycle_mult
+    table = None
+    if is_concrete(first, mult) and not float(mult).is_integer():
+        table = cycle_table(int(first), float(mult))
+    object.__setattr__(schedule, "cycle_table", table)
+
+
+@schedule_type("tanh")
+class Tanh(WarmupSchedule, RestartKeys):
+    """Hyperbolic-tangent decay (Hsueh et al. 2019), with timm's restarts.
+
+    .. math::
+      \\mathrm{lr}(t) = e + \\max(s_0 d^{i} - e, 0)\\,
+      \\frac{1 - \\tanh(l + (u - l)\\, t_i / L_i)}{2} \\quad (i < \\mathrm{cycle\\_limit}),
+      \\qquad e \\text{ after}
+
+    with ``l = lb``, ``u = ub``, ``d = cycle_decay`` and cycle ``i`` of length ``L_i = c m**i``
+    (``c = cycle_steps``, by default the decay length ``T``; ``m = cycle_mult``, which may be
+    a float) starting at ``c (m**i - 1) / (m - 1)``; ``t_i`` is the step within it. Equals
+    timm's ``TanhLRScheduler(t_initial=c, lb, ub, lr_min=e, cycle_mul=m, cycle_decay,
+    cycle_limit)``; with ``warmup_prefix=False`` the warmup ends at the tanh's value at
+    ``warmup_steps`` (timm's), so the rate is continuous there.
+
+    Examples:
+      >>> import lrschedules_jax as lrs
+      >>> sched = lrs.tanh(start_lr=1.0, num_steps=100)
+      >>> [round(float(sched(s)), 6) for s in (0, 50, 70, 99, 100)]
+      [0.999999, 0.982014, 0.5, 0.003018, 0.0]
+    """
+
+    stop_required: ClassVar[bool] = False
+    example: ClassVar[dict[str, Any]] = {
+        "type": "tanh",
+        "start_lr": 1e-3,
+        "stop_lr": 1e-5,
+        "warmup_steps": 500,
+    }
+
+    lb: float = static(
+        -7.0,
+        ge=-1e4,
+        le=1e4,
+        description="The tanh's argument at the start of a cycle (timm's `lb`): the factor "
+        "starts at `(1 - tanh(lb)) / 2` (0.9999992 for -7).",
+    )
+    ub: float = static(
+        3.0,
+        ge=-1e4,
+        le=1e4,
+        description="The tanh's argument at the end of a cycle (timm's `ub`), above `lb`: the "
+        "factor ends near `(1 - tanh(ub)) / 2` (0.0025 for 3).",
+    )
+
+    @classmethod
+    def rules(cls, v: Mapping[str, Any], num_steps: Any) -> Iterator[Rule]:
+        yield from super().rules(v, num_steps)
+        lb, ub = v.get("lb"), v.get("ub")
+        if lb is not None and ub is not None and not lb < ub:
+            yield "ub", f"must be above `lb` ({lb!r}); got {ub!r}"
+
+    def _derive(self) -> None:
+        super()._derive()
+        self._derive_cycles()
+
+    def _decay(self, t: jax.Array, dtype: Any) -> jax.Array:
+        first = self._first_cycle()
+        if is_concrete(first) and first == 0:  # no decay phase: start_lr, as _anneal gives
+            return jnp.full(t.shape, as_float(self.start_lr, dtype), dtype)
+        size = first if is_concrete(first) else jnp.maximum(jnp.asarray(first), 1)
+        i, r_hi, r_lo = cycle_fraction(t, size, self.cycle_mult, dtype)
+        shape = tanh_factor(r_hi, r_lo, self.lb, self.ub, dtype)
+        lr = self._restarts(shape, i.astype(int_dtype()), dtype)
+        if is_concrete(first):
+            return lr
+        return jnp.where(jnp.asarray(first) == 0, as_float(self.start_lr, dtype), lr)
+
+    def _value(self, step: jax.Array, dtype: Any) -> jax.Array:
+        lr = super()._value(step, dtype)
+        w = step_count(self.warmup_steps, step)
+        if self.warmup_prefix or (is_concrete(w) and w == 0):
+            return lr
+        # timm's TanhLRScheduler ends an overlaid warmup at its rate at warmup_t, not at the
+        # peak: a + (lr(w) - a) g(step / w), g the warmup shape.
+        block = self.batch_scaling
+        if is_concrete(w) and (block is None or is_concrete(block.gap)):
+            length: Any = self.warmup_length
+        elif block is None:
+            length = jnp.maximum(w, 1)
         else:
-            starts = restart_table(first, self.cycle_mult)[0][1:]
-        restarts = [w + s for s in starts if w + s < n]
-        if len(restarts) > 10:
-            return {}
-        return {f"restart {i + 1}": s for i, s in enumerate(restarts)}
+            end, gap = block.traced_length(jnp.maximum(w, 1), dtype)
+            length = (end, gap) if self.warmup_type == "1-sqrt" else end.astype(dtype) - gap
+        g = warmup_factor(self.warmup_type, jnp.minimum(step, w), length, dtype)
+        a = as_float(self.start_lr, dtype) * as_float(self.warmup_start_factor, dtype)
+        target = self._decay(jnp.full(step.shape, w, step.dtype), dtype)
+        return jnp.where(step < w, a + (target - a) * g, lr)
+
+    def _decay_boundaries(self) -> dict[str, int]:
+        return self._cycle_marks()
 
 
 def _one_cycle_phases(

@@ -23,6 +23,7 @@ from ._numerics import (
     exp_times_int,
     float32,
     is_concrete,
+    pow_fraction,
     pow_of,
     sin2_of_fraction,
     step_count,
@@ -462,11 +463,58 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
         "`num_decay_steps`), `1 <= D <= num_steps - warmup_steps`. Excludes "
         "`decay_phase_ratio`.",
     )
-    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt"] = static(
-        "inverse_linear",
-        extension_values=("1-sqrt",),
-        description="The shape of the final decay. `1-sqrt` (`1 - sqrt(tau)`, Hägele et al. "
-        "2024) is an extension.",
+    decay_type: Literal["inverse_linear", "cosine", "linear", "1-sqrt", "power", "exponential"] = (
+        static(
+            "inverse_linear",
+            extension_values=("1-sqrt", "power", "exponential"),
+            description="The shape of the final decay. `1-sqrt` (`1 - sqrt(tau)`, Hägele et al. "
+            "2024), `power` (`1 - tau**decay_power`) and `exponential` (`(r**tau - r) / (1 - r)`, "
+            "`r = decay_ratio`; timm's `exp`) are extensions.",
+        )
+    )
+    decay_power: float = leaf(
+        0.5,
+        gt=0,
+        le=F32_MAX,
+        omit_default=True,
+        extension=True,
+        description="The exponent of the `power` decay `1 - tau**decay_power` (0.5 is `1-sqrt`, "
+        "1 `linear`).",
+    )
+    decay_ratio: float = leaf(
+        0.1,
+        gt=0,
+        lt=1,
+        omit_default=True,
+        extension=True,
+        description="The `exponential` decay's fraction `r` before its normalisation: the factor "
+        "`(r**tau - r) / (1 - r)` runs from 1 to 0.",
+    )
+    stable_type: Literal["constant", "rsqrt", "power"] = static(
+        "constant",
+        omit_default=True,
+        extension=True,
+        description="The stable phase (timm's `stable_fn`): `constant` (`start_lr`), `rsqrt` or "
+        "`power`: `start_lr * (1 + t / stable_timescale) ** -p` (`p` 0.5 or `stable_power`; "
+        "the Big Vision schedule), at least `stop_lr`; the decay then multiplies it.",
+    )
+    stable_power: float = leaf(
+        0.5,
+        gt=0,
+        le=F32_MAX,
+        omit_default=True,
+        extension=True,
+        description="The exponent `p` of the `power` stable phase.",
+    )
+    stable_timescale: int | None = static(
+        None,
+        gt=0,
+        le=INT32_MAX,
+        sweep=True,
+        omit_default=True,
+        extension=True,
+        description="The time scale of a decaying stable phase in steps (timm's "
+        "`stable_timescale`). Default: `warmup_steps`, which must then be > 0.",
     )
     num_cycles: float = static(
         0.5,
@@ -502,7 +550,7 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
                     yield (
                         key,
                         f"must be > 0 for `wsd` with decay_type `inverse_linear`, which divides "
-                        f"by it (`cosine`, `linear` and `1-sqrt` may decay to 0); got {v[key]!r}",
+                        f"by it (the other decay types may decay to 0); got {v[key]!r}",
                     )
         cycles = v.get("num_cycles", 0.5)
         if cycles is not None and cycles != 0.5 and v.get("decay_type") != "cosine":
@@ -522,6 +570,10 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
         out = super().resolve(v, num_steps)
         if out.get("decay_phase_steps") is None and out.get("decay_phase_ratio") is None:
             out["decay_phase_ratio"] = 0.1
+        w = out.get("warmup_steps")
+        decaying = out.get("stable_type", "constant") != "constant"
+        if decaying and out.get("stable_timescale") is None and w:
+            out["stable_timescale"] = w  # B of a batch-scaled warmup
         return out
 
     @classmethod
@@ -529,6 +581,28 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
         yield from super().rules(v, num_steps)
         if v.get("num_cycles", 0.5) != 0.5:
             yield from wave_rules(v.get("num_cycles"), _wsd_decay_phase(v, num_steps), "D")
+        stable, kind = v.get("stable_type", "constant"), v.get("decay_type")
+        if stable != "constant" and v.get("stable_timescale") is None:
+            yield (
+                "stable_timescale",
+                f"is required for stable_type `{stable}` without a warmup (it defaults to "
+                "`warmup_steps`, which is 0)",
+            )
+        if stable != "constant" and kind == "inverse_linear":
+            yield (
+                "decay_type",
+                f"must be one of `cosine`, `linear`, `1-sqrt`, `power`, `exponential` with "
+                f"stable_type "
+                f"`{stable}` (the decay multiplies the stable rate); got `inverse_linear`",
+            )
+        for key, default, needs in (
+            ("decay_power", 0.5, "power"),
+            ("decay_ratio", 0.1, "exponential"),
+        ):
+            if kind is not None and kind != needs and v.get(key, default) != default:
+                yield key, f"is used only by decay_type `{needs}` (it is `{kind}`)"
+        if stable != "power" and v.get("stable_power", 0.5) != 0.5:
+            yield "stable_power", f"is used only by stable_type `power` (it is `{stable}`)"
         count, w = v.get("decay_phase_steps"), v.get("warmup_steps")
         if count is None or num_steps is None or w is None:
             return
@@ -581,6 +655,8 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
         if not is_concrete(length, d):  # traced (a stacked sweep); D >= 1 in every row
             length, d = (jnp.asarray(x).astype(t.dtype) for x in (length, d))
             stable = length - d
+        if self.stable_type != "constant" or self.decay_type in ("power", "exponential"):
+            return self._timm_decay(t, length, d, stable, dtype)
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
         remaining = jnp.clip(length - t, 0, d)  # (1 - tau) * D, exact
@@ -611,6 +687,54 @@ class WSD(WarmupSchedule, StopKeys, StableRun):
             lr = e + remaining.astype(dtype) * as_float(slope, dtype)  # e at remaining = 0
             lr = jnp.minimum(lr, s0)  # a sum that rounds past float32's maximum is s0
         return jnp.where(t < stable, s0, lr)
+
+    def _timm_decay(self, t: jax.Array, length: Any, d: Any, stable: Any, dtype: Any) -> jax.Array:
+        """timm's ``WSDLRScheduler``: ``e + (max(s0 g(t), e) - e) h(tau)`` in the decay phase,
+        ``max(s0 g(t), e)`` before it, with ``g`` the stable function and ``h`` the decay.
+
+        ``g = (tau_s / (t + tau_s)) ** p`` is ``pow_fraction`` of exact integers (past
+        ``2**31 - 1 - tau_s`` a float ratio); ``h`` is written on the exact ``remaining``
+        decay steps, so the end of the decay keeps its relative accuracy: ``power`` is
+        ``-expm1(p log1p(-remaining / D))`` (``-expm1(p log tau)`` for ``tau < 1/2``),
+        ``exponential`` is ``r expm1(-(remaining / D) log r) / (1 - r)``.
+        """
+        s0, e = as_float(self.start_lr, dtype), as_float(self.stop_lr, dtype)
+        remaining = jnp.clip(length - t, 0, d)
+        if self.stable_type == "constant":
+            peak = jnp.broadcast_to(s0, t.shape)
+        else:
+            p = 0.5 if self.stable_type == "rsqrt" else self.stable_power
+            tau = step_count(self.stable_timescale, t)
+            fits = t <= INT32_MAX - tau
+            den = jnp.where(fits, t + tau, tau)
+            tau_n = jnp.broadcast_to(jnp.asarray(tau, t.dtype), t.shape)
+            exact = pow_fraction(tau_n, den, p, dtype, scale=self.start_lr)
+            far = s0 * jnp.power(
+                as_float(tau, dtype) / (t.astype(dtype) + as_float(tau, dtype)), as_float(p, dtype)
+            )
+            peak = jnp.maximum(jnp.where(fits, exact, far), e)
+        x = remaining.astype(dtype) / as_float(d, dtype)  # 1 - tau
+        if self.decay_type == "linear":
+            h = x
+        elif self.decay_type == "cosine" and self.num_cycles != 0.5:  # HF's wave, then 0
+            done = jnp.clip(t - stable, 0, d)
+            h = jnp.where(t >= length, 0.0, jnp.square(wave_sin(done, self.num_cycles, d, dtype)))
+        elif self.decay_type == "cosine":
+            h = sin2_of_fraction(remaining, d, dtype)
+        elif self.decay_type == "1-sqrt":
+            h = one_minus_sqrt(remaining, d, dtype)
+        elif self.decay_type == "power":
+            k = as_float(self.decay_power, dtype)
+            tau_f = 1 - x
+            near_start = -jnp.expm1(k * jnp.log(jnp.maximum(tau_f, jnp.finfo(dtype).tiny)))
+            near_end = -jnp.expm1(k * jnp.log1p(-jnp.minimum(x, 0.5)))
+            h = jnp.where(tau_f < 0.5, near_start, near_end)
+            h = jnp.where(remaining >= d, 1.0, h)
+        else:  # exponential
+            r = as_float(self.decay_ratio, dtype)
+            h = r * jnp.expm1(-x * jnp.log(r)) / (1 - r)
+        lr = e + (peak - e) * h
+        return jnp.where(t < stable, peak, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:
         start = self.warmup_steps if self.warmup_prefix else 0

@@ -31,6 +31,7 @@ __all__ = [
     "is_concrete",
     "ldexp_exact",
     "pow_fraction",
+    "pow_pair",
     "ratio",
     "sin2_of_fraction",
     "step_count",
@@ -398,11 +399,6 @@ def pow_fraction(
     if dtype == jnp.float64:
         x = ratio(num, den, dtype)
         return jnp.asarray(scale, dtype) * jnp.power(x, jnp.asarray(power, dtype))
-    if is_concrete(power):
-        p_hi, p_lo = _pair(float(power))
-    else:
-        p_hi = jnp.asarray(power, jnp.float32)
-        p_lo = jnp.asarray(power_lo, jnp.float32)
     num = num.astype(jnp.int32)
     n_hi = ((num >> 8) << 8).astype(jnp.float32)  # exact: 23 bits
     n_lo = (num & 0xFF).astype(jnp.float32)
@@ -411,7 +407,7 @@ def pow_fraction(
     b, b_err = two_prod(n_lo, i_hi)
     x_hi, ab_err = _two_sum(a, b)
     x_hi, x_lo = _fast_two_sum(x_hi, (a_err + b_err + ab_err) + (n_hi + n_lo) * i_lo)
-    value = _pow_pair(x_hi, x_lo, num > 0, p_hi, p_lo, scale)
+    value = pow_pair(x_hi, x_lo, power, num > 0, scale=scale, power_lo=power_lo)
     return jnp.where(num >= den, jnp.asarray(scale, jnp.float32), value)
 
 
@@ -424,15 +420,29 @@ def pow_of(x: jax.Array, power: Any, dtype: Any, *, scale: Any = 1.0) -> jax.Arr
     """
     if dtype == jnp.float64:
         return jnp.asarray(scale, dtype) * jnp.power(x, jnp.asarray(power, dtype))
-    p_hi, p_lo = _pair(float(power))
     x = x.astype(jnp.float32)
-    return _pow_pair(x, jnp.zeros_like(x), x > 0, p_hi, p_lo, scale)
+    return pow_pair(x, jnp.zeros_like(x), power, x > 0, scale=scale)
 
 
-def _pow_pair(
-    x_hi: jax.Array, x_lo: jax.Array, positive: jax.Array, p_hi: Any, p_lo: Any, scale: Any
+def pow_pair(
+    x_hi: jax.Array,
+    x_lo: jax.Array,
+    power: Any,
+    positive: jax.Array,
+    *,
+    scale: Any = 1.0,
+    power_lo: Any = 0.0,
 ) -> jax.Array:
-    """``scale * (x_hi + x_lo) ** (p_hi + p_lo)`` in float32 pairs; 0 where not ``positive``."""
+    """``scale * (x_hi + x_lo) ** power`` in float32 for a float32 pair ``0 < x <= 1`` (0
+    where ``positive`` is false), with the accuracy of :func:`pow_fraction` (which forms the
+    pair from an integer fraction): ``log2 x``, ``power`` and their product are pairs, and
+    ``2 ** y`` is applied as ``m * exp2(g) * 2**(n + q)``.
+    """
+    if is_concrete(power):
+        p_hi, p_lo = _pair(float(power))
+    else:
+        p_hi = jnp.asarray(power, jnp.float32)
+        p_lo = jnp.asarray(power_lo, jnp.float32)
     x_hi = jnp.where(positive, x_hi, 1.0)  # 0 ** p is handled at the end
     l_hi, l_lo = _log2_pair(x_hi, jnp.where(positive, x_lo, 0.0))
     y_hi, y_err = two_prod(p_hi, l_hi)

@@ -16,7 +16,10 @@ Contents:
     al. 2024), :func:`rex_factor` (REX, Chen et al. 2022), :func:`cos_k_factor` (timm's
     ``k_decay``); :func:`warmup_factor` and :func:`decay_factor` pick one by name;
   - :func:`restart_cycle`: timm's cycle index with an integer ``cycle_mul`` and ``cycle_limit``
-    in exact integer arithmetic (also for traced ``first`` and ``mult``: a stacked sweep);
+    in exact integer arithmetic (also for traced ``first`` and ``mult``: a stacked sweep), and
+    with a float ``cycle_mul`` from the exact table of :func:`cycle_table`;
+    :func:`cycle_fraction`, the fraction of the cycle left as a float32 pair, for
+    :func:`tanh_factor` (timm's tanh decay);
   - :func:`lr_noise` and :func:`noise_factor`: timm's multiplicative LR noise, jit-safe and
     deterministic in ``(seed, step)``;
   - :func:`batch_scale` and :func:`scaled_warmup`: the large-batch rule (Goyal et al. 2017).
@@ -24,18 +27,31 @@ Contents:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Any
 
 from ._jax import jax, jnp, np  # lazy: importing this module does not import JAX
-from ._numerics import is_concrete, sin2_of_fraction, step_count
+from ._numerics import (
+    _fast_two_sum,
+    _inverse_pair,
+    _pair,
+    _two_sum,
+    is_concrete,
+    sin2_of_fraction,
+    step_count,
+    two_prod,
+)
 
 __all__ = [
     "DECAY_SHAPES",
     "WARMUP_SHAPES",
+    "CycleTable",
     "batch_scale",
     "cos_k_factor",
+    "cycle_fraction",
+    "cycle_table",
     "cycles_ratio",
     "decay_factor",
     "lr_noise",
@@ -45,6 +61,7 @@ __all__ = [
     "rex_factor",
     "scaled_warmup",
     "sin_of_fraction",
+    "tanh_factor",
     "warmup_factor",
     "wave_fits",
     "wave_period",
@@ -164,6 +181,109 @@ def decay_factor(kind: str, remaining: jax.Array, length: int, dtype: Any) -> ja
     return _SHAPES[kind](remaining, length, dtype)
 
 
+MAX_CYCLES = 20_000  # the cycles a fractional ``cycle_mult`` may start below 2**31
+
+
+@dataclasses.dataclass(frozen=True)
+class CycleTable:
+    """Every cycle of ``first`` steps growing ``mult`` times (``mult > 1``, a float) that starts
+    at or before ``2**31 - 1``, found exactly.
+
+    Cycle ``i`` starts at the real step ``S_i = first * (mult**i - 1) / (mult - 1)`` and lasts
+    ``L_i = first * mult**i`` (timm's ``t_i``): with ``mult = M / 2**k`` (a float is a dyadic
+    rational), ``S_i * 2**(k i)`` is an integer, so the first integer step of each cycle,
+    ``ceil(S_i)``, is found in Python integers, never by a rounded ``log``. The fractional
+    parts are float64 numbers, each rounded once.
+
+    Attributes:
+      first, mult: the cycle keys.
+      starts: ``b_i = ceil(S_i)``, the first integer step of cycle ``i`` (int32 range).
+      offsets: ``b_i - S_i`` in ``[0, 1)``: the step ``b_i`` is ``offsets[i]`` into its cycle.
+      ends: ``min(b_{i+1}, 2**31 - 1)``, an int32.
+      end_offsets: ``S_{i+1} - ends[i]``: the steps left at step ``t`` of cycle ``i`` are
+        ``(ends[i] - t) + end_offsets[i]`` (``-offsets[i + 1]``, or the excess of a cycle that
+        ends past ``2**31 - 1``).
+      lengths: ``L_i``.
+    """
+
+    first: int
+    mult: float
+    starts: tuple[int, ...]
+    offsets: tuple[float, ...]
+    ends: tuple[int, ...]
+    end_offsets: tuple[float, ...]
+    lengths: tuple[float, ...]
+
+    def __repr__(self) -> str:
+        return f"<{len(self.starts)} cycles: cycle_steps {self.first}, cycle_mult {self.mult!r}>"
+
+
+_FIXED = 128  # fractional bits of the fixed-point cycle starts of cycle_table
+
+
+@functools.lru_cache(maxsize=256)
+def cycle_table(first: int, mult: float) -> CycleTable:
+    """The :class:`CycleTable` of ``first`` and ``mult > 1`` (ValueError past ``MAX_CYCLES``).
+
+    The starts are summed in fixed point with 128 fractional bits, rounded down, with a bound
+    on the error (below ``2**-80``); where that interval holds an integer, ``ceil(S_i)`` is
+    taken from the exact rational ``S_i`` instead. So every ``ceil(S_i)`` is exact.
+
+    Examples:
+      >>> table = cycle_table(40, 1.5)
+      >>> table.starts[:6], table.offsets[5], table.lengths[5]
+      ((0, 40, 100, 190, 325, 528), 0.5, 303.75)
+    """
+    from fractions import Fraction
+
+    num, den = float(mult).as_integer_ratio()
+    one = 1 << _FIXED
+    starts: list[int] = []
+    offsets: list[float] = []
+    lengths: list[float] = []
+    low, size = 0, first * one  # S_i and L_i in fixed point, rounded down
+    err = 0  # the error bound of ``low`` in fixed-point units
+    size_err = 0
+    i = 0
+    while True:
+        start = -((-low) >> _FIXED)  # ceil of the lower bound
+        if start != -((-(low + err)) >> _FIXED):  # an integer in the interval: exactly
+            exact = Fraction(first) * (Fraction(num, den) ** i - 1) / (Fraction(num, den) - 1)
+            start = math.ceil(exact)
+            offset = float(start - exact)
+            value = exact
+        else:
+            offset = ((start << _FIXED) - low - err // 2) / one
+            value = None
+        if start > INT32_MAX:
+            ends = [min(b, INT32_MAX) for b in starts[1:]] + [INT32_MAX]
+            end_offsets = [-o for o in offsets[1:]]
+            over = value - INT32_MAX if value is not None else (low - INT32_MAX * one) / one
+            end_offsets.append(float(over))  # the excess of the last cycle past 2**31 - 1
+            return CycleTable(
+                first,
+                float(mult),
+                tuple(starts),
+                tuple(offsets),
+                tuple(ends),
+                tuple(end_offsets),
+                tuple(lengths),
+            )
+        if i >= MAX_CYCLES:
+            raise ValueError(
+                f"cycle_mult {mult!r} with cycle_steps {first} starts more than {MAX_CYCLES} "
+                "cycles before step 2**31 - 1"
+            )
+        starts.append(start)
+        offsets.append(offset)
+        lengths.append(size / one)
+        low += size
+        err += size_err
+        size = size * num // den  # rounded down: one unit more of error, times mult after
+        size_err = size_err * num // den + 2
+        i += 1
+
+
 def restart_table(first: int, mult: int) -> tuple[list[int], list[int]]:
     """The start and length of every cycle that starts at or before ``2**31 - 1``.
 
@@ -201,6 +321,15 @@ def restart_cycle(
         i = t // first
         done = t - i * first
         return i, done, (first - done).astype(dtype), jnp.full(t.shape, first, dtype)
+    if not float(mult).is_integer():  # timm's float cycle_mul: cycles of real lengths
+        table = cycle_table(first, float(mult))
+        i = _cycle_index(t, table)
+        done = (t - jnp.asarray(table.starts, t.dtype)[i]).astype(dtype)
+        done = done + jnp.asarray(table.offsets, dtype)[i]
+        remaining = (jnp.asarray(table.ends, t.dtype)[i] - t).astype(dtype)
+        remaining = remaining + jnp.asarray(table.end_offsets, dtype)[i]
+        return i, done, remaining, jnp.asarray(table.lengths, dtype)[i]
+    mult = int(mult)
     starts, lengths = restart_table(first, mult)
     int_t = t.dtype
     i = (jnp.searchsorted(jnp.asarray(starts, int_t), t, side="right") - 1).astype(int_t)
@@ -210,6 +339,95 @@ def restart_cycle(
     remaining = (jnp.asarray(clipped, int_t)[i] - into).astype(dtype) + extra[i]
     length = jnp.asarray([float(n) for n in lengths], dtype)[i]
     return i, into, remaining, length
+
+
+def _cycle_index(t: jax.Array, table: CycleTable) -> jax.Array:
+    """The cycle of each step ``t >= 0``: the last ``i`` with ``starts[i] <= t`` (int32)."""
+    starts = jnp.asarray(table.starts, t.dtype)
+    return (jnp.searchsorted(starts, t, side="right") - 1).astype(t.dtype)
+
+
+def _host_pair(values: Any) -> tuple[jax.Array, jax.Array]:
+    """Float64 numbers (a sequence) as two float32 arrays ``hi + lo``."""
+    exact = np.asarray(values, np.float64)
+    hi = exact.astype(np.float32)
+    return jnp.asarray(hi), jnp.asarray((exact - hi.astype(np.float64)).astype(np.float32))
+
+
+def _int_pair(n: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Integers ``0 <= n <= 2**31 - 1`` as a float32 pair ``hi + lo`` (``hi`` the nearest
+    float32), exactly."""
+    n = n.astype(jnp.int32)
+    return _two_sum(((n >> 8) << 8).astype(jnp.float32), (n & 0xFF).astype(jnp.float32))
+
+
+def _pair_add(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[jax.Array, jax.Array]:
+    """``a + b`` for float32 pairs, to about ``2**-44`` of the larger."""
+    s, err = _two_sum(a[0], b[0])
+    return _fast_two_sum(s, err + a[1] + b[1])
+
+
+def _pair_mul(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[jax.Array, jax.Array]:
+    """``a * b`` for float32 pairs, to about ``2**-44`` relative."""
+    p, err = two_prod(a[0], b[0])
+    return _fast_two_sum(p, err + a[0] * b[1] + a[1] * b[0])
+
+
+def cycle_fraction(
+    t: jax.Array, first: Any, mult: Any, dtype: Any
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(i, r_hi, r_lo)``: the cycle of each step ``t >= 0`` and the fraction of it left,
+    ``r = (L_i - t_i) / L_i`` (1 at a restart, towards 0 at the cycle's end), as a float32 pair
+    ``r_hi + r_lo`` good to about ``2**-44`` (float64: ``r_lo = 0``).
+
+    The steps left are an exact integer plus a fraction the host computed in float64
+    (:class:`CycleTable`), and ``1 / L_i`` a pair, so ``r`` keeps the accuracy a formula with
+    a steep factor needs (timm's tanh, where an error ``dr`` moves the rate by ``(ub - lb) dr``).
+    ``first`` may be a traced integer with ``mult == 1`` (a stacked sweep of the decay length).
+    """
+    if not is_concrete(first) or mult == 1:
+        size = step_count(first, t)
+        i = t // size
+        left = size - (t - i * size)  # exact
+        if dtype == jnp.float64:
+            return i, left.astype(dtype) / jnp.asarray(size, dtype), jnp.zeros((), dtype)
+        inverse = _pair(1 / first) if is_concrete(first) else _inverse_pair(size)
+        return (i, *_pair_mul(_int_pair(left), inverse))
+    table = cycle_table(first, float(mult))
+    i = _cycle_index(t, table)
+    left = jnp.asarray(table.ends, t.dtype)[i] - t
+    if dtype == jnp.float64:
+        rest = left.astype(dtype) + jnp.asarray(table.end_offsets, dtype)[i]
+        return i, rest / jnp.asarray(table.lengths, dtype)[i], jnp.zeros((), dtype)
+    frac_hi, frac_lo = _host_pair(table.end_offsets)
+    inv_hi, inv_lo = _host_pair([1 / n for n in table.lengths])
+    rest = _pair_add(_int_pair(left), (frac_hi[i], frac_lo[i]))
+    return (i, *_pair_mul(rest, (inv_hi[i], inv_lo[i])))
+
+
+def tanh_factor(r_hi: jax.Array, r_lo: Any, lb: float, ub: float, dtype: Any) -> jax.Array:
+    """timm's tanh decay ``(1 - tanh(lb + (ub - lb) q)) / 2`` with ``q = 1 - r``.
+
+    Hsueh et al. 2019, "Stochastic Gradient Descent with Hyperbolic-Tangent Decay on
+    Classification" (timm's ``TanhLRScheduler``). With ``u = 2 (lb + (ub - lb) q) = 2 ub -
+    2 (ub - lb) r`` it is ``1 / (1 + exp(u))``, evaluated as ``e / (1 + e)`` with ``e =
+    exp(-u)`` where ``u > 0`` (the tail, where the factor is small and keeps its relative
+    accuracy) and ``1 / (1 + exp(u))`` elsewhere; nothing overflows. ``r`` is a float32 pair
+    (:func:`cycle_fraction`) and ``u`` is formed as a pair from ``lb`` and ``ub`` split in
+    float64, so the only roundings left are those of ``exp`` and the last division.
+    """
+    c, d = 2.0 * ub, 2.0 * (ub - lb)
+    if dtype == jnp.float64:
+        u_hi = jnp.asarray(c, dtype) - jnp.asarray(d, dtype) * r_hi
+        u_lo = jnp.zeros((), dtype)
+    else:
+        p_hi, p_lo = _pair_mul(_pair(d), (r_hi, jnp.asarray(r_lo, jnp.float32)))
+        u_hi, u_lo = _pair_add(_pair(c), (-p_hi, -p_lo))
+    tail = u_hi > 0
+    a_hi = -jnp.abs(u_hi)  # exp(-|u|) with the low part to first order (|u_lo| < 2**-20)
+    a_lo = jnp.where(tail, -u_lo, u_lo)
+    e = jnp.exp(a_hi) * (1 + a_lo)
+    return jnp.where(tail, e / (1 + e), 1 / (1 + e))
 
 
 _CYCLES = 32  # with mult >= 2, cycle 32 starts at 2**32 - 1 or later: beyond any int32 step

@@ -12,36 +12,45 @@ imports neither timm, torch nor JAX.
 timm                       schedule
 ========================== =============================================================
 ``CosineLRScheduler``      ``cosine_restarts`` (``cycle_limit``, ``k_decay``,
-                           ``warmup_prefix``); ``cycle_limit=0``: ``multistep``
+                           ``warmup_prefix``; a float ``cycle_mul``: cycles of real
+                           length); ``cycle_limit=0``: ``multistep``
 ``StepLRScheduler``        ``step`` (``decay_rate > 1`` rises)
 ``MultiStepLRScheduler``   ``multistep``
-``PolyLRScheduler``        ``polynomial`` (one cycle, ``k_decay=1``)
-``WSDLRScheduler``         ``wsd`` (``stable_fn="constant"``; ``decay_fn`` ``linear``,
-                           ``cosine``, ``1-sqrt``, ``power`` with 0.5 or 1)
+``PolyLRScheduler``        ``polynomial`` (``k_decay`` and the cycle keys)
+``TanhLRScheduler``        ``tanh``
+``WSDLRScheduler``         ``wsd`` (``decay_phase_steps``; ``decay_fn`` ``linear``,
+                           ``cosine``, ``1-sqrt``, ``power``, ``exp`` as ``exponential``;
+                           ``stable_fn`` as ``stable_type``)
 ``PlateauLRScheduler``     the :func:`~lrschedules_jax.reduce_on_plateau` transformation
 noise arguments            the noise keys (``noise_range_steps``...): a ``Noisy`` schedule
 ========================== =============================================================
 
 timm's warmup goes linearly from ``warmup_lr_init`` to ``lr`` over ``warmup_t`` steps
 (``warmup_start_factor = warmup_lr_init / lr``); with ``warmup_prefix=False`` (timm's default
-for the cosine and poly schedulers) the decay runs on the global step and the warmup replaces
-its first ``warmup_t`` steps (the key ``warmup_prefix``).
+for the cosine, poly and tanh schedulers) the decay runs on the global step and the warmup
+replaces its first ``warmup_t`` steps (the key ``warmup_prefix``; the tanh's warmup then ends
+at the tanh's rate at ``warmup_t``, as timm's does).
 
 Where the values differ from timm's, on purpose:
 
-- with an integer ``cycle_mul > 1``, timm finds the cycle with a floating-point ``log``, which
-  at some restarts lands one cycle early (``t_initial=2, cycle_mul=3``: step 242 is read as the
-  end of cycle 4 instead of the start of cycle 5); the cycle here is found exactly;
+- with ``cycle_mul > 1``, timm finds the cycle with a floating-point ``log``, which at some
+  restarts lands one cycle early (``t_initial=2, cycle_mul=3``: step 242 is read as the end of
+  cycle 4 instead of the start of cycle 5); the cycle here is found exactly (for a float
+  ``cycle_mul`` too: the first step of cycle ``i`` is ``ceil(S_i)``, ``S_i = t_initial
+  (cycle_mul**i - 1) / (cycle_mul - 1)`` in exact rationals);
 - ``MultiStepLRScheduler``: timm 1.0.31 compares the milestones with ``t + 1`` and so decays
   one step before each milestone; here milestone ``m`` applies from step ``m`` on, as in
   torch's ``MultiStepLR`` and in timm's later releases (whose test expects it);
 - ``PlateauLRScheduler(warmup_t=0).step(0, metric)`` sets timm's rate to ``warmup_lr_init``
-  (0 by default) for good; the transformation starts at ``lr``.
+  (0 by default) for good; the transformation starts at ``lr``;
+- a ``cycle_decay`` that takes a cycle's peak below ``lr_min``: timm's rate then climbs from
+  below ``lr_min`` towards it; here the peak stays at ``lr_min`` (the rate is ``lr_min``).
 
-Not mapped (a :class:`~lrschedules_jax.ConfigError` says so): a ``cycle_mul`` that is not an
-integer (cycles of fractional length), ``k_decay`` or several cycles for
-``PolyLRScheduler``, ``TanhLRScheduler``, ``WSDLRScheduler``'s ``rsqrt``/``power`` stable
-functions and ``exp`` decay, a warmup or noise for ``PlateauLRScheduler``.
+Not mapped (a :class:`~lrschedules_jax.ConfigError` says so): ``StepLRScheduler`` with a
+``decay_t`` that is not a whole number of steps, a ``decay_fn`` that is a Python callable, a
+``stable_timescale`` that is not a whole number of steps, a ``cycle_mul`` below 1 (timm's own
+``log`` fails there), ``cycle_decay`` above 1, and a warmup or noise for
+``PlateauLRScheduler`` (the "Coming from timm" page says why).
 
 Examples:
   >>> import lrschedules_jax as lrs
@@ -52,6 +61,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -119,27 +129,38 @@ def _noisy(
 
 
 def _cycles(name: str, t_initial: Any, cycle_mul: Any, cycle_limit: Any, problems: Problems) -> Any:
-    """``(t_initial, cycle_mul as an int, cycle_limit)`` checked, or None."""
+    """``(t_initial, cycle_mul, cycle_limit)`` checked (``cycle_mul`` an int when it is one),
+    or None."""
     t0 = problems.integer(f"{name}.t_initial", t_initial, 1, INT32_MAX)
     limit = problems.integer(f"{name}.cycle_limit", cycle_limit, 0, INT32_MAX)
     mul = None
     if isinstance(cycle_mul, (int, float)) and not isinstance(cycle_mul, bool):
-        if float(cycle_mul).is_integer() and 1 <= cycle_mul <= INT32_MAX:
-            mul = int(cycle_mul)
+        if 1 <= cycle_mul <= INT32_MAX:
+            mul = int(cycle_mul) if float(cycle_mul).is_integer() else float(cycle_mul)
     if mul is None:
         problems.add(
             f"{name}.cycle_mul",
-            f"must be an integer >= 1 here (cycles of whole steps); got {describe(cycle_mul)}.",
+            f"must be a number in [1, {INT32_MAX}] here (timm's log of a cycle_mul below 1 "
+            f"fails); got {describe(cycle_mul)}.",
         )
     if None in (t0, limit, mul):
         return None
     return t0, mul, limit
 
 
-def _cycle_length(t0: int, mul: int, limit: int) -> int:
-    """timm's ``get_cycle_length()``: the steps of the first ``max(1, cycle_limit)`` cycles."""
+def _cycle_length(t0: int, mul: float, limit: int) -> int:
+    """timm's ``get_cycle_length()``: the steps of the first ``max(1, cycle_limit)`` cycles
+    (for a float ``cycle_mul``, floored in float64 as timm computes it)."""
     cycles = max(1, limit)
-    total = t0 * cycles if mul == 1 else t0 * (mul**cycles - 1) // (mul - 1)
+    if mul == 1:
+        total = t0 * cycles
+    elif isinstance(mul, int):
+        total = t0 * (mul**cycles - 1) // (mul - 1)
+    else:
+        try:
+            total = math.floor(-t0 * (mul**cycles - 1) / (1 - mul))
+        except OverflowError:
+            total = INT32_MAX
     return min(total, INT32_MAX)
 
 
@@ -185,8 +206,8 @@ def CosineLRScheduler(
       noise_std: timm's (``cycle_mul`` an integer).
       noise_seed: timm's (``cycle_mul`` an integer).
       k_decay: timm's (``cycle_mul`` an integer).
-      t_in_epochs: timm's; they change no value.
-      initialize: timm's; they change no value.
+      t_in_epochs: timm's; it changes no value.
+      initialize: timm's; it changes no value.
       noise_type: timm's noise attribute (``"normal"`` or ``"uniform"``).
 
     Returns:
@@ -283,8 +304,8 @@ def StepLRScheduler(
       noise_pct: timm's.
       noise_std: timm's.
       noise_seed: timm's.
-      t_in_epochs: timm's; they change no value.
-      initialize: timm's; they change no value.
+      t_in_epochs: timm's; it changes no value.
+      initialize: timm's; it changes no value.
       noise_type: timm's noise attribute.
       num_steps: the length of the run (default: ten decays after the warmup).
 
@@ -353,8 +374,8 @@ def MultiStepLRScheduler(
       noise_pct: timm's.
       noise_std: timm's.
       noise_seed: timm's.
-      t_in_epochs: timm's; they change no value.
-      initialize: timm's; they change no value.
+      t_in_epochs: timm's; it changes no value.
+      initialize: timm's; it changes no value.
       noise_type: timm's noise attribute.
       num_steps: the length of the run (default: the last milestone plus a quarter).
 
@@ -422,17 +443,22 @@ def PolyLRScheduler(
     *,
     noise_type: str = "normal",
 ) -> Schedule:
-    """timm's ``PolyLRScheduler`` with one cycle: a polynomial decay from ``lr`` to ``lr_min``.
+    """timm's ``PolyLRScheduler``: a polynomial decay from ``lr`` to ``lr_min``, with k-decay
+    and cycles.
 
     .. math::
-      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + (\\mathrm{lr} - \\mathrm{lr_{min}})
-      \\left(1 - \\frac{t}{T}\\right)^{p} \\quad (t < T), \\qquad \\mathrm{lr_{min}} \\text{ after}
+      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + (\\mathrm{lr}\\, d^{i} - \\mathrm{lr_{min}})
+      \\left(1 - \\frac{t_i^{k}}{T_i^{k}}\\right)^{p} \\quad (i < \\mathrm{cycle\\_limit}),
+      \\qquad \\mathrm{lr_{min}} \\text{ after}
 
     Args:
       lr: the optimizer's learning rate.
       t_initial: timm's.
       power: timm's.
       lr_min: timm's.
+      cycle_mul: timm's.
+      cycle_decay: timm's.
+      cycle_limit: timm's.
       warmup_t: timm's.
       warmup_lr_init: timm's.
       warmup_prefix: timm's.
@@ -440,74 +466,147 @@ def PolyLRScheduler(
       noise_pct: timm's.
       noise_std: timm's.
       noise_seed: timm's.
-      cycle_mul: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
-      cycle_decay: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
-      cycle_limit: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
-      k_decay: timm's; only one cycle (``cycle_limit=1``) with ``k_decay=1`` is mapped.
-      t_in_epochs: timm's; they change no value.
-      initialize: timm's; they change no value.
+      k_decay: timm's.
+      t_in_epochs: timm's; it changes no value.
+      initialize: timm's; it changes no value.
       noise_type: timm's noise attribute.
 
     Returns:
-      A ``polynomial`` schedule (noisy with a ``noise_range_t``).
+      A ``polynomial`` schedule (with the cycle keys and ``k_decay`` where they are not
+      timm's defaults; noisy with a ``noise_range_t``); ``num_steps`` is timm's
+      ``get_cycle_length()``.
 
     Raises:
-      ConfigError: for an invalid argument, several cycles or ``k_decay`` other than 1.
+      ConfigError: for an invalid argument.
 
     Examples:
       >>> import lrschedules_jax as lrs
       >>> s = lrs.timm.PolyLRScheduler(0.1, t_initial=100, lr_min=0.001, power=1.0)
       >>> [round(float(s(t)), 6) for t in (0, 50, 100)]
       [0.1, 0.0505, 0.001]
+      >>> s = lrs.timm.PolyLRScheduler(0.1, t_initial=10, power=1.0, cycle_limit=2,
+      ...                              cycle_decay=0.5)
+      >>> [round(float(s(t)), 6) for t in (5, 10, 15, 20)]
+      [0.05, 0.05, 0.025, 0.0]
     """
     name = "PolyLRScheduler"
     problems = Problems()
     warm = _warmup(name, lr, warmup_t, warmup_lr_init, problems)
-    t0 = problems.integer(f"{name}.t_initial", t_initial, 1, INT32_MAX)
-    if cycle_limit != 1:
-        problems.add(
-            f"{name}.cycle_limit",
-            f"only one cycle (cycle_limit=1) is mapped; got {describe(cycle_limit)}.",
-        )
-    if k_decay != 1:
-        problems.add(f"{name}.k_decay", f"only k_decay=1 is mapped; got {describe(k_decay)}.")
+    cycles = _cycles(name, t_initial, cycle_mul, cycle_limit, problems)
     problems.raise_if_any()
+    t0, mul, limit = cycles
     w = warm["warmup_steps"]
-    n = min(t0 + (w if warmup_prefix else 0), INT32_MAX)  # type: ignore[operator]
+    n = min(max(_cycle_length(t0, mul, limit) + (w if warmup_prefix else 0), w + 1), INT32_MAX)
+    keys: dict[str, Any] = {}
+    if (n - w if warmup_prefix else n) != t0 or limit != 1 or mul != 1:
+        keys.update(cycle_steps=t0, cycle_mult=mul, cycle_limit=limit)
+    if cycle_decay != 1:
+        keys["cycle_decay"] = cycle_decay
+    if k_decay != 1:
+        keys["k_decay"] = k_decay
     sched = _types()["polynomial"](
         start_lr=lr,
         stop_lr=lr_min,
         power=power,
         warmup_prefix=warmup_prefix,
-        num_steps=max(n, w + 1),
+        num_steps=n,
+        **keys,
         **warm,
     )
     return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
 
 
-def TanhLRScheduler(lr: float, t_initial: int, *args: Any, **kwargs: Any) -> Schedule:
-    """timm's ``TanhLRScheduler``: not mapped yet (no ``tanh`` type).
+def TanhLRScheduler(
+    lr: float,
+    t_initial: int,
+    lb: float = -7.0,
+    ub: float = 3.0,
+    lr_min: float = 0.0,
+    cycle_mul: float = 1.0,
+    cycle_decay: float = 1.0,
+    cycle_limit: int = 1,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: Any = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    initialize: bool = True,
+    *,
+    noise_type: str = "normal",
+) -> Schedule:
+    """timm's ``TanhLRScheduler``: hyperbolic-tangent decay (Hsueh et al. 2019) with cycles.
+
+    .. math::
+      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + \\frac{\\mathrm{lr}\\, d^{i} - \\mathrm{lr_{min}}}{2}
+      \\left(1 - \\tanh\\left(\\mathrm{lb} + (\\mathrm{ub} - \\mathrm{lb}) \\frac{t_i}{T_i}
+      \\right)\\right) \\quad (i < \\mathrm{cycle\\_limit}), \\qquad \\mathrm{lr_{min}}
+      \\text{ after}
+
+    With ``warmup_prefix=False`` (timm's default) the warmup ends at the tanh's rate at
+    ``warmup_t``, as timm's does.
+
+    Args:
+      lr: the optimizer's learning rate.
+      t_initial: timm's.
+      lb: timm's.
+      ub: timm's.
+      lr_min: timm's.
+      cycle_mul: timm's.
+      cycle_decay: timm's.
+      cycle_limit: timm's.
+      warmup_t: timm's.
+      warmup_lr_init: timm's.
+      warmup_prefix: timm's.
+      noise_range_t: timm's.
+      noise_pct: timm's.
+      noise_std: timm's.
+      noise_seed: timm's.
+      t_in_epochs: timm's; it changes no value.
+      initialize: timm's; it changes no value.
+      noise_type: timm's noise attribute (``"normal"`` or ``"uniform"``).
+
+    Returns:
+      A ``tanh`` schedule (noisy with a ``noise_range_t``); ``num_steps`` is timm's
+      ``get_cycle_length()``.
 
     Raises:
-      ConfigError: always, naming the shape that is missing.
+      ConfigError: for an invalid argument.
 
     Examples:
       >>> import lrschedules_jax as lrs
-      >>> lrs.timm.TanhLRScheduler(0.1, t_initial=100)
-      Traceback (most recent call last):
-      ...
-      lrschedules_jax._errors.ConfigError: Invalid learning-rate configuration (1 problem):
-        - TanhLRScheduler: timm's tanh decay has no schedule type here yet; use ...
+      >>> s = lrs.timm.TanhLRScheduler(0.1, t_initial=100, lr_min=1e-3)
+      >>> [round(float(s(t)), 6) for t in (0, 70, 99, 100)]
+      [0.1, 0.0505, 0.001299, 0.001]
     """
-    raise ConfigError(
-        [
-            "TanhLRScheduler: timm's tanh decay has no schedule type here yet; use "
-            "CosineLRScheduler or PolyLRScheduler."
-        ]
+    name = "TanhLRScheduler"
+    problems = Problems()
+    warm = _warmup(name, lr, warmup_t, warmup_lr_init, problems)
+    cycles = _cycles(name, t_initial, cycle_mul, cycle_limit, problems)
+    problems.raise_if_any()
+    t0, mul, limit = cycles
+    w = warm["warmup_steps"]
+    n = max(_cycle_length(t0, mul, limit) + (w if warmup_prefix else 0), w + 1)
+    sched = _types()["tanh"](
+        start_lr=lr,
+        stop_lr=lr_min,
+        lb=lb,
+        ub=ub,
+        cycle_steps=t0,
+        cycle_mult=mul,
+        cycle_decay=cycle_decay,
+        cycle_limit=limit,
+        warmup_prefix=warmup_prefix,
+        num_steps=min(n, INT32_MAX),
+        **warm,
     )
+    return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
 
 
-_WSD_DECAYS = {"linear": "linear", "cosine": "cosine", "1-sqrt": "1-sqrt"}
+_WSD_DECAYS = ("linear", "cosine", "1-sqrt", "power", "exp")
+_WSD_STABLES = ("constant", "rsqrt", "power")
 
 
 def WSDLRScheduler(
@@ -532,8 +631,15 @@ def WSDLRScheduler(
     *,
     noise_type: str = "normal",
 ) -> Schedule:
-    """timm's ``WSDLRScheduler``: warmup, stable at ``lr``, and a decay to ``lr_min`` over the
+    """timm's ``WSDLRScheduler``: warmup, a stable phase, and a decay to ``lr_min`` over the
     last ``decay_t`` of the ``t_initial`` steps after the warmup.
+
+    .. math::
+      \\mathrm{lr}(t) = \\mathrm{lr_{min}} + (\\max(\\mathrm{lr}\\, g(t_s),
+      \\mathrm{lr_{min}}) - \\mathrm{lr_{min}})\\, h(\\tau)
+
+    with ``g`` the stable function (1, or ``(1 + t_s / timescale) ** -p``) and ``h`` the decay
+    (1 before the decay phase).
 
     Args:
       lr: the optimizer's learning rate.
@@ -546,23 +652,23 @@ def WSDLRScheduler(
       noise_pct: timm's.
       noise_std: timm's.
       noise_seed: timm's.
-      stable_fn: ``"constant"`` (timm's ``rsqrt`` and ``power`` are not mapped).
-      decay_fn: ``"linear"``, ``"cosine"``, ``"1-sqrt"`` or ``"power"`` with ``decay_power``
-        0.5 (``1-sqrt``) or 1 (``linear``).
-      stable_timescale: timm's (see above).
-      stable_power: timm's (see above).
-      decay_power: timm's (see above).
-      decay_ratio: timm's (see above).
-      t_in_epochs: timm's; they change no value.
-      initialize: timm's; they change no value.
+      stable_fn: ``"constant"``, ``"rsqrt"`` or ``"power"`` (wsd's ``stable_type``).
+      stable_timescale: timm's (default ``warmup_t``), a whole number of steps here.
+      stable_power: the ``power`` stable function's exponent.
+      decay_fn: ``"linear"``, ``"cosine"``, ``"1-sqrt"``, ``"power"`` or ``"exp"`` (not a
+        callable: a Python function has no config).
+      decay_power: the ``power`` decay's exponent.
+      decay_ratio: the ``exp`` decay's ratio.
+      t_in_epochs: timm's; it changes no value.
+      initialize: timm's; it changes no value.
       noise_type: timm's noise attribute.
 
     Returns:
-      A ``wsd`` schedule of ``num_steps = warmup_t + t_initial`` (noisy with a
-      ``noise_range_t``).
+      A ``wsd`` schedule of ``num_steps = warmup_t + t_initial`` with ``decay_phase_steps =
+      decay_t`` (noisy with a ``noise_range_t``).
 
     Raises:
-      ConfigError: for an invalid argument or a stable or decay function not mapped.
+      ConfigError: for an invalid argument or a callable ``decay_fn``.
 
     Examples:
       >>> import lrschedules_jax as lrs
@@ -570,33 +676,54 @@ def WSDLRScheduler(
       ...                             lr_min=0.001, warmup_t=10)
       >>> [round(float(s(t)), 6) for t in (5, 10, 90, 100, 110)]
       [0.05, 0.1, 0.1, 0.0505, 0.001]
+      >>> s = lrs.timm.WSDLRScheduler(0.1, t_initial=100, decay_t=20, decay_fn="exp",
+      ...                             stable_fn="rsqrt", lr_min=1e-4, warmup_t=10)
+      >>> [round(float(s(t)), 6) for t in (10, 50, 100, 110)]
+      [0.1, 0.044721, 0.007673, 0.0001]
     """
     name = "WSDLRScheduler"
     problems = Problems()
     warm = _warmup(name, lr, warmup_t, warmup_lr_init, problems)
     t0 = problems.integer(f"{name}.t_initial", t_initial, 1, INT32_MAX)
     d = problems.integer(f"{name}.decay_t", decay_t, 1, INT32_MAX)
-    if stable_fn != "constant":
+    if stable_fn not in _WSD_STABLES:
         problems.add(
             f"{name}.stable_fn",
-            f"only `constant` is mapped (a decaying stable phase has no type here); got "
+            f"must be one of {', '.join(f'`{x}`' for x in _WSD_STABLES)}; got "
             f"{describe(stable_fn)}.",
         )
-    kind = _WSD_DECAYS.get(decay_fn) if isinstance(decay_fn, str) else None
-    if decay_fn == "power" and decay_power in (0.5, 1.0):
-        kind = "1-sqrt" if decay_power == 0.5 else "linear"
-    if kind is None:
+    if not (isinstance(decay_fn, str) and decay_fn in _WSD_DECAYS):
         problems.add(
             f"{name}.decay_fn",
-            "must be `linear`, `cosine`, `1-sqrt`, or `power` with decay_power 0.5 or 1; got "
-            f"{describe(decay_fn)}"
-            + (f" (decay_power {decay_power!r})." if decay_fn == "power" else "."),
+            f"must be one of {', '.join(f'`{x}`' for x in _WSD_DECAYS)} (a callable has no "
+            f"config); got {describe(decay_fn)}.",
+        )
+    timescale = None
+    if stable_fn != "constant" and stable_timescale is not None:
+        if isinstance(stable_timescale, float) and stable_timescale.is_integer():
+            stable_timescale = int(stable_timescale)
+        timescale = problems.integer(
+            f"{name}.stable_timescale", stable_timescale, 1, INT32_MAX, " (a whole number of steps)"
         )
     if t0 is not None and d is not None and d > t0:
         problems.add(
             f"{name}.decay_t", f"must be in [1, t_initial ({t0})]; got {describe(decay_t)}."
         )
     problems.raise_if_any()
+    kind = decay_fn
+    keys: dict[str, Any] = {}
+    if kind == "power" and decay_power in (0.5, 1.0):  # the exact shapes of the same factor
+        kind = "1-sqrt" if decay_power == 0.5 else "linear"
+    elif kind == "power":
+        keys["decay_power"] = decay_power
+    elif kind == "exp":
+        kind = "exponential"
+        keys["decay_ratio"] = decay_ratio
+    if stable_fn != "constant":
+        keys["stable_type"] = stable_fn
+        keys["stable_timescale"] = timescale
+        if stable_fn == "power":
+            keys["stable_power"] = stable_power
     w = warm["warmup_steps"]
     sched = _types()["wsd"](
         start_lr=lr,
@@ -604,6 +731,7 @@ def WSDLRScheduler(
         decay_phase_steps=d,
         decay_type=kind,
         num_steps=min(w + t0, INT32_MAX),  # type: ignore[operator]
+        **keys,
         **warm,
     )
     return _noisy(sched, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)

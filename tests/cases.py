@@ -1629,6 +1629,229 @@ TYPES["inverse_time"] = TypeCase(
     ),
 )
 
+# --- timm's TanhLRScheduler and float cycle_mul (lrs.timm) ---------------------------------------
+
+
+def real_cycles(
+    t: np.ndarray, first: int, mult: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """timm's cycles of real length: index ``i``, ``t_curr = t - S_i`` and ``t_i = L_i`` for
+    each ``t``, with ``S_i = first (m**i - 1) / (m - 1)`` and ``L_i = first m**i`` summed in
+    exact rationals (``i``: the last cycle with ``S_i <= t``); integer ``mult`` through
+    :func:`restart_cycles`."""
+    from fractions import Fraction
+
+    t = np.asarray(t, np.int64)
+    if float(mult).is_integer():
+        i, start, length = restart_cycles(t, first, int(mult))
+        return i, (t - start).astype(np.float64), length.astype(np.float64)
+    m = Fraction(mult)
+    starts, lengths = [Fraction(0)], [Fraction(first)]
+    top = int(t.max(initial=0))
+    while starts[-1] + lengths[-1] <= top:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * m)
+    import bisect
+
+    flat = [int(x) for x in t.ravel()]
+    index = [bisect.bisect_right(starts, x) - 1 for x in flat]
+    done = [float(x - starts[k]) for x, k in zip(flat, index, strict=True)]
+    size = [float(lengths[k]) for k in index]
+    return (
+        np.asarray(index, np.int64).reshape(t.shape),
+        np.asarray(done).reshape(t.shape),
+        np.asarray(size).reshape(t.shape),
+    )
+
+
+def real_cycle_starts(first: int, mult: float, last: int = INT32_MAX) -> list[int]:
+    """The first integer step of every cycle that starts at or before ``last``:
+    ``ceil(S_i)``, from exact rationals."""
+    from fractions import Fraction
+
+    m, start, length, out = Fraction(mult), Fraction(0), Fraction(first), []
+    while start <= last:
+        out.append(math.ceil(start))
+        start, length = start + length, length * m
+    return out
+
+
+def ref_tanh(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """timm's ``TanhLRScheduler._get_lr``: ``lr_min + 0.5 (lr_max d**i - lr_min) (1 - tanh(lb
+    + (ub - lb) t_curr / t_i))`` for ``i < cycle_limit``, else ``lr_min``; the peak is kept at
+    ``lr_min`` at least (the package's rule for decayed peaks). ``(1 - tanh(x)) / 2`` is
+    written ``1 / (1 + exp(2 x))`` (the same number, without the cancellation of ``1 -
+    tanh(x)`` near 1). With ``warmup_prefix`` false the decay runs on the global step and
+    the warmup climbs from ``f s0`` to the decay's value at ``w`` (timm's ``warmup_steps``
+    from ``_get_lr(warmup_t)``)."""
+    s0, e, w, f = shared_keys(cfg, n)
+    prefix = cfg.get("warmup_prefix", True)
+    lb, ub = cfg.get("lb", -7.0), cfg.get("ub", 3.0)
+    first = cfg.get("cycle_steps") or (n - w if prefix else n)
+
+    def decay(t: np.ndarray) -> np.ndarray:
+        if first == 0:
+            return np.full(t.shape, s0)
+        i, done, length = real_cycles(t, first, cfg.get("cycle_mult", 1))
+        x = lb + (ub - lb) * (done / length)
+        with np.errstate(over="ignore"):
+            shape = 1 / (1 + np.exp(2 * x))
+        peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+        lr = e + np.maximum(peak - e, 0) * shape
+        return np.where(i >= cfg.get("cycle_limit", 1), e, lr)
+
+    steps = np.asarray(steps, np.int64)
+    if prefix:
+        return with_warmup(cfg, n, steps, decay(np.maximum(steps - w, 0)))
+    lr = decay(steps)
+    if w == 0:
+        return lr
+    target = decay(np.asarray([w]))[0]
+    warm = f * s0 + (target - f * s0) * steps.astype(np.float64) / w
+    return np.where(steps < w, warm, lr)
+
+
+def tanh_marks(cfg: Config, n: int) -> Marks:
+    """The warmup, every restart (capped) and the cycles that hold 0, N, 2**24, 2**31 - 1."""
+    bounds, _, phases = warmup_marks(cfg, n)
+    w = warmup_of(cfg, n)
+    offset = w if cfg.get("warmup_prefix", True) else 0
+    first = cfg.get("cycle_steps") or (n - offset)
+    if first == 0:
+        return Marks(bounds, [], phases)
+    mult = cfg.get("cycle_mult", 1)
+    if mult == 1:
+        starts = list(_arithmetic(0, INT32_MAX - offset, first))
+    else:
+        starts = real_cycle_starts(first, mult, INT32_MAX - offset)
+    restarts = np.asarray([offset + s for s in starts] + [INT32_MAX + 1], np.int64)
+    for anchor in (offset, n, 2**24, INT32_MAX):
+        j = max(int(np.searchsorted(restarts, anchor, side="right")) - 1, 0)
+        phases.append((int(restarts[j]), int(min(restarts[j + 1] - 1, INT32_MAX))))
+    return Marks(bounds, pick(restarts[1:-1], n), sorted(set(phases)))
+
+
+def _tanh_keys(draw: Any, config: Config, n: int) -> None:
+    lb = draw(st.one_of(st.sampled_from([-7.0, -6.0, -3.0, 0.0]), st.floats(-50, 5)))
+    _optional(draw, config, "lb", st.just(lb))
+    ub = draw(st.one_of(st.sampled_from([3.0, 4.0, 8.0]), st.floats(lb + 0.01, lb + 60)))
+    config["ub"] = max(ub, config.get("lb", -7.0) + 0.01)
+    if draw(st.booleans()):
+        config["cycle_steps"] = draw(steps_key_st)
+        mult_st = st.one_of(st.integers(1, 4), st.sampled_from([1.5, 1.25, 3.7, 2.0]))
+        _optional(draw, config, "cycle_mult", mult_st)
+        _optional(draw, config, "cycle_decay", factor_st)
+        _optional(draw, config, "cycle_limit", st.integers(0, 40))
+
+
+def _tanh_phases(resolved: Any, num_steps: int, steps: np.ndarray) -> list[Phase]:
+    """Up during warmup (the decay starts at step w below the peak the warmup climbs to);
+    then never up within a cycle (the restarts jump back up)."""
+    w = resolved.warmup_steps
+    first = resolved.cycle_steps or (num_steps - w)
+    phases = {(0, max(w - 1, 0), RISES)}
+    if first == 0:
+        return sorted(phases)
+    mult = resolved.cycle_mult
+    if mult == 1:
+        for t in {int(x) - w for x in steps if x >= w}:
+            start = t - t % first
+            phases.add((w + start, w + start + first - 1, FALLS))
+        return sorted(phases)
+    starts = [*real_cycle_starts(first, mult, INT32_MAX - w), INT32_MAX + 1]
+    for t in {int(x) - w for x in steps if x >= w}:
+        j = np.searchsorted(starts, t, side="right") - 1
+        phases.add((w + starts[j], min(w + starts[j + 1] - 1, INT32_MAX), FALLS))
+    return sorted(phases)
+
+
+def _tanh_property_marks(resolved: Any, num_steps: int) -> list[int]:
+    w = resolved.warmup_steps
+    first = resolved.cycle_steps or (num_steps - w)
+    if first == 0:
+        return []
+    if resolved.cycle_mult == 1:
+        last = (INT32_MAX - w) // first * first
+        starts = sorted({0, first, 2 * first, max(last - first, 0), last})
+    else:
+        starts = real_cycle_starts(first, resolved.cycle_mult, INT32_MAX - w)
+    return [w + s for s in starts[:4] + starts[-2:] if w + s <= INT32_MAX]
+
+
+TYPES["tanh"] = TypeCase(
+    ref_tanh,
+    tanh_marks,
+    _classic(
+        "tanh",
+        {
+            "tanh-timm-cycles-warmup_prefix-false": dict(
+                start_lr=0.1,
+                stop_lr=1e-4,
+                cycle_steps=20,
+                cycle_mult=2,
+                cycle_limit=4,
+                warmup_steps=40,
+                warmup_start_factor=1e-3,
+                warmup_prefix=False,
+                num_steps=400,
+            ),
+            "tanh": dict(start_lr=1e-3, num_steps=10_000),
+            "tanh-lb-ub-floor-warmup": dict(
+                start_lr=1e-3, stop_lr=1e-5, lb=-6.0, ub=4.0, warmup_steps=100, num_steps=10**5
+            ),
+            "tanh-float-cycle_mult": dict(
+                start_lr=1e-3,
+                stop_lr_ratio=1e-3,
+                cycle_steps=40,
+                cycle_mult=1.5,
+                cycle_decay=0.7,
+                cycle_limit=1000,
+                warmup_steps=10,
+                num_steps=2000,
+            ),
+            "tanh-steep-long": dict(start_lr=1.0, lb=-2.0, ub=8.0, num_steps=INT32_MAX - 5),
+            "tanh-limit0": dict(
+                start_lr=1e-3,
+                stop_lr=1e-6,
+                cycle_steps=10,
+                cycle_limit=0,
+                warmup_steps=5,
+                num_steps=100,
+            ),
+        },
+    ),
+    {"type": "tanh", "start_lr": 1e-3, "lb": -6.0},
+    [
+        ("lb -7, ub 3 (timm's), stop_lr 0", {**BASE, "type": "tanh"}),
+        (
+            "lb -6, ub 8, stop_lr_ratio 1e-5, warmup 1 %",
+            {
+                **BASE,
+                "type": "tanh",
+                "lb": -6.0,
+                "ub": 8.0,
+                "stop_lr_ratio": 1e-5,
+                "warmup_ratio": 0.01,
+            },
+        ),
+        (
+            "timm: cycle_steps N/10, cycle_mult 1.5, cycle_decay 0.8, cycle_limit 30",
+            lambda n: {
+                **BASE,
+                "type": "tanh",
+                "cycle_steps": max(1, n // 10),
+                "cycle_mult": 1.5,
+                "cycle_decay": 0.8,
+                "cycle_limit": 30,
+            },
+        ),
+    ],
+    configs_st("tanh", stop="optional", extra=_tanh_keys),
+    phases=_tanh_phases,
+    property_marks=_tanh_property_marks,
+    continuous_at_warmup_end=False,  # the tanh starts at (1 - tanh(lb)) / 2 of the peak
+)
+
 # fmt: on
 
 # --- stacked sweeps (lrs.stack) ---------------------------------------------------------------
@@ -2121,6 +2344,92 @@ for _name, _cfg in _NO_PREFIX.items():
         ],
     )
 
+
+def ref_cosine_restarts_real(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``cosine_restarts`` with a float ``cycle_mult`` (timm's cycles of real length): the
+    cosine on ``q = t_curr / t_i`` from :func:`real_cycles`; integer ones as before."""
+    mult = cfg.get("cycle_mult", 1)
+    if float(mult).is_integer():
+        return _COSINE_RESTARTS_INT(cfg, n, steps)
+
+    def ref(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+        s0, e, _, _ = shared_keys(cfg, n)
+        t = _decay_step(cfg, n, steps)
+        i, done, length = real_cycles(t, cfg["cycle_steps"], mult)
+        peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+        k = cfg.get("k_decay", 1.0)
+        q, x = done / length, (length - done) / length
+        with np.errstate(divide="ignore"):
+            u = np.where(q < 0.5, -np.expm1(k * np.log(q)), -np.expm1(k * np.log1p(-x)))
+        decay = e + np.maximum(peak - e, 0) * np.sin(np.pi / 2 * u) ** 2
+        if cfg.get("cycle_limit") is not None:
+            decay = np.where(i >= cfg["cycle_limit"], e, decay)
+        return with_warmup(cfg, n, steps, decay)
+
+    return _overlaid(ref)(cfg, n, steps)
+
+
+def restart_marks_real(cfg: Config, n: int) -> Marks:
+    mult = cfg.get("cycle_mult", 1)
+    if float(mult).is_integer():
+        return restart_marks(cfg, n)
+    return tanh_marks({**cfg, "warmup_prefix": True}, n)
+
+
+_COSINE_RESTARTS_INT = TYPES["cosine_restarts"].reference
+TYPES["cosine_restarts"] = dataclasses.replace(
+    TYPES["cosine_restarts"],
+    reference=ref_cosine_restarts_real,
+    marks=restart_marks_real,
+    examples=[
+        *TYPES["cosine_restarts"].examples,
+        *_classic(
+            "cosine_restarts",
+            {
+                "restarts-timm-float-mult1.5": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-3,
+                    cycle_steps=40,
+                    cycle_mult=1.5,
+                    cycle_limit=5,
+                    num_steps=600,
+                ),
+                "restarts-float-mult1.1-decay-k2-warmup": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-6,
+                    cycle_steps=3,
+                    cycle_mult=1.1,
+                    cycle_decay=0.97,
+                    k_decay=2.0,
+                    warmup_steps=7,
+                    num_steps=10**6,
+                ),
+                "restarts-float-mult2.5-huge": dict(
+                    start_lr=1.0,
+                    stop_lr=0.0,
+                    cycle_steps=2**29 + 3,
+                    cycle_mult=2.5,
+                    num_steps=100,
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["cosine_restarts"].bench,
+        (
+            "timm: cycle_steps N/100, cycle_mult 1.5, stop_lr 0",
+            lambda n: {
+                **BASE,
+                "type": "cosine_restarts",
+                "cycle_steps": max(1, n // 100),
+                "cycle_mult": 1.5,
+                "stop_lr": 0.0,
+            },
+        ),
+    ],
+)
+
+
 # Every example of every type, as (id, type name, config, num_steps).
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
 # One example per type, its richest options (the jit, dtype and vmap tests compile each once).
@@ -2570,3 +2879,259 @@ SWEEPS["exp"] += [
 EXAMPLES = [(name, t, cfg, n) for t, case in TYPES.items() for name, cfg, n in case.examples]
 REPRESENTATIVE = [(case.examples[0][0], t, *case.examples[0][1:]) for t, case in TYPES.items()]
 EXAMPLE_BY_ID = {name: (t, cfg, n) for name, t, cfg, n in EXAMPLES}
+
+
+def ref_polynomial_timm(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``polynomial`` with timm's keys (``PolyLRScheduler._get_lr``): ``lr_min + (lr_max d**i
+    - lr_min) (1 - t_curr**k / t_i**k) ** power`` for ``i < cycle_limit``, else ``lr_min``
+    (the peak kept at ``lr_min`` at least); cycle ``i`` from :func:`real_cycles`, the first
+    ``cycle_steps`` long (default: the decay length). ``1 - q**k`` is written without
+    cancellation at either end (``-expm1(k log q)``, ``-expm1(k log1p(-r))``)."""
+    keys = ("k_decay", "cycle_steps", "cycle_mult", "cycle_decay", "cycle_limit")
+    if all(cfg.get(k) is None for k in keys) or (
+        cfg.get("k_decay", 1.0) == 1.0
+        and cfg.get("cycle_steps") is None
+        and cfg.get("cycle_limit", 1) == 1
+    ):
+        return _POLYNOMIAL_PLAIN(cfg, n, steps)
+
+    def ref(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+        s0, e, w, _ = shared_keys(cfg, n)
+        t = _decay_step(cfg, n, steps)
+        first = cfg.get("cycle_steps") or (n - w)
+        if first == 0:
+            return with_warmup(cfg, n, steps, np.full(t.shape, s0))
+        i, done, length = real_cycles(t, first, cfg.get("cycle_mult", 1))
+        k = cfg.get("k_decay", 1.0)
+        q, r = done / length, (length - done) / length
+        if k == 1.0:
+            u = r
+        else:
+            with np.errstate(divide="ignore"):
+                u = np.where(q < 0.5, -np.expm1(k * np.log(q)), -np.expm1(k * np.log1p(-r)))
+        peak = s0 * cfg.get("cycle_decay", 1.0) ** i.astype(np.float64)
+        lr = e + np.maximum(peak - e, 0) * u ** cfg.get("power", 1.0)
+        return with_warmup(cfg, n, steps, np.where(i >= cfg.get("cycle_limit", 1), e, lr))
+
+    return _overlaid(ref)(cfg, n, steps)
+
+
+def polynomial_marks(cfg: Config, n: int) -> Marks:
+    """The warmup, and with timm's cycle keys every restart (as ``tanh``'s)."""
+    if cfg.get("cycle_steps") is None and cfg.get("cycle_limit", 1) == 1:
+        return warmup_marks(cfg, n)
+    return tanh_marks(cfg, n)
+
+
+_POLYNOMIAL_PLAIN = TYPES["polynomial"].reference
+TYPES["polynomial"] = dataclasses.replace(
+    TYPES["polynomial"],
+    reference=ref_polynomial_timm,
+    marks=polynomial_marks,
+    examples=[
+        *TYPES["polynomial"].examples,
+        *_classic(
+            "polynomial",
+            {
+                "polynomial-timm-k_decay2": dict(
+                    start_lr=0.1, stop_lr=0.0, power=1.5, k_decay=2.0, num_steps=300
+                ),
+                "polynomial-timm-k0.5-cycles-decay": dict(
+                    start_lr=0.1,
+                    stop_lr=0.0,
+                    power=0.9,
+                    k_decay=0.5,
+                    cycle_steps=100,
+                    cycle_decay=0.7,
+                    cycle_limit=3,
+                    num_steps=300,
+                ),
+                "polynomial-timm-float-mult-warmup-prefix-false": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-6,
+                    power=2.0,
+                    cycle_steps=40,
+                    cycle_mult=1.5,
+                    cycle_limit=6,
+                    warmup_steps=30,
+                    warmup_start_factor=0.01,
+                    warmup_prefix=False,
+                    num_steps=1000,
+                ),
+                "polynomial-timm-k3-long": dict(
+                    start_lr=1.0, stop_lr=0.0, power=7.5, k_decay=3.0, num_steps=2**30 + 3
+                ),
+                "polynomial-timm-cycles-forever-mult2": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-5,
+                    power=1.0,
+                    cycle_steps=10,
+                    cycle_mult=2,
+                    cycle_limit=INT32_MAX,
+                    warmup_steps=5,
+                    num_steps=100,
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["polynomial"].bench,
+        (
+            "timm: power 1.5, k_decay 2, stop_lr 0",
+            {**BASE, "type": "polynomial", "power": 1.5, "k_decay": 2.0, "stop_lr": 0.0},
+        ),
+        (
+            "timm: power 0.9, cycle_steps N/10, cycle_mult 1.5, cycle_decay 0.8, cycle_limit 20",
+            lambda n: {
+                **BASE,
+                "type": "polynomial",
+                "power": 0.9,
+                "stop_lr_ratio": 1e-4,
+                "cycle_steps": max(1, n // 10),
+                "cycle_mult": 1.5,
+                "cycle_decay": 0.8,
+                "cycle_limit": 20,
+            },
+        ),
+    ],
+)
+
+
+_WSD_BEFORE_TIMM = TYPES["wsd"].reference
+
+
+def ref_wsd_timm(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
+    """``wsd`` with timm's keys (``WSDLRScheduler._get_lr``): ``lr_min + (max(base g(t_s),
+    lr_min) - lr_min) h(frac)`` with ``g(t_s) = (1 + t_s / timescale) ** -p`` (1 for a
+    constant stable phase), ``frac = clip((t - S) / D, 0, 1)`` and ``h = 1 - frac**power``
+    (``power``) or ``(r**frac - r) / (1 - r)`` (``exponential``), ``h = 1`` before the decay phase.
+    Written on the remaining fraction ``x = 1 - frac`` where it would cancel: ``1 - frac**p =
+    -expm1(p log1p(-x))`` and ``(r**frac - r) / (1 - r) = r expm1(-x log r) / (1 - r)``."""
+    stable_type = cfg.get("stable_type", "constant")
+    kind = cfg.get("decay_type", "inverse_linear")
+    if stable_type == "constant" and kind not in ("power", "exponential"):
+        return _WSD_BEFORE_TIMM(cfg, n, steps)
+    s0, e, w, _ = shared_keys(cfg, n)
+    d, stable = wsd_params(cfg, n)
+    t = _decay_step(cfg, n, steps).astype(np.float64)
+    if stable_type == "constant":
+        peak = np.full(t.shape, s0)
+    else:
+        p = 0.5 if stable_type == "rsqrt" else cfg.get("stable_power", 0.5)
+        tau_s = cfg.get("stable_timescale") or w
+        peak = np.maximum(s0 * (1 + t / tau_s) ** -p, e)
+    x = np.clip((n - w) - t, 0, d) / d
+    frac = 1 - x
+    if kind == "power":
+        k = cfg.get("decay_power", 0.5)
+        with np.errstate(divide="ignore"):
+            h = np.where(frac < 0.5, -np.expm1(k * np.log(frac)), -np.expm1(k * np.log1p(-x)))
+    elif kind == "exponential":
+        r = cfg.get("decay_ratio", 0.1)
+        h = r * np.expm1(-x * math.log(r)) / (1 - r)
+    elif kind == "cosine" and cfg.get("num_cycles", 0.5) != 0.5:
+        done = np.clip(t.astype(np.int64) - stable, 0, d)
+        h = np.where(t >= n - w, 0.0, wave(done, cfg["num_cycles"], d))
+    elif kind == "cosine":
+        h = half_cos(np.clip((n - w) - t, 0, d), d)
+    elif kind == "1-sqrt":
+        h = 1 - np.sqrt(frac)
+    else:
+        h = x
+    decay = np.where(t < stable, peak, e + (peak - e) * h)
+    return with_warmup(cfg, n, steps, decay)
+
+
+TYPES["wsd"] = dataclasses.replace(
+    TYPES["wsd"],
+    reference=ref_wsd_timm,
+    examples=[
+        *TYPES["wsd"].examples,
+        *_classic(
+            "wsd",
+            {
+                "wsd-timm-power2": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-6,
+                    decay_type="power",
+                    decay_power=2.0,
+                    decay_phase_steps=300,
+                    num_steps=900,
+                ),
+                "wsd-timm-exp-ratio0.01-warmup": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-8,
+                    decay_type="exponential",
+                    decay_ratio=0.01,
+                    decay_phase_ratio=0.2,
+                    warmup_steps=100,
+                    num_steps=10**6,
+                ),
+                "wsd-timm-rsqrt-linear": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-5,
+                    stable_type="rsqrt",
+                    decay_type="linear",
+                    decay_phase_steps=100,
+                    warmup_steps=100,
+                    num_steps=1000,
+                ),
+                "wsd-timm-power-stable-cosine-long": dict(
+                    start_lr=1e-3,
+                    stop_lr=1e-9,
+                    stable_type="power",
+                    stable_power=0.3,
+                    stable_timescale=50,
+                    decay_type="cosine",
+                    decay_phase_ratio=0.1,
+                    num_steps=INT32_MAX,
+                ),
+                "wsd-timm-rsqrt-floor-exp": dict(
+                    start_lr=0.1,
+                    stop_lr=1e-3,
+                    stable_type="rsqrt",
+                    stable_timescale=10,
+                    decay_type="exponential",
+                    decay_phase_steps=10**5,
+                    num_steps=10**6,
+                ),
+            },
+        ),
+    ],
+    bench=[
+        *TYPES["wsd"].bench,
+        (
+            "timm: power decay 2, decay_phase_ratio 0.3, stop_lr_ratio 1e-5",
+            {
+                **BASE,
+                "type": "wsd",
+                "stop_lr_ratio": 1e-5,
+                "decay_type": "power",
+                "decay_power": 2.0,
+                "decay_phase_ratio": 0.3,
+            },
+        ),
+        (
+            "timm: exponential decay, ratio 0.01, warmup 1 %",
+            {
+                **BASE,
+                "type": "wsd",
+                "stop_lr_ratio": 1e-5,
+                "decay_type": "exponential",
+                "decay_ratio": 0.01,
+                "warmup_ratio": 0.01,
+            },
+        ),
+        (
+            "timm: rsqrt stable (timescale = warmup 1 %), linear decay",
+            {
+                **BASE,
+                "type": "wsd",
+                "stop_lr_ratio": 1e-5,
+                "decay_type": "linear",
+                "stable_type": "rsqrt",
+                "warmup_ratio": 0.01,
+            },
+        ),
+    ],
+)

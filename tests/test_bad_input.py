@@ -179,7 +179,7 @@ case(
 case("wsd-decay_phase_ratio-zero", "wsd", {"decay_phase_ratio": 0.0}, [P])
 case("wsd-decay_phase_ratio-above-1", "wsd", {"decay_phase_ratio": 1.5}, [P])
 case("wsd-decay_phase_ratio-negative", "wsd", {"decay_phase_ratio": -0.1}, [P])
-case("wsd-decay_type-unknown", "wsd", {"decay_type": "exponential"}, [Y])
+case("wsd-decay_type-unknown", "wsd", {"decay_type": "exp"}, [Y])
 case("wsd-decay_type-case", "wsd", {"decay_type": "Cosine"}, [Y])
 case("wsd-no-decay_steps", "wsd", {"decay_steps": 100}, ["learning_rate.decay_steps"])
 

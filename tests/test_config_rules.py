@@ -351,8 +351,8 @@ BAD = [
     ("cosine_restarts", {"cycle_steps": 0}, "cycle_steps", "must be > 0"),
     ("cosine_restarts", {"cycle_steps": 2.5}, "cycle_steps", "must be an integer"),
     ("cosine_restarts", {"cycle_mult": 0}, "cycle_mult", ">= 1"),
-    ("cosine_restarts", {"cycle_mult": 1.5}, "cycle_mult", "must be an integer"),
-    ("cosine_restarts", {"cycle_mult": True}, "cycle_mult", "must be an integer"),
+    ("cosine_restarts", {"cycle_mult": 1 + 1e-7}, "cycle_mult", "is too close to 1"),
+    ("cosine_restarts", {"cycle_mult": True}, "cycle_mult", "must be a number"),
     ("cosine_restarts", {"cycle_decay": 0.0}, "cycle_decay", "must be > 0"),
     ("cosine_restarts", {"cycle_decay": 1.5}, "cycle_decay", "<= 1"),
     # one_cycle

@@ -437,6 +437,8 @@ DIALECT_CASES = {
         "StepLRScheduler/warmup-no-prefix",
         "PolyLRScheduler/power2-lr_min",
         "WSDLRScheduler/decay-1-sqrt",
+        "TanhLRScheduler/cycle_mul1.5-decay-warmup-prefix-false",
+        "WSDLRScheduler/rsqrt-lr_min",
     ],
 }
 

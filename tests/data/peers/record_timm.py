@@ -196,6 +196,7 @@ def _dialect_cases() -> list[tuple[str, dict[str, Any], list[int]]]:
     add(f"{C}/cycles", call(C, lr, t_initial=100, lr_min=1e-4, cycle_limit=4, cycle_decay=0.5), [100, 200, 300, 400], 450)
     add(f"{C}/cycle_mul2", call(C, lr, t_initial=10, cycle_mul=2.0, cycle_limit=8, cycle_decay=0.9), _cycle_ends(10, 2, 8), 2600)
     add(f"{C}/cycle_mul1.5", call(C, lr, t_initial=40, cycle_mul=1.5, cycle_limit=5, lr_min=1e-3), _cycle_ends(40, 1.5, 5), 600)
+    add(f"{C}/cycle_mul1.1-k2-warmup", call(C, lr, t_initial=3, cycle_mul=1.1, cycle_limit=60, cycle_decay=0.97, k_decay=2.0, lr_min=1e-5, warmup_t=7, warmup_lr_init=1e-3, warmup_prefix=True), _cycle_ends(3, 1.1, 60), 3000)
     add(f"{C}/k_decay2", call(C, lr, t_initial=500, k_decay=2.0, lr_min=1e-4), [500], 500)
     add(f"{C}/k_decay0.5-cycles", call(C, lr, t_initial=200, k_decay=0.5, cycle_limit=3, warmup_t=20, warmup_prefix=True), [20, 220, 420, 620], 650)
     add(f"{C}/cycle_limit0", call(C, lr, t_initial=100, cycle_limit=0, lr_min=1e-3), [100], 150)
@@ -222,6 +223,7 @@ def _dialect_cases() -> list[tuple[str, dict[str, Any], list[int]]]:
     add(f"{P}/k_decay2", call(P, lr, t_initial=300, power=1.5, k_decay=2.0), [300], 300)
     add(f"{P}/k_decay0.5-cycles", call(P, lr, t_initial=100, power=0.9, k_decay=0.5, cycle_limit=3, cycle_decay=0.7), [100, 200, 300], 350)
     add(f"{P}/cycle_mul2", call(P, lr, t_initial=10, power=1.0, cycle_mul=2.0, cycle_limit=5), _cycle_ends(10, 2, 5), 400)
+    add(f"{P}/cycle_mul1.5-k2-warmup-prefix", call(P, lr, t_initial=40, power=2.0, k_decay=2.0, cycle_mul=1.5, cycle_limit=4, cycle_decay=0.5, lr_min=1e-4, warmup_t=15, warmup_lr_init=1e-3, warmup_prefix=True), [15 + e for e in _cycle_ends(40, 1.5, 4)], 600)
 
     T = "TanhLRScheduler"
     add(f"{T}/defaults", call(T, lr, t_initial=1000), [1000], 1000)
@@ -230,6 +232,8 @@ def _dialect_cases() -> list[tuple[str, dict[str, Any], list[int]]]:
     add(f"{T}/warmup-prefix-true", call(T, lr, t_initial=400, warmup_t=40, warmup_lr_init=1e-4, warmup_prefix=True), [40, 440], 500)
     add(f"{T}/cycles", call(T, lr, t_initial=100, cycle_limit=3, cycle_decay=0.5, cycle_mul=1.0), [100, 200, 300], 400)
     add(f"{T}/cycle_mul2", call(T, lr, t_initial=20, cycle_limit=4, cycle_mul=2.0), _cycle_ends(20, 2, 4), 400)
+    add(f"{T}/cycle_mul1.5-decay-warmup-prefix-false", call(T, lr, t_initial=30, cycle_limit=6, cycle_mul=1.5, cycle_decay=0.8, lr_min=1e-4, warmup_t=10, warmup_lr_init=1e-4), _cycle_ends(30, 1.5, 6), 700)
+    add(f"{T}/cycle_limit0", call(T, lr, t_initial=100, cycle_limit=0, lr_min=1e-3, warmup_t=10, warmup_lr_init=1e-4), [10, 100], 150)
 
     W = "WSDLRScheduler"
     for fn in ("1-sqrt", "linear", "cosine", "power", "exp"):
@@ -239,6 +243,11 @@ def _dialect_cases() -> list[tuple[str, dict[str, Any], list[int]]]:
     add(f"{W}/rsqrt", call(W, lr, t_initial=900, decay_t=100, stable_fn="rsqrt", warmup_t=100, decay_fn="linear"), [100, 900, 1000], 1000)
     add(f"{W}/power-timescale", call(W, lr, t_initial=1000, decay_t=250, stable_fn="power", stable_power=0.3, stable_timescale=50.0, lr_min=1e-4), [750, 1000], 1000)
     add(f"{W}/all-decay", call(W, lr, t_initial=500, decay_t=500), [500], 500)
+    add(f"{W}/rsqrt-lr_min", call(W, lr, t_initial=900, decay_t=100, stable_fn="rsqrt", warmup_t=100, decay_fn="linear", lr_min=1e-5), [100, 900, 1000], 1000)
+    add(f"{W}/power-stable-cosine", call(W, lr, t_initial=1000, decay_t=250, stable_fn="power", stable_power=0.3, stable_timescale=50.0, decay_fn="cosine", lr_min=1e-4, warmup_t=20, warmup_lr_init=1e-3), [20, 770, 1020], 1020)
+    add(f"{W}/decay-power2-lr_min", call(W, lr, t_initial=900, decay_t=300, decay_fn="power", decay_power=2.0, lr_min=1e-6), [600, 900], 1000)
+    add(f"{W}/decay-exp-ratio0.01-lr_min", call(W, lr, t_initial=900, decay_t=300, decay_fn="exp", decay_ratio=0.01, lr_min=1e-6), [600, 900], 1000)
+    add(f"{W}/rsqrt-exp-floor", call(W, lr, t_initial=10**6, decay_t=10**5, stable_fn="rsqrt", stable_timescale=10, decay_fn="exp", lr_min=1e-3), [10**5, 9 * 10**5, 10**6], 10**6)
     add(f"{W}/decay1", call(W, lr, t_initial=500, decay_t=1, warmup_t=10), [10, 509, 510], 510)
     # fmt: on
     return out

@@ -22,6 +22,10 @@ from cases import (
     TYPES,
     WARMUP_TYPES,
     N,
+    assert_close,
+    mark_steps,
+    reference,
+    values,
 )
 
 import lrschedules_jax as lrs
@@ -415,12 +419,23 @@ def test_bad_key(type_name, change, key, fragment):
 
 
 def test_gamma_one_allowed_with_any_mode():
-    # to_config() always writes gamma, so gamma 1.0 must round-trip for triangular modes
-    lrs.make_schedule(with_("cyclic", gamma=1.0, mode="triangular2"), N)
+    """to_config() always writes gamma, so gamma 1.0 must round-trip for the triangular modes:
+    the schedule built again is the same, with the triangular2 values."""
+    config = with_("cyclic", gamma=1.0, mode="triangular2")
+    sched = lrs.make_schedule(config, N)
+    assert sched.to_config()["gamma"] == 1.0
+    assert lrs.make_schedule(sched.to_config(), N) == sched
+    steps = mark_steps(config, N, TYPES["cyclic"].marks)
+    assert_close(values(sched, steps), reference(config, N, steps))
 
 
 def test_three_phase_at_half_is_allowed():
-    lrs.make_schedule(with_("one_cycle", three_phase=True, pct_start=0.5), N)
+    """pct_start 0.5 with three phases: the annealing phase has length 0, the values are
+    torch's."""
+    config = with_("one_cycle", three_phase=True, pct_start=0.5)
+    sched = lrs.make_schedule(config, N)
+    steps = mark_steps(config, N, TYPES["one_cycle"].marks)
+    assert_close(values(sched, steps), reference(config, N, steps))
 
 
 def test_milestones_tuple_accepted():

@@ -855,23 +855,18 @@ def test_schema_marks_extensions():
 
 
 def test_builders_take_the_new_keys():
-    lrs.wsd(
-        start_lr=1.0,
-        stop_lr=0.1,
-        num_steps=100,
-        decay_phase_steps=10,
-        decay_type="1-sqrt",
-        warmup_steps=5,
-        warmup_type="cosine",
-    )
-    lrs.rex(start_lr=1.0, stop_lr=0.0, num_steps=100, warmup_steps=5, warmup_type="1-sqrt")
-    lrs.cosine_restarts(
-        start_lr=1.0, stop_lr=0.0, num_steps=100, cycle_steps=10, cycle_limit=2, k_decay=0.5
-    )
-    lrs.cosine(start_lr=1.0, stop_lr=0.0, num_steps=100, noise_range_steps=[0, 50], noise_pct=0.1)
-    lrs.constant(
-        start_lr=1.0,
-        num_steps=100,
-        warmup_steps=10,
-        batch_scaling={"batch_size": 512, "reference_batch_size": 256},
-    )
+    """Each builder takes the extension keys and equals the schedule of the same JSON keys."""
+    rows = [
+        ("wsd", dict(start_lr=1.0, stop_lr=0.1, decay_phase_steps=10, decay_type="1-sqrt",
+                     warmup_steps=5, warmup_type="cosine")),
+        ("rex", dict(start_lr=1.0, stop_lr=0.0, warmup_steps=5, warmup_type="1-sqrt")),
+        ("cosine_restarts", dict(start_lr=1.0, stop_lr=0.0, cycle_steps=10, cycle_limit=2,
+                                 k_decay=0.5)),
+        ("cosine", dict(start_lr=1.0, stop_lr=0.0, noise_range_steps=[0, 50], noise_pct=0.1)),
+        ("constant", dict(start_lr=1.0, warmup_steps=10,
+                          batch_scaling={"batch_size": 512, "reference_batch_size": 256})),
+    ]  # fmt: skip
+    for name, keys in rows:
+        built = getattr(lrs, name)(**keys, num_steps=100)
+        assert built == lrs.make_schedule({"type": name, **keys}, 100), name
+        assert built.to_config() == lrs.make_schedule({"type": name, **keys}, 100).to_config()

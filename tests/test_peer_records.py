@@ -18,8 +18,6 @@ import pytest
 
 import lrschedules_jax as lrs
 
-EAGER_COMPILE = False  # dozens of distinct schedules, each evaluated once
-
 INT32_MAX = 2**31 - 1
 
 

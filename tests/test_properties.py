@@ -31,9 +31,6 @@ from hypothesis import strategies as st
 
 from lrschedules_jax import make_schedule, validate
 
-# Hundreds of distinct schedules, each evaluated once: op by op (conftest.eager_compile).
-EAGER_COMPILE = False
-
 NUM_STEPS = 128  # fixed batch size: one compilation per primitive, not one per example
 NUM_MARKS = 64  # at most this many of them are phase boundaries and their neighbours
 CLUSTER = 32  # and this many lie close together (two steps in one short cycle)

@@ -37,9 +37,6 @@ from hypothesis import strategies as st
 
 import lrschedules_jax as lrs
 
-# Hundreds of distinct schedules, each evaluated once: op by op (conftest.eager_compile).
-EAGER_COMPILE = False
-
 EXAMPLE_IDS = [e[0] for e in EXAMPLES]
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import jax
 import numpy as np
 import pytest
 from cases import ANY, INT32_MAX, INT32_MIN, RISES, TYPES, worker_scale_of
@@ -42,6 +43,16 @@ SETTINGS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+@pytest.fixture(autouse=True)
+def op_by_op():
+    """Hundreds of distinct schedules, each evaluated once or twice: op by op
+    (``jax.disable_jit``), where they share the primitives' compilations, instead of one
+    compiled program each (their compiled values: test_values.py, test_stack.py)."""
+    with jax.disable_jit():
+        yield
+
 
 # --- helpers --------------------------------------------------------------------------------
 

@@ -37,14 +37,6 @@ def _scaled_rates(config, factor):
 # ---- steps ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "type_name", "config", "num_steps"), EXAMPLES, ids=EXAMPLE_IDS)
-def test_negative_steps_give_step_zero(name, type_name, config, num_steps):
-    sched = lrs.make_schedule(config, num_steps)
-    v0 = float(sched(0))
-    assert float(sched(-5)) == v0
-    assert float(sched(np.int64(-(2**40)))) == v0
-
-
 @pytest.mark.parametrize(("name", "type_name", "config", "num_steps"), REPRESENTATIVE, ids=REP_IDS)
 def test_steps_of_every_kind(name, type_name, config, num_steps):
     sched = lrs.make_schedule(config, num_steps)
@@ -226,14 +218,8 @@ def test_to_config_round_trip(name, type_name, config, num_steps):
     again = lrs.make_schedule(again_config, sched.num_steps, num_workers=sched.num_workers)
     assert type(again) is type(sched)
     twice = again.to_config()
-    assert list(twice) == list(again_config)
-    for key, value in again_config.items():
-        if isinstance(value, float):
-            assert twice[key] == pytest.approx(value, rel=1e-15), key
-        else:
-            assert twice[key] == value, key
-    steps = mark_steps(config, num_steps, TYPES[type_name].marks)
-    np.testing.assert_allclose(values(again, steps), values(sched, steps), rtol=1e-7)
+    assert twice == again_config and list(twice) == list(again_config)
+    assert again == sched and hash(again) == hash(sched)  # the same values: equal leaves
 
 
 @pytest.mark.parametrize(("name", "type_name", "config", "num_steps"), EXAMPLES, ids=EXAMPLE_IDS)

@@ -4,6 +4,7 @@ case table (``cases.TYPES``)."""
 
 from __future__ import annotations
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -132,11 +133,11 @@ def test_num_workers_auto_is_device_count():
 def test_new_rates_do_not_recompile():
     """One trace per type for three schedules whose rates differ (``jit`` with the schedule as
     an argument), each equal to its eager value."""
-    traces = []
+    chex.clear_trace_counter()
 
     @jax.jit
+    @chex.assert_max_traces(n=len(REPRESENTATIVE))
     def value(sched, step):
-        traces.append(1)
         return sched(step)
 
     for _, _, config, num_steps in REPRESENTATIVE:
@@ -144,22 +145,21 @@ def test_new_rates_do_not_recompile():
             sched = lrs.make_schedule(_scaled_rates(config, factor), num_steps)
             for step in (0, 5, num_steps // 2, num_steps):
                 assert float(value(sched, step)) == pytest.approx(float(sched(step)), rel=1e-6)
-    assert len(traces) == len(REPRESENTATIVE)
 
 
 def test_new_factors_do_not_recompile():
-    traces = []
+    """One trace per type: new factors (gamma, div_factor's results) are leaves."""
+    chex.clear_trace_counter()
 
     @jax.jit
+    @chex.assert_max_traces(n=3)
     def f(sched, s):
-        traces.append(1)
         return sched(s)
 
     for lr in (0.1, 0.2, 0.3):
         f(lrs.one_cycle(max_lr=lr, num_steps=100), 5)
         f(lrs.step(start_lr=lr, step_size=3, gamma=lr, num_steps=100), 5)
         f(lrs.exp(start_lr=lr * 1e-2, stop_lr=1e-6, decay_steps=100, num_steps=10000), 5)
-    assert len(traces) == 3
 
 
 # ---- vmap over a stacked sweep -------------------------------------------------------------------
@@ -278,20 +278,14 @@ def _cosine_reference(steps: np.ndarray, s0: float, e: float, n: int, w: int) ->
 def test_eager_calls_run_one_compiled_function(monkeypatch):
     n, w = 987_653, 1_234  # a schedule no other test builds: its cache entry is new
     sched = lrs.cosine(start_lr=1e-3, stop_lr=1e-6, num_steps=n, warmup_steps=w)
-    traces = []
-    original = type(sched)._value
-
-    def counting(self, step, dtype):
-        traces.append(step.shape)
-        return original(self, step, dtype)
-
-    monkeypatch.setattr(type(sched), "_value", counting)
+    chex.clear_trace_counter()
+    # one trace (and compile) for every Python-int step, and for an equal schedule
+    monkeypatch.setattr(type(sched), "_value", chex.assert_max_traces(type(sched)._value, n=1))
     steps = [0, 1, w - 1, w, w + 1, n // 2, n - 1, n, n + 5, 2**31 - 1]
     eager = np.asarray([float(sched(s)) for s in steps])
-    assert len(traces) == 1  # one trace (and compile) for every Python-int step
     equal = lrs.cosine(start_lr=1e-3, stop_lr=1e-6, num_steps=n, warmup_steps=w)
-    float(equal(7))
-    assert len(traces) == 1  # an equal schedule shares the compiled function
+    float(equal(7))  # shares the compiled function
+    monkeypatch.undo()
     np.testing.assert_allclose(eager, _cosine_reference(steps, 1e-3, 1e-6, n, w), rtol=2e-6)
     jitted = np.asarray([float(jax.jit(sched)(s)) for s in steps])
     np.testing.assert_array_equal(eager, jitted)  # the same program as a jitted closure

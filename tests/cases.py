@@ -4,7 +4,7 @@
 An entry (``TypeCase``) holds, for its type:
 
 - ``reference(config, num_steps, steps)``: an independent float64 NumPy evaluation of the
-  formula of SPEC.md sections 2-3 (PyTorch's closed forms for the classic types), written from
+  formula (DeePMD-kit's for its types, PyTorch's closed forms for the classic types), written from
   the formulas and never from the package. It resolves the derived values itself
   (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate,
   and the ``batch_scaling`` block: ``k``, the scaled warmup's real length and integer end).
@@ -50,7 +50,7 @@ class Marks(NamedTuple):
     phases: list[tuple[int, int]]
 
 
-# --- shared keys (SPEC 2) --------------------------------------------------------------------
+# --- shared keys -----------------------------------------------------------------------------
 
 
 def worker_scale_of(schedule: Any) -> float:
@@ -110,7 +110,7 @@ def warmup_of(cfg: Config, n: int) -> int:
 
 
 def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
-    """start_lr, stop_lr, warmup_steps, warmup_start_factor as SPEC resolves them.
+    """start_lr, stop_lr, warmup_steps, warmup_start_factor as the config layer resolves them.
 
     stop_lr is 0 where the type has no end rate (constant, step, multistep) or where it is an
     optional floor that is not given (inverse_sqrt).
@@ -151,7 +151,7 @@ def with_warmup(cfg: Config, n: int, steps: np.ndarray, decay: np.ndarray) -> np
 def half_cos(remaining: np.ndarray, length: int) -> np.ndarray:
     """``(1 + cos(pi * (1 - q))) / 2`` with ``q = remaining / length``, as ``sin(pi q / 2)**2``.
 
-    The same value as SPEC's ``0.5 * (1 + cos(pi * t / T))`` (``t = T - remaining``), written so
+    The same value as ``0.5 * (1 + cos(pi * t / T))`` (``t = T - remaining``), written so
     that float64 keeps full relative accuracy where the factor is tiny (the end of a decay).
     """
     return np.sin(np.pi / 2 * np.asarray(remaining, dtype=np.float64) / length) ** 2
@@ -161,7 +161,7 @@ def _decay_step(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     return np.maximum(steps - warmup_of(cfg, n), 0)
 
 
-# --- references: SPEC 2, the DeePMD-kit types --------------------------------------------------
+# --- references: DeePMD-kit's types -------------------------------------------------------------
 
 
 def exp_params(cfg: Config, n: int) -> tuple[int, float]:
@@ -237,7 +237,7 @@ def ref_rex(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     return with_warmup(cfg, n, steps, e + (s0 - e) * 2.0 * r / (length + r))
 
 
-# --- references: SPEC 3, the classic types (PyTorch's closed forms) ----------------------------
+# --- references: the classic types (PyTorch's closed forms) -------------------------------------
 
 
 def ref_constant(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
@@ -590,7 +590,7 @@ workers_st = st.integers(1, 64)
 
 @st.composite
 def shared_keys_st(draw: Any, num_steps: int, *, stop: str = "required") -> Config:
-    """start_lr, the stop key, an optional warmup and the worker scaling (SPEC 2).
+    """start_lr, the stop key, an optional warmup and the worker scaling.
 
     ``stop``: ``"required"`` (exactly one stop key), ``"positive"`` (and > 0, for wsd),
     ``"optional"`` (inverse_sqrt's floor) or ``"none"`` (the types without an end rate).
@@ -1209,7 +1209,7 @@ TYPES: dict[str, TypeCase] = {
 
 # fmt: off
 
-# --- composites (issue 13): sequence and product, over the table's own references ----------------
+# --- composites: sequence and product, over the table's own references --------------------------
 
 
 def _phase_lengths(cfg: Config, n: int) -> list[int]:
@@ -1941,8 +1941,8 @@ def reference(config: Config, num_steps: int, steps: Any) -> np.ndarray:
 
 # --- evaluation and comparison helpers -----------------------------------------------------------
 
-RTOL = 2e-6  # SPEC 1: float32
-RTOL_X64 = 1e-10  # SPEC 1: under jax_enable_x64
+RTOL = 2e-6  # float32
+RTOL_X64 = 1e-10  # under jax_enable_x64
 ATOL = 1e-30  # float32 flushes subnormals: rates below ~1e-38 may read 0
 CHUNK = 4096
 

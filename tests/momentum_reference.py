@@ -17,7 +17,7 @@ the same number in both).
 
 torch's values for ``CASES`` are recorded (cases ``momentum/<name>/<sgd|adam>`` of
 tests/data/peers/torch.json.gz, written by tests/data/peers/record_torch.py from these cases);
-``test_momentum_reference.py`` compares the references with them, and with torch itself when it
+``test_peers.py`` compares the references with them, and with torch itself when it
 is installed.
 """
 

@@ -1,4 +1,4 @@
-"""The Schedule object (SPEC 1): steps of any kind, dtype, worker scaling, jit without
+"""The Schedule object: steps of any kind, dtype, worker scaling, jit without
 recompiling, stacked sweeps under vmap, and the ``to_config`` round trip, for every type of the
 case table (``cases.TYPES``)."""
 
@@ -264,11 +264,11 @@ def test_int32_max_is_the_last_step():
     assert float(sched(INT32_MAX - 1)) == pytest.approx(1 / INT32_MAX, rel=2e-6)
 
 
-# --- Eager calls: one compiled function per schedule (issue 15, fast first use) ---------------
+# --- Eager calls: one compiled function per schedule (a fast first use) -----------------------
 
 
 def _cosine_reference(steps: np.ndarray, s0: float, e: float, n: int, w: int) -> np.ndarray:
-    """SPEC's cosine with a linear warmup from 0, in float64."""
+    """DeePMD-kit's cosine with a linear warmup from 0, in float64."""
     steps = np.clip(np.asarray(steps, dtype=np.float64), 0, None)
     t = np.clip(steps - w, 0, n - w)
     decay = e + (s0 - e) * 0.5 * (1 + np.cos(np.pi * t / (n - w)))
@@ -317,3 +317,45 @@ def test_eager_call_of_a_stacked_schedule_is_traced_eagerly():
     np.testing.assert_allclose(got, [float(s(50)) for s in scheds], rtol=2e-6)
     one = jax.tree.map(lambda x: x[1], stacked)  # leaves are arrays: unhashable, no cache
     np.testing.assert_allclose(float(one(50)), float(scheds[1](50)), rtol=2e-6)
+
+
+# --- the pytree layout -----------------------------------------------------------------------
+
+
+def test_pytree_leaves_and_static_fields():
+    sched = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, warmup_steps=10, num_steps=1000)
+    leaves, treedef = jax.tree.flatten(sched)
+    assert leaves == [1e-3, 1e-5, 0.0]  # start_lr, stop_lr, warmup_start_factor
+    assert jax.tree.unflatten(treedef, leaves) == sched
+    exp = lrs.exp(start_lr=1e-3, stop_lr=1e-5, num_steps=1000)
+    # + decay_rate as written, and its logarithm with that logarithm's float32 rounding
+    assert len(jax.tree.leaves(exp)) == 6
+    assert exp.decay_rate == exp.to_config()["decay_rate"]
+
+
+def test_wsd_decay_phase_is_derived_on_the_host():
+    """D = max(1, min(int(ratio * N), T)) is computed in float64 when the schedule is made
+    (int(0.29 * 100) = 28, where float32 would give 29), kept by replace() and stack(), and
+    left out of to_config()."""
+
+    def make(ratio, n):
+        return lrs.wsd(
+            start_lr=1e-3,
+            stop_lr=1e-5,
+            num_steps=n,
+            warmup_steps=0,
+            decay_phase_ratio=ratio,
+            decay_type="linear",
+        )
+
+    a, b = make(0.29, 100), make(0.5, 300)
+    assert (a.decay_phase, a.stable_steps, a.decay_phase_steps) == (28, 72, None)
+    assert "decay_phase" not in a.to_config()
+    assert a.replace(num_steps=300, decay_phase_ratio=0.5) == b
+    assert b.decay_phase == 150
+    stacked = lrs.stack([a, b])
+    np.testing.assert_array_equal(stacked.decay_phase, [28, 150])
+    steps = np.arange(0, 302)
+    got = np.asarray(jax.jit(jax.vmap(lambda s: s(jnp.asarray(steps))))(stacked), np.float64)
+    for row, sched in enumerate((a, b)):
+        assert_close(got[row], reference(sched.to_config(), sched.num_steps, steps))

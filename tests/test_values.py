@@ -1,5 +1,5 @@
 """Values: every example of the case table against its float64 reference, then the published
-numbers and the per-type rules that a generic sample cannot name (SPEC 1-3).
+numbers and the per-type rules that a generic sample cannot name.
 
 The generic tests read ``cases.TYPES``: a new type is covered by its entry there.
 """
@@ -122,13 +122,13 @@ def test_every_registered_type_has_a_row():
     assert set(TYPES) == names, "add a TypeCase for every registered type to tests/cases.py"
 
 
-# ---- SPEC 2's reference numbers (DeePMD-kit's own tests) -----------------------------------------
+# ---- DeePMD-kit's reference numbers (its own tests) -------------------------------------------------
 
 BASE = {"start_lr": 1e-3, "stop_lr": 1e-5}
 BIG = {"start_lr": 1e-3, "stop_lr": 1e-8, "warmup_steps": 10000}
 
-# (id, config, num_steps, step, expected, rtol): every reference number of SPEC 2.
-SPEC_NUMBERS = [
+# (id, config, num_steps, step, expected, rtol): the numbers of DeePMD-kit's tests.
+DEEPMD_NUMBERS = [
     ("exp-0", {**BASE, "decay_steps": 5000}, 10000, 0, 1e-3, 1e-7),
     ("exp-end", {**BASE, "decay_steps": 5000}, 10000, 10000, 1e-5, 1e-6),
     ("exp-rate", {**BASE, "decay_rate": 0.9, "decay_steps": 1000}, 10000, 1000, 9e-4, 1e-6),
@@ -166,7 +166,7 @@ SPEC_NUMBERS = [
 ]
 SMALL_WSD = {"type": "wsd", "start_lr": 1.0, "stop_lr": 0.1, "decay_phase_ratio": 0.2}
 for _kind, _value in [("inverse_linear", 2 / 11), ("cosine", 0.55), ("linear", 0.55)]:
-    SPEC_NUMBERS += [
+    DEEPMD_NUMBERS += [
         (f"small-wsd-{_kind}-8", {**SMALL_WSD, "decay_type": _kind}, 10, 8, 1.0, 1e-7),
         (f"small-wsd-{_kind}-9", {**SMALL_WSD, "decay_type": _kind}, 10, 9, _value, 1e-6),
     ]
@@ -174,17 +174,17 @@ for _kind, _value in [("inverse_linear", 2 / 11), ("cosine", 0.55), ("linear", 0
 
 @pytest.mark.parametrize(
     ("config", "num_steps", "step", "expected", "rtol"),
-    [case[1:] for case in SPEC_NUMBERS],
-    ids=[case[0] for case in SPEC_NUMBERS],
+    [case[1:] for case in DEEPMD_NUMBERS],
+    ids=[case[0] for case in DEEPMD_NUMBERS],
 )
-def test_spec_reference_numbers(config, num_steps, step, expected, rtol, evaluate):
+def test_deepmd_reference_numbers(config, num_steps, step, expected, rtol, evaluate):
     got = float(evaluate(lrs.make_schedule(config, num_steps), step))
     assert got == pytest.approx(expected, rel=rtol)
     # the table's reference says the same
     assert reference(config, num_steps, [step])[0] == pytest.approx(expected, rel=rtol)
 
 
-def test_spec_warmup_sequence():
+def test_deepmd_warmup_sequence():
     sched = lrs.make_schedule({**BASE, "warmup_steps": 1000, "decay_steps": 5000}, 10000)
     got = np.asarray(sched(jnp.array([0, 500, 1000, 5000, 10000])), dtype=np.float64)
     np.testing.assert_allclose(got, [0, 5e-4, 1e-3, 1e-3, 7.7426e-5], rtol=1e-4, atol=1e-12)

@@ -4,7 +4,7 @@
 An entry (``TypeCase``) holds, for its type:
 
 - ``reference(config, num_steps, steps)``: an independent float64 NumPy evaluation of the
-  formula of SPEC.md sections 2-3 (PyTorch's closed forms for the classic types), written from
+  formula (DeePMD-kit's for its types, PyTorch's closed forms for the classic types), written from
   the formulas and never from the package. It resolves the derived values itself
   (``stop_lr_ratio``, ``warmup_ratio``, exp's ``decay_steps`` replacement and derived rate,
   and the ``batch_scaling`` block: ``k``, the scaled warmup's real length and integer end).
@@ -29,6 +29,7 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import jax
 import numpy as np
 from hypothesis import strategies as st
 
@@ -49,7 +50,7 @@ class Marks(NamedTuple):
     phases: list[tuple[int, int]]
 
 
-# --- shared keys (SPEC 2) --------------------------------------------------------------------
+# --- shared keys -----------------------------------------------------------------------------
 
 
 def worker_scale_of(schedule: Any) -> float:
@@ -109,7 +110,7 @@ def warmup_of(cfg: Config, n: int) -> int:
 
 
 def shared_keys(cfg: Config, n: int) -> tuple[float, float, int, float]:
-    """start_lr, stop_lr, warmup_steps, warmup_start_factor as SPEC resolves them.
+    """start_lr, stop_lr, warmup_steps, warmup_start_factor as the config layer resolves them.
 
     stop_lr is 0 where the type has no end rate (constant, step, multistep) or where it is an
     optional floor that is not given (inverse_sqrt).
@@ -150,7 +151,7 @@ def with_warmup(cfg: Config, n: int, steps: np.ndarray, decay: np.ndarray) -> np
 def half_cos(remaining: np.ndarray, length: int) -> np.ndarray:
     """``(1 + cos(pi * (1 - q))) / 2`` with ``q = remaining / length``, as ``sin(pi q / 2)**2``.
 
-    The same value as SPEC's ``0.5 * (1 + cos(pi * t / T))`` (``t = T - remaining``), written so
+    The same value as ``0.5 * (1 + cos(pi * t / T))`` (``t = T - remaining``), written so
     that float64 keeps full relative accuracy where the factor is tiny (the end of a decay).
     """
     return np.sin(np.pi / 2 * np.asarray(remaining, dtype=np.float64) / length) ** 2
@@ -160,7 +161,7 @@ def _decay_step(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     return np.maximum(steps - warmup_of(cfg, n), 0)
 
 
-# --- references: SPEC 2, the DeePMD-kit types --------------------------------------------------
+# --- references: DeePMD-kit's types -------------------------------------------------------------
 
 
 def exp_params(cfg: Config, n: int) -> tuple[int, float]:
@@ -216,8 +217,8 @@ def ref_wsd(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
         decay = 1.0 / (tau / e + (remaining / d) / s0)
     elif kind == "cosine":
         decay = e + (s0 - e) * half_cos(remaining, d)
-    elif kind == "1-sqrt":  # 1 - sqrt(tau), Hägele et al. 2024
-        decay = e + (s0 - e) * (1 - np.sqrt(tau))
+    elif kind == "1-sqrt":  # 1 - sqrt(tau) (Hägele et al. 2024) as (1 - tau) / (1 + sqrt(tau))
+        decay = e + (s0 - e) * (remaining / d) / (1 + np.sqrt(tau))
     else:
         decay = e + (s0 - e) * (remaining / d)
     decay = np.where(t < stable, s0, np.where(t >= length, e, decay))
@@ -225,17 +226,18 @@ def ref_wsd(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
 
 
 def ref_rex(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """REX (Chen et al. 2022): ``e + (s0 - e) (1 - z) / (1 - z / 2)``, ``z = t / T``."""
+    """REX (Chen et al. 2022): ``e + (s0 - e) (1 - z) / (1 - z / 2)``, ``z = t / T``, written
+    on the exact integer ``r = T - t`` as ``2 r / (T + r)``."""
     s0, e, w, _ = shared_keys(cfg, n)
     length = n - w
     t = _decay_step(cfg, n, steps)
     if length == 0:
         return with_warmup(cfg, n, steps, np.full(t.shape, s0))
-    z = np.minimum(t, length) / length
-    return with_warmup(cfg, n, steps, e + (s0 - e) * (1 - z) / (1 - z / 2))
+    r = np.maximum(length - t, 0).astype(np.float64)
+    return with_warmup(cfg, n, steps, e + (s0 - e) * 2.0 * r / (length + r))
 
 
-# --- references: SPEC 3, the classic types (PyTorch's closed forms) ----------------------------
+# --- references: the classic types (PyTorch's closed forms) -------------------------------------
 
 
 def ref_constant(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
@@ -284,30 +286,20 @@ def restart_cycles(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index, start and length of the cycle that holds each ``t`` (int64, exact).
 
-    Cycle ``i`` starts at ``first * (mult**i - 1) // (mult - 1)``. torch's float guess
-    ``int(log(t / first * (mult - 1) + 1, mult))`` is corrected by exact integer comparisons
-    with those starts, and the result is checked.
+    Cycle ``i`` has length ``first * mult**i``; the starts are summed as Python integers until
+    one is past the largest ``t``, and each ``t`` is looked up among them.
     """
     t = np.asarray(t, dtype=np.int64)
     if mult == 1:
         i = t // first
         return i, i * first, np.full(t.shape, first, np.int64)
-    if first * mult >= 2**40:  # at most two cycles start below 2**31: no int64 power needed
-        second = first
-        i = (t >= second).astype(np.int64)
-        return i, np.where(i == 1, second, 0), np.where(i == 1, first * mult, first)
-    top = int(math.log(INT32_MAX / first * (mult - 1) + 1, mult)) + 3
-    assert first * mult ** (top + 1) < 2**62, "int64 cycle starts would overflow"
-
-    def start(i: np.ndarray) -> np.ndarray:
-        return first * (mult ** np.clip(i, 0, top) - 1) // (mult - 1)
-
-    i = np.floor(np.log(t / first * (mult - 1) + 1) / math.log(mult)).astype(np.int64)
-    for _ in range(3):
-        i = np.where(start(i + 1) <= t, i + 1, i)
-        i = np.where(start(i) > t, i - 1, i)
-    assert np.all((start(i) <= t) & (t < start(i + 1)))
-    return i, start(i), first * mult**i
+    starts, lengths = [0], [first]
+    top = int(t.max(initial=0))
+    while starts[-1] <= top:
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(lengths[-1] * mult)
+    i = np.searchsorted(np.asarray(starts, np.int64), t, side="right") - 1
+    return i, np.asarray(starts, np.int64)[i], np.asarray(lengths[:-1], np.int64)[i]
 
 
 def ref_cosine_restarts(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
@@ -350,29 +342,42 @@ def one_cycle_phases(cfg: Config, n: int) -> list[tuple[float, float, float]]:
 
 
 def ref_one_cycle(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """torch ``OneCycleLR.get_lr`` for steps below N, its final value from N on.
+    """torch ``OneCycleLR.get_lr`` for steps below N, its final value from N on."""
+    return one_cycle_curve(one_cycle_phases(cfg, n), n, steps, cfg.get("anneal_strategy", "cos"))
+
+
+def one_cycle_curve(
+    phases: list[tuple[float, float, float]], n: int, steps: np.ndarray, strategy: str = "cos"
+) -> np.ndarray:
+    """torch ``OneCycleLR``'s annealing through ``phases`` (end step, from, to): the rate, or
+    with the momentum's ends its momentum.
 
     Step k belongs to the first phase whose end step is >= k (the last one otherwise);
     ``pct = (k - start) / (end - start)``; ``cos``: ``b + (a - b) / 2 * (1 + cos(pi pct))``,
-    ``linear``: ``(b - a) * pct + a``. Both are written on ``1 - pct = (end - k) / (end -
-    start)``, ``b + (a - b) * sin(pi/2 (1 - pct))**2`` and ``b + (a - b) * (1 - pct)``: the same
-    numbers, without cancellation where the rate is small. Where a phase has length 0 (torch
-    divides by zero) the value is the phase's end value ``b``.
+    ``linear``: ``(b - a) * pct + a``. Both are written from the phase's lower end, without
+    cancellation (``a / b`` may be 1e30): falling, on ``1 - pct = (end - k) / (end - start)``,
+    ``b + (a - b) * sin(pi/2 (1 - pct))**2`` and ``b + (a - b) * (1 - pct)``; rising,
+    ``a + (b - a) * sin(pi/2 pct)**2`` and ``a + (b - a) * pct``. Where a phase has length 0
+    (torch divides by zero) the value is the phase's end value ``b``; from N on, the last
+    phase's end value.
     """
-    phases = one_cycle_phases(cfg, n)
+    steps = np.asarray(steps, dtype=np.int64)
     k = np.maximum(steps, 0).astype(np.float64)
-    out = np.full(k.shape, phases[-1][2])  # the final value, from N on
+    out = np.full(k.shape, phases[-1][2])
     todo = steps < n
     start = 0.0
+    cos = strategy == "cos"
     for j, (end, a, b) in enumerate(phases):
         here = todo & ((k <= end) | (j == len(phases) - 1))
         if end == start:
-            left = np.zeros(int(here.sum()))
+            left, done = np.zeros(int(here.sum())), np.ones(int(here.sum()))
         else:
             left = (end - k[here]) / (end - start)
-        if cfg.get("anneal_strategy", "cos") == "cos":
-            left = np.sin(np.pi / 2 * left) ** 2
-        out[here] = b + (a - b) * left
+            done = (k[here] - start) / (end - start)
+        if a > b:
+            out[here] = b + (a - b) * (np.sin(np.pi / 2 * left) ** 2 if cos else left)
+        else:
+            out[here] = a + (b - a) * (np.sin(np.pi / 2 * done) ** 2 if cos else done)
         todo &= ~here
         start = end
     return out
@@ -585,7 +590,7 @@ workers_st = st.integers(1, 64)
 
 @st.composite
 def shared_keys_st(draw: Any, num_steps: int, *, stop: str = "required") -> Config:
-    """start_lr, the stop key, an optional warmup and the worker scaling (SPEC 2).
+    """start_lr, the stop key, an optional warmup and the worker scaling.
 
     ``stop``: ``"required"`` (exactly one stop key), ``"positive"`` (and > 0, for wsd),
     ``"optional"`` (inverse_sqrt's floor) or ``"none"`` (the types without an end rate).
@@ -1204,7 +1209,7 @@ TYPES: dict[str, TypeCase] = {
 
 # fmt: off
 
-# --- composites (issue 13): sequence and product, over the table's own references ----------------
+# --- composites: sequence and product, over the table's own references --------------------------
 
 
 def _phase_lengths(cfg: Config, n: int) -> list[int]:
@@ -2446,22 +2451,25 @@ def reference(config: Config, num_steps: int, steps: Any) -> np.ndarray:
 
 # --- evaluation and comparison helpers -----------------------------------------------------------
 
-RTOL = 2e-6  # SPEC 1: float32
-RTOL_X64 = 1e-10  # SPEC 1: under jax_enable_x64
+RTOL = 2e-6  # float32
+RTOL_X64 = 1e-10  # under jax_enable_x64
 ATOL = 1e-30  # float32 flushes subnormals: rates below ~1e-38 may read 0
 CHUNK = 4096
 
 
-def values(sched: Any, steps: Any, dtype: Any = np.int32) -> np.ndarray:
-    """``sched(steps)`` as float64, evaluated eagerly in chunks of one fixed shape.
+def values(sched: Any, steps: Any, dtype: Any = np.int32, *, compiled: bool = True) -> np.ndarray:
+    """``sched(steps)`` as float64, evaluated in chunks of one fixed shape.
 
-    Eager JAX compiles every primitive once per shape and dtype: one shape for every config
-    keeps the suite fast (a ``jit`` per config would compile each one).
+    ``compiled``: as a user's eager call runs it, one compiled program per schedule (the chunks
+    share it). ``compiled=False``: op by op (``jax.disable_jit``), where JAX compiles each
+    primitive once per shape and dtype, shared by every schedule: for tests that evaluate many
+    distinct schedules once each (hundreds of compilations otherwise).
     """
     steps = np.asarray(steps, dtype=dtype).ravel()
     pad = (-len(steps)) % CHUNK
     padded = np.concatenate([steps, np.zeros(pad, dtype)]).reshape(-1, CHUNK)
-    out = np.concatenate([np.asarray(sched(chunk), dtype=np.float64) for chunk in padded])
+    with jax.disable_jit(not compiled):
+        out = np.concatenate([np.asarray(sched(chunk), dtype=np.float64) for chunk in padded])
     return out[: len(steps)]
 
 

@@ -1,7 +1,19 @@
-"""Shared fixtures: jit/nojit evaluation, float32/x64 precision, and an independent float64 reference."""
+"""Shared fixtures (jit/nojit evaluation, float32/x64 precision) and the hypothesis profile.
+
+Hypothesis runs derandomized and without an example database: the default run draws the same
+examples on every machine, and no test depends on the time an example takes (no deadline).
+``HYPOTHESIS_PROFILE=random`` draws new examples on each run (a longer search).
+"""
+
+import os
 
 import jax
 import pytest
+from hypothesis import settings
+
+settings.register_profile("default", derandomize=True, database=None, deadline=None)
+settings.register_profile("random", derandomize=False, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 Neither package is a dependency of lrschedules_jax. Their values are recorded in
 tests/data/peers/hf.json.gz (cases ``wsd/...``) and tests/data/peers/timm.json.gz (cases
 ``cosine-grid/...`` and ``noise/...``) by the ``record_*.py`` scripts there, from the grids
-below. tests/test_llm_peers.py runs every check on the recorded values, and on the installed
+below. tests/test_peers.py runs every check on the recorded values, and on the installed
 peers' values too when torch, transformers and timm are importable. In a Python that has them:
 
     python tests/llm_peers.py            # prints one line per configuration, exit 1 on a mismatch

@@ -1,14 +1,14 @@
-"""Independent float64 NumPy references for issue 14's schedules (docs/llm_schedules.md).
+"""Float64 NumPy references for the LLM schedules' pieces (docs/llm_schedules.md).
 
-Two kinds of function, both written from the formulas (not from the package):
-
-- ``ref_*``: our contract, in float64 on exact integer distances (``remaining``, ``done``), in
-  the well-conditioned form of each formula (``sin²`` for ``(1 -+ cos) / 2``, ``x / (1 +
-  sqrt(1 - x))`` for ``1 - sqrt(1 - x)``, ``-expm1(k log1p(-x))`` for ``1 - (1 - x) ** k``), so
-  that they stay exact where a factor is 1e-9 of the peak;
-- ``hf_*``, ``timm_*``, ``seed003_*``: the peers' formulas transcribed as they are written
+- ``*_shape``: the warmup and decay factors of lrschedules_jax/_shapes.py, in the
+  well-conditioned form of each formula (``sin²`` for ``(1 -+ cos) / 2``, ``x / (1 +
+  sqrt(1 - x))`` for ``1 - sqrt(1 - x)``, ``-expm1(k log1p(-x))`` for ``1 - (1 - x) ** k``) on
+  exact integer distances, so that they stay exact where a factor is 1e-9 of the peak;
+- ``ref_*``: the case table's references (tests/cases.py: one per formula), called with the
+  keys as keyword arguments;
+- ``hf_*``, ``timm_*``, ``goyal_*``: the peers' formulas transcribed as they are written
   (HF transformers ``_get_wsd_scheduler_lambda``, timm ``CosineLRScheduler._get_lr`` and
-  ``Scheduler._add_noise``, seed 003's ``large_batch_schedule``), for the cross-checks against
+  ``Scheduler._add_noise``, Goyal et al.'s large-batch rule), for the cross-checks against
   ``ref_*`` and against the real packages (tests/llm_peers.py).
 
 Steps are NumPy int64 arrays; every function is vectorized over them.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+import cases
 import numpy as np
 
 INT32_MAX = 2**31 - 1
@@ -71,21 +72,6 @@ def cos_k_shape(done, length, k):
     return np.sin(np.pi / 2 * u) ** 2
 
 
-def _warm(step, s0, length, f, kind, boundary=None):
-    """``(value, in_warmup)``: ``f s0 + (s0 - f s0) g(step / length)`` while ``step < boundary``."""
-    boundary = length if boundary is None else boundary
-    inside = step < boundary
-    done = np.minimum(step, max(boundary, 0))
-    if length > 0:
-        value = f * s0 + (s0 - f * s0) * warmup_shape(kind, done, length)
-    else:
-        value = np.full(step.shape, s0)
-    return value, inside
-
-
-# --- WSD (DeePMD keys + issue 14's) ---------------------------------------------------------
-
-
 def wsd_decay_steps(num_steps, warmup_steps=0, decay_phase_ratio=None, decay_phase_steps=None):
     """``D``: ``decay_phase_steps`` as given, or DeePMD's ``max(1, min(int(rho N), T))``."""
     if decay_phase_steps is not None:
@@ -94,35 +80,15 @@ def wsd_decay_steps(num_steps, warmup_steps=0, decay_phase_ratio=None, decay_pha
     return max(1, min(int(rho * num_steps), num_steps - warmup_steps))
 
 
-def ref_wsd(
-    step,
-    num_steps,
-    start_lr,
-    stop_lr,
-    *,
-    decay_phase_ratio=None,
-    decay_phase_steps=None,
-    decay_type="inverse_linear",
-    warmup_steps=0,
-    warmup_type="linear",
-    warmup_start_factor=0.0,
-):
-    """SPEC.md's wsd with issue 14's ``decay_type: "1-sqrt"``, ``decay_phase_steps``, ``warmup_type``."""
-    step = _steps(step)
-    s0, e, w = start_lr, stop_lr, warmup_steps
-    length = num_steps - w
-    d = wsd_decay_steps(num_steps, w, decay_phase_ratio, decay_phase_steps)
-    stable = length - d
-    t = np.maximum(step - w, 0)
-    remaining = np.clip(length - t, 0, d)
-    if decay_type == "inverse_linear":
-        tau = (d - remaining) / d
-        lr = 1.0 / (tau / e + (remaining / d) / s0)
-    else:
-        lr = e + (s0 - e) * decay_shape(decay_type, remaining, d)
-    lr = np.where(t < stable, s0, np.where(t >= length, e, lr))
-    warm, inside = _warm(step, s0, w, warmup_start_factor, warmup_type)
-    return np.where(inside, warm, lr)
+def _keys(**keys):
+    """The keyword arguments that are given (not None), as config keys."""
+    return {k: v for k, v in keys.items() if v is not None}
+
+
+def ref_wsd(step, num_steps, start_lr, stop_lr, **keys):
+    """The case table's wsd reference (tests/cases.py), called with the keys as arguments."""
+    config = {"type": "wsd", "start_lr": start_lr, "stop_lr": stop_lr, **_keys(**keys)}
+    return cases.reference(config, num_steps, _steps(step))
 
 
 def ref_cooldown(step, base, at_step, length, decay_type=None, stop_lr=None):
@@ -204,27 +170,10 @@ def wsd_keys_from_hf(
 # --- REX ------------------------------------------------------------------------------------
 
 
-def ref_rex(
-    step,
-    num_steps,
-    start_lr,
-    stop_lr,
-    *,
-    warmup_steps=0,
-    warmup_type="linear",
-    warmup_start_factor=0.0,
-):
-    """REX: ``e + (s0 - e) (1 - z) / (1 - z / 2)``, ``z = t / T``, then ``e``; with a warmup."""
-    step = _steps(step)
-    w = warmup_steps
-    length = num_steps - w
-    t = np.maximum(step - w, 0)
-    if length > 0:
-        lr = stop_lr + (start_lr - stop_lr) * decay_shape("rex", np.maximum(length - t, 0), length)
-    else:
-        lr = np.full(step.shape, float(start_lr))
-    warm, inside = _warm(step, start_lr, w, warmup_start_factor, warmup_type)
-    return np.where(inside, warm, lr)
+def ref_rex(step, num_steps, start_lr, stop_lr, **keys):
+    """The case table's REX reference (tests/cases.py), called with the keys as arguments."""
+    config = {"type": "rex", "start_lr": start_lr, "stop_lr": stop_lr, **_keys(**keys)}
+    return cases.reference(config, num_steps, _steps(step))
 
 
 def rex_paper(z):
@@ -249,41 +198,18 @@ def cycle_of(t, first, mult):
     return i, t - start, length
 
 
-def ref_cosine_restarts(
-    step,
-    start_lr,
-    stop_lr,
-    cycle_steps,
-    *,
-    cycle_mult=1,
-    cycle_decay=1.0,
-    cycle_limit=None,
-    k_decay=1.0,
-    warmup_steps=0,
-    warmup_start_factor=0.0,
-):
-    """timm's cosine with restarts (``warmup_prefix=True``), exact cycle index, our clamp.
-
-    Cycle ``i`` (length ``cycle_steps * cycle_mult**i``) runs from the peak
-    ``start_lr * cycle_decay**i`` to ``stop_lr`` as ``(1 + cos(pi q**k)) / 2``; from cycle
-    ``cycle_limit`` on (``None``: never) the rate is ``stop_lr``. The amplitude is clamped at
-    0 when the peak has decayed below ``stop_lr`` (as the package's cosine_restarts; timm would
-    rise towards ``lr_min`` then).
-    """
-    step = _steps(step)
-    out = np.empty(step.shape, np.float64)
-    flat_out = out.reshape(-1)
-    for n, s in enumerate(step.reshape(-1).tolist()):
-        t = max(s - warmup_steps, 0)
-        i, done, length = cycle_of(t, cycle_steps, cycle_mult)
-        if cycle_limit is not None and i >= cycle_limit:
-            flat_out[n] = stop_lr
-            continue
-        peak = start_lr * cycle_decay**i
-        amp = max(peak - stop_lr, 0.0)
-        flat_out[n] = stop_lr + amp * float(cos_k_shape(done, length, k_decay))
-    warm, inside = _warm(step, start_lr, warmup_steps, warmup_start_factor, "linear")
-    return np.where(inside, warm, out)
+def ref_cosine_restarts(step, start_lr, stop_lr, cycle_steps, **keys):
+    """The case table's cosine_restarts reference (tests/cases.py: timm's cosine with restarts,
+    ``warmup_prefix=True``, exact cycle index, the amplitude clamped at 0), called with the
+    keys as arguments, for a run of 2**31 - 1 steps."""
+    config = {
+        "type": "cosine_restarts",
+        "start_lr": start_lr,
+        "stop_lr": stop_lr,
+        "cycle_steps": cycle_steps,
+        **_keys(**keys),
+    }
+    return cases.reference(config, INT32_MAX, _steps(step))
 
 
 def timm_cosine_lr(
@@ -389,11 +315,13 @@ def noise_moments(noise_type, pct, std=1.0):
     return 0.0, std**2 * (1.0 - 2.0 * a * pdf / mass)
 
 
-# --- the large-batch rule (seed 003) ------------------------------------------------------------
+# --- the large-batch rule ------------------------------------------------------------------------
 
 
-def seed003_large_batch_schedule(step, base_lr, base_batch, actual_batch, warmup_steps):
-    """Seed 003's ``large_batch_schedule``, as written (linear rule, warmup scaled, from 0)."""
+def goyal_large_batch_schedule(step, base_lr, base_batch, actual_batch, warmup_steps):
+    """The linear scaling rule with a gradual warmup (Goyal et al. 2017, "Accurate, Large
+    Minibatch SGD", section 2), one step at a time: the rate ``base_lr * k`` (``k`` the batch
+    ratio), reached linearly from 0 over ``warmup_steps * k`` steps."""
     out = []
     for s in np.asarray(step, dtype=np.int64).ravel().tolist():
         scale = actual_batch / base_batch
@@ -408,17 +336,20 @@ def batch_factor(batch_size, reference_batch_size, rule="linear"):
     return k if rule == "linear" else math.sqrt(k)
 
 
+def _batch_block(batch_size, reference_batch_size, rule, scale_warmup=True):
+    return {
+        "batch_size": batch_size,
+        "reference_batch_size": reference_batch_size,
+        "rule": rule,
+        "scale_warmup": scale_warmup,
+    }
+
+
 def warmup_boundary(warmup_steps, batch_size, reference_batch_size, rule="linear"):
-    """The first step not in the scaled warmup: the smallest integer ``>= k w``, by brute force."""
-    real = warmup_steps * batch_factor(batch_size, reference_batch_size, rule)
-    s = max(int(real) - 2, 0)
-    while True:  # exact comparison in integers
-        if rule == "linear":
-            if s * reference_batch_size >= warmup_steps * batch_size:
-                return s
-        elif s * s * reference_batch_size >= warmup_steps**2 * batch_size:
-            return s
-        s += 1
+    """The first step not in the scaled warmup: the smallest integer ``>= k w`` (the case
+    table's count, in integers)."""
+    block = _batch_block(batch_size, reference_batch_size, rule)
+    return cases.warmup_of({"warmup_steps": warmup_steps, "batch_scaling": block}, INT32_MAX)
 
 
 def ref_batch_scaled_constant(
@@ -433,14 +364,13 @@ def ref_batch_scaled_constant(
     warmup_start_factor=0.0,
     warmup_type="linear",
 ):
-    """``constant`` with a warmup and a ``batch_scaling`` block: seed 003 generalized."""
-    step = _steps(step)
-    k = batch_factor(batch_size, reference_batch_size, rule)
-    s0 = start_lr * k
-    if scale_warmup:
-        length = warmup_steps * k
-        boundary = warmup_boundary(warmup_steps, batch_size, reference_batch_size, rule)
-    else:
-        length = boundary = warmup_steps
-    warm, inside = _warm(step, s0, length, warmup_start_factor, warmup_type, boundary)
-    return np.where(inside, warm, s0)
+    """``constant`` with a warmup and a ``batch_scaling`` block: the case table's reference."""
+    config = {
+        "type": "constant",
+        "start_lr": start_lr,
+        "warmup_steps": warmup_steps,
+        "warmup_start_factor": warmup_start_factor,
+        "warmup_type": warmup_type,
+        "batch_scaling": _batch_block(batch_size, reference_batch_size, rule, scale_warmup),
+    }
+    return cases.reference(config, INT32_MAX, _steps(step))

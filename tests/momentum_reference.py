@@ -17,25 +17,17 @@ the same number in both).
 
 torch's values for ``CASES`` are recorded (cases ``momentum/<name>/<sgd|adam>`` of
 tests/data/peers/torch.json.gz, written by tests/data/peers/record_torch.py from these cases);
-``test_momentum_reference.py`` compares the references with them, and with torch itself when it
+``test_peers.py`` compares the references with them, and with torch itself when it
 is installed.
 """
 
 from __future__ import annotations
 
-import math
-
+import cases
 import numpy as np
 
 ONE_CYCLE_DEFAULTS = {"base_momentum": 0.85, "max_momentum": 0.95}
 CYCLIC_DEFAULTS = {"base_momentum": 0.8, "max_momentum": 0.9}
-
-
-def _anneal(start: float, end: float, q: float, strategy: str) -> float:
-    """From ``start`` (q = 0) to ``end`` (q = 1): half a cosine, or a straight line."""
-    if strategy == "cos":
-        return end + (start - end) * 0.5 * (1.0 + math.cos(math.pi * q))
-    return start + (end - start) * q
 
 
 def ref_one_cycle_momentum(
@@ -48,32 +40,18 @@ def ref_one_cycle_momentum(
     base_momentum: float = 0.85,
     max_momentum: float = 0.95,
 ) -> np.ndarray:
-    """The momentum of ``OneCycleLR(total_steps=num_steps, cycle_momentum=True)`` at ``steps``."""
-    n = num_steps
-    lo, hi = base_momentum, max_momentum
-    if three_phase:
-        phases = [
-            (float(pct_start * n) - 1, hi, lo),
-            (float(2 * pct_start * n) - 2, lo, hi),
-            (n - 1.0, hi, hi),
-        ]
-    else:
-        phases = [(float(pct_start * n) - 1, hi, lo), (n - 1.0, lo, hi)]
-    out = []
-    for s in np.maximum(np.asarray(steps, dtype=np.int64).ravel(), 0):
-        if s >= n:
-            out.append(hi)
-            continue
-        start = 0.0
-        for k, (end, a, b) in enumerate(phases):
-            if s <= end or k == len(phases) - 1:
-                if end == start:  # torch divides by zero here; the phase's end value
-                    out.append(b)
-                else:
-                    out.append(_anneal(a, b, (s - start) / (end - start), anneal_strategy))
-                break
-            start = end
-    return np.array(out, dtype=np.float64).reshape(np.shape(steps))
+    """The momentum of ``OneCycleLR(total_steps=num_steps, cycle_momentum=True)`` at ``steps``:
+    the rate's phases (tests/cases.py), from ``max_momentum`` to ``base_momentum`` while the
+    rate rises and back while it falls (three phases: then held at ``max_momentum``)."""
+    n, lo, hi = num_steps, base_momentum, max_momentum
+    ends = [end for end, _, _ in cases.one_cycle_phases(
+        {"max_lr": 1.0, "pct_start": pct_start, "three_phase": three_phase}, n
+    )]  # fmt: skip
+    ranges = [(hi, lo), (lo, hi), (hi, hi)] if three_phase else [(hi, lo), (lo, hi)]
+    phases = [(end, a, b) for end, (a, b) in zip(ends, ranges, strict=True)]
+    flat = np.asarray(steps, dtype=np.int64).ravel()
+    out = cases.one_cycle_curve(phases, n, flat, anneal_strategy)
+    return out.reshape(np.shape(steps))
 
 
 def ref_cyclic_momentum(

@@ -4,7 +4,7 @@ Three tables, so that a new type only needs rows appended:
 
 - ``BASES``: one valid config per type (its ``base`` in the case table, tests/cases.py); the
   generated cases perturb it.
-- ``CASES``: hand-written cases, one per rule of SPEC 5 and of every type's keys.
+- ``CASES``: hand-written cases, one per rule of the config layer and of every type's keys.
 - generated cases: every key of every registered type (read from the config models) set to
   every kind of garbage (booleans, strings, None, lists, nested dicts, NaN/inf, huge ints).
 
@@ -67,7 +67,7 @@ def case(
     CASES.append((id_, type_, overrides, num_steps, num_workers, paths))
 
 
-# --- Shared keys (SPEC 2), for every type that has them --------------------------------------
+# --- Shared keys, for every type that has them ------------------------------------------------
 for t in WARMUP_TYPES:
     S, E = "learning_rate.start_lr", "learning_rate.stop_lr"
     case(f"{t}-start_lr-missing", t, {"start_lr": DROP}, [S])

@@ -1,4 +1,4 @@
-"""The command line on DeePMD-kit's legacy inputs (issue 10): notes, --strict, stdin, show --json/--at."""
+"""The command line on DeePMD-kit's legacy inputs: notes, --strict, stdin, show --json/--at."""
 
 from __future__ import annotations
 

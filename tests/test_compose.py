@@ -1,4 +1,4 @@
-"""``sequence`` and ``product`` (issue 13): PyTorch's SequentialLR and ChainedScheduler, the
+"""``sequence`` and ``product``: PyTorch's SequentialLR and ChainedScheduler, the
 Python forms, key paths, ``to_config()``, ``show`` and ``plot``.
 
 torch's values are recorded in tests/data/peers/torch.json.gz (cases ``compose/<name>``, by

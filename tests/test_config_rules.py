@@ -1,4 +1,4 @@
-"""The config layer (SPEC 2, 3 and 5): every rule of every type's keys gives a ConfigError that
+"""The config layer: every rule of every type's keys gives a ConfigError that
 names its key and says what is allowed; valid configs resolve their derived values.
 
 The shared keys' rules run on every type that has the shared keys, from its base config in the
@@ -9,6 +9,7 @@ is test_bad_input.py.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 from typing import Any
 
@@ -22,10 +23,16 @@ from cases import (
     TYPES,
     WARMUP_TYPES,
     N,
+    assert_close,
+    mark_steps,
+    reference,
+    values,
 )
+from pydantic_core import PydanticUndefined
 
 import lrschedules_jax as lrs
 from lrschedules_jax import ConfigError
+from lrschedules_jax.config import config_types
 
 DROP = object()  # an override that removes the key
 BASE: dict[str, dict[str, Any]] = {name: case.base for name, case in TYPES.items()}
@@ -415,12 +422,23 @@ def test_bad_key(type_name, change, key, fragment):
 
 
 def test_gamma_one_allowed_with_any_mode():
-    # to_config() always writes gamma, so gamma 1.0 must round-trip for triangular modes
-    lrs.make_schedule(with_("cyclic", gamma=1.0, mode="triangular2"), N)
+    """to_config() always writes gamma, so gamma 1.0 must round-trip for the triangular modes:
+    the schedule built again is the same, with the triangular2 values."""
+    config = with_("cyclic", gamma=1.0, mode="triangular2")
+    sched = lrs.make_schedule(config, N)
+    assert sched.to_config()["gamma"] == 1.0
+    assert lrs.make_schedule(sched.to_config(), N) == sched
+    steps = mark_steps(config, N, TYPES["cyclic"].marks)
+    assert_close(values(sched, steps), reference(config, N, steps))
 
 
 def test_three_phase_at_half_is_allowed():
-    lrs.make_schedule(with_("one_cycle", three_phase=True, pct_start=0.5), N)
+    """pct_start 0.5 with three phases: the annealing phase has length 0, the values are
+    torch's."""
+    config = with_("one_cycle", three_phase=True, pct_start=0.5)
+    sched = lrs.make_schedule(config, N)
+    steps = mark_steps(config, N, TYPES["one_cycle"].marks)
+    assert_close(values(sched, steps), reference(config, N, steps))
 
 
 def test_milestones_tuple_accepted():
@@ -611,3 +629,26 @@ def test_numpy_integers_for_num_steps_and_num_workers():
 def test_num_workers_arrays_and_lookalikes_are_refused(workers):
     with pytest.raises(ConfigError, match=r"num_workers: must be an integer"):
         lrs.make_schedule(GOOD, 100, num_workers=workers)
+
+
+# --- the builders' signatures ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(TYPES))
+def test_builder_keys_and_defaults_equal_the_model(name):
+    """Every type's builder takes its config keys as keyword-only arguments, with the model's
+    defaults, and ``num_steps`` (required) and ``num_workers`` (1)."""
+    params = dict(inspect.signature(getattr(lrs, name)).parameters)
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
+    assert params.pop("num_steps").default is inspect.Parameter.empty
+    assert params.pop("num_workers").default == 1
+    model = config_types()[name]
+    hidden = set(getattr(model, "hidden_keys", ()))
+    fields = {k: f for k, f in model.model_fields.items() if k != "type" and k not in hidden}
+    assert set(params) == set(fields)
+    for key, field in fields.items():
+        default = params[key].default
+        if field.default is PydanticUndefined:
+            assert default is inspect.Parameter.empty, key
+        else:
+            assert default == field.default and type(default) is type(field.default), key

@@ -1,4 +1,4 @@
-"""Every real DeePMD-kit input (issue 10): what `dp train` (3.2) accepts, with the same curve.
+"""Every real DeePMD-kit input: what `dp train` (3.2) accepts, with the same curve.
 
 The situations of DeePMD-kit's own examples, reproduced with inputs written for these tests:
 a missing ``stop_lr`` (default 5e-8), ``numb_steps`` 0, the 0.x and 1.x formats, ``num_epoch``,

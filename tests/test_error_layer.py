@@ -7,7 +7,6 @@ time, never raising. Every bad argument of the config layer, ``reduce_on_plateau
 
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from work import raises, work
 
 import lrschedules_jax as lrs
 from lrschedules_jax._errors import MAX_PROBLEMS, ConfigError, Problems, describe
@@ -84,10 +84,16 @@ def test_describe_small_values_read_as_repr_and_the_rest_is_bounded(value, expec
 
 
 def test_describe_is_bounded_for_hostile_values():
-    for value in (deep_list(1500), "x" * 50_000_000, HugeRepr(), {"k": deep_list(5000)}):
-        start = time.perf_counter()
-        text = describe(value)
-        assert time.perf_counter() - start < 0.5
+    """A few Python calls and no copy of the value (a repr of 10 MB is made once: it is the
+    value's own)."""
+    for value, most_bytes in (
+        (deep_list(1500), 2**20),
+        ("x" * 50_000_000, 2**20),
+        (HugeRepr(), 12 * 2**20),
+        ({"k": deep_list(5000)}, 2**20),
+    ):
+        text, calls, peak = work(lambda value=value: describe(value))
+        assert calls <= 100 and peak < most_bytes, (calls, peak)
         assert len(text) <= 200, text
     assert describe("x" * 50_000_000).endswith("(a str of 50000000 characters)")
     assert describe(deep_list(1500)) == "[[[[...]]]]"
@@ -131,9 +137,9 @@ def test_collector_caps_the_listed_problems():
     ids=["num_steps", "start_lr", "decay_steps", "milestones", "deep-float", "deep-int", "50MB"],
 )
 def test_hostile_values_give_one_bounded_problem(config, num_steps, path, fragment):
-    start = time.perf_counter()
-    problems = problems_of(lrs.make_schedule, config, num_steps)
-    assert time.perf_counter() - start < 5
+    problems_of(lrs.make_schedule, config, num_steps)  # the first call builds the models
+    problems, calls, peak = work(lambda: problems_of(lrs.make_schedule, config, num_steps))
+    assert calls <= 2000 and peak < 2**21, (calls, peak)  # the value is neither walked nor copied
     (line,) = problems
     assert line.startswith(f"{path}: ") and fragment in line, line
 
@@ -150,16 +156,17 @@ def test_a_surrogate_key_does_not_hide_the_other_problems():
     "\n".join(problems).encode("utf-8")  # printable: no lone surrogate reaches the output
 
 
-def test_200000_unknown_keys_are_fast_and_the_message_bounded():
+def test_200000_unknown_keys_are_linear_and_the_message_bounded():
+    """At most 3 Python calls per unknown key (no key is compared with every other), and a
+    message of bounded length."""
     config = {**GOOD, **{f"key{i}": i for i in range(200_000)}}
-    start = time.perf_counter()
-    with pytest.raises(ConfigError) as info:
-        lrs.make_schedule(config, 100)
-    assert time.perf_counter() - start < 10
-    assert info.value.count == 200_000
-    assert len(info.value.problems) == MAX_PROBLEMS + 1
-    assert info.value.problems[-1] == f"... and {200_000 - MAX_PROBLEMS} more problems."
-    assert len(str(info.value)) < 20_000
+    problems_of(lrs.make_schedule, {**GOOD, "key": 1}, 100)  # the first call builds the models
+    error, calls, _ = work(raises(ConfigError, lambda: lrs.make_schedule(config, 100)))
+    assert calls <= 3 * 200_000, calls
+    assert error.count == 200_000
+    assert len(error.problems) == MAX_PROBLEMS + 1
+    assert error.problems[-1] == f"... and {200_000 - MAX_PROBLEMS} more problems."
+    assert len(str(error)) < 20_000
 
 
 def test_builders_take_the_same_path():
@@ -418,9 +425,9 @@ def test_an_alias_bomb_value_is_described_without_expanding_it(key):
     bomb: list = ["lol"] * 10
     for _ in range(9):  # 10**10 leaves when expanded, 10 lists in memory (as a YAML alias bomb)
         bomb = [bomb] * 10
-    start = time.perf_counter()
-    (line,) = problems_of(lrs.make_schedule, {**GOOD, key: bomb}, 100)
-    assert time.perf_counter() - start < 2
+    problems_of(lrs.make_schedule, {**GOOD, key: "x"}, 100)  # the first call builds the models
+    (line,), calls, _ = work(lambda: problems_of(lrs.make_schedule, {**GOOD, key: bomb}, 100))
+    assert calls <= 2000, calls  # 10**10 leaves: never walked
     assert line.startswith(f"learning_rate.{key}: ") and "... (10 items)" in line
 
 
@@ -442,9 +449,9 @@ def test_an_alias_bomb_value_is_described_without_expanding_it(key):
 def test_describe_the_values_the_step_rules_format(value, expected):
     """What a `noise_range_steps` or `warmup_steps` rule shows: a span of 10**6 steps was a
     7.9 MB message, an int past Python's 4300-digit limit a ValueError; described, neither."""
-    start = time.perf_counter()
-    assert describe(value) == expected
-    assert time.perf_counter() - start < 0.5
+    text, calls, peak = work(lambda: describe(value))
+    assert text == expected
+    assert calls <= 100 and peak < 2**20, (calls, peak)
 
 
 def test_a_problem_line_is_cut_whatever_it_holds():

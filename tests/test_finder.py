@@ -4,6 +4,7 @@ import itertools
 import subprocess
 import sys
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -237,14 +238,14 @@ def test_short_inputs_cycle_and_iterators_run_out():
 
 
 def test_training_step_compiles_once():
-    traces = []
+    """Traced twice: the abstract output check, and one trace of the jitted step."""
+    chex.clear_trace_counter()
 
+    @chex.assert_max_traces(n=2)
     def loss_fn(params, batch):
-        traces.append(1)
         return _batch_loss(params, batch)
 
     lr_range_test(loss_fn, jnp.zeros(3), _data(40), num_steps=40, divergence_threshold=None)
-    assert len(traces) == 2  # the abstract output check, and one trace of the jitted step
 
 
 def test_plot(monkeypatch):

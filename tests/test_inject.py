@@ -6,6 +6,7 @@ against the rate the optimizer actually applied: for plain SGD, ``update = -lr *
 
 import math
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -157,8 +158,8 @@ def test_equals_optax_inject_hyperparams_for_float32(factory, kwargs, maybe_jit)
         g = jax.tree.map(lambda p, k=k: jnp.sin(p * (k + 1.0)), params)
         u1, s1 = u1_fn(g, s1, params)
         u2, s2 = u2_fn(g, s2, params)
-        jax.tree.map(np.testing.assert_array_equal, u1, u2)
-        jax.tree.map(np.testing.assert_array_equal, s1.hyperparams, s2.hyperparams)
+        chex.assert_trees_all_equal(u1, u2)
+        chex.assert_trees_all_equal(s1.hyperparams, s2.hyperparams)
         params = optax.apply_updates(params, u1)
     if "b1" in kwargs:  # the scheduled b1, against its float64 formula (steps 0..7)
         np.testing.assert_allclose(float(s1.hyperparams["b1"]), 0.85, rtol=2e-6)

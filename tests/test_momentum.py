@@ -1,4 +1,4 @@
-"""``momentum_schedule()`` of ``one_cycle`` and ``cyclic`` (issue 13, item 4) against PyTorch.
+"""``momentum_schedule()`` of ``one_cycle`` and ``cyclic`` against PyTorch.
 
 Against torch's values recorded in tests/data/peers/torch.json.gz (cases
 ``momentum/<name>/<optimizer>``: SGD's ``momentum`` and Adam's ``betas[0]`` after each

@@ -1,5 +1,6 @@
 """Schedules as optax learning rates: adam, inject_hyperparams (bf16 params), jit, vmap, sweeps."""
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -80,18 +81,18 @@ def test_inject_hyperparams_records_float32_rate(dtype):
 
 
 def test_scalar_steps_never_retrace():
+    """One trace for every Python int step (weakly typed), one for every int32 array."""
     sched = lrs.make_schedule(CONFIG, NUM_STEPS)
-    traces = []
+    chex.clear_trace_counter()
 
     @jax.jit
+    @chex.assert_max_traces(n=2)
     def value(step):
-        traces.append(step)
         return sched(step)
 
     got = [float(value(i)) for i in range(NUM_STEPS)]
-    assert len(traces) == 1
     counts = [float(value(jnp.asarray(i, jnp.int32))) for i in range(NUM_STEPS)]  # optax's count
-    assert len(traces) == 2  # one trace for Python ints (weakly typed), one for int32 arrays
+    assert value._cache_size() == 2
     assert counts == got
     np.testing.assert_allclose(
         got[:NUM_STEPS], reference(CONFIG, NUM_STEPS, np.arange(NUM_STEPS)), rtol=2e-6
@@ -120,11 +121,11 @@ def test_stacked_sweep_compiles_once(kind):
     scheds = [lrs.make_schedule(c, 10_000) for c in configs]
     stacked = jax.tree.map(lambda *x: jnp.stack(x), *scheds)
     steps = jnp.concatenate([jnp.arange(0, 200), jnp.arange(9000, 10_001, 7)])
-    traces = []
+    chex.clear_trace_counter()
 
     @jax.jit
+    @chex.assert_max_traces(n=1)
     def sweep(stacked):
-        traces.append(1)
         return jax.vmap(lambda s: s(steps))(stacked)
 
     got = np.asarray(sweep(stacked))
@@ -137,4 +138,3 @@ def test_stacked_sweep_compiles_once(kind):
         *[lrs.make_schedule({**c, "start_lr": 2 * c["start_lr"]}, 10_000) for c in configs],
     )
     np.testing.assert_allclose(np.asarray(sweep(other)), 2 * got, rtol=1e-5)
-    assert len(traces) == 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import jax
 import numpy as np
 import pytest
 from cases import ANY, INT32_MAX, INT32_MIN, RISES, TYPES, worker_scale_of
@@ -30,9 +31,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrschedules_jax import make_schedule, validate
-
-# Hundreds of distinct schedules, each evaluated once: op by op (conftest.eager_compile).
-EAGER_COMPILE = False
 
 NUM_STEPS = 128  # fixed batch size: one compilation per primitive, not one per example
 NUM_MARKS = 64  # at most this many of them are phase boundaries and their neighbours
@@ -45,6 +43,16 @@ SETTINGS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+@pytest.fixture(autouse=True)
+def op_by_op():
+    """Hundreds of distinct schedules, each evaluated once or twice: op by op
+    (``jax.disable_jit``), where they share the primitives' compilations, instead of one
+    compiled program each (their compiled values: test_values.py, test_stack.py)."""
+    with jax.disable_jit():
+        yield
+
 
 # --- helpers --------------------------------------------------------------------------------
 

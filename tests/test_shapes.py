@@ -413,8 +413,8 @@ def test_scaled_warmup_boundary_is_exact(rule):
 @pytest.mark.parametrize(
     ("warmup_steps", "batch", "reference"), [(100, 8192, 256), (100, 300, 256), (37, 1000, 3)]
 )
-def test_large_batch_pieces_equal_seed_003(warmup_steps, batch, reference):
-    """k s0 g(step / W) while step < ceil(W), then k s0: seed 003's function at every step."""
+def test_large_batch_pieces_equal_goyal_et_al(warmup_steps, batch, reference):
+    """k s0 g(step / W) while step < ceil(W), then k s0: Goyal et al.'s rule at every step."""
     base_lr = 0.1
     boundary, real = _shapes.scaled_warmup(warmup_steps, batch, reference, "linear")
     steps = np.arange(0, boundary + 50)
@@ -423,8 +423,8 @@ def test_large_batch_pieces_equal_seed_003(warmup_steps, batch, reference):
     target = jnp.float32(base_lr * k)
     warm = target * _shapes.warmup_factor("linear", jnp.minimum(s, boundary), real, jnp.float32)
     got = jnp.where(s < boundary, warm, target)
-    want = ref.seed003_large_batch_schedule(steps, base_lr, reference, batch, warmup_steps)
-    _assert_rel(got, want, 2e-6, "seed 003")
+    want = ref.goyal_large_batch_schedule(steps, base_lr, reference, batch, warmup_steps)
+    _assert_rel(got, want, 2e-6, "Goyal et al.")
     want2 = ref.ref_batch_scaled_constant(steps, base_lr, warmup_steps, batch, reference)
     np.testing.assert_allclose(want2, want, rtol=1e-14)
 

@@ -479,7 +479,12 @@ class Polynomial(WarmupSchedule, RestartKeys):
             with_q = -jnp.expm1(kk * jnp.log(jnp.maximum(q, jnp.finfo(dtype).tiny)))
             with_r = -jnp.expm1(kk * jnp.log1p(-jnp.minimum(r, 0.5)))
             u = jnp.where(q < 0.5, with_q, with_r)
-            r_hi, r_lo = jnp.where(q > 0, u, 1.0), jnp.zeros_like(u)
+            if is_concrete(k):
+                r_hi, r_lo = jnp.where(q > 0, u, 1.0), jnp.zeros_like(u)
+            else:  # traced (a jit argument, a stack): k = 1 keeps the exact pair
+                plain = jnp.asarray(k) == 1
+                r_hi = jnp.where(plain, r_hi, jnp.where(q > 0, u, 1.0))
+                r_lo = jnp.where(plain, r_lo, 0.0)
         if dtype == jnp.float64:
             shape = jnp.power(r_hi + r_lo, as_float(self.power, dtype))
         else:

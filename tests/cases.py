@@ -2559,12 +2559,16 @@ def ref_wsd_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     return with_warmup(cfg, n, steps, decay)
 
 
+_RESTARTS_BEFORE_KEYS = TYPES["cosine_restarts"].reference
+_RESTART_MARKS_BEFORE_KEYS = TYPES["cosine_restarts"].marks
+
+
 def ref_cosine_restarts_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
     """``cosine_restarts`` with ``num_cycles`` c (Hugging Face's hard restarts: ``e + (s0 - e)
     (1 + cos(pi frac(c t / T))) / 2`` for ``t < T = max(1, N - w)``, then ``e``)."""
     c = cfg.get("num_cycles")
     if c is None:
-        return ref_cosine_restarts(cfg, n, steps)
+        return _RESTARTS_BEFORE_KEYS(cfg, n, steps)
     s0, e, w, _ = shared_keys(cfg, n)
     length = max(n - w, 1)
     t = _decay_step(cfg, n, steps)
@@ -2575,7 +2579,7 @@ def ref_cosine_restarts_keys(cfg: Config, n: int, steps: np.ndarray) -> np.ndarr
 def restart_marks_keys(cfg: Config, n: int) -> Marks:
     """The restarts of ``num_cycles`` hard restarts (``w + ceil(i T / c)``), or the marks above."""
     if cfg.get("num_cycles") is None:
-        return restart_marks(cfg, n)
+        return _RESTART_MARKS_BEFORE_KEYS(cfg, n)
     bounds, _, phases = warmup_marks(cfg, n)
     w, c = warmup_of(cfg, n), cfg["num_cycles"]
     length = max(n - w, 1)
@@ -2634,7 +2638,7 @@ TYPES["wsd"] = dataclasses.replace(
 )
 TYPES["cosine_restarts"] = dataclasses.replace(
     TYPES["cosine_restarts"],
-    reference=_overlaid(ref_cosine_restarts_keys),
+    reference=ref_cosine_restarts_keys,
     marks=restart_marks_keys,
     examples=[*TYPES["cosine_restarts"].examples, *_classic("cosine_restarts", {
         "restarts-hf-cycles3": dict(start_lr=1e-3, stop_lr=0.0, num_cycles=3, warmup_steps=50,

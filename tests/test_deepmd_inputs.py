@@ -320,8 +320,8 @@ def test_misspelled_enum_value():
     with pytest.raises(ConfigError) as info:
         make_schedule({"type": "wsd", "start_lr": 1e-3, "stop_lr": 1e-6, "decay_type": "cosin"}, 10)
     assert info.value.problems == [
-        "learning_rate.decay_type: must be one of 'inverse_linear', 'cosine', 'linear' or "
-        "'1-sqrt'; got 'cosin'; did you mean `cosine`?"
+        "learning_rate.decay_type: must be one of 'inverse_linear', 'cosine', 'linear', "
+        "'1-sqrt', 'power' or 'exponential'; got 'cosin'; did you mean `cosine`?"
     ]
 
 

@@ -290,7 +290,7 @@ def _scaled(config: Any, factor: float) -> Any:
         for k, v in config.items():
             if k in RATE_KEYS and isinstance(v, float | int):
                 out[k] = v * factor
-            elif k == "factors":
+            elif k == "factors" and config.get("type") == "product":  # piecewise's: fractions
                 first = next(i for i, f in enumerate(v) if isinstance(f, dict))
                 out[k] = [_scaled(f, factor) if i == first else f for i, f in enumerate(v)]
             else:

@@ -326,7 +326,8 @@ def test_eager_call_of_a_stacked_schedule_is_traced_eagerly():
 def test_pytree_leaves_and_static_fields():
     sched = lrs.wsd(start_lr=1e-3, stop_lr=1e-5, warmup_steps=10, num_steps=1000)
     leaves, treedef = jax.tree.flatten(sched)
-    assert leaves == [1e-3, 1e-5, 0.0]  # start_lr, stop_lr, warmup_start_factor
+    # start_lr, stop_lr, warmup_start_factor, then timm's decay_power, decay_ratio, stable_power
+    assert leaves == [1e-3, 1e-5, 0.0, 0.5, 0.1, 0.5]
     assert jax.tree.unflatten(treedef, leaves) == sched
     exp = lrs.exp(start_lr=1e-3, stop_lr=1e-5, num_steps=1000)
     # + decay_rate as written, and its logarithm with that logarithm's float32 rounding

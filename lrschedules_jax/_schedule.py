@@ -701,12 +701,7 @@ def check_keys(cls: Any, values: dict[str, Any], num_steps: Any, prefix: str) ->
         for key, message in cls.rules(resolved, num_steps):
             problems.add(prefix + key, message + ".")
     if not problems and hasattr(cls, "rates"):  # a learning-rate type: its rates in float32
-        block = resolved.get("batch_scaling")
-        scale, what = 1.0, ""
-        if block is not None:
-            from ._warmup import batch_factor
-
-            scale, what = batch_factor(block), "large-batch factor"
+        scale, what = cls.rate_factor(resolved)
         for key, message in rate_problems(cls, cls.rates(resolved), resolved, scale, what):
             problems.add(prefix + key, message)
     problems.raise_if_any()

@@ -69,6 +69,11 @@ class RateSchedule(Schedule):
             if isinstance(v.get(name), (int, float))
         }
 
+    @classmethod
+    def rate_factor(cls, v: Mapping[str, Any]) -> tuple[float, str]:
+        """``(factor, what)``: what the type itself multiplies its rates by (none here)."""
+        return 1.0, ""
+
 
 @schedule_class
 class BatchScaling(LazyPytree):
@@ -285,6 +290,11 @@ class WarmupSchedule(StartKey):
     def _derive(self) -> None:
         if isinstance(self.batch_scaling, Mapping):  # a block as written: made a BatchScaling
             object.__setattr__(self, "batch_scaling", BatchScaling(**self.batch_scaling))
+
+    @classmethod
+    def rate_factor(cls, v: Mapping[str, Any]) -> tuple[float, str]:
+        block = v.get("batch_scaling")
+        return (1.0, "") if block is None else (batch_factor(block), "large-batch factor")
 
     @classmethod
     def rates(cls, v: Mapping[str, Any]) -> dict[str, tuple[str, float]]:

@@ -10,6 +10,8 @@ With transformers installed, the same calls are replayed live. Hugging Face's ow
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import inspect
 import json
 import subprocess
@@ -139,7 +141,15 @@ def test_every_scheduler_type_and_function_is_here():
 
 
 def test_signatures_are_hugging_faces_with_the_rate_for_the_optimizer():
-    transformers = pytest.importorskip("transformers.optimization")
+    """Every function takes the rate first and then the arguments of the recorded calls; where
+    transformers is installed, exactly HF's parameters and defaults after the optimizer."""
+    recorded = {peers.case("hf", i)["call"].get("name") for i in peers.ids("hf")}
+    assert recorded - {None} <= set(lrs.hf.SCHEDULER_TYPES)
+    for name in FUNCTIONS:
+        assert next(iter(inspect.signature(getattr(lrs.hf, name)).parameters)) == "lr", name
+    if importlib.util.find_spec("transformers") is None:
+        return
+    transformers = importlib.import_module("transformers.optimization")
     for name in FUNCTIONS:
         ours = inspect.signature(getattr(lrs.hf, name)).parameters
         theirs = inspect.signature(getattr(transformers, name)).parameters

@@ -64,7 +64,7 @@ def curves(n: int) -> dict[str, tuple[Callable, Callable, Callable]]:
         return jnp.where(s < w, warm, decay)
 
     wsd_ours = lrs.wsd(start_lr=S0, stop_lr=STOP, num_steps=n, warmup_steps=w, decay_type="linear")
-    d = wsd_ours.decay_phase_steps
+    d = wsd_ours.decay_phase
     stable = t_len - d
     wsd_optax = optax.join_schedules(
         [

@@ -13,8 +13,9 @@ every problem, each naming its key. This module imports pydantic but not JAX.
 
 from __future__ import annotations
 
+import functools
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Union
 
 from . import _compose
@@ -126,22 +127,36 @@ def check(
     return _check(config, num_steps, num_workers, strict=strict, lookup=lookup)
 
 
-def builders() -> dict[str, Any]:
+def builders() -> Mapping[str, Any]:
     """The builder of every built-in type, by name (``lrs.exp``...; ``lrs.sequence`` and
-    ``lrs.product`` also take built schedules)."""
+    ``lrs.product`` also take built schedules). Each is made on first use: the first
+    ``lrs.cosine`` builds cosine's model only."""
+    return _Builders({n: c for n, c in registered_types().items() if c.builtin})
+
+
+class _Builders(Mapping[str, Any]):
+    def __init__(self, types: dict[str, type]) -> None:
+        self._types = types
+
+    def __getitem__(self, name: str) -> Any:
+        return _builder(name, self._types[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+
+@functools.cache
+def _builder(name: str, cls: type) -> Any:
     from ._model import builder
 
-    out: dict[str, Any] = {}
-    for name, cls in registered_types().items():
-        if not cls.builtin:
-            continue
-        if name == "sequence":
-            out[name] = _compose.sequence_builder()
-        elif name == "product":
-            out[name] = _compose.product_builder()
-        else:
-            out[name] = builder(cls)
-    return out
+    if name == "sequence":
+        return _compose.sequence_builder()
+    if name == "product":
+        return _compose.product_builder()
+    return builder(cls)
 
 
 def config_types() -> dict[str, type[Model]]:

@@ -2855,7 +2855,7 @@ TYPES["polynomial"] = dataclasses.replace(
     bench=[
         *TYPES["polynomial"].bench,
         ("optax rising: power 2, from 1e-3 to 1",
-         {**BASE, "stop_lr": 1.0, "power": 2.0, "rising": True}),
+         {**BASE, "type": "polynomial", "stop_lr": 1.0, "power": 2.0, "rising": True}),
     ],
 )
 # fmt: on

@@ -490,9 +490,9 @@ def dialect_figure(peer: str) -> None:
         )
         left.plot(steps, theirs, "o", color=color, ms=2.5, alpha=0.6)
         ours = np.asarray(schedule(steps), np.float64)
-        right.semilogy(
-            steps, np.maximum(np.abs(ours - theirs) / theirs, 1e-12), ".", color=color, ms=3
-        )
+        # relative where the peer's rate is positive; where it is exactly 0, the difference
+        differ = np.abs(ours - theirs) / np.where(theirs > 0, theirs, 1.0)
+        right.semilogy(steps, np.maximum(differ, 1e-12), ".", color=color, ms=3)
     left.set(
         xlabel="step",
         ylabel="learning rate",

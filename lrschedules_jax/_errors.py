@@ -10,6 +10,7 @@ raises). This module imports neither JAX nor pydantic.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 from collections.abc import Iterable
@@ -39,6 +40,20 @@ _MAX_ITEMS = 4  # items of a container shown before "..."
 _MAX_DEPTH = 3  # containers nested deeper are shown as [...] / {...}
 _EXACT_DIGITS = 10_000  # ints with more digits than this are described as "about N digits"
 _LOG10_2 = math.log10(2)
+
+
+#: Words longer than this get no did-you-mean (difflib's cost grows with the word's length:
+#: a 2 MB value took 70 MB and seconds).
+MAX_MATCHED = 200
+
+
+def close_match(word: Any, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The option closest to ``word`` (difflib's ratio at least ``cutoff``), or None; None for
+    anything but a string of at most :data:`MAX_MATCHED` characters."""
+    if not isinstance(word, str) or len(word) > MAX_MATCHED:
+        return None
+    found = difflib.get_close_matches(word, list(options), n=1, cutoff=cutoff)
+    return found[0] if found else None
 
 
 #: How deep a configuration may nest (mappings and lists), from a file or from Python.

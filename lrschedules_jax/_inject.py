@@ -31,7 +31,7 @@ import optax
 from optax._src.base import StatefulSchedule
 from optax.schedules import InjectStatefulHyperparamsState, WrappedSchedule
 
-from ._errors import ConfigError, Problems, describe, key_text
+from ._errors import ConfigError, Problems, close_match, describe, key_text
 from ._numerics import float_dtype
 from ._plateau import ReduceOnPlateauState
 
@@ -268,7 +268,6 @@ def _argument_error(
 ) -> ConfigError:
     """The arguments ``factory`` cannot take, one problem each: a name it does not have (with
     the closest one) or a required one not given, as the builders report their keys."""
-    import difflib
 
     label = getattr(factory, "__name__", None)
     name = key_text(label) if isinstance(label, str) else describe(factory)
@@ -278,8 +277,8 @@ def _argument_error(
     if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
         for key in given:
             if key not in params:
-                close = difflib.get_close_matches(key, names, n=1) if len(key) <= 200 else []
-                hint = f"; did you mean `{close[0]}`?" if close else "."
+                close = close_match(key, names)
+                hint = f"; did you mean `{close}`?" if close else "."
                 problems.add(key_text(key), f"is not an argument of `{name}`{hint}")
     for key, p in params.items():
         required = p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)

@@ -13,7 +13,6 @@ declaration). pydantic stays the validator. This module imports pydantic but not
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import inspect
 import re
@@ -41,6 +40,7 @@ from ._errors import (
     LegacyInputWarning,
     Problems,
     as_count,
+    close_match,
     describe,
     key_text,
     too_deep,
@@ -542,9 +542,9 @@ def _model_doc(cls: type) -> str:
 
 def _suggest(name: str, options: list[str]) -> str:
     """``did you mean `x`?`` or the options (at most 40 of them, each as shown in messages)."""
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6) if len(name) <= 200 else []
+    close = close_match(name, options)
     if close:
-        return f"did you mean `{key_text(close[0])}`?"
+        return f"did you mean `{key_text(close)}`?"
     shown = sorted(options)[:40]
     more = f", and {len(options) - 40} more" if len(options) > 40 else ""
     return "allowed: " + ", ".join(f"`{key_text(o)}`" for o in shown) + more
@@ -606,8 +606,8 @@ def _problem(error: Any, prefix: str = SECTION) -> str:
     if kind == "literal_error":
         line = f"{path}: must be one of {ctx['expected']}; got {describe(value)}"
         options = re.findall(r"'([^']*)'", str(ctx["expected"]))
-        close = difflib.get_close_matches(value, options, n=1) if isinstance(value, str) else []
-        return f"{line}; did you mean `{close[0]}`?" if close else f"{line}."
+        close = close_match(value, options)
+        return f"{line}; did you mean `{close}`?" if close else f"{line}."
     return f"{path}: {error['msg']}; got {describe(value)}."
 
 

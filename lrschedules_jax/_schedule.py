@@ -26,7 +26,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from ._errors import ConfigError, Problems, describe, key_text
+from ._errors import ConfigError, Problems, close_match, describe, key_text
 from ._jax import LazyPytree, array_types, jax, jnp, lax, np
 from ._numerics import (
     F32_MAX,
@@ -829,15 +829,13 @@ def both_given(key: str, a: str, b: str, va: Any, vb: Any) -> Rule:
 
 def _known_keys(cls: type, changes: Mapping[str, Any]) -> None:
     """A ConfigError naming each of ``changes`` that is not an argument of ``cls``."""
-    import difflib
-
     names = [f.name for f in declared(cls) if f.init]
     unknown = [k for k in changes if k not in names]
     if unknown:
         problems = Problems()
         for key in unknown:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"did you mean `{close[0]}`?" if close else f"keys: {', '.join(names)}."
+            close = close_match(key, names)
+            hint = f"did you mean `{close}`?" if close else f"keys: {', '.join(names)}."
             problems.add(
                 f"{cls.__name__}.{key_text(key)}", f"is not a key of `{cls.__name__}`; {hint}"
             )

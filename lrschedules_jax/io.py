@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import json
 import math
 import numbers
@@ -43,6 +42,7 @@ from ._errors import (
     LegacyInputWarning,
     Problems,
     as_real,
+    close_match,
     describe,
     key_text,
 )
@@ -356,7 +356,7 @@ def _misspelled_sections(data: Mapping[str, Any], name: str) -> list[str]:
         if wanted in data:
             continue
         for key in data:
-            if isinstance(key, str) and difflib.get_close_matches(key, [wanted], cutoff=0.75):
+            if close_match(key, [wanted], cutoff=0.75):
                 lines.append(
                     f"{name}: {key_text(key)}: is not a DeePMD-kit section; did you mean "
                     f"`{wanted}`?"

@@ -585,3 +585,30 @@ def test_broken_plugins_never_break_a_valid_input_and_are_named_shortly(plugins)
     assert float(lrs.make_schedule({"type": "plugin_flat", "start_lr": 1e-3}, 10)(3)) == float(
         np.float32(1e-3)
     )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: lrs.constant(start_lr=1.0, num_steps=10, noise_type=s),
+        lambda s: lrs.make_schedule({"type": "wsd", "start_lr": 1e-3, "decay_type": s}, 10),
+        lambda s: lrs.make_schedule({"type": "constant", "start_lr": 1.0, s: 1}, 10),
+        lambda s: lrs.constant(start_lr=1.0, num_steps=10).replace(**{s: 1}),
+    ],
+    ids=["builder-choice", "section-choice", "unknown-key", "replace-key"],
+)
+def test_a_2_mb_word_gets_no_did_you_mean_and_bounded_memory(call):
+    """difflib's did-you-mean on a 2 MB value took 70 MB of Python memory (found by the fuzz's
+    long run); a word past 200 characters is now reported without one."""
+    word = "a" * 2_000_000
+    with pytest.raises(ConfigError):
+        call("aaa")  # warm: the models and builders are made before the measure
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigError) as info:
+            call(word)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20, peak
+    assert "did you mean" not in str(info.value) and len(str(info.value)) < 4000

@@ -498,6 +498,8 @@ class Schedule(LazyPytree):
             if is_concrete(scale) and scale == 1.0:
                 return lr
             return _times(lr, scale, dtype)
+        if is_concrete(scale) and float(scale) == 0.0:  # a product's factor 0: rates of 0
+            return jnp.zeros(jnp.shape(as_step(step)), dtype)  # (no 0 / 0 in the formula)
         if is_concrete(scale, *rates.values()):
             rates = {k: float(v) * float(scale) for k, v in rates.items()}
             top = math.frexp(max(rates.values()))[1]
@@ -518,7 +520,7 @@ class Schedule(LazyPytree):
             scaled = {k: v * down for k, v in rates.items()}
         lr = self._with(**scaled)._value(as_step(step), dtype)
         if not is_concrete(j):
-            lr = lr * pow2(j)
+            lr = jnp.where(peak > 0, lr * pow2(j), 0.0)  # a traced scale of 0: 0, not 0 / 0
         elif j != 0:
             lr = ldexp_exact(lr, j)
         return jnp.minimum(lr, as_float(peak, dtype)) if self._below_peak() else lr

@@ -612,3 +612,24 @@ def test_a_2_mb_word_gets_no_did_you_mean_and_bounded_memory(call):
         tracemalloc.stop()
     assert peak < 16 * 2**20, peak
     assert "did you mean" not in str(info.value) and len(str(info.value)) < 4000
+
+
+def test_a_product_factor_of_0_is_0_on_every_path(tmp_path):
+    """A constant factor 0 times wsd's inverse-linear decay divided 0 by 0 (stop_lr / start_lr
+    of the folded rates): ZeroDivisionError in `show` (found by the fuzz at 2,000 examples)."""
+    wsd = {"type": "wsd", "start_lr": 1.0, "stop_lr_ratio": 1.0, "decay_phase_ratio": 1.0}
+    zero = lrs.make_schedule({"type": "product", "factors": [0.0, wsd]}, 10)
+    half = lrs.make_schedule({"type": "product", "factors": [0.5, wsd]}, 10)
+    steps = np.arange(12)
+    want = np.zeros(12, np.float32)
+    np.testing.assert_array_equal(np.asarray(zero(steps)), want)
+    np.testing.assert_array_equal(np.asarray(jax.jit(zero)(steps)), want)
+    np.testing.assert_array_equal(np.asarray(jax.jit(lambda s, t: s(t))(zero, steps)), want)
+    rows = np.asarray(lrs.stack([zero, half])(steps))
+    np.testing.assert_array_equal(rows[0], want)
+    np.testing.assert_allclose(rows[1], np.full(12, 0.5), rtol=2e-6)  # stop_lr_ratio 1: flat
+    path = tmp_path / "input.json"
+    section = {"type": "product", "factors": [0.0, wsd]}
+    path.write_text(json.dumps({"learning_rate": section, "training": {"numb_steps": 10}}))
+    status, _out, err = run_cli(["show", str(path), "--extensions"])
+    assert status == 0 and err == "", err

@@ -141,12 +141,23 @@ def test_every_scheduler_type_and_function_is_here():
 
 
 def test_signatures_are_hugging_faces_with_the_rate_for_the_optimizer():
-    """Every function takes the rate first and then the arguments of the recorded calls; where
-    transformers is installed, exactly HF's parameters and defaults after the optimizer."""
-    recorded = {peers.case("hf", i)["call"].get("name") for i in peers.ids("hf")}
-    assert recorded - {None} <= set(lrs.hf.SCHEDULER_TYPES)
+    """Every function takes the rate first (where HF takes the optimizer) and every argument of
+    the recorded calls by HF's name; where transformers is installed, exactly HF's parameters
+    and defaults after the optimizer."""
     for name in FUNCTIONS:
-        assert next(iter(inspect.signature(getattr(lrs.hf, name)).parameters)) == "lr", name
+        first = next(iter(inspect.signature(getattr(lrs.hf, name)).parameters))
+        assert first == "learning_rate", name
+    for id_ in peers.ids("hf"):
+        call = peers.case("hf", id_)["call"]
+        function = lrs.hf.SCHEDULER_TYPES.get(call.get("name"))
+        if not function:
+            continue
+        params = inspect.signature(getattr(lrs.hf, function)).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            continue  # HF's get_reduce_on_plateau_schedule(optimizer, **kwargs): torch's names
+        given = {k for k in ("num_warmup_steps", "num_training_steps") if call.get(k) is not None}
+        given |= set(call.get("scheduler_specific_kwargs") or {})
+        assert given <= set(params), (id_, given - set(params))
     if importlib.util.find_spec("transformers") is None:
         return
     transformers = importlib.import_module("transformers.optimization")

@@ -814,7 +814,8 @@ class CosineRestarts(WarmupSchedule, StopKeys):
         r, m = wave_phase(t, self.num_cycles, length)
         s0 = as_float(self.start_lr, dtype)
         e = as_float(self.stop_lr, dtype)
-        lr = e + (s0 - e) * sin2_of_fraction(m - r, m, dtype)
+        left = jnp.asarray(m, jnp.uint32) - r  # m may pass int32 (num_cycles 0.5: 2 T)
+        lr = e + (s0 - e) * sin2_of_fraction(left, m, dtype)
         return jnp.where(t >= length, e, lr)
 
     def _decay_boundaries(self) -> dict[str, int]:

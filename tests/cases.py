@@ -2649,6 +2649,9 @@ TYPES["cosine_restarts"] = dataclasses.replace(
                                            num_steps=1000),
         "restarts-hf-cycles7-long": dict(start_lr=1.0, stop_lr=0.0, num_cycles=7,
                                          warmup_steps=999, num_steps=10**8 + 3),
+        # a period past int32 (m = 2 T): the phase in uint32
+        "restarts-hf-cycles0.5-int32": dict(start_lr=1.0, stop_lr=0.0, num_cycles=0.5,
+                                            num_steps=2**31 - 1),
     })],
     bench=[
         *TYPES["cosine_restarts"].bench,

@@ -2151,29 +2151,9 @@ for _name in TYPES:
 # Appended rows: each type's reference gains its new keys, its examples and precision rows grow.
 
 
-def ref_cosine_cycles(cfg: Config, n: int, steps: np.ndarray) -> np.ndarray:
-    """``cosine`` with ``num_cycles = c``: ``e + (s0 - e) cos(pi c t / T) ** 2`` at every step
-    (HF's cosine; torch's CosineAnnealingLR past ``T_max`` for c = 0.5), the phase ``c t / T``
-    reduced modulo 1 in exact rationals; without it DeePMD-kit's cosine."""
-    if cfg.get("num_cycles") is None:
-        return ref_cosine(cfg, n, steps)
-    from fractions import Fraction
-
-    s0, e, w, _ = shared_keys(cfg, n)
-    length = n - w
-    t = _decay_step(cfg, n, steps)
-    if length == 0:
-        return with_warmup(cfg, n, steps, np.full(t.shape, s0))
-    c = Fraction(cfg["num_cycles"])
-    # cos(pi u) ** 2 = sin(pi (1/2 - u)) ** 2, with 1/2 - u exact: accurate near the minimum
-    half = [float(Fraction(1, 2) - (c * int(x) / length) % 1) for x in t.ravel()]
-    shape = np.sin(np.pi * np.asarray(half)).reshape(t.shape) ** 2
-    return with_warmup(cfg, n, steps, e + (s0 - e) * shape)
-
-
+# cosine num_cycles examples (their reference is ref_cosine_keys, below)
 TYPES["cosine"] = dataclasses.replace(
     TYPES["cosine"],
-    reference=ref_cosine_cycles,
     examples=[
         *TYPES["cosine"].examples,
         (

@@ -29,7 +29,7 @@ FORBIDDEN = [
     ("a specification file or section", re.compile(r"\bSPEC\b")),
     ("an issue number", re.compile(r"\bissues?[ -]#?\d+", re.I)),
     ("a seed file", re.compile(r"\bseeds? 0\d\d\b|shared/seeds", re.I)),
-    ("a machine path", re.compile(r"(?<![\w.~])/(?:work|root)/")),
+    ("a machine path", re.compile(r"(?<![\w.~])/(?:work|root|home)/")),
     ("a temporary path", re.compile(r"(?<![\w.~])/tmp/")),
     ("a placeholder", re.compile(r"placeholder", re.I)),
     ("a decisions log", re.compile(r"\bdecisions?\b", re.I)),

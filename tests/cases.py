@@ -514,7 +514,7 @@ def cyclic_marks(cfg: Config, n: int) -> Marks:
     up = cfg.get("step_size_up", 2000)
     total = up + (cfg.get("step_size_down") or up)
     starts = _arithmetic(0, INT32_MAX, total)
-    marks = pick(np.concatenate([starts, starts + up]), n)
+    marks = pick(np.stack([starts, starts + up], axis=1).ravel(), n)  # sorted: up < total
     phases = []
     for anchor in (0, n, 2**24, max(INT32_MAX - total, 0)):
         s = anchor // total * total
@@ -2451,6 +2451,39 @@ def values(sched: Any, steps: Any, dtype: Any = np.int32, *, compiled: bool = Tr
     with jax.disable_jit(not compiled):
         out = np.concatenate([np.asarray(sched(chunk), dtype=np.float64) for chunk in padded])
     return out[: len(steps)]
+
+
+#: How many schedules share one compiled program in ``folded_values``.
+BATCH = 48
+
+
+def folded_values(schedules: list[Any], steps: list[Any]) -> list[np.ndarray]:
+    """``[values(s, t) for s, t in zip(schedules, steps)]`` in one compiled program per
+    ``BATCH`` schedules instead of one per schedule.
+
+    Each schedule runs exactly what its eager call compiles: its ``_evaluate`` with every
+    hyperparameter folded in as a constant, on the steps clamped as the eager call clamps them
+    (a NumPy int64 step converts as JAX converts a jit argument). The schedules only share the
+    compilation (``test_values.test_matches_float64_reference`` checks a row of every group
+    against its schedule's own call, bit for bit).
+    """
+    from lrschedules_jax._schedule import _host_step
+
+    clamped = [_host_step(np.asarray(t, np.int64).ravel()) for t in steps]
+    width = -(-max(len(t) for t in clamped) // CHUNK) * CHUNK  # a few shapes for every batch
+    out: list[np.ndarray] = []
+    for first in range(0, len(schedules), BATCH):
+        part = schedules[first : first + BATCH]
+        grid = np.zeros((len(part), width), clamped[first].dtype)
+        for row, t in enumerate(clamped[first : first + BATCH]):
+            grid[row, : len(t)] = t
+        program = jax.jit(lambda g, part=part: [s._evaluate(g[i]) for i, s in enumerate(part)])
+        rows = program(grid)
+        out += [
+            np.asarray(r, np.float64)[: len(t)]
+            for r, t in zip(rows, clamped[first : first + BATCH], strict=True)
+        ]
+    return out
 
 
 def assert_close(got: Any, ref: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import peers
 import pytest
 from cases import (
+    BATCH,
     EXAMPLE_BY_ID,
     EXAMPLES,
     INT32_MAX,
@@ -23,6 +24,7 @@ from cases import (
     RTOL_X64,
     TYPES,
     assert_close,
+    folded_values,
     mark_steps,
     max_rel_error,
     ref_cosine_restarts,
@@ -39,20 +41,27 @@ from hypothesis import strategies as st
 import lrschedules_jax as lrs
 
 EXAMPLE_IDS = [e[0] for e in EXAMPLES]
+#: The examples of each type, ``BATCH`` at a time: one compiled program per group.
+GROUPS = [
+    pytest.param(group, id=f"{type_name}-{first // BATCH}")
+    for type_name in TYPES
+    for examples in [[e for e in EXAMPLES if e[1] == type_name]]
+    for first in range(0, len(examples), BATCH)
+    for group in [examples[first : first + BATCH]]
+]
+#: Steps below 0, of any integer size: each gives the rate at step 0.
+BELOW = [0, -1, -5, -(2**31), -(2**40)]
 
 
 # ---- every example of the table ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "type_name", "config", "num_steps"), EXAMPLES, ids=EXAMPLE_IDS)
-def test_matches_float64_reference(name, type_name, config, num_steps):
-    """As a user's eager call runs it (one compiled program): every phase boundary and stair
-    +- a few steps, the ends of every phase, the first 1200 steps, random and log-spaced steps
-    to 2**31 - 1 and 4000 more random steps, half of them in [0, N]: relative error <= 2e-6.
-    A negative step, of any integer size, gives the rate at step 0."""
-    sched = lrs.make_schedule(config, num_steps)
+def _sample(name, type_name, config, num_steps):
+    """Every phase boundary and stair +- a few steps, the ends of every phase, the first 1200
+    steps, random and log-spaced steps to 2**31 - 1 and 4000 more random steps, half of them in
+    [0, N]."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
-    steps = np.unique(
+    return np.unique(
         np.concatenate(
             [
                 sample_steps(config, num_steps, TYPES[type_name].marks),
@@ -61,10 +70,33 @@ def test_matches_float64_reference(name, type_name, config, num_steps):
             ]
         )
     )
-    want = reference(config, num_steps, steps) * worker_scale_of(sched)
-    assert_close(values(sched, steps), want)
-    below = values(sched, [0, -1, -5, -(2**31), -(2**40)], np.int64)
-    assert np.all(below == below[0]) and below[0] == pytest.approx(want[0], rel=RTOL)
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_matches_float64_reference(group):
+    """Every example, as its eager call computes it (its hyperparameters folded into one
+    compiled program), at the steps of ``_sample``: relative error <= 2e-6. A negative step, of
+    any integer size, gives the rate at step 0.
+
+    The examples of a group share one compilation (``folded_values``); the first one's row is
+    checked bit for bit against its own eager call."""
+    schedules = [lrs.make_schedule(config, n) for _, _, config, n in group]
+    samples = [_sample(*example) for example in group]
+    rows = folded_values(schedules, [np.concatenate([t, BELOW]) for t in samples])
+    first = np.concatenate([samples[0], BELOW])
+    np.testing.assert_array_equal(rows[0], values(schedules[0], first, np.int64))
+    failures = []
+    for (name, _, config, n), sched, steps, row in zip(
+        group, schedules, samples, rows, strict=True
+    ):
+        want = reference(config, n, steps) * worker_scale_of(sched)
+        got, below = row[: len(steps)], row[len(steps) :]
+        try:
+            assert_close(got, want)
+            assert np.all(below == below[0]) and below[0] == pytest.approx(want[0], rel=RTOL)
+        except AssertionError as error:
+            failures.append(f"{name}: {error}")
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize(("name", "type_name", "config", "num_steps"), EXAMPLES, ids=EXAMPLE_IDS)

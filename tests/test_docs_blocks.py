@@ -1,8 +1,9 @@
 """Every ```python block of README.md and docs/ runs as written, and says what it prints.
 
 - A block runs alone: with its own imports, in fresh globals, from an empty directory. The
-  blocks of one page run one after the other in one fresh process (one process per page, not
-  per block: the import of JAX is paid once per page).
+  blocks of one page run one after the other in one fresh process: a child forked, for each
+  page, from a process that has imported JAX, optax and the package and done nothing else
+  (no JAX backend, no thread), so the imports are paid once per test worker, not per page.
 - A block preceded by the line ``<!-- fragment -->`` is a piece of a larger program: it is only
   compiled.
 - Every ``print(...)`` of a block that runs ends its line with a comment saying what it prints:
@@ -21,9 +22,11 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import tokenize
 import traceback
 import types
@@ -175,22 +178,85 @@ def problems_of(report: list[dict]) -> list[str]:
     return found
 
 
-def run_in_fresh_process(page: Path) -> list[dict]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env["MPLBACKEND"] = "Agg"
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "report.json"
-        result = subprocess.run(
-            [sys.executable, __file__, str(page), str(out)],
-            cwd=tmp,
+class PageRunner:
+    """The test side of ``serve``: one server per test worker, a fresh process per page."""
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env["MPLBACKEND"] = "Agg"
+        self.tmp = tempfile.TemporaryDirectory()
+        self.server = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            cwd=self.tmp.name,
             env=env,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-            timeout=900,
         )
-        assert result.returncode == 0, result.stderr[-3000:]
+
+    def run(self, page: Path) -> list[dict]:
+        out = Path(self.tmp.name) / f"{page.stem}.json"
+        self.server.stdin.write(f"{page}\t{out}\n")
+        self.server.stdin.flush()
+        status = self.server.stdout.readline().strip()
+        log = Path(f"{out}.log")
+        assert status == "0", f"exit status {status!r}:\n" + (
+            log.read_text()[-3000:] if log.exists() else ""
+        )
         return json.loads(out.read_text())
+
+    def close(self) -> None:
+        self.server.stdin.close()
+        self.server.wait(timeout=60)
+        self.server.stdout.close()
+        self.tmp.cleanup()
+
+
+def serve(timeout: float = 900.0) -> None:
+    """Read ``page<TAB>report`` lines; run each page in a forked child, which writes its report
+    (its output and errors go to ``report.log``); answer each line with the child's exit
+    status (``timeout`` seconds at most per page)."""
+    import jax  # noqa: F401  (imported once, before the fork: the backend starts in the child)
+    import matplotlib.pyplot  # noqa: F401
+    import optax  # noqa: F401
+
+    import lrschedules_jax  # noqa: F401
+
+    for line in sys.stdin:
+        page, report = line.rstrip("\n").split("\t")
+        pid = os.fork()
+        if pid == 0:  # the child: a fresh process for one page
+            code = 1
+            try:
+                log = os.open(f"{report}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                os.chdir(tempfile.mkdtemp())
+                Path(report).write_text(json.dumps(run_page(Path(page))))
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        deadline = time.monotonic() + timeout
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if done[0] == 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            print("timeout", flush=True)
+        else:
+            print(os.waitstatus_to_exitcode(done[1]), flush=True)
+
+
+@pytest.fixture(scope="module")
+def pages():
+    runner = PageRunner()
+    yield runner
+    runner.close()
 
 
 # ---- the tests ----------------------------------------------------------------------------
@@ -203,8 +269,8 @@ def test_the_pages_have_blocks():
 
 
 @pytest.mark.parametrize("page", pages_with_blocks(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_page_blocks_run_and_print_what_they_say(page):
-    report = run_in_fresh_process(page)
+def test_page_blocks_run_and_print_what_they_say(page, pages):
+    report = pages.run(page)
     assert len(report) == len(blocks(page))
     problems = problems_of(report)
     assert not problems, f"{page.relative_to(ROOT)}:\n" + "\n".join(problems)
@@ -227,7 +293,9 @@ def test_every_page_uses_the_lrs_alias():
         assert "import lrschedules_jax as lr\n" not in page.read_text(), page
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["--serve"]:
+    serve()
+elif __name__ == "__main__":
     page_path, report_path = Path(sys.argv[1]), Path(sys.argv[2] if len(sys.argv) > 2 else "-")
     report = run_page(page_path.resolve())
     text = json.dumps(report, indent=1)

@@ -17,9 +17,9 @@ from cases import (
     REPRESENTATIVE,
     TYPES,
     assert_close,
+    folded_values,
     mark_steps,
     reference,
-    values,
     worker_scale_of,
 )
 
@@ -100,15 +100,20 @@ SCALES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("mode", "workers", "factor"), SCALES, ids=[f"{m}-{w}" for m, w, _ in SCALES]
-)
 @pytest.mark.parametrize(("name", "type_name", "config", "num_steps"), REPRESENTATIVE, ids=REP_IDS)
-def test_scale_by_worker(name, type_name, config, num_steps, mode, workers, factor):
-    sched = lrs.make_schedule({**config, "scale_by_worker": mode}, num_steps, num_workers=workers)
-    assert worker_scale_of(sched) == pytest.approx(factor)
+def test_scale_by_worker(name, type_name, config, num_steps):
+    """Every mode and worker count of ``SCALES`` (the schedules share one compiled program;
+    each runs what its eager call compiles)."""
+    schedules = [
+        lrs.make_schedule({**config, "scale_by_worker": mode}, num_steps, num_workers=workers)
+        for mode, workers, _ in SCALES
+    ]
     steps = mark_steps(config, num_steps, TYPES[type_name].marks)
-    assert_close(values(sched, steps), factor * reference(config, num_steps, steps))
+    want = reference(config, num_steps, steps)
+    rows = folded_values(schedules, [steps] * len(SCALES))
+    for sched, row, (mode, workers, factor) in zip(schedules, rows, SCALES, strict=True):
+        assert worker_scale_of(sched) == pytest.approx(factor), (mode, workers)
+        assert_close(row, factor * want)
 
 
 def test_scale_by_worker_warmup_and_cosine_against_unscaled():

@@ -20,7 +20,7 @@ import numpy as np
 import optax
 
 from ._errors import Problems, describe
-from ._numerics import INT32_MAX, float_dtype
+from ._numerics import F32_MAX, INT32_MAX, float_dtype
 
 __all__ = ["ReduceOnPlateauState", "reduce_on_plateau"]
 
@@ -73,10 +73,20 @@ def _check(
             'a number in [0, 1) when `threshold_mode` is "rel"',
             lambda x: 0 <= x < 1,
         )
-    else:
-        problems.number(f"{_NAME}.threshold", threshold, "a finite number >= 0", lambda x: x >= 0)
+    else:  # compared in the metric's float dtype: float32's range
+        problems.number(
+            f"{_NAME}.threshold",
+            threshold,
+            f"a number in [0, {F32_MAX:.8g}] (the largest float32)",
+            lambda x: 0 <= x <= F32_MAX,
+        )
     problems.number(f"{_NAME}.min_scale", min_scale, "a number in [0, 1]", lambda x: 0 <= x <= 1)
-    problems.number(f"{_NAME}.eps", eps, "a finite number >= 0", lambda x: x >= 0)
+    problems.number(
+        f"{_NAME}.eps",
+        eps,
+        f"a number in [0, {F32_MAX:.8g}] (the largest float32)",
+        lambda x: 0 <= x <= F32_MAX,
+    )
     problems.raise_if_any()
 
 
@@ -159,12 +169,14 @@ def reduce_on_plateau(
         at the ``patience + 1``-th (PyTorch's convention).
       mode: ``"min"`` when the metric should decrease (a loss), ``"max"`` when it should
         increase (an accuracy).
-      threshold: how much better than the best a metric must be to count as an improvement.
+      threshold: how much better than the best a metric must be to count as an improvement
+        (in ``"abs"`` mode at most float32's largest number: it is compared in the metric's
+        dtype).
       threshold_mode: ``"rel"`` (``threshold`` is a fraction of the best) or ``"abs"``.
       cooldown: the number of updates after a reduction during which bad updates are not
         counted.
       min_scale: the scale never drops below this (PyTorch's ``min_lr`` for base rate 1).
-      eps: a reduction smaller than this is skipped.
+      eps: a reduction smaller than this is skipped (at most float32's largest number).
 
     Returns:
       An ``optax.GradientTransformationExtraArgs`` whose ``update`` takes the metric as

@@ -477,6 +477,14 @@ class Schedule(LazyPytree):
             return self._evaluate(step)
         return compiled(step)
 
+    def _times(self, step: Any, value: jax.Array) -> jax.Array:
+        """``value`` (an array of the step's shape) times the value at ``step``: how a product
+        multiplies in its later factors. A product (or a shifted or noisy one) multiplies
+        ``value`` in right after its own first factor, so that its factors' product is never
+        formed below float32's normal range when ``value`` brings it back (a constant 1e30
+        times two factors at 1e-20)."""
+        return value * self._evaluate(step)
+
     def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
         """``scale`` times the value at ``step``, as JAX operations (traced or eager).
 
@@ -1086,18 +1094,25 @@ class Shifted(Schedule):
         description="The global step that the schedule's step 0 stands for (negative: a delay).",
     )
 
-    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+    def _shift(self, step: Any) -> Any:
+        """The wrapped schedule's step."""
         step = as_step(step)
         k = self.start_step
         if not is_concrete(k):  # traced: both cases below in one expression, no overflow
             k = jnp.asarray(k).astype(step.dtype)
             up, down = jnp.maximum(k, 0), jnp.minimum(k, 0)
-            step = jnp.minimum(step, INT32_MAX - up) + up + down
-        elif k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
-            step = jnp.minimum(step, INT32_MAX - k) + k
-        elif k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
-            step = step + k
-        return self.schedule._evaluate(step, scale)
+            return jnp.minimum(step, INT32_MAX - up) + up + down
+        if k > 0:  # min(step, MAX - k) + k never leaves [k, MAX]: no overflow
+            return jnp.minimum(step, INT32_MAX - k) + k
+        if k < 0:  # step + k >= -MAX: no overflow; the wrapped schedule clamps at 0
+            return step + k
+        return step
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        return self.schedule._evaluate(self._shift(step), scale)
+
+    def _times(self, step: Any, value: jax.Array) -> jax.Array:
+        return self.schedule._times(self._shift(step), value)
 
     def shifted(self, start_step: int) -> Shifted:
         outer = Schedule.shifted(self, start_step)  # validates start_step
@@ -1272,6 +1287,10 @@ class Noisy(Schedule):
         value = self.schedule._evaluate(step, scale)
         return value * self.noise.factor(as_step(step), value.dtype)
 
+    def _times(self, step: Any, value: jax.Array) -> jax.Array:
+        value = self.schedule._times(step, value)
+        return value * self.noise.factor(as_step(step), value.dtype)
+
     def boundaries(self) -> dict[str, int]:
         return self.schedule.boundaries()
 
@@ -1375,17 +1394,28 @@ class Product(Schedule):
                 return worker_scale(mode, self.workers)
         return 1.0
 
-    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
-        step = as_step(step)
+    def _first(self, step: Any, scale: Any) -> jax.Array:
+        """The first factor at ``step``, its rates times ``scale``, the constant and ``k``."""
         k = self.worker_scale
         c = self.constant
         if is_concrete(c, scale):
             total: Any = float(c) * float(scale) * k
         else:
             total = jnp.asarray(c, jnp.float64 if _x64() else jnp.float32) * scale * k
-        value = self.factors[0]._evaluate(step, total)
+        return self.factors[0]._evaluate(step, total)
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        step = as_step(step)
+        value = self._first(step, scale)
         for factor in self.factors[1:]:
-            value = value * factor._evaluate(step)
+            value = factor._times(step, value)
+        return value
+
+    def _times(self, step: Any, value: jax.Array) -> jax.Array:
+        step = as_step(step)
+        value = value * self._first(step, 1.0)
+        for factor in self.factors[1:]:
+            value = factor._times(step, value)
         return value
 
     def boundaries(self) -> dict[str, int]:

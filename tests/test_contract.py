@@ -213,6 +213,46 @@ def test_products_built_in_python_keep_their_rates_in_float32():
         problems(lrs.make_schedule, section, 10)
 
 
+@pytest.mark.parametrize("wrap", ["shifted", "product"])
+def test_a_constant_reaches_small_factors_inside_a_nested_product(wrap):
+    """``[1e30, constant 1, shifted([cosine to 1e-20, cyclic from 1e-20])]`` is 1e-10 at the end
+    (the 20,000-example fuzz): the inner product's factors multiplied to 1e-40 before the
+    constant, flushed to 0. The outer value is multiplied in right after the inner first factor.
+    """
+    inner = {
+        "type": "product",
+        "factors": [
+            {"type": "cosine", "start_lr": 1.0, "stop_lr_ratio": 1e-20},
+            {"type": "cyclic", "base_lr": 1e-20, "max_lr": 1.0, "step_size_up": 1},
+        ],
+    }
+    part = {"type": "shifted", "start_step": 0, "schedule": inner} if wrap == "shifted" else inner
+    section = {"type": "product", "factors": [1e30, {"type": "constant", "start_lr": 1.0}, part]}
+    sched = lrs.make_schedule(section, 1)
+    steps = np.asarray([2, 4, 2**24, 2**31 - 2], np.int32)
+    # float64: 1e30 * 1 * cosine's floor 1e-20 * cyclic's base 1e-20 at every even step past 1
+    for got in (values(sched, steps), np.asarray(jax.jit(lambda s: s(steps))(sched))):
+        np.testing.assert_allclose(got, 1e-10, rtol=2e-6)
+    noisy = lrs.make_schedule({**section, "noise_range_steps": [2**30, 2**31 - 1]}, 1)
+    np.testing.assert_allclose(values(noisy, steps[:3]), 1e-10, rtol=2e-6)
+
+
+@pytest.mark.parametrize("key", ["eps", "threshold"])
+def test_plateau_bounds_are_float32_numbers(key):
+    """eps 3.4028235677973366e38 (the 20,000-example fuzz) rounds to inf in float32: refused,
+    as every value past float32's largest; the largest itself works."""
+    extra = {"threshold_mode": "abs"} if key == "threshold" else {}
+    with pytest.raises(ConfigError, match=rf"{key}: .*largest float32"):
+        lrs.reduce_on_plateau(**{key: 3.4028235677973366e38}, **extra)
+    tx = lrs.reduce_on_plateau(**{key: 3.4028234663852886e38}, patience=0, **extra)
+    state = tx.init(jnp.zeros(1))
+    for metric in (1.0, 2.0):  # the second is worse: patience 0 reduces
+        _, state = tx.update(jnp.ones(1), state, value=metric)
+    assert float(state.best) == 1.0  # best - threshold is finite: 1.0 beat +inf
+    # eps: the reduction 1 -> 0.1 is smaller than eps, skipped; threshold: taken
+    assert float(state.scale) == (1.0 if key == "eps" else pytest.approx(0.1))
+
+
 def test_noise_made_directly_is_checked():
     from lrschedules_jax._schedule import Noise
 

@@ -1316,7 +1316,10 @@ class Product(Schedule):
     workers (DeePMD-kit's ``scale_by_worker``: ``k`` is ``num_workers``, its square root or 1,
     by the ``scale_by_worker`` of the one factor that scales). PyTorch's ``ChainedScheduler``
     multiplies its schedulers' factors the same way. ``c k`` is folded into the first factor's
-    rates in float64 before its formula, so no constant is rounded or flushed on its own.
+    rates in float64 before its formula, so no constant is rounded or flushed on its own; the
+    value so far is multiplied into a nested product (or a shifted or noisy one) right after
+    that product's first factor, so a large constant meets small factors before they meet each
+    other (``1e30`` times two factors at ``1e-20`` is ``1e-10``, not a flushed 0).
 
     Attributes:
       factors: the schedules (pytree children).

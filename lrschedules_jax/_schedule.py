@@ -479,10 +479,10 @@ class Schedule(LazyPytree):
 
     def _times(self, step: Any, value: jax.Array) -> jax.Array:
         """``value`` (an array of the step's shape) times the value at ``step``: how a product
-        multiplies in its later factors. A product (or a shifted or noisy one) multiplies
-        ``value`` in right after its own first factor, so that its factors' product is never
-        formed below float32's normal range when ``value`` brings it back (a constant 1e30
-        times two factors at 1e-20)."""
+        multiplies in its later factors. A product (in a shifted, noisy or sequence schedule
+        too) multiplies ``value`` in right after its own first factor, so that its factors'
+        product is never formed below float32's normal range when ``value`` brings it back (a
+        constant 1e30 times two factors at 1e-20)."""
         return value * self._evaluate(step)
 
     def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
@@ -1317,9 +1317,10 @@ class Product(Schedule):
     by the ``scale_by_worker`` of the one factor that scales). PyTorch's ``ChainedScheduler``
     multiplies its schedulers' factors the same way. ``c k`` is folded into the first factor's
     rates in float64 before its formula, so no constant is rounded or flushed on its own; the
-    value so far is multiplied into a nested product (or a shifted or noisy one) right after
-    that product's first factor, so a large constant meets small factors before they meet each
-    other (``1e30`` times two factors at ``1e-20`` is ``1e-10``, not a flushed 0).
+    value so far is multiplied into a nested product (in a shifted, noisy or sequence factor
+    too) right after that product's first factor, so a large constant meets small factors
+    before they meet each other (``1e30`` times two factors at ``1e-20`` is ``1e-10``, not a
+    flushed 0).
 
     Attributes:
       factors: the schedules (pytree children).
@@ -1597,17 +1598,24 @@ class Sequential(Schedule):
     phases: tuple[Schedule, ...]
     starts: tuple[int, ...] = static((), sweep=True)
 
-    def _evaluate(self, step: Any, scale: Any = 1.0) -> Any:
+    def _select(self, step: Any, value_of: Any) -> Any:
+        """``value_of(phase, its step)`` of the phase that holds ``step``."""
         step = as_step(step)
         starts = self.starts
         if not isinstance(starts, tuple):  # traced (a stacked sweep): integers of the step's type
             starts = jnp.asarray(starts).astype(step.dtype)
-        value = self.phases[0]._evaluate(step, scale)
+        value = value_of(self.phases[0], step)
         for i, phase in enumerate(self.phases[1:]):
             start = starts[i]
             # step - start >= -(2**31 - 1): no overflow; the phase clamps a negative step at 0
-            value = jnp.where(step >= start, phase._evaluate(step - start, scale), value)
+            value = jnp.where(step >= start, value_of(phase, step - start), value)
         return value
+
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> Any:
+        return self._select(step, lambda phase, t: phase._evaluate(t, scale))
+
+    def _times(self, step: Any, value: jax.Array) -> jax.Array:
+        return self._select(step, lambda phase, t: phase._times(t, value))
 
     @property
     def num_workers(self) -> int:

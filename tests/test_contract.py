@@ -213,7 +213,7 @@ def test_products_built_in_python_keep_their_rates_in_float32():
         problems(lrs.make_schedule, section, 10)
 
 
-@pytest.mark.parametrize("wrap", ["shifted", "product"])
+@pytest.mark.parametrize("wrap", ["shifted", "product", "sequence"])
 def test_a_constant_reaches_small_factors_inside_a_nested_product(wrap):
     """``[1e30, constant 1, shifted([cosine to 1e-20, cyclic from 1e-20])]`` is 1e-10 at the end
     (the 20,000-example fuzz): the inner product's factors multiplied to 1e-40 before the
@@ -226,14 +226,20 @@ def test_a_constant_reaches_small_factors_inside_a_nested_product(wrap):
             {"type": "cyclic", "base_lr": 1e-20, "max_lr": 1.0, "step_size_up": 1},
         ],
     }
-    part = {"type": "shifted", "start_step": 0, "schedule": inner} if wrap == "shifted" else inner
-    section = {"type": "product", "factors": [1e30, {"type": "constant", "start_lr": 1.0}, part]}
-    sched = lrs.make_schedule(section, 1)
-    steps = np.asarray([2, 4, 2**24, 2**31 - 2], np.int32)
-    # float64: 1e30 * 1 * cosine's floor 1e-20 * cyclic's base 1e-20 at every even step past 1
+    one = {"type": "constant", "start_lr": 1.0}
+    part = {
+        "shifted": {"type": "shifted", "start_step": 0, "schedule": inner},
+        "product": inner,
+        "sequence": {"type": "sequence", "phases": [{"steps": 1, **one}, inner]},
+    }[wrap]
+    section = {"type": "product", "factors": [1e30, one, part]}
+    sched = lrs.make_schedule(section, 1 if wrap != "sequence" else 2)
+    # the inner product's even steps past 1 (a sequence starts it at step 1), where float64
+    # gives 1e30 * 1 * cosine's floor 1e-20 * cyclic's base 1e-20
+    steps = np.asarray([2, 4, 2**24, 2**31 - 2], np.int32) + (wrap == "sequence")
     for got in (values(sched, steps), np.asarray(jax.jit(lambda s: s(steps))(sched))):
         np.testing.assert_allclose(got, 1e-10, rtol=2e-6)
-    noisy = lrs.make_schedule({**section, "noise_range_steps": [2**30, 2**31 - 1]}, 1)
+    noisy = lrs.make_schedule({**section, "noise_range_steps": [2**30, 2**31 - 1]}, sched.num_steps)
     np.testing.assert_allclose(values(noisy, steps[:3]), 1e-10, rtol=2e-6)
 
 

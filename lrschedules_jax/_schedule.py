@@ -1283,13 +1283,14 @@ class Noisy(Schedule):
             )
         problems.raise_if_any()
 
-    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
-        value = self.schedule._evaluate(step, scale)
+    def _noisy(self, step: Any, value: jax.Array) -> jax.Array:
         return value * self.noise.factor(as_step(step), value.dtype)
 
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        return self._noisy(step, self.schedule._evaluate(step, scale))
+
     def _times(self, step: Any, value: jax.Array) -> jax.Array:
-        value = self.schedule._times(step, value)
-        return value * self.noise.factor(as_step(step), value.dtype)
+        return self._noisy(step, self.schedule._times(step, value))
 
     def boundaries(self) -> dict[str, int]:
         return self.schedule.boundaries()
@@ -1408,19 +1409,19 @@ class Product(Schedule):
             total = jnp.asarray(c, jnp.float64 if _x64() else jnp.float32) * scale * k
         return self.factors[0]._evaluate(step, total)
 
-    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
-        step = as_step(step)
-        value = self._first(step, scale)
+    def _rest(self, step: Any, value: jax.Array) -> jax.Array:
+        """``value`` times the factors after the first, each multiplying it in."""
         for factor in self.factors[1:]:
             value = factor._times(step, value)
         return value
 
+    def _evaluate(self, step: Any, scale: Any = 1.0) -> jax.Array:
+        step = as_step(step)
+        return self._rest(step, self._first(step, scale))
+
     def _times(self, step: Any, value: jax.Array) -> jax.Array:
         step = as_step(step)
-        value = value * self._first(step, 1.0)
-        for factor in self.factors[1:]:
-            value = factor._times(step, value)
-        return value
+        return self._rest(step, value * self._first(step, 1.0))
 
     def boundaries(self) -> dict[str, int]:
         """Every factor's boundaries, named ``factors[i].name`` (a worker-scaled schedule: its

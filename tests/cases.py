@@ -2473,16 +2473,13 @@ def folded_values(schedules: list[Any], steps: list[Any]) -> list[np.ndarray]:
     width = -(-max(len(t) for t in clamped) // CHUNK) * CHUNK  # a few shapes for every batch
     out: list[np.ndarray] = []
     for first in range(0, len(schedules), BATCH):
-        part = schedules[first : first + BATCH]
-        grid = np.zeros((len(part), width), clamped[first].dtype)
-        for row, t in enumerate(clamped[first : first + BATCH]):
+        part, part_steps = schedules[first : first + BATCH], clamped[first : first + BATCH]
+        grid = np.zeros((len(part), width), part_steps[0].dtype)
+        for row, t in enumerate(part_steps):
             grid[row, : len(t)] = t
         program = jax.jit(lambda g, part=part: [s._evaluate(g[i]) for i, s in enumerate(part)])
         rows = program(grid)
-        out += [
-            np.asarray(r, np.float64)[: len(t)]
-            for r, t in zip(rows, clamped[first : first + BATCH], strict=True)
-        ]
+        out += [np.asarray(r, np.float64)[: len(t)] for r, t in zip(rows, part_steps, strict=True)]
     return out
 
 

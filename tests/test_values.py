@@ -82,9 +82,9 @@ def test_matches_float64_reference(group):
     checked bit for bit against its own eager call."""
     schedules = [lrs.make_schedule(config, n) for _, _, config, n in group]
     samples = [_sample(*example) for example in group]
-    rows = folded_values(schedules, [np.concatenate([t, BELOW]) for t in samples])
-    first = np.concatenate([samples[0], BELOW])
-    np.testing.assert_array_equal(rows[0], values(schedules[0], first, np.int64))
+    with_below = [np.concatenate([t, BELOW]) for t in samples]
+    rows = folded_values(schedules, with_below)
+    np.testing.assert_array_equal(rows[0], values(schedules[0], with_below[0], np.int64))
     failures = []
     for (name, _, config, n), sched, steps, row in zip(
         group, schedules, samples, rows, strict=True
